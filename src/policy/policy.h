@@ -1,0 +1,56 @@
+/*
+ * The policy library: pure functions from (settings, previous state, snapshot, now)
+ * to (plan, new state). No I/O, no clock reads, no logging: blimpd, the simulator
+ * and the tests all call exactly this code.
+ */
+#pragma once
+#include "model/model.h"
+
+enum policy_kind {
+	POLICY_BLIMP = 0, /* ESX-style: states, min-funding + idle tax, guest safety */
+	POLICY_STATIC,    /* no overcommit management: every VM keeps MEMSZ */
+	POLICY_PROXMOX,   /* Proxmox auto-ballooning (pvestatd): 80% host target, shares */
+	POLICY_MOM,       /* oVirt MOM balloon rules: 20%/5% thresholds, 5% steps */
+	POLICY__COUNT
+};
+const char *policy_kind_name(enum policy_kind k);
+int policy_kind_parse(const char *s, enum policy_kind *out); /* 0 or -EINVAL */
+
+struct policy_settings {
+	enum policy_kind kind;
+	uint64_t budget_bytes;          /* memory blimp manages (VMs' CONSUMED + OVHD) */
+	uint32_t idle_tax_permyriad;    /* tau, default 7500, 0..9900 */
+	uint32_t balance_period_ms;     /* how often a plan is made, default 1000 */
+	uint64_t stale_after_ms;        /* guest stats older than this are stale, default 5000 */
+	uint64_t guest_margin_bytes;    /* floor = guest in-use + max(margin, margin_permyriad) */
+	uint32_t guest_margin_permyriad;/* of MEMSZ, default 500 (5%) */
+	uint32_t probe_step_permyriad;  /* slow probe: shrink by at most this of MEMSZ per period */
+	uint32_t backoff_hold_ms;       /* after a back-off, no shrink for this long */
+	uint32_t fast_alpha_permyriad;  /* EWMA weight per sample, fast average */
+	uint32_t slow_alpha_permyriad;  /* EWMA weight per sample, slow average */
+	bool host_swap;                 /* may push VMs to host swap in hard/low */
+	uint32_t ksm_pages_to_scan[HOST_STATE__COUNT]; /* 0 in a state: KSM off there */
+	uint32_t ksm_sleep_ms;
+};
+
+/* Defaults as documented in docs/settings.md; budget_bytes must still be set. */
+void policy_settings_default(struct policy_settings *s);
+/* Checks bounds; fills err with a one-line reason. 0 or -EINVAL. */
+int policy_settings_validate(const struct policy_settings *s, char *err, size_t errlen);
+
+/* Opaque state carried from one run to the next (per-VM averages, targets, back-off
+ * timers), keyed by VM uuid. A VM seen for the first time starts at its current
+ * balloon actual, so a restarted daemon resumes without a jump. */
+struct policy_state;
+struct policy_state *policy_state_new(void);
+void policy_state_free(struct policy_state *st);
+
+/* Make a plan. plan->vms must have room for snap->n_vms entries; plan->vms[i]
+ * plans snap->vms[i]. Returns 0, or -errno (-ENOMEM) leaving the state unchanged. */
+int policy_run(const struct policy_settings *s, struct policy_state *st,
+	       const struct snapshot *snap, uint64_t now_ms, struct plan *plan)
+	__attribute__((warn_unused_result));
+
+/* vSphere's sliding minFree for a budget: 6% of the first 4 GiB, 4% of the next
+ * 8 GiB, 2% of the next 16 GiB, 1% of the rest. */
+uint64_t policy_minfree_bytes(uint64_t budget_bytes);

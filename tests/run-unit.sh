@@ -1,0 +1,14 @@
+#!/bin/bash
+# Runs every unit test binary in DIR; prints one line per binary and a total.
+dir=${1:-build/tests}
+pass=0; fail=0
+for t in "$dir"/test_*; do
+	[ -x "$t" ] || continue
+	if out=$("$t" 2>&1); then
+		pass=$((pass + 1)); echo "ok   $(basename "$t")"
+	else
+		fail=$((fail + 1)); echo "FAIL $(basename "$t")"; echo "$out" | tail -30
+	fi
+done
+echo "unit: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
