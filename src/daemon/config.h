@@ -1,0 +1,52 @@
+/*
+ * blimpd host settings: one table of every key (name, type, default, bounds, help),
+ * loaded from an INI file (/etc/blimp/blimpd.conf, section [blimpd]) plus drop-ins
+ * (/etc/blimp/blimpd.conf.d/*.conf, sorted), then overridden by command-line flags.
+ * docs/settings.md is generated from the same table (`blimpd --settings-markdown`).
+ */
+#pragma once
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "policy/policy.h"
+#include "util/log.h"
+
+struct blimpd_config {
+	char connect_uri[512];       /* "" = embedded libvirt under state_dir */
+	char state_dir[PATH_MAX];    /* default /var/lib/blimp */
+	char socket_path[PATH_MAX];  /* default /run/blimp/blimpd.sock */
+	char guest_dir[PATH_MAX];    /* built-in guest (vmlinux, initrd.img, data.img) */
+	uint64_t host_mem_bytes;     /* managed budget; 0 = host RAM - headroom */
+	uint64_t headroom_bytes;     /* kept for the host when host_mem is 0 */
+	uint32_t collect_period_ms;  /* default 1000 */
+	uint32_t stats_period_s;     /* guest balloon stats period, default 1 */
+	bool dry_run;                /* log the plan, change nothing */
+	bool keep_vms;               /* leave VMs running when blimpd exits */
+	bool manage_ksm;             /* default true */
+	bool manage_cgroups;         /* default true: host swap limits */
+	uint64_t swapfile_bytes;     /* 0 = never create a host swap file */
+	char swapfile_path[PATH_MAX];/* default STATE/swapfile */
+	bool zswap;                  /* enable zswap when blimp creates swap */
+	enum log_level log_level;
+	struct policy_settings policy; /* kind, idle tax, balance period, margins, ... */
+};
+
+/* Defaults (policy.budget_bytes left 0: resolved at start from host_mem/headroom). */
+void config_default(struct blimpd_config *c);
+/* Set one key from a string (file or flag). 0, or -EINVAL/-ERANGE with err filled. */
+int config_set(struct blimpd_config *c, const char *key, const char *value, char *err,
+	       size_t errlen) __attribute__((warn_unused_result));
+/* Load an INI file and its drop-in directory PATH.d/*.conf. A missing file is fine
+ * (-ENOENT is returned only if required is true). Unknown keys and bad values are
+ * errors naming file:line. */
+int config_load(struct blimpd_config *c, const char *path, bool required, char *err,
+		size_t errlen) __attribute__((warn_unused_result));
+/* Cross-field checks (after all sources). 0 or -EINVAL with err filled. */
+int config_validate(const struct blimpd_config *c, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Print every key, its current value, default, bounds and help. */
+void config_print(const struct blimpd_config *c, FILE *out);
+/* Print the settings table as Markdown (docs/settings.md). */
+void config_print_markdown(FILE *out);
