@@ -30,7 +30,7 @@ srcs_of = $(filter-out %/main.c,$(wildcard src/$(1)/*.c))
 objs_of = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 libs_of = $(foreach m,$(DEPS_$(1)),$(BUILD)/lib$(m).a)
 
-.PHONY: all clean test unit asan integration fuzz deps guest bench format check
+.PHONY: all clean test unit asan integration fuzz deps guest bench format check demo
 all: $(BUILD)/blimpd $(BUILD)/blimp
 
 $(BUILD)/obj/%.o: src/%.c
@@ -59,7 +59,7 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call libs_of,$$(call mod_of,$$*))
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(call libs_of,$(call mod_of,$*)) $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS)
-	@tests/run-unit.sh $(BUILD)/tests
+	@tests/run-unit.sh $(BUILD)/tests $(if $(filter 1,$(SAN)),asan,unit)
 asan:
 	$(MAKE) SAN=1 unit
 
@@ -76,6 +76,13 @@ deps:
 
 test:
 	tests/run-all.sh
+
+# The README's main job: set everything up, then run the built-in demo.
+demo:
+	scripts/deps.sh
+	$(MAKE) -j2 all
+	guest/build.sh
+	$(BUILD)/blimp demo
 
 format:
 	clang-format -i $$(find src tests guest/tools bench -name '*.[ch]')

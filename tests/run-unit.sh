@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs every unit test binary in DIR; prints one line per binary and a total.
 dir=${1:-build/tests}
+label=${2:-unit}
 pass=0; fail=0
 for t in "$dir"/test_*; do
 	[ -x "$t" ] || continue
@@ -10,5 +11,5 @@ for t in "$dir"/test_*; do
 		fail=$((fail + 1)); echo "FAIL $(basename "$t")"; echo "$out" | tail -30
 	fi
 done
-echo "unit: $pass passed, $fail failed"
+echo "$label: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
