@@ -1,0 +1,258 @@
+/*
+ * DESIGN: libvirt calls our callbacks on its event thread; they only copy the event
+ * into a bounded queue and poke an eventfd. The main thread drains the queue and
+ * updates the VM table, so the VM table has one owner. An event that does not fit is
+ * counted, and the main thread resynchronises by listing the domains.
+ */
+#include "virt/conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+
+#include "util/log.h"
+
+static pthread_t conn_event_thread;
+static bool conn_event_started;
+
+static void *conn_event_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		if (virEventRunDefaultImpl() < 0)
+			usleep(100000);
+	}
+	return NULL;
+}
+
+/* libvirt reports errors to stderr by default; we log them where we use them. */
+static void conn_error_silent(void *opaque, virErrorPtr e)
+{
+	(void)opaque;
+	(void)e;
+}
+
+int virt_conn_global_init(void)
+{
+	if (conn_event_started)
+		return 0;
+	if (virInitialize() < 0)
+		return -EIO;
+	virSetErrorFunc(NULL, conn_error_silent);
+	if (virEventRegisterDefaultImpl() < 0)
+		return -EIO;
+	int r = pthread_create(&conn_event_thread, NULL, conn_event_main, NULL);
+	if (r != 0)
+		return -r;
+	pthread_detach(conn_event_thread);
+	conn_event_started = true;
+	return 0;
+}
+
+const char *virt_last_error(void)
+{
+	virErrorPtr e = virGetLastError();
+	return (e && e->message) ? e->message : "unknown libvirt error";
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int virt_conn_write_embed_config(const char *state_dir)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	if (snprintf(dir, sizeof(dir), "%s/libvirt/etc/qemu", state_dir) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	int r = mkdir_p(dir, 0700);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/libvirt/etc/qemu.conf", state_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fputs("# Written by blimpd at every start: the embedded QEMU driver's settings.\n"
+	      "# No virtlogd (no systemd here): QEMU's stdio goes to plain files.\n"
+	      "stdio_handler = \"file\"\n"
+	      "# blimpd runs as root and owns every file it hands QEMU.\n"
+	      "user = \"root\"\n"
+	      "group = \"root\"\n"
+	      "dynamic_ownership = 0\n"
+	      "remember_owner = 0\n"
+	      "security_driver = \"none\"\n"
+	      "# No private mount namespace: QEMU sees STATE/vms/ as blimpd does.\n"
+	      "namespaces = [ ]\n",
+	      f);
+	if (fclose(f) != 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	if (rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
+static void conn_push(struct virt_conn *c, const struct virt_event *ev)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->n_queued < VIRT_EVENT_QUEUE)
+		c->queue[c->n_queued++] = *ev;
+	else
+		c->dropped++;
+	pthread_mutex_unlock(&c->lock);
+	uint64_t one = 1;
+	ssize_t w = write(c->event_fd, &one, sizeof(one));
+	(void)w;
+}
+
+static int conn_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+			     void *opaque)
+{
+	(void)conn;
+	struct virt_conn *c = opaque;
+	struct virt_event ev = {.detail = detail};
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+		ev.kind = VIRT_EVENT_STARTED;
+		break;
+	case VIR_DOMAIN_EVENT_STOPPED:
+		ev.kind = detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ? VIRT_EVENT_CRASHED
+								     : VIRT_EVENT_STOPPED;
+		break;
+	case VIR_DOMAIN_EVENT_CRASHED:
+		ev.kind = VIRT_EVENT_CRASHED;
+		break;
+	default:
+		ev.kind = VIRT_EVENT_OTHER;
+		break;
+	}
+	const char *name = virDomainGetName(dom);
+	snprintf(ev.name, sizeof(ev.name), "%s", name ? name : "");
+	if (virDomainGetUUIDString(dom, ev.uuid) < 0)
+		ev.uuid[0] = '\0';
+	conn_push(c, &ev);
+	return 0;
+}
+
+static void conn_close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+	(void)conn;
+	struct virt_conn *c = opaque;
+	struct virt_event ev = {.kind = VIRT_EVENT_CLOSED, .detail = reason};
+	conn_push(c, &ev);
+}
+
+int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
+		   const char *accel_root, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->event_fd = -1;
+	c->lifecycle_id = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	int r = virt_conn_global_init();
+	if (r < 0) {
+		snprintf(err, errlen, "libvirt initialisation failed: %s", virt_last_error());
+		return r;
+	}
+	c->accel = virt_accel_detect(accel_root, c->accel_reason, sizeof(c->accel_reason));
+
+	if (!uri || !uri[0]) {
+		r = virt_conn_write_embed_config(state_dir);
+		if (r < 0) {
+			snprintf(err, errlen, "cannot write %s/libvirt/etc/qemu.conf: %s",
+				 state_dir, strerror(-r));
+			return r;
+		}
+		snprintf(c->uri, sizeof(c->uri), "qemu:///embed?root=%s/libvirt", state_dir);
+		snprintf(c->run_dir, sizeof(c->run_dir), "%s/libvirt/run/qemu", state_dir);
+		c->embedded = true;
+	} else {
+		snprintf(c->uri, sizeof(c->uri), "%s", uri);
+		/* qemu:///system keeps its pid files here; others are found by uuid */
+		snprintf(c->run_dir, sizeof(c->run_dir), "%s",
+			 strncmp(uri, "qemu:///system", 14) == 0 ? "/run/libvirt/qemu" : "");
+	}
+
+	c->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->event_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(-r));
+		return r;
+	}
+	c->conn = virConnectOpen(c->uri);
+	if (!c->conn) {
+		snprintf(err, errlen, "cannot connect to %s: %s", c->uri, virt_last_error());
+		virt_conn_close(c);
+		return -EIO;
+	}
+	if (virConnectRegisterCloseCallback(c->conn, conn_close_cb, c, NULL) < 0)
+		log_debug("virt", "no close callback on %s: %s", c->uri, virt_last_error());
+	if (!c->embedded && virConnectSetKeepAlive(c->conn, 5, 3) < 0)
+		log_debug("virt", "no keepalive on %s: %s", c->uri, virt_last_error());
+	c->lifecycle_id = virConnectDomainEventRegisterAny(
+		c->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		VIR_DOMAIN_EVENT_CALLBACK(conn_lifecycle_cb), c, NULL);
+	if (c->lifecycle_id < 0)
+		log_warn("virt", "no lifecycle events from %s: %s (domains are polled)", c->uri,
+			 virt_last_error());
+	return 0;
+}
+
+void virt_conn_close(struct virt_conn *c)
+{
+	if (c->conn) {
+		if (c->lifecycle_id >= 0)
+			virConnectDomainEventDeregisterAny(c->conn, c->lifecycle_id);
+		virConnectUnregisterCloseCallback(c->conn, conn_close_cb);
+		virConnectClose(c->conn);
+		c->conn = NULL;
+	}
+	c->lifecycle_id = -1;
+	if (c->event_fd >= 0)
+		close(c->event_fd);
+	c->event_fd = -1;
+}
+
+size_t virt_conn_take_events(struct virt_conn *c, struct virt_event *out, size_t max)
+{
+	uint64_t v;
+	ssize_t rd = read(c->event_fd, &v, sizeof(v));
+	(void)rd;
+	pthread_mutex_lock(&c->lock);
+	size_t n = c->n_queued < max ? c->n_queued : max;
+	memcpy(out, c->queue, n * sizeof(*out));
+	memmove(c->queue, c->queue + n, (c->n_queued - n) * sizeof(*out));
+	c->n_queued -= n;
+	if (c->dropped && c->n_queued == 0) {
+		/* tell the caller to resync: a synthetic OTHER with no name */
+		log_warn("virt", "%zu libvirt events dropped: resyncing", c->dropped);
+		c->dropped = 0;
+		if (n < max)
+			out[n++] = (struct virt_event){.kind = VIRT_EVENT_OTHER};
+	}
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
