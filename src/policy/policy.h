@@ -54,3 +54,33 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 /* vSphere's sliding minFree for a budget: 6% of the first 4 GiB, 4% of the next
  * 8 GiB, 2% of the next 16 GiB, 1% of the rest. */
 uint64_t policy_minfree_bytes(uint64_t budget_bytes);
+
+/* --- Additions (policy library owner) ----------------------------------------------- */
+
+/* One VM's input to the entitlement: shares S, active bytes A (the idle tax applies to
+ * the P - A inactive part), and the bounds the result must stay within. */
+struct policy_entitle_vm {
+	uint64_t shares;       /* S; 0 counts as 1, clamped to 2^24 */
+	uint64_t active_bytes; /* A (ACTV); active fraction f = min(A, P) / P */
+	uint64_t min_bytes;    /* never below (reservation and other hard floors) */
+	uint64_t max_bytes;    /* never above (limit, MEMSZ); a min above it is capped */
+};
+
+/* Min-funding revocation with the idle memory tax (Waldspurger, OSDI 2002): divide
+ * budget_bytes among n VMs so that every VM between its bounds has the same
+ * rho = S / (P * (f + k * (1 - f))), k = 1 / (1 - tau); the VM with the lowest rho is
+ * the one memory is revoked from. If everything fits, out = max. Ties go by index.
+ * Returns 0; -ENOSPC if the minimums alone exceed the budget (out = min for all);
+ * -EINVAL for tau > 9900 or a NULL array with n > 0. */
+int policy_entitle(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
+		   const struct policy_entitle_vm *vms, size_t n, uint64_t *out_bytes)
+	__attribute__((warn_unused_result));
+
+/* ESX host state for `free_bytes` against minFree, without hysteresis:
+ * high >= 400%, clear >= 100%, soft >= 64%, hard >= 32%, else low. */
+enum host_state policy_host_state_raw(uint64_t free_bytes, uint64_t minfree_bytes);
+/* With hysteresis: a worse state is entered at once; a better one only when free is
+ * past its boundary by POLICY_STATE_MARGIN_PERMYRIAD of minFree. */
+#define POLICY_STATE_MARGIN_PERMYRIAD 1000U
+enum host_state policy_host_state_next(enum host_state prev, uint64_t free_bytes,
+				       uint64_t minfree_bytes);

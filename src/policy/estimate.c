@@ -1,0 +1,105 @@
+/*
+ * Active memory estimate per VM (ACTVF, ACTVS, ACTV) and guest distress.
+ *
+ * DESIGN: the guest's own view is the best we have: in-use = MemTotal - MemAvailable
+ * (clamped: total to MEMSZ, available to total). A guest that major-faults or swaps in
+ * is short of memory, so the interval's swap-in bytes and major faults (a page each)
+ * are added to the sample. Two EWMAs (fast, slow); ACTV = max, so the estimate rises
+ * with the fast one and falls with the slow one. When the guest says nothing usable
+ * (no balloon driver, stale stats, MemTotal 0), DAMON's host-side active bytes are the
+ * sample if the host has them, else the averages keep their last value.
+ * Counter deltas use the guest's own sample times (now - stats age), so the same
+ * stats read twice give no rate, and a counter that goes down (guest reboot) is a
+ * new baseline, not a huge delta.
+ */
+#include "policy/internal.h"
+
+/* Distress: sustained major faults or swap-in beyond what a healthy guest shows. A
+ * guest reading files major-faults a little; one squeezed by the balloon faults in the
+ * hundreds to thousands per second. */
+#define POLICY_DISTRESS_MAJFLT_PER_S 64ULL
+#define POLICY_DISTRESS_SWAPIN_BYTES_PER_S (256ULL * 1024ULL)
+
+static uint64_t estimate_delta(uint64_t cur, uint64_t last)
+{
+	return cur >= last ? cur - last : 0; /* went down: counter reset */
+}
+
+static uint64_t estimate_ewma(uint64_t avg, uint64_t sample, uint32_t alpha_permyriad)
+{
+	if (sample >= avg)
+		return avg + policy_permyriad_of(sample - avg, alpha_permyriad);
+	return avg - policy_permyriad_of(avg - sample, alpha_permyriad);
+}
+
+bool policy_estimate_fresh(const struct policy_settings *s, const struct vm_snapshot *v)
+{
+	return v->running && v->mctl && v->stats_age_ms != MODEL_AGE_NEVER &&
+	       v->stats_age_ms <= s->stale_after_ms && v->guest_total_bytes > 0 &&
+	       v->memsz_bytes > 0;
+}
+
+void policy_estimate_update(const struct policy_settings *s, struct policy_vm_state *vs,
+			    const struct vm_snapshot *v, uint64_t now_ms, struct policy_vm_work *w)
+{
+	uint64_t memsz = v->memsz_bytes;
+	bool have_sample = false;
+	uint64_t sample = 0;
+
+	w->fresh = policy_estimate_fresh(s, v);
+	w->distress = false;
+	w->in_use_bytes = 0;
+	if (w->fresh) {
+		uint64_t total = policy_min_u64(v->guest_total_bytes, memsz);
+		uint64_t avail = policy_min_u64(v->guest_available_bytes, total);
+		uint64_t in_use = total - avail;
+		uint64_t at_ms = policy_sub_floor(now_ms, v->stats_age_ms);
+		uint64_t boost = 0;
+		if (vs->have_counters && at_ms > vs->counters_ms) {
+			uint64_t dt_ms = at_ms - vs->counters_ms;
+			uint64_t majflt = estimate_delta(v->guest_major_faults, vs->last_major_faults);
+			uint64_t swapin =
+				estimate_delta(v->guest_swap_in_bytes, vs->last_swap_in_bytes);
+			uint64_t ooms = estimate_delta(v->guest_oom_kills, vs->last_oom_kills);
+			unsigned __int128 thr_f = (unsigned __int128)POLICY_DISTRESS_MAJFLT_PER_S * dt_ms;
+			unsigned __int128 thr_s =
+				(unsigned __int128)POLICY_DISTRESS_SWAPIN_BYTES_PER_S * dt_ms;
+			w->distress = (unsigned __int128)majflt * 1000 >= thr_f ||
+				      (unsigned __int128)swapin * 1000 >= thr_s || ooms > 0;
+			boost = policy_add_sat(swapin,
+					       majflt > UINT64_MAX / MODEL_PAGE_SIZE
+						       ? UINT64_MAX
+						       : majflt * MODEL_PAGE_SIZE);
+		}
+		if (!vs->have_counters || at_ms > vs->counters_ms) {
+			vs->have_counters = true;
+			vs->counters_ms = at_ms;
+			vs->last_major_faults = v->guest_major_faults;
+			vs->last_swap_in_bytes = v->guest_swap_in_bytes;
+			vs->last_oom_kills = v->guest_oom_kills;
+		}
+		w->in_use_bytes = in_use;
+		sample = policy_min_u64(policy_add_sat(in_use, boost), memsz);
+		have_sample = true;
+	} else if (v->running && v->damon_valid) {
+		sample = policy_min_u64(v->damon_active_bytes, memsz);
+		w->in_use_bytes = sample;
+		have_sample = true;
+	}
+	w->sample_bytes = sample;
+	if (!have_sample)
+		return;
+	if (!vs->have_actv) {
+		vs->actvf_bytes = sample;
+		vs->actvs_bytes = sample;
+		vs->have_actv = true;
+		return;
+	}
+	vs->actvf_bytes = estimate_ewma(vs->actvf_bytes, sample, s->fast_alpha_permyriad);
+	vs->actvs_bytes = estimate_ewma(vs->actvs_bytes, sample, s->slow_alpha_permyriad);
+}
+
+uint64_t policy_estimate_actv(const struct policy_vm_state *vs)
+{
+	return policy_max_u64(vs->actvf_bytes, vs->actvs_bytes);
+}

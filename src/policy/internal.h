@@ -1,0 +1,161 @@
+/*
+ * Internals shared by the policy library's files (not part of the API).
+ *
+ * DESIGN: policy_run() is a fixed pipeline over one snapshot:
+ *   match (state map) -> estimate (ACTV) -> host state -> entitlement -> targets
+ *   (blimp rules or a baseline) -> host swap -> KSM.
+ * Every per-VM array lives in struct policy_state and only grows (to the largest
+ * fleet seen), so a tick allocates nothing once the fleet is stable. Nothing here
+ * does I/O, reads a clock or logs: `now_ms` comes from the caller.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/model.h"
+#include "policy/policy.h"
+
+#define POLICY_KEY_MAX (MODEL_NAME_MAX + 8)
+
+/* Persistent per-VM state, keyed by uuid (or "name:" + name without a uuid). */
+struct policy_vm_state {
+	char key[POLICY_KEY_MAX];
+	bool claimed;          /* matched by a snapshot VM in the current run */
+	uint64_t target_bytes; /* last planned target */
+	bool have_actv;
+	uint64_t actvf_bytes;
+	uint64_t actvs_bytes;
+	bool have_counters; /* the guest counters below are from a fresh sample */
+	uint64_t counters_ms; /* when the guest produced them (now - stats age) */
+	uint64_t last_major_faults;
+	uint64_t last_swap_in_bytes;
+	uint64_t last_oom_kills;
+	bool have_balloon;
+	uint64_t last_balloon_actual_bytes;
+	uint32_t stall_periods;   /* consecutive runs the balloon did not move toward target */
+	uint64_t backoff_until_ms; /* no shrink before this (0 = none) */
+	uint64_t last_run_ms; /* last policy_run that planned this VM */
+};
+
+/* Per-run scratch a baseline may use for one VM (signed maths as in the originals). */
+struct policy_baseline_vm {
+	int64_t cur, min, max, shares, res;
+	bool has_res, done;
+	bool in_all, in_pressure, in_comfy;
+};
+
+/* Per-run scratch for one snapshot VM (not kept between runs). */
+struct policy_vm_work {
+	struct policy_baseline_vm b;
+	size_t state_idx;      /* index into policy_state.vms */
+	bool is_new;           /* first time this VM is seen */
+	bool fresh;            /* guest stats usable this run */
+	bool distress;         /* major faults / swap-in / OOM kills above thresholds */
+	uint64_t in_use_bytes; /* guest in-use (fresh) or DAMON active, clamped to MEMSZ */
+	uint64_t sample_bytes; /* this run's active sample fed to the EWMAs */
+	uint64_t memsz_bytes;
+	uint64_t limit_bytes;    /* min(limit, MEMSZ) */
+	uint64_t reserve_bytes;  /* min(reservation, limit) */
+	uint64_t maxmemctl_bytes;
+	uint64_t lo_bytes;       /* max(reservation, MEMSZ - MCTLMAX) */
+	uint64_t hi_bytes;       /* max(limit, MEMSZ - MCTLMAX) */
+	uint64_t floor_bytes;    /* guest floor: in-use + margin (0 if not fresh) */
+	uint64_t prev_target_bytes;
+};
+
+struct policy_state {
+	struct policy_vm_state *vms;
+	size_t n_vms;
+	size_t cap_vms;
+	/* Scratch, sized to the largest snapshot seen. */
+	struct policy_vm_work *work;
+	struct policy_entitle_vm *ent_in;
+	uint64_t *ent_out;
+	size_t cap_work;
+	bool have_host_state;
+	enum host_state host_state;
+	bool soft_mins_fit; /* this run: guest floors fitted in the entitlement */
+	uint64_t baseline_last_ms; /* baselines' own cadence (10 s rounds) */
+	bool baseline_have_last;
+};
+
+/* A balloon that has not moved toward its target for this many runs is stalled. */
+#define POLICY_STALL_PERIODS 3U
+
+/* Saturating helpers. */
+static inline uint64_t policy_add_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r = a + b;
+	return r < a ? UINT64_MAX : r;
+}
+static inline uint64_t policy_sub_floor(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+static inline uint64_t policy_min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+static inline uint64_t policy_max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+/* v * pm / 10000 without overflow (pm may exceed 10000). */
+static inline uint64_t policy_permyriad_of(uint64_t v, uint64_t pm)
+{
+	unsigned __int128 r = (unsigned __int128)v * pm / MODEL_PERMYRIAD;
+	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
+}
+
+bool policy_estimate_fresh(const struct policy_settings *s, const struct vm_snapshot *v);
+/* estimate.c: fills w->fresh, in_use, sample, distress; updates vs EWMAs, counters. */
+void policy_estimate_update(const struct policy_settings *s, struct policy_vm_state *vs,
+			    const struct vm_snapshot *v, uint64_t now_ms, struct policy_vm_work *w);
+/* ACTV = max(ACTVF, ACTVS); the active bytes used for the idle tax. */
+uint64_t policy_estimate_actv(const struct policy_vm_state *vs);
+
+/* reclaim.c: the blimp rules. Fills plan->vms[i] from work + entitlements. */
+void policy_reclaim_plan(const struct policy_settings *s, struct policy_state *st,
+			 const struct snapshot *snap, uint64_t now_ms, enum host_state hs,
+			 struct plan *plan);
+/* hostswap.c: SWTGT and cgroup limits in hard/low (blimp only). */
+void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *st,
+			  const struct snapshot *snap, enum host_state hs, struct plan *plan);
+
+/* Baselines (each in its own file): fill target_bytes and reason for every VM. */
+void policy_baseline_static(const struct policy_settings *s, struct policy_state *st,
+			    const struct snapshot *snap, uint64_t now_ms, struct plan *plan);
+void policy_baseline_proxmox(const struct policy_settings *s, struct policy_state *st,
+			     const struct snapshot *snap, uint64_t now_ms, struct plan *plan);
+void policy_baseline_mom(const struct policy_settings *s, struct policy_state *st,
+			 const struct snapshot *snap, uint64_t now_ms, struct plan *plan);
+
+/* ksm.c */
+void policy_ksm_plan(const struct policy_settings *s, enum host_state hs, struct host_plan *hp);
+
+/* Clamp a target into [w->lo, w->hi] (reservation, MCTLMAX, limit, MEMSZ). */
+static inline uint64_t policy_clamp_target(const struct policy_vm_work *w, uint64_t t)
+{
+	if (t < w->lo_bytes)
+		t = w->lo_bytes;
+	if (t > w->hi_bytes)
+		t = w->hi_bytes;
+	return t;
+}
+
+/* Proxmox's pvestatd and oVirt MOM both decide every 10 s (pvestatd's update loop;
+ * MOM's policy-engine-interval default); between rounds a baseline keeps its targets. */
+#define POLICY_BASELINE_ROUND_MS 10000ULL
+static inline bool policy_baseline_due(struct policy_state *st, uint64_t now_ms)
+{
+	if (st->baseline_have_last && now_ms >= st->baseline_last_ms &&
+	    now_ms - st->baseline_last_ms < POLICY_BASELINE_ROUND_MS)
+		return false;
+	st->baseline_have_last = true;
+	st->baseline_last_ms = now_ms;
+	return true;
+}
+/* Keep every VM's previous target (reason BASELINE). */
+void policy_baseline_keep(struct policy_state *st, const struct snapshot *snap,
+			  struct plan *plan);

@@ -1,0 +1,314 @@
+/*
+ * policy_run(): the dispatch and the per-VM state map.
+ *
+ * DESIGN: one fixed pipeline for every kind (so `top` shows the same ACTV, state and
+ * entitlement whichever policy acts), then the kind's own target rule:
+ *   1. grow the state's arrays (the only allocation; -ENOMEM leaves the state as it was)
+ *   2. match snapshot VMs to their state by uuid (name when there is none); a VM seen
+ *      for the first time starts at its balloon actual
+ *   3. estimate ACTV, derive each VM's bounds (reservation, MCTLMAX, limit)
+ *   4. host free memory, minFree, state with hysteresis
+ *   5. entitlements (min-funding + idle tax) on budget - OVHD - minFree
+ *   6. targets: blimp rules (reclaim.c + hostswap.c) or a baseline
+ *   7. safety clamps for every kind, MCTLTGT, KSM; forget VMs that are gone
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/internal.h"
+
+struct policy_state *policy_state_new(void)
+{
+	return calloc(1, sizeof(struct policy_state));
+}
+
+void policy_state_free(struct policy_state *st)
+{
+	if (!st)
+		return;
+	free(st->vms);
+	free(st->work);
+	free(st->ent_in);
+	free(st->ent_out);
+	free(st);
+}
+
+static void policy_key_of(const struct vm_snapshot *v, char key[POLICY_KEY_MAX])
+{
+	size_t ul = strnlen(v->uuid, MODEL_UUID_LEN - 1);
+	if (ul > 0) {
+		memcpy(key, v->uuid, ul);
+		key[ul] = '\0';
+		return;
+	}
+	size_t nl = strnlen(v->name, MODEL_NAME_MAX - 1);
+	memcpy(key, "name:", 5);
+	memcpy(key + 5, v->name, nl);
+	key[5 + nl] = '\0';
+}
+
+static int policy_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 8;
+	while (n < need)
+		n = n > SIZE_MAX / 2 ? need : n * 2;
+	if (n > SIZE_MAX / elem)
+		return -ENOMEM;
+	void *q = realloc(*p, n * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Room for every snapshot VM being new, plus per-run scratch. */
+static int policy_reserve(struct policy_state *st, size_t n)
+{
+	if (n > SIZE_MAX / 4 - st->n_vms)
+		return -ENOMEM;
+	int r = policy_grow((void **)&st->vms, &st->cap_vms, st->n_vms + n, sizeof(*st->vms));
+	if (r)
+		return r;
+	if (n <= st->cap_work)
+		return 0;
+	size_t c1 = st->cap_work, c2 = st->cap_work, c3 = st->cap_work;
+	r = policy_grow((void **)&st->work, &c1, n, sizeof(*st->work));
+	if (!r)
+		r = policy_grow((void **)&st->ent_in, &c2, n, sizeof(*st->ent_in));
+	if (!r)
+		r = policy_grow((void **)&st->ent_out, &c3, n, sizeof(*st->ent_out));
+	if (r)
+		return r; /* grown blocks are kept; cap_work still says the old size */
+	st->cap_work = policy_min_u64(c1, policy_min_u64(c2, c3));
+	return 0;
+}
+
+static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v, size_t hint,
+			   bool *is_new)
+{
+	char key[POLICY_KEY_MAX];
+	policy_key_of(v, key);
+	if (hint < st->n_vms && !st->vms[hint].claimed && strcmp(st->vms[hint].key, key) == 0) {
+		*is_new = false;
+		st->vms[hint].claimed = true;
+		return hint;
+	}
+	for (size_t k = 0; k < st->n_vms; k++) {
+		if (!st->vms[k].claimed && strcmp(st->vms[k].key, key) == 0) {
+			*is_new = false;
+			st->vms[k].claimed = true;
+			return k;
+		}
+	}
+	size_t k = st->n_vms++;
+	memset(&st->vms[k], 0, sizeof(st->vms[k]));
+	memcpy(st->vms[k].key, key, sizeof(key));
+	st->vms[k].claimed = true;
+	*is_new = true;
+	return k;
+}
+
+static void policy_bounds(const struct policy_settings *s, const struct vm_snapshot *v,
+			  struct policy_vm_state *vs, struct policy_vm_work *w)
+{
+	uint64_t memsz = v->memsz_bytes;
+	w->memsz_bytes = memsz;
+	w->limit_bytes = model_vm_limit(&v->settings, memsz);
+	w->reserve_bytes = policy_min_u64(v->settings.reservation_bytes, w->limit_bytes);
+	w->maxmemctl_bytes = model_vm_maxmemctl(&v->settings, memsz);
+	uint64_t bal_floor = memsz - w->maxmemctl_bytes;
+	w->lo_bytes = policy_max_u64(w->reserve_bytes, bal_floor);
+	w->hi_bytes = policy_max_u64(w->limit_bytes, bal_floor);
+	if (w->is_new) {
+		uint64_t actual = v->balloon_actual_bytes;
+		vs->target_bytes = (actual == 0 || actual > memsz) ? memsz : actual;
+	}
+	w->prev_target_bytes = policy_clamp_target(w, vs->target_bytes);
+	w->floor_bytes = 0;
+	if (w->fresh) {
+		uint64_t margin = policy_max_u64(
+			s->guest_margin_bytes, policy_permyriad_of(memsz, s->guest_margin_permyriad));
+		w->floor_bytes = policy_min_u64(policy_add_sat(w->in_use_bytes, margin), memsz);
+	}
+}
+
+/* Balloon stall: asked to shrink, but actual neither at target nor moving toward it. */
+static void policy_track_stall(const struct vm_snapshot *v, struct policy_vm_state *vs,
+			       const struct policy_vm_work *w)
+{
+	uint64_t actual = policy_min_u64(v->balloon_actual_bytes, w->memsz_bytes);
+	uint64_t tol = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 100), MODEL_MIB);
+	uint64_t progress_min = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 20), 1);
+	if (!v->running || actual <= policy_add_sat(w->prev_target_bytes, tol)) {
+		vs->stall_periods = 0;
+	} else if (vs->have_balloon && vs->last_balloon_actual_bytes >= actual &&
+		   vs->last_balloon_actual_bytes - actual >= progress_min) {
+		vs->stall_periods = 0; /* moving */
+	} else if (vs->stall_periods < UINT32_MAX) {
+		vs->stall_periods++;
+	}
+	vs->have_balloon = true;
+	vs->last_balloon_actual_bytes = actual;
+}
+
+/* Entitlements on budget - sum(OVHD) - minFree. Guest floors (and the kept target of a
+ * VM whose balloon cannot be steered now) count as minimums when they all fit, so the
+ * plan's targets fit the budget; otherwise only the hard minimums do. */
+static void policy_entitlements(const struct policy_settings *s, struct policy_state *st,
+				const struct snapshot *snap, uint64_t minfree, struct plan *plan)
+{
+	size_t n = snap->n_vms;
+	uint64_t ovhd = 0;
+	unsigned __int128 sum_soft = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_snapshot *v = &snap->vms[i];
+		const struct policy_vm_work *w = &st->work[i];
+		const struct policy_vm_state *vs = &st->vms[w->state_idx];
+		struct policy_entitle_vm *e = &st->ent_in[i];
+		if (!v->running) {
+			memset(e, 0, sizeof(*e));
+			continue;
+		}
+		ovhd = policy_add_sat(ovhd, v->ovhd_bytes);
+		e->shares = model_vm_shares(&v->settings, v->memsz_bytes);
+		e->active_bytes = vs->have_actv ? policy_estimate_actv(vs) : v->memsz_bytes;
+		e->max_bytes = w->limit_bytes;
+		e->min_bytes = policy_min_u64(w->lo_bytes, w->limit_bytes);
+		uint64_t soft = e->min_bytes;
+		if (w->fresh)
+			soft = policy_max_u64(soft, w->floor_bytes);
+		else if (v->mctl)
+			soft = policy_max_u64(soft, w->prev_target_bytes);
+		sum_soft += policy_min_u64(soft, e->max_bytes);
+	}
+	uint64_t avail = policy_sub_floor(policy_sub_floor(s->budget_bytes, ovhd), minfree);
+	st->soft_mins_fit = sum_soft <= avail;
+	if (st->soft_mins_fit) {
+		for (size_t i = 0; i < n; i++) {
+			const struct vm_snapshot *v = &snap->vms[i];
+			const struct policy_vm_work *w = &st->work[i];
+			struct policy_entitle_vm *e = &st->ent_in[i];
+			if (!v->running)
+				continue;
+			if (w->fresh)
+				e->min_bytes = policy_max_u64(e->min_bytes, w->floor_bytes);
+			else if (v->mctl)
+				e->min_bytes = policy_max_u64(e->min_bytes, w->prev_target_bytes);
+			e->min_bytes = policy_min_u64(e->min_bytes, e->max_bytes);
+		}
+	}
+	/* -ENOSPC (reservations alone exceed the budget) still fills the minimums. */
+	if (policy_entitle(avail, s->idle_tax_permyriad, st->ent_in, n, st->ent_out) == -EINVAL) {
+		for (size_t i = 0; i < n; i++)
+			st->ent_out[i] = st->ent_in[i].max_bytes;
+	}
+	for (size_t i = 0; i < n; i++)
+		plan->vms[i].entitlement_bytes = snap->vms[i].running ? st->ent_out[i] : 0;
+}
+
+static void policy_forget_gone(struct policy_state *st)
+{
+	size_t k = 0;
+	for (size_t j = 0; j < st->n_vms; j++) {
+		if (!st->vms[j].claimed)
+			continue;
+		if (k != j)
+			st->vms[k] = st->vms[j];
+		st->vms[k].claimed = false;
+		k++;
+	}
+	st->n_vms = k;
+}
+
+int policy_run(const struct policy_settings *s, struct policy_state *st,
+	       const struct snapshot *snap, uint64_t now_ms, struct plan *plan)
+{
+	if (!s || !st || !snap || !plan || (snap->n_vms && (!snap->vms || !plan->vms)))
+		return -EINVAL;
+	if (policy_settings_validate(s, NULL, 0))
+		return -EINVAL;
+	size_t n = snap->n_vms;
+	int r = policy_reserve(st, n);
+	if (r)
+		return r;
+
+	/* 2-3: match, estimate, bounds. */
+	uint64_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_snapshot *v = &snap->vms[i];
+		struct policy_vm_work *w = &st->work[i];
+		memset(w, 0, sizeof(*w));
+		w->state_idx = policy_match(st, v, i, &w->is_new);
+		struct policy_vm_state *vs = &st->vms[w->state_idx];
+		policy_estimate_update(s, vs, v, now_ms, w);
+		policy_bounds(s, v, vs, w);
+		policy_track_stall(v, vs, w);
+		if (v->running)
+			used = policy_add_sat(used, policy_add_sat(v->consumed_bytes, v->ovhd_bytes));
+		memset(&plan->vms[i], 0, sizeof(plan->vms[i]));
+	}
+	plan->n_vms = n;
+
+	/* 4: host state. */
+	struct host_plan *hp = &plan->host;
+	memset(hp, 0, sizeof(*hp));
+	hp->budget_bytes = s->budget_bytes;
+	hp->free_bytes = policy_sub_floor(s->budget_bytes, used);
+	hp->minfree_bytes = policy_minfree_bytes(s->budget_bytes);
+	hp->state = st->have_host_state
+			    ? policy_host_state_next(st->host_state, hp->free_bytes, hp->minfree_bytes)
+			    : policy_host_state_raw(hp->free_bytes, hp->minfree_bytes);
+	st->host_state = hp->state;
+	st->have_host_state = true;
+
+	/* 5: entitlements. */
+	policy_entitlements(s, st, snap, hp->minfree_bytes, plan);
+
+	/* 6: targets. */
+	switch (s->kind) {
+	case POLICY_STATIC:
+		policy_baseline_static(s, st, snap, now_ms, plan);
+		break;
+	case POLICY_PROXMOX:
+		policy_baseline_proxmox(s, st, snap, now_ms, plan);
+		break;
+	case POLICY_MOM:
+		policy_baseline_mom(s, st, snap, now_ms, plan);
+		break;
+	case POLICY_BLIMP:
+	default:
+		policy_reclaim_plan(s, st, snap, now_ms, hp->state, plan);
+		policy_hostswap_plan(s, st, snap, hp->state, plan);
+		break;
+	}
+
+	/* 7: safety clamps for every kind, bookkeeping. */
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_vm_work *w = &st->work[i];
+		struct policy_vm_state *vs = &st->vms[w->state_idx];
+		struct vm_plan *p = &plan->vms[i];
+		uint64_t t = policy_clamp_target(w, p->target_bytes);
+		if (t != p->target_bytes && s->kind != POLICY_BLIMP)
+			p->reason = PLAN_REASON_BASELINE;
+		p->target_bytes = t;
+		p->mctltgt_bytes = w->memsz_bytes - t;
+		p->actvf_bytes = vs->actvf_bytes;
+		p->actvs_bytes = vs->actvs_bytes;
+		p->actv_bytes = policy_estimate_actv(vs);
+		vs->target_bytes = t;
+		vs->last_run_ms = now_ms;
+	}
+	if (s->kind == POLICY_STATIC) {
+		hp->ksm_run = false;
+		hp->ksm_pages_to_scan = 0;
+		hp->ksm_sleep_ms = 0;
+	} else {
+		policy_ksm_plan(s, hp->state, hp);
+	}
+	policy_forget_gone(st);
+	return 0;
+}
