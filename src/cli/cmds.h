@@ -1,0 +1,150 @@
+/*
+ * Subcommands: options structs, pure parsers and request builders (unit-tested
+ * without a daemon), and the run functions main dispatches to.
+ *
+ * Parsers take the subcommand's argv (argv[0] = its name; reordered by getopt, so it
+ * must be writable), fill the struct and return 0, CLI_PARSE_HELP, or -EINVAL/-ERANGE
+ * with a one-line message in err. They do no I/O. Every parser accepts -s/--socket
+ * and -h/--help.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "cli/cli.h"
+
+/* Most a guest command, a set or a start may say; far beyond any real use. */
+#define CLI_SHARES_MAX 1000000000ULL
+#define CLI_CPUS_MAX 64
+#define CLI_EXEC_TIMEOUT_DEFAULT_MS 60000
+#define CLI_EXEC_TIMEOUT_MAX_MS (24ULL * 3600 * 1000)
+/* Slack on top of the guest command's own timeout before the CLI gives up. */
+#define CLI_EXEC_SLACK_MS 15000
+/* Booting a guest under TCG takes a while; the daemon answers once it runs. */
+#define CLI_START_TIMEOUT_MS 300000
+/* stop: the daemon destroys an ACPI-less guest after 10 s. */
+#define CLI_STOP_TIMEOUT_MS 60000
+
+struct cli_status_opts {
+	const char *socket;
+	bool json;
+};
+int cli_status_parse(int argc, char **argv, struct cli_status_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+struct cli_start_opts {
+	const char *socket;
+	const char *name;
+	uint64_t mem_bytes;
+	uint64_t cpus; /* 0: daemon default (1) */
+	bool has_shares, has_reservation, has_limit, has_maxmemctl, has_guest_swap;
+	uint64_t shares;
+	uint64_t reservation_bytes;
+	uint64_t limit_bytes;
+	uint64_t maxmemctl_bytes;
+	uint64_t guest_swap_bytes;
+	bool free_page_reporting; /* default true */
+	bool balloon_driver;      /* default true */
+	const char *kernel;       /* NULL: the built-in guest */
+	const char *initrd;
+	char **cmd; /* guest command after "--" (points into argv), NULL if none */
+	int ncmd;
+};
+int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* The `start` request's args; kernel/initrd as given (run makes them absolute). */
+json_object *cli_start_args(const struct cli_start_opts *o);
+
+struct cli_stop_opts {
+	const char *socket;
+	const char *name;
+	bool force;
+};
+int cli_stop_parse(int argc, char **argv, struct cli_stop_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+struct cli_ls_opts {
+	const char *socket;
+	bool json;
+};
+int cli_ls_parse(int argc, char **argv, struct cli_ls_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+struct cli_exec_opts {
+	const char *socket;
+	const char *name;
+	uint64_t timeout_ms;
+	char **cmd; /* after "--" */
+	int ncmd;
+};
+int cli_exec_parse(int argc, char **argv, struct cli_exec_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* The guest's status as the CLI's exit status (0..255; out of range -> 255). */
+int cli_exec_exit_status(json_object *result);
+
+struct cli_stats_opts {
+	const char *socket;
+	const char *name;
+	bool json;
+};
+int cli_stats_parse(int argc, char **argv, struct cli_stats_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+struct cli_balloon_opts {
+	const char *socket;
+	const char *name;
+	uint64_t keep_bytes; /* memory the guest keeps: MCTLTGT = MEMSZ - keep */
+};
+int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *err,
+		      size_t errlen) __attribute__((warn_unused_result));
+
+struct cli_set_opts {
+	const char *socket;
+	const char *name;
+	bool has_shares, has_reservation, has_limit, has_maxmemctl;
+	uint64_t shares;
+	uint64_t reservation_bytes;
+	uint64_t limit_bytes;
+	uint64_t maxmemctl_bytes;
+};
+int cli_set_parse(int argc, char **argv, struct cli_set_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+json_object *cli_set_args(const struct cli_set_opts *o);
+
+struct cli_top_opts {
+	const char *socket;
+	bool batch;
+	uint64_t iterations; /* 0: until q / Ctrl-C */
+	uint64_t delay_ms;   /* default 1000 */
+};
+int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+struct cli_shutdown_opts {
+	const char *socket;
+	bool keep_vms;
+};
+int cli_shutdown_parse(int argc, char **argv, struct cli_shutdown_opts *o, char *err,
+		       size_t errlen) __attribute__((warn_unused_result));
+
+/* Turn a getopt_long failure ('?' or ':') into a message. Returns -EINVAL. */
+int cli_getopt_error(int c, char **argv, char *err, size_t errlen);
+/* Report a parser's outcome: prints usage on CLI_PARSE_HELP (returns 0 via *exit_code),
+ * or the error with a hint (exit 2). Returns true if the caller should return
+ * *exit_code now. */
+bool cli_parse_done(const char *cmd, int r, const char *err, const char *usage, int *exit_code);
+
+int cli_status_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_start_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_stop_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_ls_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_exec_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_stats_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_balloon_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_set_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_top_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_shutdown_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_sim_run(const struct cli_ctx *ctx, int argc, char **argv);
