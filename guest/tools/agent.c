@@ -456,7 +456,7 @@ int main(int argc, char **argv)
 {
 	const char *dev = "/dev/hvc0", *announce = NULL;
 	struct utsname uts;
-	int stdio = 0;
+	int stdio = 0, last_open_err = 0;
 
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
@@ -489,10 +489,16 @@ int main(int argc, char **argv)
 		int fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC), rc;
 
 		if (fd < 0) {
-			fprintf(stderr, "blimp-agent: open %s: %s\n", dev, strerror(errno));
+			/* Say it once: a guest booted without virtio_console would flood. */
+			int err = errno;
+
+			if (err != last_open_err)
+				fprintf(stderr, "blimp-agent: open %s: %s\n", dev, strerror(err));
+			last_open_err = err;
 			sleep(1);
 			continue;
 		}
+		last_open_err = 0;
 		if (tcgetattr(fd, &tio) == 0) {
 			cfmakeraw(&tio);
 			tio.c_cc[VMIN] = 1;
