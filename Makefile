@@ -24,7 +24,7 @@ DEPS_sim     := sim policy util
 DEPS_act     := act collect util
 DEPS_virt    := virt collect util
 DEPS_daemon  := daemon virt act policy collect util
-DEPS_cli     := cli daemon virt act policy collect util
+DEPS_cli     := cli sim policy util
 
 srcs_of = $(filter-out %/main.c,$(wildcard src/$(1)/*.c))
 objs_of = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
