@@ -1,7 +1,7 @@
 /*
  * blimpd host settings: one table of every key (name, type, default, bounds, help),
  * loaded from an INI file (/etc/blimp/blimpd.conf, section [blimpd]) plus drop-ins
- * (/etc/blimp/blimpd.conf.d/*.conf, sorted), then overridden by command-line flags.
+ * (/etc/blimp/blimpd.conf.d/NAME.conf, sorted by NAME), then overridden by command-line flags.
  * docs/settings.md is generated from the same table (`blimpd --settings-markdown`).
  */
 #pragma once
@@ -38,7 +38,11 @@ void config_default(struct blimpd_config *c);
 /* Set one key from a string (file or flag). 0, or -EINVAL/-ERANGE with err filled. */
 int config_set(struct blimpd_config *c, const char *key, const char *value, char *err,
 	       size_t errlen) __attribute__((warn_unused_result));
-/* Load an INI file and its drop-in directory PATH.d/*.conf. A missing file is fine
+/* Like config_set, for a running daemon (`blimp set`): -EPERM (err filled) for keys
+ * that are read at start only. */
+int config_set_runtime(struct blimpd_config *c, const char *key, const char *value, char *err,
+		       size_t errlen) __attribute__((warn_unused_result));
+/* Load an INI file and its drop-in directory PATH.d (NAME.conf files, in name order). A missing file is fine
  * (-ENOENT is returned only if required is true). Unknown keys and bad values are
  * errors naming file:line. */
 int config_load(struct blimpd_config *c, const char *path, bool required, char *err,
