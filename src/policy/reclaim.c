@@ -25,11 +25,11 @@ static enum plan_reason reclaim_desired(const struct vm_plan *p, const struct po
 {
 	uint64_t d = p->entitlement_bytes;
 	enum plan_reason why = PLAN_REASON_ENTITLEMENT;
-	if (w->floor_bytes > d) {
+	if (w->floor_bytes && w->floor_bytes >= d) {
 		d = w->floor_bytes;
 		why = PLAN_REASON_GUEST_FLOOR;
 	}
-	if (d < w->lo_bytes) {
+	if (d <= w->lo_bytes && w->lo_bytes) {
 		d = w->lo_bytes;
 		why = w->reserve_bytes >= w->lo_bytes ? PLAN_REASON_RESERVATION
 						      : PLAN_REASON_MAXMEMCTL;

@@ -1,0 +1,416 @@
+/* blimp's per-VM rules through policy_run: stale, probe, back-off, floors, bounds,
+ * hostile stats, host swap, the state map. */
+#include "test_policy_fleet.h"
+
+/* Two 4 GiB VMs on a 6 GiB budget with every byte consumed: state low. */
+static void fleet_pressure(struct fleet *f)
+{
+	fleet_init(f, 2, 4 * GIB, 6 * GIB);
+	f->vms[0].consumed_bytes = 3 * GIB;
+	f->vms[1].consumed_bytes = 3 * GIB;
+}
+
+/* Idle guest: 10% in use. */
+static void vm_idle(struct vm_snapshot *v)
+{
+	v->guest_available_bytes = v->guest_total_bytes / 10 * 9;
+}
+
+static void test_stale_never_shrinks(void **state)
+{
+	(void)state;
+	for (int variant = 0; variant < 4; variant++) {
+		struct fleet f;
+		fleet_pressure(&f);
+		vm_idle(&f.vms[0]);
+		vm_idle(&f.vms[1]);
+		f.vms[0].balloon_actual_bytes = 3 * GIB;
+		switch (variant) {
+		case 0: f.vms[0].stats_age_ms = f.s.stale_after_ms + 1; break;
+		case 1: f.vms[0].stats_age_ms = MODEL_AGE_NEVER; break;
+		case 2: f.vms[0].mctl = false; break;
+		case 3: f.vms[0].guest_total_bytes = 0; f.vms[0].guest_available_bytes = 0; break;
+		}
+		for (int t = 0; t < 200; t++) {
+			fleet_tick(&f);
+			assert_int_equal(f.plan.host.state, HOST_STATE_LOW);
+			assert_int_equal(f.plans[0].target_bytes, 3 * GIB);
+			assert_int_equal(f.plans[0].reason, PLAN_REASON_STALE);
+			f.vms[1].balloon_actual_bytes = f.plans[1].target_bytes;
+		}
+		/* The fresh idle VM was ballooned meanwhile, down to its entitlement. */
+		assert_int_equal(f.plans[1].target_bytes, f.plans[1].entitlement_bytes);
+		assert_true(f.plans[1].target_bytes < 3 * GIB);
+		/* Stats come back: from the kept target, shrinking is a probe again. */
+		f.vms[0].stats_age_ms = 100;
+		f.vms[0].mctl = true;
+		f.vms[0].guest_total_bytes = 4 * GIB;
+		vm_idle(&f.vms[0]);
+		fleet_tick(&f);
+		assert_int_equal(f.plans[0].reason, PLAN_REASON_PROBE);
+		assert_int_equal(f.plans[0].target_bytes, 3 * GIB - 4 * GIB / 100);
+		fleet_free(&f);
+	}
+}
+
+static void test_new_vm_starts_at_balloon_actual(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_init(&f, 1, 4 * GIB, 16 * GIB);
+	f.vms[0].balloon_actual_bytes = 3 * GIB;
+	f.vms[0].stats_age_ms = MODEL_AGE_NEVER;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, 3 * GIB);
+	assert_int_equal(f.plans[0].mctltgt_bytes, 1 * GIB);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_STALE);
+	/* Stats arrive, plenty of memory: grows at once to MEMSZ. */
+	f.vms[0].stats_age_ms = 0;
+	fleet_tick(&f);
+	assert_int_equal(f.plan.host.state, HOST_STATE_HIGH);
+	assert_int_equal(f.plans[0].target_bytes, 4 * GIB);
+	assert_int_equal(f.plans[0].entitlement_bytes, 4 * GIB);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_NONE);
+	fleet_free(&f);
+}
+
+static void test_probe_bounded_per_period(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_pressure(&f);
+	vm_idle(&f.vms[0]);
+	vm_idle(&f.vms[1]);
+	uint64_t step = 4 * GIB / 100; /* 1% of MEMSZ */
+	uint64_t prev = 4 * GIB;
+	int probes = 0;
+	for (int t = 0; t < 25; t++) { /* the entitlement is ~29 steps away */
+		fleet_tick(&f);
+		uint64_t tg = f.plans[0].target_bytes;
+		assert_true(tg <= prev);
+		assert_true(prev - tg <= step);
+		probes += f.plans[0].reason == PLAN_REASON_PROBE;
+		prev = tg;
+		fleet_follow(&f);
+	}
+	assert_int_equal(probes, 25);
+	assert_int_equal(prev, 4 * GIB - 25 * step);
+	/* Called again at the same time: no further shrink. */
+	f.now_ms -= f.s.balance_period_ms;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, prev);
+	/* Half a period later: half a step. */
+	f.now_ms = f.now_ms - f.s.balance_period_ms + f.s.balance_period_ms / 2;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, prev - step / 2);
+	/* A long gap does not allow a big jump. */
+	prev = f.plans[0].target_bytes;
+	f.now_ms += 60000;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, prev - step);
+	fleet_free(&f);
+}
+
+static void test_fast_backoff_after_faults(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_pressure(&f);
+	vm_idle(&f.vms[0]);
+	vm_idle(&f.vms[1]);
+	for (int t = 0; t < 20; t++) {
+		fleet_tick(&f);
+		fleet_follow(&f);
+	}
+	uint64_t before = f.plans[0].target_bytes;
+	assert_true(before < 4 * GIB);
+	/* 1000 major faults in one second. */
+	f.vms[0].guest_major_faults += 1000;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_BACKOFF);
+	assert_true(f.plans[0].target_bytes >= before + 4 * GIB / 10);
+	uint64_t raised = f.plans[0].target_bytes;
+	fleet_follow(&f);
+	/* Hold: no shrink for backoff_hold_ms although the faults stopped. */
+	int held = 0;
+	while (f.now_ms < 1000000 + 21 * 1000 + f.s.backoff_hold_ms - 1000) {
+		fleet_tick(&f);
+		fleet_follow(&f);
+		assert_int_equal(f.plans[0].target_bytes, raised);
+		held++;
+	}
+	assert_true(held >= (int)(f.s.backoff_hold_ms / f.s.balance_period_ms) - 2);
+	for (int t = 0; t < 3; t++) {
+		fleet_tick(&f);
+		fleet_follow(&f);
+	}
+	assert_true(f.plans[0].target_bytes < raised);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_PROBE);
+	/* Swap-in also counts (512 KiB/s), and so does an OOM kill. */
+	f.vms[0].guest_swap_in_bytes += 512 * 1024;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_BACKOFF);
+	f.vms[1].guest_oom_kills += 1;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[1].reason, PLAN_REASON_BACKOFF);
+	/* A few faults (below 64/s) are normal. */
+	struct fleet g;
+	fleet_pressure(&g);
+	vm_idle(&g.vms[0]);
+	for (int t = 0; t < 10; t++) {
+		g.vms[0].guest_major_faults += 10;
+		fleet_tick(&g);
+		fleet_follow(&g);
+		assert_int_not_equal(g.plans[0].reason, PLAN_REASON_BACKOFF);
+	}
+	fleet_free(&g);
+	fleet_free(&f);
+}
+
+static void test_guest_floor(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_pressure(&f);
+	/* Both 3 GiB in use: the floors (3.2 GiB each) do not both fit in 6 GiB. */
+	f.vms[0].guest_available_bytes = 1 * GIB;
+	f.vms[1].guest_available_bytes = 1 * GIB;
+	uint64_t floor = 3 * GIB + 4 * GIB * 500 / 10000; /* + 5% of MEMSZ > 64 MiB */
+	for (int t = 0; t < 200; t++) {
+		fleet_tick(&f);
+		fleet_follow(&f);
+		assert_true(f.plans[0].target_bytes >= floor);
+	}
+	assert_int_equal(f.plans[0].target_bytes, floor);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_GUEST_FLOOR);
+	/* In-use jumps: the floor follows at once. */
+	f.vms[0].guest_available_bytes = 512 * MIB;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, floor + 512 * MIB);
+	fleet_free(&f);
+}
+
+static void test_limit_maxmemctl_reservation(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_init(&f, 3, 4 * GIB, 64 * GIB);
+	f.vms[0].settings.limit_bytes = 2 * GIB;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, 2 * GIB);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_LIMIT);
+	assert_int_equal(f.plans[0].entitlement_bytes, 2 * GIB);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+	fleet_free(&f);
+
+	fleet_init(&f, 3, 4 * GIB, 6 * GIB);
+	for (int i = 0; i < 3; i++) {
+		vm_idle(&f.vms[i]);
+		f.vms[i].consumed_bytes = 2 * GIB;
+	}
+	f.vms[0].settings.maxmemctl_bytes = 1 * GIB;
+	f.vms[1].settings.reservation_bytes = 3 * GIB + 512 * MIB;
+	f.vms[2].settings.limit_bytes = 1 * GIB; /* below MEMSZ - MCTLMAX (1.4 GiB) */
+	f.vms[2].ovhd_bytes = 100 * MIB;
+	for (int t = 0; t < 300; t++) {
+		fleet_tick(&f);
+		fleet_follow(&f);
+		assert_true(f.plans[0].target_bytes >= 3 * GIB);
+		assert_true(f.plans[0].mctltgt_bytes <= 1 * GIB);
+		assert_true(f.plans[1].target_bytes >= 3 * GIB + 512 * MIB);
+		assert_true(f.plans[2].mctltgt_bytes <= model_vm_maxmemctl(&f.vms[2].settings, 4 * GIB));
+	}
+	assert_int_equal(f.plans[0].target_bytes, 3 * GIB);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_MAXMEMCTL);
+	assert_int_equal(f.plans[1].target_bytes, 3 * GIB + 512 * MIB);
+	assert_int_equal(f.plans[1].reason, PLAN_REASON_RESERVATION);
+	/* The balloon cannot reach the limit: the cgroup enforces it, in every state. */
+	assert_int_equal(f.plans[2].target_bytes,
+			 4 * GIB - model_vm_maxmemctl(&f.vms[2].settings, 4 * GIB));
+	assert_int_equal(f.plans[2].cgroup_limit_bytes, 1 * GIB + 100 * MIB);
+	assert_int_equal(f.plans[2].swtgt_bytes, 1 * GIB);
+	fleet_free(&f);
+}
+
+static void test_hostile_stats(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_init(&f, 5, 4 * GIB, 8 * GIB);
+	/* vm0: in-use above MEMSZ. */
+	f.vms[0].guest_total_bytes = UINT64_MAX;
+	f.vms[0].guest_available_bytes = 0;
+	f.vms[0].guest_major_faults = UINT64_MAX;
+	f.vms[0].guest_swap_in_bytes = UINT64_MAX;
+	/* vm1: available above total, balloon actual above MEMSZ. */
+	f.vms[1].guest_available_bytes = UINT64_MAX;
+	f.vms[1].balloon_actual_bytes = UINT64_MAX;
+	/* vm2: MEMSZ 0 and zeros everywhere. */
+	memset(&f.vms[2], 0, sizeof(f.vms[2]));
+	f.vms[2].running = true;
+	f.vms[2].mctl = true;
+	/* vm3: name and uuid without NUL, huge CONSUMED and OVHD. */
+	memset(f.vms[3].name, 'A', sizeof(f.vms[3].name));
+	memset(f.vms[3].uuid, 'B', sizeof(f.vms[3].uuid));
+	f.vms[3].consumed_bytes = UINT64_MAX;
+	f.vms[3].ovhd_bytes = UINT64_MAX;
+	/* vm4: huge settings. */
+	f.vms[4].settings.shares = UINT64_MAX;
+	f.vms[4].settings.reservation_bytes = UINT64_MAX;
+	f.vms[4].settings.maxmemctl_bytes = UINT64_MAX;
+	for (int t = 0; t < 50; t++) {
+		fleet_tick(&f);
+		for (int i = 0; i < 5; i++) {
+			assert_true(f.plans[i].target_bytes <= f.vms[i].memsz_bytes);
+			assert_true(f.plans[i].actv_bytes <= f.vms[i].memsz_bytes);
+			assert_true(f.plans[i].entitlement_bytes <= f.vms[i].memsz_bytes);
+			assert_int_equal(f.plans[i].mctltgt_bytes,
+					 f.vms[i].memsz_bytes - f.plans[i].target_bytes);
+		}
+		/* Counters that go back down (reboot) are a new baseline, not a distress. */
+		f.vms[0].guest_major_faults = (uint64_t)t;
+		f.vms[0].guest_swap_in_bytes = 0;
+	}
+	assert_int_equal(f.plan.host.state, HOST_STATE_LOW);
+	assert_int_equal(f.plan.host.free_bytes, 0);
+	assert_int_equal(f.plans[0].target_bytes, 4 * GIB); /* in-use = MEMSZ */
+	assert_int_equal(f.plans[0].actv_bytes, 4 * GIB);
+	assert_int_equal(f.plans[1].actv_bytes, 0);
+	assert_int_equal(f.plans[2].target_bytes, 0);
+	assert_int_equal(f.plans[4].target_bytes, 4 * GIB); /* reservation capped at MEMSZ */
+	fleet_free(&f);
+}
+
+static void test_host_swap(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_pressure(&f); /* low */
+	f.vms[0].mctl = false; /* no balloon driver: only host swap can reclaim */
+	f.vms[0].stats_age_ms = MODEL_AGE_NEVER;
+	f.vms[0].ovhd_bytes = 200 * MIB;
+	f.vms[0].consumed_bytes = 4 * GIB;
+	f.vms[1].consumed_bytes = 3 * GIB;
+	fleet_tick(&f);
+	assert_int_equal(f.plan.host.state, HOST_STATE_LOW);
+	uint64_t e = f.plans[0].entitlement_bytes;
+	assert_true(e < 4 * GIB);
+	assert_int_equal(f.plans[0].target_bytes, 4 * GIB); /* balloon target kept */
+	assert_int_equal(f.plans[0].swtgt_bytes, 4 * GIB - e);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, e + 200 * MIB);
+	/* vm1 has a balloon and is above its target in low: it gets no more memory. */
+	f.vms[1].consumed_bytes = 4 * GIB;
+	fleet_tick(&f);
+	assert_true(f.plans[1].target_bytes < 4 * GIB);
+	assert_int_equal(f.plans[1].cgroup_limit_bytes, 4 * GIB);
+	assert_int_equal(f.plans[1].swtgt_bytes, 0);
+	/* Not without host swap, nor for a VM whose cgroup cannot swap. */
+	f.s.host_swap = false;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].swtgt_bytes, 0);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+	assert_int_equal(f.plans[1].cgroup_limit_bytes, 0);
+	f.s.host_swap = true;
+	f.vms[0].host_swap_ok = false;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+	fleet_free(&f);
+
+	/* A stalled balloon in hard: swap down to the balloon target. */
+	fleet_pressure(&f);
+	vm_idle(&f.vms[0]);
+	vm_idle(&f.vms[1]);
+	uint64_t m = policy_minfree_bytes(6 * GIB);
+	f.vms[0].consumed_bytes = 3 * GIB;
+	f.vms[1].consumed_bytes = 3 * GIB - m / 2; /* free = 50% of minFree: hard */
+	for (int t = 0; t < 5; t++)
+		fleet_tick(&f); /* balloon actual stays at MEMSZ */
+	assert_int_equal(f.plan.host.state, HOST_STATE_HARD);
+	assert_true(f.plans[0].cgroup_limit_bytes > 0);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, f.plans[0].target_bytes);
+	assert_int_equal(f.plans[0].swtgt_bytes,
+			 f.vms[0].consumed_bytes > f.plans[0].target_bytes
+				 ? f.vms[0].consumed_bytes - f.plans[0].target_bytes
+				 : 0);
+	/* A balloon that follows is not stalled: no host swap. */
+	fleet_follow(&f);
+	fleet_tick(&f);
+	fleet_follow(&f);
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+	fleet_free(&f);
+}
+
+static void test_idle_gives_to_active(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_pressure(&f);
+	f.vms[0].guest_available_bytes = 1 * GIB; /* active: 3 GiB in use */
+	vm_idle(&f.vms[1]);
+	for (int t = 0; t < 300; t++) {
+		fleet_tick(&f);
+		fleet_follow(&f);
+	}
+	assert_true(f.plans[0].entitlement_bytes > f.plans[1].entitlement_bytes + 1 * GIB);
+	assert_true(f.plans[0].actv_bytes > f.plans[1].actv_bytes);
+	assert_true(f.plans[0].target_bytes > f.plans[1].target_bytes);
+	/* The plan fits: sum of targets + OVHD within budget - minFree. */
+	uint64_t sum = f.plans[0].target_bytes + f.plans[1].target_bytes;
+	assert_true(sum <= 6 * GIB - policy_minfree_bytes(6 * GIB));
+	fleet_free(&f);
+}
+
+static void test_state_map(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_pressure(&f);
+	vm_idle(&f.vms[0]);
+	f.vms[1].stats_age_ms = MODEL_AGE_NEVER;
+	f.vms[1].balloon_actual_bytes = 3 * GIB;
+	for (int t = 0; t < 10; t++) {
+		fleet_tick(&f);
+		fleet_follow(&f);
+	}
+	uint64_t t0 = f.plans[0].target_bytes;
+	/* Swap the order: state follows the uuid, not the index. */
+	struct vm_snapshot tmp = f.vms[0];
+	f.vms[0] = f.vms[1];
+	f.vms[1] = tmp;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, 3 * GIB);
+	assert_true(f.plans[1].target_bytes <= t0);
+	assert_true(f.plans[1].target_bytes >= t0 - 4 * GIB / 100);
+	/* Remove vm0 (now index 1), then bring it back: a new VM at its balloon actual. */
+	f.snap.n_vms = 1;
+	fleet_tick(&f);
+	f.snap.n_vms = 2;
+	f.vms[1].balloon_actual_bytes = 4 * GIB;
+	f.vms[1].stats_age_ms = MODEL_AGE_NEVER;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[1].target_bytes, 4 * GIB);
+	/* Duplicate uuids get separate state and no crash. */
+	f.vms[1] = f.vms[0];
+	fleet_tick(&f);
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].target_bytes, f.plans[1].target_bytes);
+	fleet_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stale_never_shrinks),
+		cmocka_unit_test(test_new_vm_starts_at_balloon_actual),
+		cmocka_unit_test(test_probe_bounded_per_period),
+		cmocka_unit_test(test_fast_backoff_after_faults),
+		cmocka_unit_test(test_guest_floor),
+		cmocka_unit_test(test_limit_maxmemctl_reservation),
+		cmocka_unit_test(test_hostile_stats),
+		cmocka_unit_test(test_host_swap),
+		cmocka_unit_test(test_idle_gives_to_active),
+		cmocka_unit_test(test_state_map),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
