@@ -246,7 +246,7 @@ static const struct {
 	{"reservation", "RESERVATION", CLI_F_SIZE, NULL},
 	{"limit", "LIMIT", CLI_F_SIZE, NULL},
 	{"entitlement", "ENTITLEMENT", CLI_F_SIZE, "what the policy grants"},
-	{"reason", "REASON", CLI_F_STR, "why the target is what it is"},
+	{"reason", "REASON", CLI_F_STR, NULL},
 	{"guest_total", "guest_total", CLI_F_SIZE, "guest MemTotal"},
 	{"guest_available", "guest_available", CLI_F_SIZE, "guest MemAvailable"},
 	{"guest_free", "guest_free", CLI_F_SIZE, "guest MemFree"},
