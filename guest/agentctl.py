@@ -20,7 +20,12 @@ class AgentError(Exception):
 
 
 class Agent:
-    def __init__(self, path, connect_wait_s=30.0):
+    def __init__(self, path, connect_wait_s=30.0, sock=None):
+        self.buf = b""
+        self.next_id = 1
+        if sock is not None:  # an already connected socket (tests)
+            self.sock = sock
+            return
         deadline = time.monotonic() + connect_wait_s
         while True:
             try:
@@ -32,8 +37,6 @@ class Agent:
                 if time.monotonic() > deadline:
                     raise AgentError("cannot connect to %s" % path)
                 time.sleep(0.2)
-        self.buf = b""
-        self.next_id = 1
 
     def close(self):
         self.sock.close()

@@ -27,7 +27,7 @@ data_seed=${BLIMP_GUEST_DATA_SEED:-20240501}
 data_uuid=5b1a1b1a-0000-4000-8000-000000000001
 data_hash_seed=5b1a1b1a-0000-4000-8000-000000000002
 CC=${CC:-gcc}
-TOOL_CFLAGS="-static -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -ffile-prefix-map=$root/="
+TOOL_CFLAGS="-static -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -D_GNU_SOURCE -ffile-prefix-map=$root/="
 modules_wanted="virtio_pci virtio_balloon virtio_blk virtio_console ext4"
 
 log() { echo "guest: $*"; }
