@@ -18,8 +18,8 @@
 /* Exit statuses (docs/cli.md). */
 enum cli_exit {
 	CLI_EXIT_OK = 0,
-	CLI_EXIT_DAEMON = 1,      /* blimpd answered with an error */
-	CLI_EXIT_USAGE = 2,       /* bad command line (nothing was sent) */
+	CLI_EXIT_DAEMON = 1,	  /* blimpd answered with an error */
+	CLI_EXIT_USAGE = 2,	  /* bad command line (nothing was sent) */
 	CLI_EXIT_UNREACHABLE = 3, /* no answer: not running, refused, timed out, broken */
 };
 
@@ -47,8 +47,8 @@ int cli_request(const struct cli_ctx *ctx, const char *cmd, json_object *args, i
 		struct cli_reply *reply);
 /* Like cli_request but prints nothing for daemon errors (the caller words them);
  * returns CLI_EXIT_DAEMON with reply->ok false and the code/message kept. */
-int cli_request_quiet(const struct cli_ctx *ctx, const char *cmd, json_object *args,
-		      int timeout_ms, struct cli_reply *reply);
+int cli_request_quiet(const struct cli_ctx *ctx, const char *cmd, json_object *args, int timeout_ms,
+		      struct cli_reply *reply);
 /* Describe a transport error (-errno from the client) for the user. */
 const char *cli_transport_strerror(int err, char *buf, size_t len);
 
@@ -56,13 +56,14 @@ const char *cli_transport_strerror(int err, char *buf, size_t len);
 bool cli_name_valid(const char *name);
 /* Parse a size for option `what`; on error writes "<what>: invalid size 'x'" to err. */
 int cli_parse_size(const char *what, const char *s, uint64_t *out, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Parse an unsigned decimal integer in [min, max]. */
 int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		   char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Parse seconds as a decimal ("1", "0.5") into milliseconds, in [min_ms, max_ms]. */
 int cli_parse_seconds(const char *what, const char *s, uint64_t min_ms, uint64_t max_ms,
-		      uint64_t *out_ms, char *err, size_t errlen) __attribute__((warn_unused_result));
+		      uint64_t *out_ms, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 /* Find a literal "--" in argv[1..argc-1]; returns its index or argc. */
 int cli_find_dashdash(int argc, char **argv);
 

@@ -124,7 +124,8 @@ char *cli_request_format(long id, const char *cmd, json_object *args)
 	json_object_object_add(req, "v", json_object_new_int(1));
 	json_object_object_add(req, "id", json_object_new_int64(id));
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	json_object_object_add(req, "args", args ? json_object_get(args) : json_object_new_object());
+	json_object_object_add(req, "args",
+			       args ? json_object_get(args) : json_object_new_object());
 	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	char *line = NULL;
 	if (s && asprintf(&line, "%s\n", s) < 0)
@@ -159,7 +160,8 @@ int cli_reply_parse(const char *line, size_t len, struct cli_reply *r)
 	if (!json_object_is_type(root, json_type_object))
 		goto bad;
 	json_object *ok;
-	if (!json_object_object_get_ex(root, "ok", &ok) || !json_object_is_type(ok, json_type_boolean))
+	if (!json_object_object_get_ex(root, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean))
 		goto bad;
 	struct cli_reply out = {.root = root, .ok = json_object_get_boolean(ok)};
 	if (out.ok) {
@@ -172,7 +174,8 @@ int cli_reply_parse(const char *line, size_t len, struct cli_reply *r)
 		    json_object_is_type(err, json_type_object)) {
 			if (json_object_object_get_ex(err, "code", &code) &&
 			    json_object_is_type(code, json_type_string))
-				snprintf(out.code, sizeof(out.code), "%s", json_object_get_string(code));
+				snprintf(out.code, sizeof(out.code), "%s",
+					 json_object_get_string(code));
 			if (json_object_object_get_ex(err, "message", &msg) &&
 			    json_object_is_type(msg, json_type_string))
 				out.message = json_object_get_string(msg);
@@ -209,7 +212,8 @@ static ssize_t cli_client_read_line(struct cli_conn *c, int64_t deadline)
 {
 	size_t scanned = 0;
 	for (;;) {
-		char *nl = c->len > scanned ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL;
+		char *nl =
+		    c->len > scanned ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL;
 		if (nl)
 			return nl - c->buf;
 		scanned = c->len;

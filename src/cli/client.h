@@ -36,7 +36,7 @@ struct cli_reply {
 /* Connect to path. 0, or -errno (-ENOENT, -ECONNREFUSED, -EACCES, -ETIMEDOUT,
  * -ENAMETOOLONG for a path that does not fit sun_path). */
 int cli_conn_open(struct cli_conn *c, const char *path, int timeout_ms)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void cli_conn_close(struct cli_conn *c);
 
 /* Send {"v":1,"id":N,"cmd":cmd,"args":args} and wait for the matching line.
@@ -52,5 +52,5 @@ char *cli_request_format(long id, const char *cmd, json_object *args);
 /* Decode one response line of len bytes (no newline). 0 or -EPROTO; r is filled only
  * on success. */
 int cli_reply_parse(const char *line, size_t len, struct cli_reply *r)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void cli_reply_free(struct cli_reply *r);

@@ -12,13 +12,12 @@
 #include "util/size.h"
 
 static const char cli_balloon_usage[] =
-	"Usage: blimp balloon NAME SIZE\n"
-	"Set the memory the guest keeps to SIZE (K/M/G/T), like `virsh setmem`: the balloon\n"
-	"target MCTLTGT becomes MEMSZ - SIZE. blimpd refuses a target above MCTLMAX.\n"
-	"  -s, --socket PATH   blimpd's control socket\n";
+    "Usage: blimp balloon NAME SIZE\n"
+    "Set the memory the guest keeps to SIZE (K/M/G/T), like `virsh setmem`: the balloon\n"
+    "target MCTLTGT becomes MEMSZ - SIZE. blimpd refuses a target above MCTLMAX.\n"
+    "  -s, --socket PATH   blimpd's control socket\n";
 
-int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *err,
-		      size_t errlen)
+int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_balloon_opts){0};
@@ -89,7 +88,8 @@ int cli_balloon_run(const struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	char a[32], b[32];
-	printf("%s keeps %s (MCTLTGT %s)\n", o.name, cli_fmt_size(reply.result, "target", a, sizeof(a)),
+	printf("%s keeps %s (MCTLTGT %s)\n", o.name,
+	       cli_fmt_size(reply.result, "target", a, sizeof(a)),
 	       cli_fmt_size(reply.result, "mctltgt", b, sizeof(b)));
 	cli_reply_free(&reply);
 	return CLI_EXIT_OK;

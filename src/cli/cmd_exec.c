@@ -8,16 +8,16 @@
 #include "cli/parse.h"
 
 static const char cli_exec_usage[] =
-	"Usage: blimp exec NAME [--timeout SECONDS] -- CMD [ARG...]\n"
-	"Run CMD in the guest, print its output (stdout and stderr, as the guest agent\n"
-	"captured them) and exit with its exit status.\n"
-	"  -t, --timeout SECONDS  give up on the guest command after this long (default 60)\n"
-	"  -s, --socket PATH      blimpd's control socket\n";
+    "Usage: blimp exec NAME [--timeout SECONDS] -- CMD [ARG...]\n"
+    "Run CMD in the guest, print its output (stdout and stderr, as the guest agent\n"
+    "captured them) and exit with its exit status.\n"
+    "  -t, --timeout SECONDS  give up on the guest command after this long (default 60)\n"
+    "  -s, --socket PATH      blimpd's control socket\n";
 
 int cli_exec_parse(int argc, char **argv, struct cli_exec_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"timeout", required_argument, NULL, 't'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"timeout", required_argument, NULL, 't'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_exec_opts){.timeout_ms = CLI_EXEC_TIMEOUT_DEFAULT_MS};
 	int end = cli_find_dashdash(argc, argv);
 	CLI_GETOPT_RESET();
@@ -43,7 +43,8 @@ int cli_exec_parse(int argc, char **argv, struct cli_exec_opts *o, char *err, si
 		return r;
 	if (end < argc) {
 		if (optind + 1 < end) {
-			snprintf(err, errlen, "unexpected argument '%s' before '--'", argv[optind + 1]);
+			snprintf(err, errlen, "unexpected argument '%s' before '--'",
+				 argv[optind + 1]);
 			return -EINVAL;
 		}
 		o->cmd = argv + end + 1;

@@ -5,15 +5,15 @@
 #include "cli/parse.h"
 
 static const char cli_ls_usage[] =
-	"Usage: blimp ls [--json]\n"
-	"List the VMs: NAME STATE MEMSZ CONSUMED MCTLSZ MANAGED UUID.\n"
-	"  --json      print the daemon's result ({\"vms\":[...]}, bytes)\n"
-	"  -s, --socket PATH   blimpd's control socket\n";
+    "Usage: blimp ls [--json]\n"
+    "List the VMs: NAME STATE MEMSZ CONSUMED MCTLSZ MANAGED UUID.\n"
+    "  --json      print the daemon's result ({\"vms\":[...]}, bytes)\n"
+    "  -s, --socket PATH   blimpd's control socket\n";
 
 int cli_ls_parse(int argc, char **argv, struct cli_ls_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"json", no_argument, NULL, 'j'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_ls_opts){0};
 	CLI_GETOPT_RESET();
 	int c;
@@ -41,7 +41,8 @@ int cli_ls_run(const struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (o.json)
-		printf("%s\n", json_object_to_json_string_ext(reply.result, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n",
+		       json_object_to_json_string_ext(reply.result, JSON_C_TO_STRING_PLAIN));
 	else
 		cli_format_ls(reply.result, stdout);
 	cli_reply_free(&reply);

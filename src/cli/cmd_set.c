@@ -9,14 +9,14 @@
 #include "util/size.h"
 
 static const char cli_set_usage[] =
-	"Usage: blimp set NAME KEY=VALUE...\n"
-	"Change a VM's memory settings; blimpd checks them against MEMSZ and stores them\n"
-	"in the domain's metadata. Keys:\n"
-	"  shares=N            0-1000000000 (0 = default, 10 per MiB of MEMSZ)\n"
-	"  reservation=SIZE    never reclaimed below this\n"
-	"  limit=SIZE          never granted above this (0 = MEMSZ)\n"
-	"  maxmemctl=SIZE      most the balloon may take (0 = 65% of MEMSZ)\n"
-	"  -s, --socket PATH   blimpd's control socket\n";
+    "Usage: blimp set NAME KEY=VALUE...\n"
+    "Change a VM's memory settings; blimpd checks them against MEMSZ and stores them\n"
+    "in the domain's metadata. Keys:\n"
+    "  shares=N            0-1000000000 (0 = default, 10 per MiB of MEMSZ)\n"
+    "  reservation=SIZE    never reclaimed below this\n"
+    "  limit=SIZE          never granted above this (0 = MEMSZ)\n"
+    "  maxmemctl=SIZE      most the balloon may take (0 = 65% of MEMSZ)\n"
+    "  -s, --socket PATH   blimpd's control socket\n";
 
 static int cli_set_one(struct cli_set_opts *o, const char *kv, char *err, size_t errlen)
 {
@@ -39,7 +39,8 @@ static int cli_set_one(struct cli_set_opts *o, const char *kv, char *err, size_t
 		}
 		*has[i] = true;
 		if (i == 0)
-			return cli_parse_uint("shares", val, 0, CLI_SHARES_MAX, dst[i], err, errlen);
+			return cli_parse_uint("shares", val, 0, CLI_SHARES_MAX, dst[i], err,
+					      errlen);
 		return cli_parse_size(keys[i], val, dst[i], err, errlen);
 	}
 	snprintf(err, errlen, "unknown key '%.*s' (shares, reservation, limit, maxmemctl)",
@@ -70,8 +71,9 @@ int cli_set_parse(int argc, char **argv, struct cli_set_opts *o, char *err, size
 	if (r < 0)
 		return r;
 	if (optind + 1 >= argc) {
-		snprintf(err, errlen, "nothing to set (KEY=VALUE: shares, reservation, limit, "
-				      "maxmemctl)");
+		snprintf(err, errlen,
+			 "nothing to set (KEY=VALUE: shares, reservation, limit, "
+			 "maxmemctl)");
 		return -EINVAL;
 	}
 	for (int i = optind + 1; i < argc; i++) {

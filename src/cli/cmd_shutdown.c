@@ -4,17 +4,16 @@
 #include "cli/parse.h"
 
 static const char cli_shutdown_usage[] =
-	"Usage: blimp shutdown [--keep-vms]\n"
-	"Ask blimpd to exit. It stops the VMs it manages first unless --keep-vms is given\n"
-	"(a restarted blimpd finds kept VMs again).\n"
-	"  --keep-vms  leave the VMs running\n"
-	"  -s, --socket PATH   blimpd's control socket\n";
+    "Usage: blimp shutdown [--keep-vms]\n"
+    "Ask blimpd to exit. It stops the VMs it manages first unless --keep-vms is given\n"
+    "(a restarted blimpd finds kept VMs again).\n"
+    "  --keep-vms  leave the VMs running\n"
+    "  -s, --socket PATH   blimpd's control socket\n";
 
-int cli_shutdown_parse(int argc, char **argv, struct cli_shutdown_opts *o, char *err,
-		       size_t errlen)
+int cli_shutdown_parse(int argc, char **argv, struct cli_shutdown_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"keep-vms", no_argument, NULL, 'k'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"keep-vms", no_argument, NULL, 'k'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_shutdown_opts){0};
 	CLI_GETOPT_RESET();
 	int c;

@@ -14,21 +14,21 @@
 #include "util/size.h"
 
 static const char cli_start_usage[] =
-	"Usage: blimp start NAME --mem SIZE [options] [-- GUEST COMMAND...]\n"
-	"Start a VM (the built-in guest unless --kernel is given). SIZE takes K/M/G/T.\n"
-	"  -m, --mem SIZE           MEMSZ, the VM's memory (required)\n"
-	"  -c, --cpus N             virtual CPUs, 1-64 (default 1)\n"
-	"      --shares N           shares (default 10 per MiB of MEMSZ)\n"
-	"      --reservation SIZE   never reclaimed below this (<= --mem)\n"
-	"      --limit SIZE         never granted above this (>= reservation, <= --mem)\n"
-	"      --maxmemctl SIZE     most the balloon may take (<= --mem; default 65%)\n"
-	"      --guest-swap SIZE    give the guest a swap disk of SIZE\n"
-	"      --no-free-page-reporting   turn off virtio-balloon free page reporting\n"
-	"      --no-balloon-driver  boot the guest without its virtio_balloon driver\n"
-	"      --kernel FILE        boot this kernel instead of the built-in guest\n"
-	"      --initrd FILE        with --kernel: this initrd\n"
-	"  -- GUEST COMMAND...      run this shell command in the guest at boot\n"
-	"  -s, --socket PATH        blimpd's control socket\n";
+    "Usage: blimp start NAME --mem SIZE [options] [-- GUEST COMMAND...]\n"
+    "Start a VM (the built-in guest unless --kernel is given). SIZE takes K/M/G/T.\n"
+    "  -m, --mem SIZE           MEMSZ, the VM's memory (required)\n"
+    "  -c, --cpus N             virtual CPUs, 1-64 (default 1)\n"
+    "      --shares N           shares (default 10 per MiB of MEMSZ)\n"
+    "      --reservation SIZE   never reclaimed below this (<= --mem)\n"
+    "      --limit SIZE         never granted above this (>= reservation, <= --mem)\n"
+    "      --maxmemctl SIZE     most the balloon may take (<= --mem; default 65%)\n"
+    "      --guest-swap SIZE    give the guest a swap disk of SIZE\n"
+    "      --no-free-page-reporting   turn off virtio-balloon free page reporting\n"
+    "      --no-balloon-driver  boot the guest without its virtio_balloon driver\n"
+    "      --kernel FILE        boot this kernel instead of the built-in guest\n"
+    "      --initrd FILE        with --kernel: this initrd\n"
+    "  -- GUEST COMMAND...      run this shell command in the guest at boot\n"
+    "  -s, --socket PATH        blimpd's control socket\n";
 
 enum {
 	CLI_START_SHARES = 256,
@@ -91,19 +91,19 @@ static int cli_start_check(struct cli_start_opts *o, char *err, size_t errlen)
 int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"mem", required_argument, NULL, 'm'},
-		{"cpus", required_argument, NULL, 'c'},
-		{"shares", required_argument, NULL, CLI_START_SHARES},
-		{"reservation", required_argument, NULL, CLI_START_RESERVATION},
-		{"limit", required_argument, NULL, CLI_START_LIMIT},
-		{"maxmemctl", required_argument, NULL, CLI_START_MAXMEMCTL},
-		{"guest-swap", required_argument, NULL, CLI_START_GUEST_SWAP},
-		{"no-free-page-reporting", no_argument, NULL, CLI_START_NO_FPR},
-		{"no-balloon-driver", no_argument, NULL, CLI_START_NO_BALLOON},
-		{"kernel", required_argument, NULL, CLI_START_KERNEL},
-		{"initrd", required_argument, NULL, CLI_START_INITRD},
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"mem", required_argument, NULL, 'm'},
+	    {"cpus", required_argument, NULL, 'c'},
+	    {"shares", required_argument, NULL, CLI_START_SHARES},
+	    {"reservation", required_argument, NULL, CLI_START_RESERVATION},
+	    {"limit", required_argument, NULL, CLI_START_LIMIT},
+	    {"maxmemctl", required_argument, NULL, CLI_START_MAXMEMCTL},
+	    {"guest-swap", required_argument, NULL, CLI_START_GUEST_SWAP},
+	    {"no-free-page-reporting", no_argument, NULL, CLI_START_NO_FPR},
+	    {"no-balloon-driver", no_argument, NULL, CLI_START_NO_BALLOON},
+	    {"kernel", required_argument, NULL, CLI_START_KERNEL},
+	    {"initrd", required_argument, NULL, CLI_START_INITRD},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct cli_start_opts){.free_page_reporting = true, .balloon_driver = true};
 	int end = cli_find_dashdash(argc, argv);
@@ -117,7 +117,8 @@ int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, 
 			have_mem = true;
 			break;
 		case 'c':
-			r = cli_parse_uint("--cpus", optarg, 1, CLI_CPUS_MAX, &o->cpus, err, errlen);
+			r = cli_parse_uint("--cpus", optarg, 1, CLI_CPUS_MAX, &o->cpus, err,
+					   errlen);
 			break;
 		case CLI_START_SHARES:
 			r = cli_parse_uint("--shares", optarg, 0, CLI_SHARES_MAX, &o->shares, err,
@@ -125,7 +126,8 @@ int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, 
 			o->has_shares = true;
 			break;
 		case CLI_START_RESERVATION:
-			r = cli_parse_size("--reservation", optarg, &o->reservation_bytes, err, errlen);
+			r = cli_parse_size("--reservation", optarg, &o->reservation_bytes, err,
+					   errlen);
 			o->has_reservation = true;
 			break;
 		case CLI_START_LIMIT:
@@ -137,7 +139,8 @@ int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, 
 			o->has_maxmemctl = true;
 			break;
 		case CLI_START_GUEST_SWAP:
-			r = cli_parse_size("--guest-swap", optarg, &o->guest_swap_bytes, err, errlen);
+			r = cli_parse_size("--guest-swap", optarg, &o->guest_swap_bytes, err,
+					   errlen);
 			o->has_guest_swap = true;
 			break;
 		case CLI_START_NO_FPR:
@@ -199,7 +202,8 @@ json_object *cli_start_args(const struct cli_start_opts *o)
 	if (o->has_maxmemctl)
 		json_object_object_add(a, "maxmemctl", json_object_new_uint64(o->maxmemctl_bytes));
 	if (o->has_guest_swap)
-		json_object_object_add(a, "guest_swap", json_object_new_uint64(o->guest_swap_bytes));
+		json_object_object_add(a, "guest_swap",
+				       json_object_new_uint64(o->guest_swap_bytes));
 	json_object_object_add(a, "free_page_reporting",
 			       json_object_new_boolean(o->free_page_reporting));
 	json_object_object_add(a, "balloon_driver", json_object_new_boolean(o->balloon_driver));

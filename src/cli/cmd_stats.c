@@ -5,15 +5,15 @@
 #include "cli/parse.h"
 
 static const char cli_stats_usage[] =
-	"Usage: blimp stats NAME [--json]\n"
-	"Show every memory figure of a VM in esxtop's vocabulary (human sizes).\n"
-	"  --json      print the daemon's vm object (lower-case vocabulary keys, bytes)\n"
-	"  -s, --socket PATH   blimpd's control socket\n";
+    "Usage: blimp stats NAME [--json]\n"
+    "Show every memory figure of a VM in esxtop's vocabulary (human sizes).\n"
+    "  --json      print the daemon's vm object (lower-case vocabulary keys, bytes)\n"
+    "  -s, --socket PATH   blimpd's control socket\n";
 
 int cli_stats_parse(int argc, char **argv, struct cli_stats_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"json", no_argument, NULL, 'j'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_stats_opts){0};
 	CLI_GETOPT_RESET();
 	int c;

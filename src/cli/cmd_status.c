@@ -5,16 +5,16 @@
 #include "cli/parse.h"
 
 static const char cli_status_usage[] =
-	"Usage: blimp status [--json]\n"
-	"Show the host: memory state, budget, free, minfree, overcommit, accelerator (and why),\n"
-	"libvirt URI, KSM, swap, pressure, policy and the number of VMs.\n"
-	"  --json      print the daemon's result object as JSON (bytes)\n"
-	"  -s, --socket PATH   blimpd's control socket\n";
+    "Usage: blimp status [--json]\n"
+    "Show the host: memory state, budget, free, minfree, overcommit, accelerator (and why),\n"
+    "libvirt URI, KSM, swap, pressure, policy and the number of VMs.\n"
+    "  --json      print the daemon's result object as JSON (bytes)\n"
+    "  -s, --socket PATH   blimpd's control socket\n";
 
 int cli_status_parse(int argc, char **argv, struct cli_status_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"json", no_argument, NULL, 'j'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_status_opts){0};
 	CLI_GETOPT_RESET();
 	int c;
@@ -42,7 +42,8 @@ int cli_status_run(const struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (o.json)
-		printf("%s\n", json_object_to_json_string_ext(reply.result, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n",
+		       json_object_to_json_string_ext(reply.result, JSON_C_TO_STRING_PRETTY));
 	else
 		cli_format_status(reply.result, stdout);
 	cli_reply_free(&reply);

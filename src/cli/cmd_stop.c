@@ -4,15 +4,15 @@
 #include "cli/parse.h"
 
 static const char cli_stop_usage[] =
-	"Usage: blimp stop NAME [--force]\n"
-	"Stop a VM. Without --force blimpd asks the guest first and destroys it after 10 s.\n"
-	"  -f, --force  destroy the VM at once\n"
-	"  -s, --socket PATH   blimpd's control socket\n";
+    "Usage: blimp stop NAME [--force]\n"
+    "Stop a VM. Without --force blimpd asks the guest first and destroys it after 10 s.\n"
+    "  -f, --force  destroy the VM at once\n"
+    "  -s, --socket PATH   blimpd's control socket\n";
 
 int cli_stop_parse(int argc, char **argv, struct cli_stop_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"force", no_argument, NULL, 'f'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	    {"force", no_argument, NULL, 'f'}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_stop_opts){0};
 	CLI_GETOPT_RESET();
 	int c;

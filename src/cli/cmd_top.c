@@ -19,24 +19,24 @@
 #include "cli/parse.h"
 
 static const char cli_top_usage[] =
-	"Usage: blimp top [-b] [-n ITERATIONS] [-d SECONDS]\n"
-	"A live memory screen like esxtop's: host state, budget, free, minfree, KSM, swap,\n"
-	"overcommit, then per VM: NAME MEMSZ CONSUMED OVHD MCTL? MCTLSZ MCTLTGT MCTLMAX\n"
-	"SWCUR SWTGT SHRD ZERO ACTV ACTVS ACTVF REASON. Press q or Ctrl-C to quit.\n"
-	"  -b, --batch           print CSV (bytes) instead: a header, then one row per VM\n"
-	"                        per iteration, with a timestamp and the host's columns\n"
-	"  -n, --iterations N    stop after N refreshes (batch default 1, screen: forever)\n"
-	"  -d, --delay SECONDS   time between refreshes (default 1, at least 0.1)\n"
-	"  -s, --socket PATH     blimpd's control socket\n";
+    "Usage: blimp top [-b] [-n ITERATIONS] [-d SECONDS]\n"
+    "A live memory screen like esxtop's: host state, budget, free, minfree, KSM, swap,\n"
+    "overcommit, then per VM: NAME MEMSZ CONSUMED OVHD MCTL? MCTLSZ MCTLTGT MCTLMAX\n"
+    "SWCUR SWTGT SHRD ZERO ACTV ACTVS ACTVF REASON. Press q or Ctrl-C to quit.\n"
+    "  -b, --batch           print CSV (bytes) instead: a header, then one row per VM\n"
+    "                        per iteration, with a timestamp and the host's columns\n"
+    "  -n, --iterations N    stop after N refreshes (batch default 1, screen: forever)\n"
+    "  -d, --delay SECONDS   time between refreshes (default 1, at least 0.1)\n"
+    "  -s, --socket PATH     blimpd's control socket\n";
 
 int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{"batch", no_argument, NULL, 'b'},
-		{"iterations", required_argument, NULL, 'n'},
-		{"delay", required_argument, NULL, 'd'},
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"batch", no_argument, NULL, 'b'},
+	    {"iterations", required_argument, NULL, 'n'},
+	    {"delay", required_argument, NULL, 'd'},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct cli_top_opts){.delay_ms = 1000};
 	bool have_n = false;
@@ -48,11 +48,13 @@ int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size
 			o->batch = true;
 			break;
 		case 'n':
-			r = cli_parse_uint("-n", optarg, 1, 1000000000, &o->iterations, err, errlen);
+			r = cli_parse_uint("-n", optarg, 1, 1000000000, &o->iterations, err,
+					   errlen);
 			have_n = true;
 			break;
 		case 'd':
-			r = cli_parse_seconds("-d", optarg, 100, 86400000, &o->delay_ms, err, errlen);
+			r = cli_parse_seconds("-d", optarg, 100, 86400000, &o->delay_ms, err,
+					      errlen);
 			break;
 			CLI_COMMON_CASES(o);
 		}
@@ -203,8 +205,8 @@ static int cli_top_screen(const struct cli_ctx *c, const struct cli_top_opts *o)
 			rc = fr;
 			break;
 		} else {
-			fprintf(m, "blimp top %s\n\n%s\nretrying every %.1f s; q quits\n", clock, why,
-				(double)o->delay_ms / 1000);
+			fprintf(m, "blimp top %s\n\n%s\nretrying every %.1f s; q quits\n", clock,
+				why, (double)o->delay_ms / 1000);
 		}
 		fclose(m);
 		/* home, draw, clear what the last screen left below */

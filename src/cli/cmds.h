@@ -33,7 +33,7 @@ struct cli_status_opts {
 	bool json;
 };
 int cli_status_parse(int argc, char **argv, struct cli_status_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct cli_start_opts {
 	const char *socket;
@@ -47,14 +47,14 @@ struct cli_start_opts {
 	uint64_t maxmemctl_bytes;
 	uint64_t guest_swap_bytes;
 	bool free_page_reporting; /* default true */
-	bool balloon_driver;      /* default true */
-	const char *kernel;       /* NULL: the built-in guest */
+	bool balloon_driver;	  /* default true */
+	const char *kernel;	  /* NULL: the built-in guest */
 	const char *initrd;
 	char **cmd; /* guest command after "--" (points into argv), NULL if none */
 	int ncmd;
 };
 int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* The `start` request's args; kernel/initrd as given (run makes them absolute). */
 json_object *cli_start_args(const struct cli_start_opts *o);
 
@@ -64,14 +64,14 @@ struct cli_stop_opts {
 	bool force;
 };
 int cli_stop_parse(int argc, char **argv, struct cli_stop_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct cli_ls_opts {
 	const char *socket;
 	bool json;
 };
 int cli_ls_parse(int argc, char **argv, struct cli_ls_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct cli_exec_opts {
 	const char *socket;
@@ -81,7 +81,7 @@ struct cli_exec_opts {
 	int ncmd;
 };
 int cli_exec_parse(int argc, char **argv, struct cli_exec_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* The guest's status as the CLI's exit status (0..255; out of range -> 255). */
 int cli_exec_exit_status(json_object *result);
 
@@ -91,15 +91,15 @@ struct cli_stats_opts {
 	bool json;
 };
 int cli_stats_parse(int argc, char **argv, struct cli_stats_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct cli_balloon_opts {
 	const char *socket;
 	const char *name;
 	uint64_t keep_bytes; /* memory the guest keeps: MCTLTGT = MEMSZ - keep */
 };
-int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *err,
-		      size_t errlen) __attribute__((warn_unused_result));
+int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 struct cli_set_opts {
 	const char *socket;
@@ -111,7 +111,7 @@ struct cli_set_opts {
 	uint64_t maxmemctl_bytes;
 };
 int cli_set_parse(int argc, char **argv, struct cli_set_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 json_object *cli_set_args(const struct cli_set_opts *o);
 
 struct cli_top_opts {
@@ -121,14 +121,14 @@ struct cli_top_opts {
 	uint64_t delay_ms;   /* default 1000 */
 };
 int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct cli_shutdown_opts {
 	const char *socket;
 	bool keep_vms;
 };
-int cli_shutdown_parse(int argc, char **argv, struct cli_shutdown_opts *o, char *err,
-		       size_t errlen) __attribute__((warn_unused_result));
+int cli_shutdown_parse(int argc, char **argv, struct cli_shutdown_opts *o, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* Turn a getopt_long failure ('?' or ':') into a message. Returns -EINVAL. */
 int cli_getopt_error(int c, char **argv, char *err, size_t errlen);

@@ -4,19 +4,18 @@
 #include "cli/cmds.h"
 
 const struct cli_command cli_commands[] = {
-	{"status", "show the host: memory state, budget, accelerator, KSM, swap", cli_status_run,
-	 false},
-	{"ls", "list VMs (--json)", cli_ls_run, false},
-	{"top", "live esxtop-style memory screen (-b: CSV batch mode)", cli_top_run, false},
-	{"start", "start a VM: NAME --mem SIZE [options] [-- GUEST COMMAND...]", cli_start_run,
-	 false},
-	{"stop", "stop a VM (--force destroys it at once)", cli_stop_run, false},
-	{"exec", "run a command in a guest: NAME -- CMD...", cli_exec_run, false},
-	{"stats", "every memory figure of a VM (--json)", cli_stats_run, false},
-	{"balloon", "set the memory a guest keeps: NAME SIZE", cli_balloon_run, false},
-	{"set", "change a VM's shares, reservation, limit, maxmemctl", cli_set_run, false},
-	{"shutdown", "stop blimpd (--keep-vms leaves VMs running)", cli_shutdown_run, false},
-	{NULL, NULL, NULL, false},
+    {"status", "show the host: memory state, budget, accelerator, KSM, swap", cli_status_run,
+     false},
+    {"ls", "list VMs (--json)", cli_ls_run, false},
+    {"top", "live esxtop-style memory screen (-b: CSV batch mode)", cli_top_run, false},
+    {"start", "start a VM: NAME --mem SIZE [options] [-- GUEST COMMAND...]", cli_start_run, false},
+    {"stop", "stop a VM (--force destroys it at once)", cli_stop_run, false},
+    {"exec", "run a command in a guest: NAME -- CMD...", cli_exec_run, false},
+    {"stats", "every memory figure of a VM (--json)", cli_stats_run, false},
+    {"balloon", "set the memory a guest keeps: NAME SIZE", cli_balloon_run, false},
+    {"set", "change a VM's shares, reservation, limit, maxmemctl", cli_set_run, false},
+    {"shutdown", "stop blimpd (--keep-vms leaves VMs running)", cli_shutdown_run, false},
+    {NULL, NULL, NULL, false},
 };
 
 const struct cli_command *cli_command_find(const char *name)

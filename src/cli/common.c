@@ -98,8 +98,8 @@ int cli_request(const struct cli_ctx *ctx, const char *cmd, json_object *args, i
 	return cli_request_impl(ctx, cmd, args, timeout_ms, reply, false);
 }
 
-int cli_request_quiet(const struct cli_ctx *ctx, const char *cmd, json_object *args,
-		      int timeout_ms, struct cli_reply *reply)
+int cli_request_quiet(const struct cli_ctx *ctx, const char *cmd, json_object *args, int timeout_ms,
+		      struct cli_reply *reply)
 {
 	return cli_request_impl(ctx, cmd, args, timeout_ms, reply, true);
 }

@@ -56,8 +56,8 @@ const char *cli_json_str(json_object *o, const char *key)
 json_object *cli_json_unwrap(json_object *o, const char *key)
 {
 	json_object *v;
-	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_object))
+	if (o && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_object))
 		return v;
 	return o;
 }
@@ -147,7 +147,8 @@ void cli_format_status(json_object *result, FILE *out)
 	char reason[512];
 	const char *why = cli_json_str(result, "accel_reason");
 	fprintf(out, "accel       %s%s%s%s\n", cli_fmt_str(result, "accel", s, sizeof(s)),
-		why ? " (" : "", why ? cli_sanitize(why, reason, sizeof(reason)) : "", why ? ")" : "");
+		why ? " (" : "", why ? cli_sanitize(why, reason, sizeof(reason)) : "",
+		why ? ")" : "");
 	fprintf(out, "libvirt     %s\n", cli_fmt_str(result, "libvirt_uri", s, sizeof(s)));
 	uint64_t run = 0, sharing = 0;
 	bool have_run = cli_json_u64(host, "ksm_run", &run);
@@ -157,7 +158,10 @@ void cli_format_status(json_object *result, FILE *out)
 	else
 		snprintf(d, sizeof(d), "-");
 	fprintf(out, "ksm         %s, %s pages per %s ms, sharing %s pages (%s saved), shared %s\n",
-		!have_run ? "-" : run == 1 ? "running" : run == 0 ? "stopped" : "unmerging",
+		!have_run  ? "-"
+		: run == 1 ? "running"
+		: run == 0 ? "stopped"
+			   : "unmerging",
 		cli_fmt_u64(host, "ksm_pages_to_scan", a, sizeof(a)),
 		cli_fmt_u64(host, "ksm_sleep_ms", b, sizeof(b)),
 		cli_fmt_u64(host, "ksm_pages_sharing", c, sizeof(c)), d,
@@ -221,41 +225,41 @@ static const struct {
 	enum cli_field_kind kind;
 	const char *help;
 } cli_stats_fields[] = {
-	{"name", "NAME", CLI_F_STR, NULL},
-	{"uuid", "UUID", CLI_F_STR, NULL},
-	{"state", "STATE", CLI_F_STR, NULL},
-	{"memsz", "MEMSZ", CLI_F_SIZE, "configured memory"},
-	{"consumed", "CONSUMED", CLI_F_SIZE, "host memory backing guest RAM"},
-	{"ovhd", "OVHD", CLI_F_SIZE, "QEMU's memory beyond guest RAM"},
-	{"rss", "RSS", CLI_F_SIZE, "QEMU's resident set"},
-	{"mctl", "MCTL?", CLI_F_BOOL, "balloon driver answering"},
-	{"mctlsz", "MCTLSZ", CLI_F_SIZE, "ballooned now"},
-	{"mctltgt", "MCTLTGT", CLI_F_SIZE, "balloon target"},
-	{"mctlmax", "MCTLMAX", CLI_F_SIZE, "most the balloon may take"},
-	{"balloon_actual", "balloon_actual", CLI_F_SIZE, "memory the guest holds"},
-	{"shrd", "SHRD", CLI_F_SIZE, "merged by KSM"},
-	{"zero", "ZERO", CLI_F_SIZE, "zero pages merged"},
-	{"shrdsvd", "SHRDSVD", CLI_F_SIZE, "saved by sharing"},
-	{"swcur", "SWCUR", CLI_F_SIZE, "in host swap"},
-	{"swtgt", "SWTGT", CLI_F_SIZE, "host swap target"},
-	{"zip", "ZIP", CLI_F_SIZE, "compressed by zswap"},
-	{"actv", "ACTV", CLI_F_SIZE, "active estimate"},
-	{"actvs", "ACTVS", CLI_F_SIZE, "active, slow average"},
-	{"actvf", "ACTVF", CLI_F_SIZE, "active, fast average"},
-	{"shares", "SHARES", CLI_F_COUNT, NULL},
-	{"reservation", "RESERVATION", CLI_F_SIZE, NULL},
-	{"limit", "LIMIT", CLI_F_SIZE, NULL},
-	{"entitlement", "ENTITLEMENT", CLI_F_SIZE, "what the policy grants"},
-	{"reason", "REASON", CLI_F_STR, NULL},
-	{"guest_total", "guest_total", CLI_F_SIZE, "guest MemTotal"},
-	{"guest_available", "guest_available", CLI_F_SIZE, "guest MemAvailable"},
-	{"guest_free", "guest_free", CLI_F_SIZE, "guest MemFree"},
-	{"guest_caches", "guest_caches", CLI_F_SIZE, "guest page cache"},
-	{"guest_swap_in", "guest_swap_in", CLI_F_SIZE, "swapped in by the guest"},
-	{"guest_swap_out", "guest_swap_out", CLI_F_SIZE, "swapped out by the guest"},
-	{"guest_major_faults", "guest_major_faults", CLI_F_COUNT, NULL},
-	{"guest_minor_faults", "guest_minor_faults", CLI_F_COUNT, NULL},
-	{"stats_age_ms", "stats_age", CLI_F_MS, "age of the guest's last stats"},
+    {"name", "NAME", CLI_F_STR, NULL},
+    {"uuid", "UUID", CLI_F_STR, NULL},
+    {"state", "STATE", CLI_F_STR, NULL},
+    {"memsz", "MEMSZ", CLI_F_SIZE, "configured memory"},
+    {"consumed", "CONSUMED", CLI_F_SIZE, "host memory backing guest RAM"},
+    {"ovhd", "OVHD", CLI_F_SIZE, "QEMU's memory beyond guest RAM"},
+    {"rss", "RSS", CLI_F_SIZE, "QEMU's resident set"},
+    {"mctl", "MCTL?", CLI_F_BOOL, "balloon driver answering"},
+    {"mctlsz", "MCTLSZ", CLI_F_SIZE, "ballooned now"},
+    {"mctltgt", "MCTLTGT", CLI_F_SIZE, "balloon target"},
+    {"mctlmax", "MCTLMAX", CLI_F_SIZE, "most the balloon may take"},
+    {"balloon_actual", "balloon_actual", CLI_F_SIZE, "memory the guest holds"},
+    {"shrd", "SHRD", CLI_F_SIZE, "merged by KSM"},
+    {"zero", "ZERO", CLI_F_SIZE, "zero pages merged"},
+    {"shrdsvd", "SHRDSVD", CLI_F_SIZE, "saved by sharing"},
+    {"swcur", "SWCUR", CLI_F_SIZE, "in host swap"},
+    {"swtgt", "SWTGT", CLI_F_SIZE, "host swap target"},
+    {"zip", "ZIP", CLI_F_SIZE, "compressed by zswap"},
+    {"actv", "ACTV", CLI_F_SIZE, "active estimate"},
+    {"actvs", "ACTVS", CLI_F_SIZE, "active, slow average"},
+    {"actvf", "ACTVF", CLI_F_SIZE, "active, fast average"},
+    {"shares", "SHARES", CLI_F_COUNT, NULL},
+    {"reservation", "RESERVATION", CLI_F_SIZE, NULL},
+    {"limit", "LIMIT", CLI_F_SIZE, NULL},
+    {"entitlement", "ENTITLEMENT", CLI_F_SIZE, "what the policy grants"},
+    {"reason", "REASON", CLI_F_STR, NULL},
+    {"guest_total", "guest_total", CLI_F_SIZE, "guest MemTotal"},
+    {"guest_available", "guest_available", CLI_F_SIZE, "guest MemAvailable"},
+    {"guest_free", "guest_free", CLI_F_SIZE, "guest MemFree"},
+    {"guest_caches", "guest_caches", CLI_F_SIZE, "guest page cache"},
+    {"guest_swap_in", "guest_swap_in", CLI_F_SIZE, "swapped in by the guest"},
+    {"guest_swap_out", "guest_swap_out", CLI_F_SIZE, "swapped out by the guest"},
+    {"guest_major_faults", "guest_major_faults", CLI_F_COUNT, NULL},
+    {"guest_minor_faults", "guest_minor_faults", CLI_F_COUNT, NULL},
+    {"stats_age_ms", "stats_age", CLI_F_MS, "age of the guest's last stats"},
 };
 #define CLI_N_STATS_FIELDS (sizeof(cli_stats_fields) / sizeof(cli_stats_fields[0]))
 
@@ -322,12 +326,13 @@ void cli_format_balloon_range(uint64_t memsz, uint64_t mctlmax, uint64_t keep_by
 {
 	char a[32], b[32], c[32];
 	if (keep_bytes > memsz)
-		snprintf(buf, len, "%s is more than the VM's MEMSZ %s", size_format(keep_bytes, a, sizeof(a)),
-			 size_format(memsz, b, sizeof(b)));
+		snprintf(buf, len, "%s is more than the VM's MEMSZ %s",
+			 size_format(keep_bytes, a, sizeof(a)), size_format(memsz, b, sizeof(b)));
 	else
-		snprintf(buf, len,
-			 "balloon would take %s, more than MCTLMAX %s (the guest keeps at least %s)",
-			 size_format(memsz - keep_bytes, a, sizeof(a)),
-			 size_format(mctlmax, b, sizeof(b)),
-			 size_format(memsz > mctlmax ? memsz - mctlmax : 0, c, sizeof(c)));
+		snprintf(
+		    buf, len,
+		    "balloon would take %s, more than MCTLMAX %s (the guest keeps at least %s)",
+		    size_format(memsz - keep_bytes, a, sizeof(a)),
+		    size_format(mctlmax, b, sizeof(b)),
+		    size_format(memsz > mctlmax ? memsz - mctlmax : 0, c, sizeof(c)));
 }

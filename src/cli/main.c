@@ -13,20 +13,21 @@ static void cli_main_usage(FILE *out)
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		if (!c->hidden)
 			fprintf(out, "  %-9s %s\n", c->name, c->summary);
-	fprintf(out, "\nOptions:\n"
-		     "  -s, --socket PATH  blimpd's control socket (env BLIMP_SOCKET,\n"
-		     "                     default " CLI_DEFAULT_SOCKET ")\n"
-		     "  -h, --help         this help; 'blimp COMMAND --help' for a command's\n"
-		     "\nExit status: 0 ok, 1 blimpd reported an error, 2 usage error, 3 blimpd not\n"
-		     "reachable; exec exits with the guest command's status.\n");
+	fprintf(out,
+		"\nOptions:\n"
+		"  -s, --socket PATH  blimpd's control socket (env BLIMP_SOCKET,\n"
+		"                     default " CLI_DEFAULT_SOCKET ")\n"
+		"  -h, --help         this help; 'blimp COMMAND --help' for a command's\n"
+		"\nExit status: 0 ok, 1 blimpd reported an error, 2 usage error, 3 blimpd not\n"
+		"reachable; exec exits with the guest command's status.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *socket_flag = NULL;
 	opterr = 0;

@@ -6,7 +6,11 @@
 #include "cli/cmds.h"
 
 /* Every subcommand takes these; its switch handles them with CLI_COMMON_CASES. */
-#define CLI_COMMON_LONGOPTS {"socket", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}
+#define CLI_COMMON_LONGOPTS                                                                        \
+	{"socket", required_argument, NULL, 's'},                                                  \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 #define CLI_COMMON_SHORTOPTS "hs:"
 #define CLI_COMMON_CASES(o)                                                                        \
 	case 'h':                                                                                  \

@@ -38,12 +38,12 @@ static const char *cli_top_mctl(json_object *vm)
 
 /* The size columns of a top row, in order, after NAME. */
 static const char *const cli_top_size_keys[] = {
-	"memsz", "consumed", "ovhd", NULL /* MCTL? */, "mctlsz", "mctltgt", "mctlmax",
-	"swcur", "swtgt",    "shrd", "zero",	       "actv",	 "actvs",   "actvf",
+    "memsz", "consumed", "ovhd", NULL /* MCTL? */, "mctlsz", "mctltgt", "mctlmax",
+    "swcur", "swtgt",	 "shrd", "zero",	   "actv",   "actvs",	"actvf",
 };
 static const char *const cli_top_size_labels[] = {
-	"MEMSZ", "CONSUMED", "OVHD", "MCTL?", "MCTLSZ", "MCTLTGT", "MCTLMAX",
-	"SWCUR", "SWTGT",    "SHRD", "ZERO",  "ACTV",   "ACTVS",   "ACTVF",
+    "MEMSZ", "CONSUMED", "OVHD", "MCTL?", "MCTLSZ", "MCTLTGT", "MCTLMAX",
+    "SWCUR", "SWTGT",	 "SHRD", "ZERO",  "ACTV",   "ACTVS",   "ACTVF",
 };
 #define CLI_TOP_NCOLS (sizeof(cli_top_size_keys) / sizeof(cli_top_size_keys[0]))
 
@@ -55,7 +55,8 @@ void cli_format_top_row(json_object *vm, FILE *out)
 		if (!cli_top_size_keys[i])
 			fprintf(out, " %5s", cli_top_mctl(vm));
 		else
-			fprintf(out, " %8s", cli_fmt_size(vm, cli_top_size_keys[i], buf, sizeof(buf)));
+			fprintf(out, " %8s",
+				cli_fmt_size(vm, cli_top_size_keys[i], buf, sizeof(buf)));
 	}
 	char reason[128];
 	fprintf(out, " %s\n", cli_sanitize(cli_json_str(vm, "reason"), reason, sizeof(reason)));
@@ -79,12 +80,14 @@ void cli_format_top(json_object *result, const char *clock, FILE *out)
 	fprintf(out, "blimp top %s  state %s", clock ? clock : "",
 		cli_sanitize(cli_json_str(host, "state"), s, sizeof(s)));
 	if (cli_json_u64(host, "overcommit", &v))
-		fprintf(out, "  overcommit %" PRIu64 ".%02" PRIu64 "x", v / 10000, (v % 10000) / 100);
+		fprintf(out, "  overcommit %" PRIu64 ".%02" PRIu64 "x", v / 10000,
+			(v % 10000) / 100);
 	else
 		fprintf(out, "  overcommit -");
 	fprintf(out, "  vms %zu\n", vms ? json_object_array_length(vms) : (size_t)0);
 	fprintf(out, "MEM   budget %s  free %s  minfree %s  host available %s\n",
-		cli_fmt_size(host, "budget", a, sizeof(a)), cli_fmt_size(host, "free", b, sizeof(b)),
+		cli_fmt_size(host, "budget", a, sizeof(a)),
+		cli_fmt_size(host, "free", b, sizeof(b)),
 		cli_fmt_size(host, "minfree", c, sizeof(c)),
 		cli_fmt_size(host, "mem_available", s, sizeof(s)));
 	fprintf(out, "KSM   run %s", cli_json_u64(host, "ksm_run", &v) ? (v ? "1" : "0") : "-");
@@ -114,14 +117,23 @@ void cli_format_top(json_object *result, const char *clock, FILE *out)
 
 /* CSV columns: host first (prefixed host_), then the VM's. */
 static const char *const cli_csv_host_keys[] = {
-	"state",	     "budget",		 "free",      "minfree",   "overcommit",
-	"ksm_run",	     "ksm_pages_sharing", "swap_total", "swap_free", "mem_available",
-	"psi_some_avg10",
+    "state",
+    "budget",
+    "free",
+    "minfree",
+    "overcommit",
+    "ksm_run",
+    "ksm_pages_sharing",
+    "swap_total",
+    "swap_free",
+    "mem_available",
+    "psi_some_avg10",
 };
 static const char *const cli_csv_vm_keys[] = {
-	"name",	 "memsz",  "consumed", "ovhd", "mctl",	"mctlsz", "mctltgt",	 "mctlmax",
-	"swcur", "swtgt",  "shrd",     "zero", "zip",	"actv",	  "actvs",	 "actvf",
-	"shares", "reservation", "limit", "entitlement", "stats_age_ms", "reason",
+    "name",    "memsz",	      "consumed",     "ovhd",	"mctl",	  "mctlsz",
+    "mctltgt", "mctlmax",     "swcur",	      "swtgt",	"shrd",	  "zero",
+    "zip",     "actv",	      "actvs",	      "actvf",	"shares", "reservation",
+    "limit",   "entitlement", "stats_age_ms", "reason",
 };
 #define CLI_CSV_NHOST (sizeof(cli_csv_host_keys) / sizeof(cli_csv_host_keys[0]))
 #define CLI_CSV_NVM (sizeof(cli_csv_vm_keys) / sizeof(cli_csv_vm_keys[0]))

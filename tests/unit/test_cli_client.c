@@ -19,14 +19,14 @@
 #include "cli/client.h"
 
 enum srv_mode {
-	SRV_OK,        /* answer each request with {"echo": cmd} */
-	SRV_STALE,     /* first an answer with another id, then the right one */
-	SRV_DRIBBLE,   /* the answer one byte at a time */
-	SRV_SILENT,    /* read the request, never answer */
-	SRV_HANGUP,    /* read the request, close */
-	SRV_GARBAGE,   /* answer "hello" */
-	SRV_HUGE,      /* 17 MiB without a newline */
-	SRV_ERROR,     /* a daemon error ERANGE */
+	SRV_OK,	     /* answer each request with {"echo": cmd} */
+	SRV_STALE,   /* first an answer with another id, then the right one */
+	SRV_DRIBBLE, /* the answer one byte at a time */
+	SRV_SILENT,  /* read the request, never answer */
+	SRV_HANGUP,  /* read the request, close */
+	SRV_GARBAGE, /* answer "hello" */
+	SRV_HUGE,    /* 17 MiB without a newline */
+	SRV_ERROR,   /* a daemon error ERANGE */
 };
 
 struct srv {
@@ -82,14 +82,17 @@ static void *srv_main(void *arg)
 		json_object_object_get_ex(req, "id", &id);
 		json_object_object_get_ex(req, "cmd", &cmd);
 		char out[512];
-		snprintf(out, sizeof(out), "{\"v\":1,\"id\":%s,\"ok\":true,\"result\":{\"echo\":\"%s\"}}\n",
+		snprintf(out, sizeof(out),
+			 "{\"v\":1,\"id\":%s,\"ok\":true,\"result\":{\"echo\":\"%s\"}}\n",
 			 json_object_to_json_string(id), json_object_get_string(cmd));
 		switch (s->mode) {
 		case SRV_OK:
 			srv_send(fd, out);
 			break;
 		case SRV_STALE:
-			srv_send(fd, "{\"v\":1,\"id\":999,\"ok\":true,\"result\":{\"echo\":\"stale\"}}\n");
+			srv_send(
+			    fd,
+			    "{\"v\":1,\"id\":999,\"ok\":true,\"result\":{\"echo\":\"stale\"}}\n");
 			srv_send(fd, out);
 			break;
 		case SRV_DRIBBLE:
@@ -120,8 +123,9 @@ static void *srv_main(void *arg)
 			break;
 		}
 		case SRV_ERROR:
-			srv_send(fd, "{\"v\":1,\"id\":null,\"ok\":false,\"error\":{\"code\":\"ERANGE\","
-				     "\"message\":\"balloon above MCTLMAX\"}}\n");
+			srv_send(fd,
+				 "{\"v\":1,\"id\":null,\"ok\":false,\"error\":{\"code\":\"ERANGE\","
+				 "\"message\":\"balloon above MCTLMAX\"}}\n");
 			break;
 		}
 		json_object_put(req);
@@ -255,7 +259,8 @@ static void test_call_ok_and_reuse(void **state)
 	assert_non_null(strstr(s.last_request, "\"name\":\"vm1\""));
 	/* a second request on the same connection gets the next id */
 	assert_int_equal(cli_conn_call(&c, "top", NULL, 2000, &r), 0);
-	assert_string_equal(json_object_get_string(json_object_object_get(r.result, "echo")), "top");
+	assert_string_equal(json_object_get_string(json_object_object_get(r.result, "echo")),
+			    "top");
 	cli_reply_free(&r);
 	assert_non_null(strstr(s.last_request, "\"id\":2"));
 	cli_conn_close(&c);
@@ -379,14 +384,14 @@ static void test_socket_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_format),
-		cmocka_unit_test(test_reply_parse),
-		cmocka_unit_test(test_call_ok_and_reuse),
-		cmocka_unit_test(test_call_stale_dribble_error),
-		cmocka_unit_test(test_call_failures),
-		cmocka_unit_test(test_connect_failures),
-		cmocka_unit_test(test_cli_request_exit_codes),
-		cmocka_unit_test(test_socket_path),
+	    cmocka_unit_test(test_request_format),
+	    cmocka_unit_test(test_reply_parse),
+	    cmocka_unit_test(test_call_ok_and_reuse),
+	    cmocka_unit_test(test_call_stale_dribble_error),
+	    cmocka_unit_test(test_call_failures),
+	    cmocka_unit_test(test_connect_failures),
+	    cmocka_unit_test(test_cli_request_exit_codes),
+	    cmocka_unit_test(test_socket_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,23 +39,23 @@ static char *cap_end(FILE *f)
 #define assert_prefix(s, lit) assert_int_equal(strncmp((s), (lit), strlen(lit)), 0)
 
 static const char *vm_json =
-	"{\"name\":\"vm1\",\"uuid\":\"u-1\",\"state\":\"running\",\"memsz\":536870912,"
-	"\"consumed\":314572800,\"ovhd\":83886080,\"rss\":419430400,\"mctl\":true,"
-	"\"mctlsz\":104857600,\"mctltgt\":125829120,\"mctlmax\":348966092,\"shrd\":10485760,"
-	"\"zero\":2097152,\"shrdsvd\":0,\"swcur\":0,\"swtgt\":0,\"zip\":0,\"actv\":157286400,"
-	"\"actvs\":146800640,\"actvf\":167772160,\"guest_total\":536870912,"
-	"\"guest_free\":104857600,\"guest_available\":209715200,\"guest_caches\":52428800,"
-	"\"guest_swap_in\":0,\"guest_swap_out\":0,\"guest_major_faults\":3,"
-	"\"guest_minor_faults\":1000,\"stats_age_ms\":800,\"balloon_actual\":432013312,"
-	"\"shares\":5120,\"reservation\":0,\"limit\":0,\"entitlement\":419430400,"
-	"\"reason\":\"balloon, above entitlement\",\"future_figure\":77}";
+    "{\"name\":\"vm1\",\"uuid\":\"u-1\",\"state\":\"running\",\"memsz\":536870912,"
+    "\"consumed\":314572800,\"ovhd\":83886080,\"rss\":419430400,\"mctl\":true,"
+    "\"mctlsz\":104857600,\"mctltgt\":125829120,\"mctlmax\":348966092,\"shrd\":10485760,"
+    "\"zero\":2097152,\"shrdsvd\":0,\"swcur\":0,\"swtgt\":0,\"zip\":0,\"actv\":157286400,"
+    "\"actvs\":146800640,\"actvf\":167772160,\"guest_total\":536870912,"
+    "\"guest_free\":104857600,\"guest_available\":209715200,\"guest_caches\":52428800,"
+    "\"guest_swap_in\":0,\"guest_swap_out\":0,\"guest_major_faults\":3,"
+    "\"guest_minor_faults\":1000,\"stats_age_ms\":800,\"balloon_actual\":432013312,"
+    "\"shares\":5120,\"reservation\":0,\"limit\":0,\"entitlement\":419430400,"
+    "\"reason\":\"balloon, above entitlement\",\"future_figure\":77}";
 
 static const char *host_json =
-	"{\"mem_total\":25769803776,\"mem_available\":21474836480,\"budget\":21474836480,"
-	"\"free\":3221225472,\"minfree\":643825664,\"state\":\"soft\",\"swap_total\":1073741824,"
-	"\"swap_free\":943718400,\"psi_some_avg10\":1234,\"ksm_run\":1,\"ksm_pages_to_scan\":100,"
-	"\"ksm_sleep_ms\":20,\"ksm_pages_sharing\":25600,\"ksm_pages_shared\":1000,"
-	"\"zswap\":false,\"overcommit\":13500}";
+    "{\"mem_total\":25769803776,\"mem_available\":21474836480,\"budget\":21474836480,"
+    "\"free\":3221225472,\"minfree\":643825664,\"state\":\"soft\",\"swap_total\":1073741824,"
+    "\"swap_free\":943718400,\"psi_some_avg10\":1234,\"ksm_run\":1,\"ksm_pages_to_scan\":100,"
+    "\"ksm_sleep_ms\":20,\"ksm_pages_sharing\":25600,\"ksm_pages_shared\":1000,"
+    "\"zswap\":false,\"overcommit\":13500}";
 
 static json_object *parse(const char *s)
 {
@@ -103,11 +103,12 @@ static void test_status(void **state)
 {
 	(void)state;
 	char *doc;
-	assert_true(asprintf(&doc,
-			     "{\"host\":%s,\"version\":\"0.1\",\"policy\":\"esx\",\"dry_run\":true,"
-			     "\"libvirt_uri\":\"qemu:///embed?root=/var/lib/blimp\",\"accel\":\"tcg\","
-			     "\"accel_reason\":\"kvm_pvm loaded\",\"n_vms\":2}",
-			     host_json) > 0);
+	assert_true(
+	    asprintf(&doc,
+		     "{\"host\":%s,\"version\":\"0.1\",\"policy\":\"esx\",\"dry_run\":true,"
+		     "\"libvirt_uri\":\"qemu:///embed?root=/var/lib/blimp\",\"accel\":\"tcg\","
+		     "\"accel_reason\":\"kvm_pvm loaded\",\"n_vms\":2}",
+		     host_json) > 0);
 	json_object *r = parse(doc);
 	free(doc);
 	char *s = CAPTURE(cli_format_status(r, out));
@@ -142,9 +143,10 @@ static void test_status(void **state)
 static void test_ls(void **state)
 {
 	(void)state;
-	json_object *r = parse("{\"vms\":[{\"name\":\"vm1\",\"uuid\":\"u1\",\"state\":\"running\","
-			       "\"memsz\":268435456,\"consumed\":104857600,\"mctlsz\":0,"
-			       "\"managed\":true},7,{\"name\":\"x\\u001b[31m\",\"managed\":false}]}");
+	json_object *r =
+	    parse("{\"vms\":[{\"name\":\"vm1\",\"uuid\":\"u1\",\"state\":\"running\","
+		  "\"memsz\":268435456,\"consumed\":104857600,\"mctlsz\":0,"
+		  "\"managed\":true},7,{\"name\":\"x\\u001b[31m\",\"managed\":false}]}");
 	char *s = CAPTURE(cli_format_ls(r, out));
 	char *line2 = strchr(s, '\n') + 1;
 	assert_prefix(s, "NAME ");
@@ -168,13 +170,24 @@ static void test_stats(void **state)
 	json_object *vm = parse(vm_json);
 	char *s = CAPTURE(cli_format_stats(vm, out));
 	static const char *want[] = {
-		"MEMSZ               512.0M", "CONSUMED            300.0M", "OVHD                80.0M",
-		"MCTL?               yes",    "MCTLSZ              100.0M", "MCTLTGT             120.0M",
-		"MCTLMAX             332.8M", "SHRD                10.0M",  "ZERO                2.0M",
-		"ACTV                150.0M", "ACTVS               140.0M", "ACTVF               160.0M",
-		"SWCUR               0",      "SHARES              5120",   "guest_major_faults  3",
-		"stats_age           800 ms", "REASON              balloon, above entitlement",
-		"future_figure       77",
+	    "MEMSZ               512.0M",
+	    "CONSUMED            300.0M",
+	    "OVHD                80.0M",
+	    "MCTL?               yes",
+	    "MCTLSZ              100.0M",
+	    "MCTLTGT             120.0M",
+	    "MCTLMAX             332.8M",
+	    "SHRD                10.0M",
+	    "ZERO                2.0M",
+	    "ACTV                150.0M",
+	    "ACTVS               140.0M",
+	    "ACTVF               160.0M",
+	    "SWCUR               0",
+	    "SHARES              5120",
+	    "guest_major_faults  3",
+	    "stats_age           800 ms",
+	    "REASON              balloon, above entitlement",
+	    "future_figure       77",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (!strstr(s, want[i]))
@@ -220,9 +233,9 @@ static void test_top(void **state)
 	const char *hdr = strstr(s, "NAME ");
 	assert_non_null(hdr);
 	/* every column, in order */
-	static const char *cols[] = {"MEMSZ", "CONSUMED", "OVHD",  "MCTL?", "MCTLSZ", "MCTLTGT",
-				     "MCTLMAX", "SWCUR", "SWTGT", "SHRD",  "ZERO",   "ACTV",
-				     "ACTVS",  "ACTVF",	"REASON"};
+	static const char *cols[] = {"MEMSZ",	"CONSUMED", "OVHD",  "MCTL?", "MCTLSZ",
+				     "MCTLTGT", "MCTLMAX",  "SWCUR", "SWTGT", "SHRD",
+				     "ZERO",	"ACTV",	    "ACTVS", "ACTVF", "REASON"};
 	const char *p = hdr;
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		p = strstr(p, cols[i]);
@@ -238,9 +251,8 @@ static void test_top(void **state)
 	free(s);
 
 	/* one row alone lines up with the header: same width up to REASON */
-	s = CAPTURE(cli_format_top_row(json_object_array_get_idx(
-						json_object_object_get(r, "vms"), 0),
-					out));
+	s = CAPTURE(cli_format_top_row(
+	    json_object_array_get_idx(json_object_object_get(r, "vms"), 0), out));
 	assert_string_equal(s + hdr_len, "balloon, above entitlement\n");
 	free(s);
 	json_object_put(r);
@@ -303,10 +315,13 @@ static void test_csv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_helpers), cmocka_unit_test(test_status),
-		cmocka_unit_test(test_ls),	     cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_balloon_range), cmocka_unit_test(test_top),
-		cmocka_unit_test(test_csv),
+	    cmocka_unit_test(test_json_helpers),
+	    cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_ls),
+	    cmocka_unit_test(test_stats),
+	    cmocka_unit_test(test_balloon_range),
+	    cmocka_unit_test(test_top),
+	    cmocka_unit_test(test_csv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,8 +28,8 @@ static void test_name_valid(void **state)
 	memset(max, 'n', 63);
 	max[63] = '\0';
 	assert_true(cli_name_valid(max));
-	static const char *bad[] = {"",	    "-vm", ".vm", "_vm",     "a<b>", "../../etc", "x'y",
-				    "a b", "a/b", "vm\n", "caf\xc3\xa9", "a;b", "a\"b"};
+	static const char *bad[] = {"",	   "-vm", ".vm",  "_vm",	 "a<b>", "../../etc", "x'y",
+				    "a b", "a/b", "vm\n", "caf\xc3\xa9", "a;b",	 "a\"b"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(cli_name_valid(bad[i]));
 	char longname[65];
@@ -51,9 +51,9 @@ static void test_parse_numbers(void **state)
 	assert_int_equal(cli_parse_uint("n", "-1", 0, 100, &v, err, sizeof(err)), -EINVAL);
 	assert_int_equal(cli_parse_uint("n", "1x", 0, 100, &v, err, sizeof(err)), -EINVAL);
 	assert_int_equal(cli_parse_uint("n", "", 0, 100, &v, err, sizeof(err)), -EINVAL);
-	assert_int_equal(cli_parse_uint("n", "99999999999999999999999", 0, UINT64_MAX, &v, err,
-					sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    cli_parse_uint("n", "99999999999999999999999", 0, UINT64_MAX, &v, err, sizeof(err)),
+	    -EINVAL);
 	assert_int_equal(v, 7);
 
 	assert_int_equal(cli_parse_seconds("d", "1", 100, 10000, &v, err, sizeof(err)), 0);
@@ -65,7 +65,8 @@ static void test_parse_numbers(void **state)
 	assert_int_equal(cli_parse_seconds("d", ".5", 100, 10000, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 500);
 	v = 9;
-	static const char *bad[] = {"", ".", "1e3", "0x10", "inf", "nan", "-1", "1.2345", "1s", " 1"};
+	static const char *bad[] = {"",	   ".",	 "1e3",	   "0x10", "inf",
+				    "nan", "-1", "1.2345", "1s",   " 1"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(cli_parse_seconds("d", bad[i], 0, 10000, &v, err, sizeof(err)),
 				 -EINVAL);
@@ -129,7 +130,8 @@ static void test_start_ok(void **state)
 
 	/* limit == reservation == mem is allowed; --kernel with --initrd */
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "x", "--mem", "256M", "--reservation",
-			       "256M", "--limit", "256M", "--kernel", "vmlinux", "--initrd", "i.img"),
+			       "256M", "--limit", "256M", "--kernel", "vmlinux", "--initrd",
+			       "i.img"),
 			 0);
 	assert_string_equal(o.kernel, "vmlinux");
 	a = cli_start_args(&o);
@@ -149,44 +151,45 @@ static void test_start_bad(void **state)
 	assert_non_null(strstr(err, "12X"));
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "-5M"), -EINVAL);
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "0"), -EINVAL);
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--limit",
-			       "lots"),
-			 -EINVAL);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--limit", "lots"),
+	    -EINVAL);
 	/* relations */
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M",
-			       "--reservation", "512M"),
-			 -ERANGE);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--reservation", "512M"),
+	    -ERANGE);
 	assert_non_null(strstr(err, "--reservation 512.0M"));
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M",
 			       "--reservation", "200M", "--limit", "100M"),
 			 -ERANGE);
 	assert_non_null(strstr(err, "less than --reservation"));
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--limit",
-			       "300M"),
-			 -ERANGE);
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--maxmemctl",
-			       "257M"),
-			 -ERANGE);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--limit", "300M"),
+	    -ERANGE);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--maxmemctl", "257M"),
+	    -ERANGE);
 	assert_non_null(strstr(err, "--maxmemctl"));
 	/* counts */
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--cpus", "0"),
 			 -ERANGE);
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--cpus",
-			       "65"),
-			 -ERANGE);
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--shares",
-			       "1000000001"),
-			 -ERANGE);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--cpus", "65"), -ERANGE);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--shares", "1000000001"),
+	    -ERANGE);
 	/* names */
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "a<b>", "--mem", "256M"), -EINVAL);
 	assert_non_null(strstr(err, "invalid VM name"));
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "../../etc", "--mem", "256M"), -EINVAL);
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "x'y", "--mem", "256M"), -EINVAL);
-	assert_int_equal(PARSE(cli_start_parse, &o, "start",
-			       "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
-			       "nnnnnnnn",
-			       "--mem", "256M"),
+	assert_int_equal(PARSE(cli_start_parse, &o, "start", "../../etc", "--mem", "256M"),
 			 -EINVAL);
+	assert_int_equal(PARSE(cli_start_parse, &o, "start", "x'y", "--mem", "256M"), -EINVAL);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start",
+		  "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+		  "nnnnnnnn",
+		  "--mem", "256M"),
+	    -EINVAL);
 	/* missing pieces and extras */
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1"), -EINVAL);
 	assert_non_null(strstr(err, "--mem"));
@@ -197,14 +200,15 @@ static void test_start_bad(void **state)
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "vm2", "--mem", "256M"),
 			 -EINVAL);
 	assert_non_null(strstr(err, "vm2"));
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--"), -EINVAL);
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--colour",
-			       "blue"),
+	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--"),
 			 -EINVAL);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--colour", "blue"),
+	    -EINVAL);
 	assert_non_null(strstr(err, "--colour"));
-	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--initrd",
-			       "i.img"),
-			 -EINVAL);
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--initrd", "i.img"),
+	    -EINVAL);
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--help"), CLI_PARSE_HELP);
 }
 
@@ -381,8 +385,8 @@ static void test_top(void **state)
 static void test_commands_table(void **state)
 {
 	(void)state;
-	static const char *names[] = {"status", "ls",	   "top", "start", "stop",
-				      "exec",   "stats", "balloon", "set", "shutdown"};
+	static const char *names[] = {"status", "ls",	 "top",	    "start", "stop",
+				      "exec",	"stats", "balloon", "set",   "shutdown"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct cli_command *c = cli_command_find(names[i]);
 		assert_non_null(c);
@@ -396,11 +400,11 @@ static void test_commands_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_valid),   cmocka_unit_test(test_parse_numbers),
-		cmocka_unit_test(test_start_ok),     cmocka_unit_test(test_start_bad),
-		cmocka_unit_test(test_exec),	     cmocka_unit_test(test_set),
-		cmocka_unit_test(test_balloon),	     cmocka_unit_test(test_simple_commands),
-		cmocka_unit_test(test_top),	     cmocka_unit_test(test_commands_table),
+	    cmocka_unit_test(test_name_valid), cmocka_unit_test(test_parse_numbers),
+	    cmocka_unit_test(test_start_ok),   cmocka_unit_test(test_start_bad),
+	    cmocka_unit_test(test_exec),       cmocka_unit_test(test_set),
+	    cmocka_unit_test(test_balloon),    cmocka_unit_test(test_simple_commands),
+	    cmocka_unit_test(test_top),	       cmocka_unit_test(test_commands_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
