@@ -32,7 +32,7 @@ void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *
 		if (hs >= HOST_STATE_HARD) {
 			bool stalled = v->mctl && w->fresh && vs->stall_periods >= POLICY_STALL_PERIODS;
 			bool blind = !v->mctl || !w->fresh;
-			bool floor_bound = p->reason == PLAN_REASON_GUEST_FLOOR &&
+			bool floor_bound = w->fresh && w->floor_bytes > p->entitlement_bytes &&
 					   p->target_bytes > p->entitlement_bytes;
 			uint64_t ent = policy_max_u64(p->entitlement_bytes, w->reserve_bytes);
 			if (stalled)
