@@ -21,11 +21,11 @@
  */
 #include "policy/internal.h"
 
-#define MOM_PRESSURE_THRESHOLD_PM 2000   /* 0.20 */
-#define MOM_PRESSURE_CRITICAL_PM 500     /* 0.05 */
-#define MOM_MIN_GUEST_FREE_PM 2000       /* 0.20 */
-#define MOM_MAX_BALLOON_CHANGE_PM 500    /* 0.05 */
-#define MOM_MIN_BALLOON_CHANGE_PM 25     /* 0.0025 */
+#define MOM_PRESSURE_THRESHOLD_PM 2000 /* 0.20 */
+#define MOM_PRESSURE_CRITICAL_PM 500   /* 0.05 */
+#define MOM_MIN_GUEST_FREE_PM 2000     /* 0.20 */
+#define MOM_MAX_BALLOON_CHANGE_PM 500  /* 0.05 */
+#define MOM_MIN_BALLOON_CHANGE_PM 25   /* 0.0025 */
 
 static int64_t mom_i64(uint64_t v)
 {
@@ -44,11 +44,12 @@ void policy_baseline_mom(const struct policy_settings *s, struct policy_state *s
 	policy_baseline_keep(st, snap, plan);
 	if (!policy_baseline_due(st, now_ms))
 		return;
-	int64_t host_free_pm = (int64_t)((unsigned __int128)plan->host.free_bytes * MODEL_PERMYRIAD /
-					 s->budget_bytes);
-	int64_t guest_free_pm = host_free_pm <= MOM_PRESSURE_CRITICAL_PM
-					? host_free_pm - 500
-					: MOM_MIN_GUEST_FREE_PM * host_free_pm / MOM_PRESSURE_THRESHOLD_PM;
+	int64_t host_free_pm =
+	    (int64_t)((unsigned __int128)plan->host.free_bytes * MODEL_PERMYRIAD / s->budget_bytes);
+	int64_t guest_free_pm =
+	    host_free_pm <= MOM_PRESSURE_CRITICAL_PM
+		? host_free_pm - 500
+		: MOM_MIN_GUEST_FREE_PM * host_free_pm / MOM_PRESSURE_THRESHOLD_PM;
 	bool shrink = host_free_pm < MOM_PRESSURE_THRESHOLD_PM;
 
 	for (size_t i = 0; i < snap->n_vms; i++) {

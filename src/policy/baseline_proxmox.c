@@ -111,8 +111,8 @@ void policy_baseline_proxmox(const struct policy_settings *s, struct policy_stat
 		if (snap->vms[i].running)
 			used = policy_add_sat(used, policy_add_sat(snap->vms[i].consumed_bytes,
 								   snap->vms[i].ovhd_bytes));
-	int64_t goal = pve_i64(policy_permyriad_of(s->budget_bytes, PVE_TARGET_PERCENT * 100)) -
-	       pve_i64(used);
+	int64_t goal =
+	    pve_i64(policy_permyriad_of(s->budget_bytes, PVE_TARGET_PERCENT * 100)) - pve_i64(used);
 	if (goal <= PVE_DEADBAND_BYTES && goal >= -PVE_DEADBAND_BYTES)
 		return;
 
@@ -126,8 +126,9 @@ void policy_baseline_proxmox(const struct policy_settings *s, struct policy_stat
 		d->cur = pve_i64(policy_min_u64(v->balloon_actual_bytes, memsz));
 		d->min = pve_i64(policy_min_u64(bmin, ws[i].limit_bytes));
 		d->max = pve_i64(ws[i].limit_bytes);
-		d->shares = v->settings.shares ? pve_i64(policy_min_u64(v->settings.shares, 1u << 24))
-					       : PVE_DEFAULT_SHARES;
+		d->shares = v->settings.shares
+				? pve_i64(policy_min_u64(v->settings.shares, 1u << 24))
+				: PVE_DEFAULT_SHARES;
 		d->has_res = false;
 		d->in_all = v->running && v->mctl && d->cur > 0 && d->min > 0;
 		int64_t freemem = ws[i].fresh ? pve_i64(v->guest_free_bytes) : 0;

@@ -57,19 +57,20 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 		uint64_t boost = 0;
 		if (vs->have_counters && at_ms > vs->counters_ms) {
 			uint64_t dt_ms = at_ms - vs->counters_ms;
-			uint64_t majflt = estimate_delta(v->guest_major_faults, vs->last_major_faults);
+			uint64_t majflt =
+			    estimate_delta(v->guest_major_faults, vs->last_major_faults);
 			uint64_t swapin =
-				estimate_delta(v->guest_swap_in_bytes, vs->last_swap_in_bytes);
+			    estimate_delta(v->guest_swap_in_bytes, vs->last_swap_in_bytes);
 			uint64_t ooms = estimate_delta(v->guest_oom_kills, vs->last_oom_kills);
-			unsigned __int128 thr_f = (unsigned __int128)POLICY_DISTRESS_MAJFLT_PER_S * dt_ms;
+			unsigned __int128 thr_f =
+			    (unsigned __int128)POLICY_DISTRESS_MAJFLT_PER_S * dt_ms;
 			unsigned __int128 thr_s =
-				(unsigned __int128)POLICY_DISTRESS_SWAPIN_BYTES_PER_S * dt_ms;
+			    (unsigned __int128)POLICY_DISTRESS_SWAPIN_BYTES_PER_S * dt_ms;
 			w->distress = (unsigned __int128)majflt * 1000 >= thr_f ||
 				      (unsigned __int128)swapin * 1000 >= thr_s || ooms > 0;
-			boost = policy_add_sat(swapin,
-					       majflt > UINT64_MAX / MODEL_PAGE_SIZE
-						       ? UINT64_MAX
-						       : majflt * MODEL_PAGE_SIZE);
+			boost = policy_add_sat(swapin, majflt > UINT64_MAX / MODEL_PAGE_SIZE
+							   ? UINT64_MAX
+							   : majflt * MODEL_PAGE_SIZE);
 		}
 		if (!vs->have_counters || at_ms > vs->counters_ms) {
 			vs->have_counters = true;

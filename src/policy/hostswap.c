@@ -30,7 +30,8 @@ void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *
 		if (p->target_bytes > w->limit_bytes)
 			host_target = w->limit_bytes;
 		if (hs >= HOST_STATE_HARD) {
-			bool stalled = v->mctl && w->fresh && vs->stall_periods >= POLICY_STALL_PERIODS;
+			bool stalled =
+			    v->mctl && w->fresh && vs->stall_periods >= POLICY_STALL_PERIODS;
 			bool blind = !v->mctl || !w->fresh;
 			bool floor_bound = w->fresh && w->floor_bytes > p->entitlement_bytes &&
 					   p->target_bytes > p->entitlement_bytes;

@@ -21,21 +21,21 @@
 /* Persistent per-VM state, keyed by uuid (or "name:" + name without a uuid). */
 struct policy_vm_state {
 	char key[POLICY_KEY_MAX];
-	bool claimed;          /* matched by a snapshot VM in the current run */
+	bool claimed;	       /* matched by a snapshot VM in the current run */
 	uint64_t target_bytes; /* last planned target */
 	bool have_actv;
 	uint64_t actvf_bytes;
 	uint64_t actvs_bytes;
-	bool have_counters; /* the guest counters below are from a fresh sample */
+	bool have_counters;   /* the guest counters below are from a fresh sample */
 	uint64_t counters_ms; /* when the guest produced them (now - stats age) */
 	uint64_t last_major_faults;
 	uint64_t last_swap_in_bytes;
 	uint64_t last_oom_kills;
 	bool have_balloon;
 	uint64_t last_balloon_actual_bytes;
-	uint32_t stall_periods;   /* consecutive runs the balloon did not move toward target */
+	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
 	uint64_t backoff_until_ms; /* no shrink before this (0 = none) */
-	uint64_t last_run_ms; /* last policy_run that planned this VM */
+	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
 };
 
 /* Per-run scratch a baseline may use for one VM (signed maths as in the originals). */
@@ -49,18 +49,18 @@ struct policy_baseline_vm {
 struct policy_vm_work {
 	struct policy_baseline_vm b;
 	size_t state_idx;      /* index into policy_state.vms */
-	bool is_new;           /* first time this VM is seen */
-	bool fresh;            /* guest stats usable this run */
-	bool distress;         /* major faults / swap-in / OOM kills above thresholds */
+	bool is_new;	       /* first time this VM is seen */
+	bool fresh;	       /* guest stats usable this run */
+	bool distress;	       /* major faults / swap-in / OOM kills above thresholds */
 	uint64_t in_use_bytes; /* guest in-use (fresh) or DAMON active, clamped to MEMSZ */
 	uint64_t sample_bytes; /* this run's active sample fed to the EWMAs */
 	uint64_t memsz_bytes;
-	uint64_t limit_bytes;    /* min(limit, MEMSZ) */
-	uint64_t reserve_bytes;  /* min(reservation, limit) */
+	uint64_t limit_bytes;	/* min(limit, MEMSZ) */
+	uint64_t reserve_bytes; /* min(reservation, limit) */
 	uint64_t maxmemctl_bytes;
-	uint64_t lo_bytes;       /* max(reservation, MEMSZ - MCTLMAX) */
-	uint64_t hi_bytes;       /* max(limit, MEMSZ - MCTLMAX) */
-	uint64_t floor_bytes;    /* guest floor: in-use + margin (0 if not fresh) */
+	uint64_t lo_bytes;    /* max(reservation, MEMSZ - MCTLMAX) */
+	uint64_t hi_bytes;    /* max(limit, MEMSZ - MCTLMAX) */
+	uint64_t floor_bytes; /* guest floor: in-use + margin (0 if not fresh) */
 	uint64_t prev_target_bytes;
 };
 
@@ -75,7 +75,7 @@ struct policy_state {
 	size_t cap_work;
 	bool have_host_state;
 	enum host_state host_state;
-	bool soft_mins_fit; /* this run: guest floors fitted in the entitlement */
+	bool soft_mins_fit;	   /* this run: guest floors fitted in the entitlement */
 	uint64_t baseline_last_ms; /* baselines' own cadence (10 s rounds) */
 	bool baseline_have_last;
 };
@@ -157,5 +157,4 @@ static inline bool policy_baseline_due(struct policy_state *st, uint64_t now_ms)
 	return true;
 }
 /* Keep every VM's previous target (reason BASELINE). */
-void policy_baseline_keep(struct policy_state *st, const struct snapshot *snap,
-			  struct plan *plan);
+void policy_baseline_keep(struct policy_state *st, const struct snapshot *snap, struct plan *plan);

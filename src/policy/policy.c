@@ -131,7 +131,7 @@ static void policy_bounds(const struct policy_settings *s, const struct vm_snaps
 	w->floor_bytes = 0;
 	if (w->fresh) {
 		uint64_t margin = policy_max_u64(
-			s->guest_margin_bytes, policy_permyriad_of(memsz, s->guest_margin_permyriad));
+		    s->guest_margin_bytes, policy_permyriad_of(memsz, s->guest_margin_permyriad));
 		w->floor_bytes = policy_min_u64(policy_add_sat(w->in_use_bytes, margin), memsz);
 	}
 }
@@ -248,7 +248,8 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		policy_bounds(s, v, vs, w);
 		policy_track_stall(v, vs, w);
 		if (v->running)
-			used = policy_add_sat(used, policy_add_sat(v->consumed_bytes, v->ovhd_bytes));
+			used =
+			    policy_add_sat(used, policy_add_sat(v->consumed_bytes, v->ovhd_bytes));
 		memset(&plan->vms[i], 0, sizeof(plan->vms[i]));
 	}
 	plan->n_vms = n;
@@ -260,8 +261,8 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 	hp->free_bytes = policy_sub_floor(s->budget_bytes, used);
 	hp->minfree_bytes = policy_minfree_bytes(s->budget_bytes);
 	hp->state = st->have_host_state
-			    ? policy_host_state_next(st->host_state, hp->free_bytes, hp->minfree_bytes)
-			    : policy_host_state_raw(hp->free_bytes, hp->minfree_bytes);
+			? policy_host_state_next(st->host_state, hp->free_bytes, hp->minfree_bytes)
+			: policy_host_state_raw(hp->free_bytes, hp->minfree_bytes);
 	st->host_state = hp->state;
 	st->have_host_state = true;
 

@@ -99,7 +99,8 @@ void policy_reclaim_plan(const struct policy_settings *s, struct policy_state *s
 		if (w->distress && ballooned) {
 			uint64_t base = policy_max_u64(prev, actual);
 			uint64_t t = policy_add_sat(
-				base, policy_permyriad_of(w->memsz_bytes, POLICY_BACKOFF_STEP_PERMYRIAD));
+			    base,
+			    policy_permyriad_of(w->memsz_bytes, POLICY_BACKOFF_STEP_PERMYRIAD));
 			t = policy_max_u64(t, policy_max_u64(w->floor_bytes, desired));
 			p->target_bytes = policy_clamp_target(w, t);
 			p->reason = PLAN_REASON_BACKOFF;

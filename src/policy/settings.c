@@ -35,15 +35,15 @@ void policy_settings_default(struct policy_settings *s)
 	memset(s, 0, sizeof(*s));
 	s->kind = POLICY_BLIMP;
 	s->budget_bytes = 0;
-	s->idle_tax_permyriad = 7500;  /* ESX default Mem.IdleTax = 75% */
-	s->balance_period_ms = 1000;   /* one plan per collection */
-	s->stale_after_ms = 5000;      /* 5 missed 1 s stats periods */
+	s->idle_tax_permyriad = 7500; /* ESX default Mem.IdleTax = 75% */
+	s->balance_period_ms = 1000;  /* one plan per collection */
+	s->stale_after_ms = 5000;     /* 5 missed 1 s stats periods */
 	s->guest_margin_bytes = 64 * MODEL_MIB;
 	s->guest_margin_permyriad = 500; /* 5% of MEMSZ */
-	s->probe_step_permyriad = 100;   /* 1% of MEMSZ per period (Senpai: 1% per step) */
-	s->backoff_hold_ms = 30000;      /* no shrink for 30 s after distress */
-	s->fast_alpha_permyriad = 5000;  /* ACTVF: half-life ~1 period */
-	s->slow_alpha_permyriad = 100;   /* ACTVS: time constant ~100 periods */
+	s->probe_step_permyriad = 100;	 /* 1% of MEMSZ per period (Senpai: 1% per step) */
+	s->backoff_hold_ms = 30000;	 /* no shrink for 30 s after distress */
+	s->fast_alpha_permyriad = 5000;	 /* ACTVF: half-life ~1 period */
+	s->slow_alpha_permyriad = 100;	 /* ACTVS: time constant ~100 periods */
 	s->host_swap = true;
 	s->ksm_pages_to_scan[HOST_STATE_HIGH] = 100;
 	s->ksm_pages_to_scan[HOST_STATE_CLEAR] = 1000;
@@ -90,7 +90,8 @@ int policy_settings_validate(const struct policy_settings *s, char *err, size_t 
 	      "slow alpha %u above fast alpha %u", s->slow_alpha_permyriad,
 	      s->fast_alpha_permyriad);
 	for (unsigned i = 0; i < HOST_STATE__COUNT; i++)
-		CHECK(s->ksm_pages_to_scan[i] <= 100000, "ksm pages to scan (%s) %u out of 0..100000",
+		CHECK(s->ksm_pages_to_scan[i] <= 100000,
+		      "ksm pages to scan (%s) %u out of 0..100000",
 		      model_host_state_name((enum host_state)i), s->ksm_pages_to_scan[i]);
 	CHECK(s->ksm_sleep_ms >= 1 && s->ksm_sleep_ms <= 60000, "ksm sleep %u ms out of 1..60000",
 	      s->ksm_sleep_ms);

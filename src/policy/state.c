@@ -16,10 +16,10 @@ uint64_t policy_minfree_bytes(uint64_t budget_bytes)
 		uint64_t span_bytes;
 		uint32_t permyriad;
 	} tiers[] = {
-		{4 * MODEL_GIB, 600},
-		{8 * MODEL_GIB, 400},
-		{16 * MODEL_GIB, 200},
-		{UINT64_MAX, 100},
+	    {4 * MODEL_GIB, 600},
+	    {8 * MODEL_GIB, 400},
+	    {16 * MODEL_GIB, 200},
+	    {UINT64_MAX, 100},
 	};
 	uint64_t left = budget_bytes, total = 0;
 	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]) && left; i++) {
@@ -50,7 +50,7 @@ enum host_state policy_host_state_next(enum host_state prev, uint64_t free_bytes
 	if ((unsigned)prev >= HOST_STATE__COUNT || raw >= prev)
 		return raw; /* worse (or same): at once */
 	uint64_t margin = policy_permyriad_of(minfree_bytes, POLICY_STATE_MARGIN_PERMYRIAD);
-	enum host_state up = policy_host_state_raw(policy_sub_floor(free_bytes, margin),
-						   minfree_bytes);
+	enum host_state up =
+	    policy_host_state_raw(policy_sub_floor(free_bytes, margin), minfree_bytes);
 	return up < prev ? up : prev;
 }

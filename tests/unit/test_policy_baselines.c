@@ -145,12 +145,13 @@ static void test_mom_shrink(void **state)
 	struct fleet f;
 	fleet_init(&f, 3, 4 * GIB, 10 * GIB);
 	f.s.kind = POLICY_MOM;
-	set_used(&f, 9 * GIB); /* host free 10% */
-	f.vms[0].guest_free_bytes = 2 * GIB; /* used 2G, floor 2.4G: 5% step */
+	set_used(&f, 9 * GIB);		       /* host free 10% */
+	f.vms[0].guest_free_bytes = 2 * GIB;   /* used 2G, floor 2.4G: 5% step */
 	f.vms[1].guest_free_bytes = 200 * MIB; /* used 3.8G, floor 4.2G: no shrink */
 	f.vms[2].guest_free_bytes = 500 * MIB; /* used 3.5G, floor 3.9G: to the floor */
 	fleet_tick(&f);
-	assert_int_equal(f.plans[0].target_bytes, 4 * GIB / 10000 * 9500 + 4 * GIB % 10000 * 9500 / 10000);
+	assert_int_equal(f.plans[0].target_bytes,
+			 4 * GIB / 10000 * 9500 + 4 * GIB % 10000 * 9500 / 10000);
 	assert_int_equal(f.plans[0].reason, PLAN_REASON_BASELINE);
 	assert_int_equal(f.plans[1].target_bytes, 4 * GIB);
 	uint64_t floor2 = 4 * GIB - 500 * MIB + 4 * GIB / 10;
@@ -164,7 +165,7 @@ static void test_mom_shrink(void **state)
 	/* Critical (host free <= 5%): the guest's free target goes negative. */
 	fleet_init(&f, 1, 4 * GIB, 10000 * MIB);
 	f.s.kind = POLICY_MOM;
-	set_used(&f, 9600 * MIB); /* host free 4%: guest free% = -1% */
+	set_used(&f, 9600 * MIB);	       /* host free 4%: guest free% = -1% */
 	f.vms[0].guest_free_bytes = 100 * MIB; /* used 3.9G: floor = 3.9G - 1% of 4G */
 	fleet_tick(&f);
 	uint64_t floor = 4 * GIB - 100 * MIB - 4 * GIB / 100;
@@ -180,9 +181,9 @@ static void test_mom_grow_and_rules(void **state)
 	f.s.kind = POLICY_MOM;
 	set_used(&f, 10 * GIB); /* host free 50%: grow, guest free% = 50% */
 	f.vms[0].balloon_actual_bytes = 3 * GIB;
-	f.vms[0].guest_free_bytes = 2 * GIB; /* used 1G, floor 2.5G < 3.15G */
+	f.vms[0].guest_free_bytes = 2 * GIB;		     /* used 1G, floor 2.5G < 3.15G */
 	f.vms[1].balloon_actual_bytes = 4 * GIB - 100 * MIB; /* +5% passes MEMSZ: capped */
-	f.vms[2].balloon_actual_bytes = 4 * GIB - 5 * MIB; /* change below 0.25%: skipped */
+	f.vms[2].balloon_actual_bytes = 4 * GIB - 5 * MIB;   /* change below 0.25%: skipped */
 	f.vms[3].balloon_actual_bytes = 2 * GIB;
 	f.vms[3].settings.reservation_bytes = 3 * GIB + 512 * MIB; /* QoS: to the minimum */
 	f.vms[3].guest_free_bytes = 2 * GIB;
@@ -229,13 +230,13 @@ static void test_baselines_safety_clamps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_static),
-		cmocka_unit_test(test_proxmox_shrink_100m_per_round),
-		cmocka_unit_test(test_proxmox_shares_and_deadband),
-		cmocka_unit_test(test_proxmox_grow_and_min),
-		cmocka_unit_test(test_mom_shrink),
-		cmocka_unit_test(test_mom_grow_and_rules),
-		cmocka_unit_test(test_baselines_safety_clamps),
+	    cmocka_unit_test(test_static),
+	    cmocka_unit_test(test_proxmox_shrink_100m_per_round),
+	    cmocka_unit_test(test_proxmox_shares_and_deadband),
+	    cmocka_unit_test(test_proxmox_grow_and_min),
+	    cmocka_unit_test(test_mom_shrink),
+	    cmocka_unit_test(test_mom_grow_and_rules),
+	    cmocka_unit_test(test_baselines_safety_clamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,8 @@ static void test_shares_2_to_1(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[2] = {
-		{.shares = 2000, .active_bytes = 1 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
-		{.shares = 1000, .active_bytes = 4 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
+	    {.shares = 2000, .active_bytes = 1 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
+	    {.shares = 1000, .active_bytes = 4 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
 	};
 	uint64_t out[2];
 	assert_int_equal(policy_entitle(3 * GIB, 0, v, 2, out), 0);
@@ -34,9 +34,9 @@ static void test_shares_with_reservation(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[3] = {
-		{.shares = 2000, .active_bytes = 0, .min_bytes = 0, .max_bytes = 8 * GIB},
-		{.shares = 1000, .active_bytes = 0, .min_bytes = 0, .max_bytes = 8 * GIB},
-		{.shares = 10, .active_bytes = 0, .min_bytes = 3 * GIB, .max_bytes = 8 * GIB},
+	    {.shares = 2000, .active_bytes = 0, .min_bytes = 0, .max_bytes = 8 * GIB},
+	    {.shares = 1000, .active_bytes = 0, .min_bytes = 0, .max_bytes = 8 * GIB},
+	    {.shares = 10, .active_bytes = 0, .min_bytes = 3 * GIB, .max_bytes = 8 * GIB},
 	};
 	uint64_t out[3];
 	assert_int_equal(policy_entitle(6 * GIB, 0, v, 3, out), 0);
@@ -52,8 +52,8 @@ static void test_idle_tax_moves_memory(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[2] = {
-		{.shares = 1000, .active_bytes = 4 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
-		{.shares = 1000, .active_bytes = 0, .min_bytes = 0, .max_bytes = 4 * GIB},
+	    {.shares = 1000, .active_bytes = 4 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
+	    {.shares = 1000, .active_bytes = 0, .min_bytes = 0, .max_bytes = 4 * GIB},
 	};
 	uint64_t out[2];
 	assert_int_equal(policy_entitle(4 * GIB, 7500, v, 2, out), 0);
@@ -76,8 +76,8 @@ static void test_idle_tax_partial(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[2] = {
-		{.shares = 500, .active_bytes = 1 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
-		{.shares = 500, .active_bytes = 0, .min_bytes = 0, .max_bytes = 4 * GIB},
+	    {.shares = 500, .active_bytes = 1 * GIB, .min_bytes = 0, .max_bytes = 4 * GIB},
+	    {.shares = 500, .active_bytes = 0, .min_bytes = 0, .max_bytes = 4 * GIB},
 	};
 	uint64_t out[2];
 	assert_int_equal(policy_entitle(3 * GIB, 5000, v, 2, out), 0);
@@ -89,8 +89,8 @@ static void test_everything_fits(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[2] = {
-		{.shares = 1, .active_bytes = 0, .min_bytes = 0, .max_bytes = 1 * GIB},
-		{.shares = 9, .active_bytes = 0, .min_bytes = 0, .max_bytes = 2 * GIB},
+	    {.shares = 1, .active_bytes = 0, .min_bytes = 0, .max_bytes = 1 * GIB},
+	    {.shares = 9, .active_bytes = 0, .min_bytes = 0, .max_bytes = 2 * GIB},
 	};
 	uint64_t out[2];
 	assert_int_equal(policy_entitle(3 * GIB, 7500, v, 2, out), 0);
@@ -102,8 +102,8 @@ static void test_reservations_exceed_budget(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[2] = {
-		{.shares = 1, .min_bytes = 2 * GIB, .max_bytes = 4 * GIB},
-		{.shares = 1, .min_bytes = 2 * GIB, .max_bytes = 4 * GIB},
+	    {.shares = 1, .min_bytes = 2 * GIB, .max_bytes = 4 * GIB},
+	    {.shares = 1, .min_bytes = 2 * GIB, .max_bytes = 4 * GIB},
 	};
 	uint64_t out[2];
 	assert_int_equal(policy_entitle(3 * GIB, 7500, v, 2, out), -ENOSPC);
@@ -119,8 +119,8 @@ static void test_max_caps_and_rest_flows(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[2] = {
-		{.shares = 9000, .active_bytes = 8 * GIB, .min_bytes = 0, .max_bytes = 1 * GIB},
-		{.shares = 1000, .active_bytes = 8 * GIB, .min_bytes = 0, .max_bytes = 8 * GIB},
+	    {.shares = 9000, .active_bytes = 8 * GIB, .min_bytes = 0, .max_bytes = 1 * GIB},
+	    {.shares = 1000, .active_bytes = 8 * GIB, .min_bytes = 0, .max_bytes = 8 * GIB},
 	};
 	uint64_t out[2];
 	assert_int_equal(policy_entitle(5 * GIB, 7500, v, 2, out), 0);
@@ -132,9 +132,9 @@ static void test_ties_by_index_and_bad_args(void **state)
 {
 	(void)state;
 	struct policy_entitle_vm v[3] = {
-		{.shares = 7, .max_bytes = 100},
-		{.shares = 7, .max_bytes = 100},
-		{.shares = 7, .max_bytes = 100},
+	    {.shares = 7, .max_bytes = 100},
+	    {.shares = 7, .max_bytes = 100},
+	    {.shares = 7, .max_bytes = 100},
 	};
 	uint64_t out[3], again[3];
 	assert_int_equal(policy_entitle(100, 0, v, 3, out), 0);
@@ -210,15 +210,15 @@ static void test_random_fixed_point(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shares_2_to_1),
-		cmocka_unit_test(test_shares_with_reservation),
-		cmocka_unit_test(test_idle_tax_moves_memory),
-		cmocka_unit_test(test_idle_tax_partial),
-		cmocka_unit_test(test_everything_fits),
-		cmocka_unit_test(test_reservations_exceed_budget),
-		cmocka_unit_test(test_max_caps_and_rest_flows),
-		cmocka_unit_test(test_ties_by_index_and_bad_args),
-		cmocka_unit_test(test_random_fixed_point),
+	    cmocka_unit_test(test_shares_2_to_1),
+	    cmocka_unit_test(test_shares_with_reservation),
+	    cmocka_unit_test(test_idle_tax_moves_memory),
+	    cmocka_unit_test(test_idle_tax_partial),
+	    cmocka_unit_test(test_everything_fits),
+	    cmocka_unit_test(test_reservations_exceed_budget),
+	    cmocka_unit_test(test_max_caps_and_rest_flows),
+	    cmocka_unit_test(test_ties_by_index_and_bad_args),
+	    cmocka_unit_test(test_random_fixed_point),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

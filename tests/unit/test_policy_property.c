@@ -58,15 +58,17 @@ static void random_tick_input(struct fleet *f, uint64_t *seed)
 		struct vm_snapshot *v = &f->vms[i];
 		uint64_t memsz = v->memsz_bytes;
 		uint64_t r = rng_below(seed, 100);
-		v->stats_age_ms = r < 80 ? rng_below(seed, 2000)
-				: r < 90 ? f->s.stale_after_ms + rng_below(seed, 100000)
-					 : MODEL_AGE_NEVER;
+		v->stats_age_ms = r < 80   ? rng_below(seed, 2000)
+				  : r < 90 ? f->s.stale_after_ms + rng_below(seed, 100000)
+					   : MODEL_AGE_NEVER;
 		v->mctl = rng_below(seed, 10) != 0;
 		v->running = rng_below(seed, 50) != 0;
 		r = rng_below(seed, 100);
-		v->guest_total_bytes = r < 90 ? memsz : r < 95 ? 0 : UINT64_MAX - rng_below(seed, 9);
-		v->guest_available_bytes = rng_below(seed, 100) < 95 ? rng_below(seed, memsz + 1)
-								     : UINT64_MAX;
+		v->guest_total_bytes = r < 90	? memsz
+				       : r < 95 ? 0
+						: UINT64_MAX - rng_below(seed, 9);
+		v->guest_available_bytes =
+		    rng_below(seed, 100) < 95 ? rng_below(seed, memsz + 1) : UINT64_MAX;
 		v->guest_free_bytes = rng_below(seed, memsz + 1);
 		v->guest_major_faults += rng_below(seed, 10) == 0 ? rng_below(seed, 100000) : 0;
 		v->guest_swap_in_bytes += rng_below(seed, 20) == 0 ? rng_below(seed, 64 * MIB) : 0;
@@ -76,7 +78,8 @@ static void random_tick_input(struct fleet *f, uint64_t *seed)
 			v->balloon_actual_bytes = f->plans[i].target_bytes;
 		if (rng_below(seed, 50) == 0)
 			v->balloon_actual_bytes = UINT64_MAX;
-		v->consumed_bytes = rng_below(seed, 100) < 97 ? rng_below(seed, memsz + 1) : UINT64_MAX;
+		v->consumed_bytes =
+		    rng_below(seed, 100) < 97 ? rng_below(seed, memsz + 1) : UINT64_MAX;
 		v->ovhd_bytes = rng_below(seed, 200 * MIB);
 		v->damon_valid = rng_below(seed, 3) == 0;
 		v->damon_active_bytes = rng(seed) >> rng_below(seed, 64);
@@ -92,8 +95,8 @@ static struct bounds bounds_of(const struct vm_snapshot *v)
 	struct bounds b;
 	uint64_t m = v->memsz_bytes;
 	b.limit = model_vm_limit(&v->settings, m);
-	b.reserve = v->settings.reservation_bytes < b.limit ? v->settings.reservation_bytes
-							    : b.limit;
+	b.reserve =
+	    v->settings.reservation_bytes < b.limit ? v->settings.reservation_bytes : b.limit;
 	b.maxmemctl = model_vm_maxmemctl(&v->settings, m);
 	b.lo = b.reserve > m - b.maxmemctl ? b.reserve : m - b.maxmemctl;
 	b.hi = b.limit > m - b.maxmemctl ? b.limit : m - b.maxmemctl;
@@ -132,7 +135,8 @@ static void check_invariants(const struct fleet *f, const uint64_t *prev_target,
 		if (vp->target_bytes < prev_target[i]) { /* only the bounded probe shrinks */
 			uint64_t step = v->memsz_bytes / 10000 * f->s.probe_step_permyriad +
 					v->memsz_bytes % 10000 * f->s.probe_step_permyriad / 10000;
-			uint64_t d = dt_ms < f->s.balance_period_ms ? dt_ms : f->s.balance_period_ms;
+			uint64_t d =
+			    dt_ms < f->s.balance_period_ms ? dt_ms : f->s.balance_period_ms;
 			assert_true(prev_target[i] - vp->target_bytes <=
 				    step * d / f->s.balance_period_ms + 1);
 		}
@@ -164,7 +168,7 @@ static void test_random_fleets(void **state)
 			assert_int_equal(policy_run(&f.s, f.st, &f.snap, f.now_ms, &f.plan), 0);
 			memcpy(twin.vms, f.vms, sizeof(f.vms));
 			assert_int_equal(
-				policy_run(&twin.s, twin.st, &twin.snap, f.now_ms, &twin.plan), 0);
+			    policy_run(&twin.s, twin.st, &twin.snap, f.now_ms, &twin.plan), 0);
 			assert_memory_equal(f.plans, twin.plans, f.snap.n_vms * sizeof(f.plans[0]));
 			assert_memory_equal(&f.plan.host, &twin.plan.host, sizeof(f.plan.host));
 			check_invariants(&f, prev, have, dt);
@@ -226,8 +230,8 @@ static void test_convergence_into_budget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_fleets),
-		cmocka_unit_test(test_convergence_into_budget),
+	    cmocka_unit_test(test_random_fleets),
+	    cmocka_unit_test(test_convergence_into_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

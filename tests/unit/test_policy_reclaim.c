@@ -26,10 +26,19 @@ static void test_stale_never_shrinks(void **state)
 		vm_idle(&f.vms[1]);
 		f.vms[0].balloon_actual_bytes = 3 * GIB;
 		switch (variant) {
-		case 0: f.vms[0].stats_age_ms = f.s.stale_after_ms + 1; break;
-		case 1: f.vms[0].stats_age_ms = MODEL_AGE_NEVER; break;
-		case 2: f.vms[0].mctl = false; break;
-		case 3: f.vms[0].guest_total_bytes = 0; f.vms[0].guest_available_bytes = 0; break;
+		case 0:
+			f.vms[0].stats_age_ms = f.s.stale_after_ms + 1;
+			break;
+		case 1:
+			f.vms[0].stats_age_ms = MODEL_AGE_NEVER;
+			break;
+		case 2:
+			f.vms[0].mctl = false;
+			break;
+		case 3:
+			f.vms[0].guest_total_bytes = 0;
+			f.vms[0].guest_available_bytes = 0;
+			break;
 		}
 		for (int t = 0; t < 200; t++) {
 			fleet_tick(&f);
@@ -218,7 +227,8 @@ static void test_limit_maxmemctl_reservation(void **state)
 		assert_true(f.plans[0].target_bytes >= 3 * GIB);
 		assert_true(f.plans[0].mctltgt_bytes <= 1 * GIB);
 		assert_true(f.plans[1].target_bytes >= 3 * GIB + 512 * MIB);
-		assert_true(f.plans[2].mctltgt_bytes <= model_vm_maxmemctl(&f.vms[2].settings, 4 * GIB));
+		assert_true(f.plans[2].mctltgt_bytes <=
+			    model_vm_maxmemctl(&f.vms[2].settings, 4 * GIB));
 	}
 	assert_int_equal(f.plans[0].target_bytes, 3 * GIB);
 	assert_int_equal(f.plans[0].reason, PLAN_REASON_MAXMEMCTL);
@@ -285,7 +295,7 @@ static void test_host_swap(void **state)
 {
 	(void)state;
 	struct fleet f;
-	fleet_pressure(&f); /* low */
+	fleet_pressure(&f);    /* low */
 	f.vms[0].mctl = false; /* no balloon driver: only host swap can reclaim */
 	f.vms[0].stats_age_ms = MODEL_AGE_NEVER;
 	f.vms[0].ovhd_bytes = 200 * MIB;
@@ -330,8 +340,8 @@ static void test_host_swap(void **state)
 	assert_int_equal(f.plans[0].cgroup_limit_bytes, f.plans[0].target_bytes);
 	assert_int_equal(f.plans[0].swtgt_bytes,
 			 f.vms[0].consumed_bytes > f.plans[0].target_bytes
-				 ? f.vms[0].consumed_bytes - f.plans[0].target_bytes
-				 : 0);
+			     ? f.vms[0].consumed_bytes - f.plans[0].target_bytes
+			     : 0);
 	/* A balloon that follows is not stalled: no host swap. */
 	fleet_follow(&f);
 	fleet_tick(&f);
@@ -401,16 +411,16 @@ static void test_state_map(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stale_never_shrinks),
-		cmocka_unit_test(test_new_vm_starts_at_balloon_actual),
-		cmocka_unit_test(test_probe_bounded_per_period),
-		cmocka_unit_test(test_fast_backoff_after_faults),
-		cmocka_unit_test(test_guest_floor),
-		cmocka_unit_test(test_limit_maxmemctl_reservation),
-		cmocka_unit_test(test_hostile_stats),
-		cmocka_unit_test(test_host_swap),
-		cmocka_unit_test(test_idle_gives_to_active),
-		cmocka_unit_test(test_state_map),
+	    cmocka_unit_test(test_stale_never_shrinks),
+	    cmocka_unit_test(test_new_vm_starts_at_balloon_actual),
+	    cmocka_unit_test(test_probe_bounded_per_period),
+	    cmocka_unit_test(test_fast_backoff_after_faults),
+	    cmocka_unit_test(test_guest_floor),
+	    cmocka_unit_test(test_limit_maxmemctl_reservation),
+	    cmocka_unit_test(test_hostile_stats),
+	    cmocka_unit_test(test_host_swap),
+	    cmocka_unit_test(test_idle_gives_to_active),
+	    cmocka_unit_test(test_state_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

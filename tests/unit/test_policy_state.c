@@ -38,11 +38,13 @@ static void test_hysteresis(void **state)
 	(void)state;
 	uint64_t m = 100 * MIB;
 	/* Worse at once, even by a byte. */
-	assert_int_equal(policy_host_state_next(HOST_STATE_CLEAR, 100 * MIB - 1, m), HOST_STATE_SOFT);
+	assert_int_equal(policy_host_state_next(HOST_STATE_CLEAR, 100 * MIB - 1, m),
+			 HOST_STATE_SOFT);
 	assert_int_equal(policy_host_state_next(HOST_STATE_HIGH, 0, m), HOST_STATE_LOW);
 	/* Better only past the boundary by 10% of minFree. */
 	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 100 * MIB, m), HOST_STATE_SOFT);
-	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 110 * MIB - 1, m), HOST_STATE_SOFT);
+	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 110 * MIB - 1, m),
+			 HOST_STATE_SOFT);
 	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 110 * MIB, m), HOST_STATE_CLEAR);
 	/* Several steps at once when free recovers a lot. */
 	assert_int_equal(policy_host_state_next(HOST_STATE_LOW, 500 * MIB, m), HOST_STATE_HIGH);
@@ -203,14 +205,10 @@ static void test_run_bad_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minfree),
-		cmocka_unit_test(test_thresholds),
-		cmocka_unit_test(test_hysteresis),
-		cmocka_unit_test(test_no_flap_on_noise),
-		cmocka_unit_test(test_state_from_fleet),
-		cmocka_unit_test(test_ksm_by_state),
-		cmocka_unit_test(test_settings),
-		cmocka_unit_test(test_run_bad_args),
+	    cmocka_unit_test(test_minfree),	     cmocka_unit_test(test_thresholds),
+	    cmocka_unit_test(test_hysteresis),	     cmocka_unit_test(test_no_flap_on_noise),
+	    cmocka_unit_test(test_state_from_fleet), cmocka_unit_test(test_ksm_by_state),
+	    cmocka_unit_test(test_settings),	     cmocka_unit_test(test_run_bad_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
