@@ -165,6 +165,8 @@ static void conn_close_cb(virConnectPtr conn, int reason, void *opaque)
 	conn_push(c, &ev);
 }
 
+static void conn_register(struct virt_conn *c);
+
 int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
 		   const char *accel_root, char *err, size_t errlen)
 {
@@ -208,6 +210,12 @@ int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
 		virt_conn_close(c);
 		return -EIO;
 	}
+	conn_register(c);
+	return 0;
+}
+
+static void conn_register(struct virt_conn *c)
+{
 	if (virConnectRegisterCloseCallback(c->conn, conn_close_cb, c, NULL) < 0)
 		log_debug("virt", "no close callback on %s: %s", c->uri, virt_last_error());
 	if (!c->embedded && virConnectSetKeepAlive(c->conn, 5, 3) < 0)
@@ -218,6 +226,22 @@ int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
 	if (c->lifecycle_id < 0)
 		log_warn("virt", "no lifecycle events from %s: %s (domains are polled)", c->uri,
 			 virt_last_error());
+}
+
+int virt_conn_reopen(struct virt_conn *c)
+{
+	if (c->conn) {
+		if (c->lifecycle_id >= 0)
+			virConnectDomainEventDeregisterAny(c->conn, c->lifecycle_id);
+		virConnectUnregisterCloseCallback(c->conn, conn_close_cb);
+		virConnectClose(c->conn);
+		c->conn = NULL;
+	}
+	c->lifecycle_id = -1;
+	c->conn = virConnectOpen(c->uri);
+	if (!c->conn)
+		return -EIO;
+	conn_register(c);
 	return 0;
 }
 

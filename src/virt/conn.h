@@ -63,6 +63,9 @@ int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
 		   const char *accel_root, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void virt_conn_close(struct virt_conn *c);
+/* After VIRT_EVENT_CLOSED: open the same URI again (events keep their eventfd).
+ * 0 or -EIO. */
+int virt_conn_reopen(struct virt_conn *c) __attribute__((warn_unused_result));
 
 /* Move queued events into out (at most max); returns how many. Also clears the
  * eventfd. */

@@ -1,0 +1,110 @@
+/*
+ * blimpd's state, owned by the main thread: the configuration, the libvirt
+ * connection, the VM table (one entry per libvirt domain, with its agent client,
+ * latest snapshot and plan), the policy state and what was last applied.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/config.h"
+#include "model/model.h"
+#include "policy/policy.h"
+#include "virt/agent.h"
+#include "virt/conn.h"
+
+#define BLIMPD_VERSION "0.1.0"
+
+struct daemon_vm {
+	char name[MODEL_NAME_MAX];
+	char uuid[MODEL_UUID_LEN];
+	bool seen;       /* present at the last sync with libvirt */
+	bool active;
+	bool managed;    /* started by blimp (metadata managed=1) */
+	bool persistent;
+	uint64_t memsz_bytes;
+	uint64_t current_bytes; /* libvirt's current memory (balloon target or actual) */
+	struct vm_settings settings;
+	pid_t pid;
+	struct virt_agent *agent;
+	bool stats_period_checked;
+
+	/* Manual balloon target from `balloon NAME SIZE`: pins the VM's target until
+	 * `balloon NAME --auto` (target 0 in the protocol: "auto"). 0 = policy decides. */
+	uint64_t manual_target_bytes;
+	uint64_t applied_target_bytes; /* last balloon target blimpd set (0 = none yet) */
+
+	struct vm_snapshot snap; /* latest collection */
+	uint64_t rss_bytes;
+	bool have_plan;
+	struct vm_plan plan;
+};
+
+struct blimpd {
+	struct blimpd_config cfg;
+	struct virt_conn conn;
+	bool conn_ok;
+	int conn_event_id;
+	uint64_t conn_retry_ms;
+
+	struct daemon_vm *vms;
+	size_t n_vms, cap_vms;
+
+	struct policy_state *pstate;
+	struct host_snapshot host;
+	bool have_host_plan;
+	struct host_plan host_plan;
+	uint64_t last_collect_ms;
+	uint64_t last_balance_ms;
+	uint64_t collect_cpu_us; /* CPU time of the last collection */
+
+	bool quit;
+	bool keep_vms_on_exit;
+	uint64_t started_ms;
+};
+
+/* VM table (vms.c). */
+struct daemon_vm *daemon_vm_find(struct blimpd *d, const char *name);
+/* Re-read the domain list from libvirt: adds new domains, updates the rest, drops
+ * those gone (freeing their agents). 0 or -errno. */
+int daemon_vms_sync(struct blimpd *d) __attribute__((warn_unused_result));
+/* Handle queued libvirt events (lifecycle, connection closed). */
+void daemon_vms_handle_events(struct blimpd *d);
+/* STATE/vms/NAME (and files within). */
+int daemon_vm_dir(const struct blimpd *d, const char *name, const char *file, char *out,
+		  size_t outlen) __attribute__((warn_unused_result));
+/* Remove STATE/vms/NAME and what blimp put there. */
+void daemon_vm_remove_files(const struct blimpd *d, const char *name);
+void daemon_vms_free(struct blimpd *d);
+
+/* Collection, policy, acting (tick.c). */
+void daemon_tick(void *opaque);
+/* Fill *o with the vm object of the protocol (stats, top). */
+struct json_object;
+struct json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v);
+struct json_object *daemon_host_json(const struct blimpd *d);
+/* Put back host settings blimp changed (KSM, cgroup limits, swap). */
+void daemon_restore_host(struct blimpd *d);
+/* Apply a balloon target now (manual or policy); logs with reason. 0 or -errno. */
+int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_bytes,
+			 const char *reason, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Control socket (ctl.c). */
+int daemon_ctl_open(struct blimpd *d, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void daemon_ctl_close(void);
+
+/* Command handlers (handlers.c): called by ctl.c for each request. */
+struct daemon_request;
+struct ctl_client;
+/* Either answers at once via daemon_ctl_reply_* and returns, or keeps a reference
+ * (daemon_ctl_client_hold) and answers later. */
+void daemon_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request *req);
+void daemon_ctl_reply_ok(struct ctl_client *c, struct json_object *id, struct json_object *result);
+void daemon_ctl_reply_err(struct ctl_client *c, struct json_object *id, int err,
+			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Keep a client (and its ordering) for an asynchronous answer; release after replying. */
+void daemon_ctl_client_hold(struct ctl_client *c);
+void daemon_ctl_client_release(struct ctl_client *c);

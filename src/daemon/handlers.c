@@ -1,0 +1,738 @@
+/*
+ * DESIGN: one function per command. Each validates every argument before touching
+ * anything (so an error leaves nothing half-applied), then does the work through
+ * virt/, then answers. exec is the only asynchronous command: it holds the client
+ * until the guest agent's answer (or a timeout) arrives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "daemon/daemon.h"
+#include "daemon/proto.h"
+#include "util/log.h"
+#include "util/size.h"
+#include "virt/agent.h"
+#include "virt/agentproto.h"
+#include "virt/dom.h"
+#include "virt/domxml.h"
+#include "virt/meta.h"
+
+#define ERRLEN 512
+#define MEM_MIN_BYTES (64 * MODEL_MIB)
+#define MEM_MAX_BYTES (1024 * MODEL_GIB)
+#define EXEC_TIMEOUT_DEFAULT_MS 60000
+#define EXEC_TIMEOUT_MAX_MS (24u * 3600u * 1000u)
+
+static json_object *settings_json(const struct vm_settings *s, uint64_t memsz)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "shares", json_object_new_uint64(model_vm_shares(s, memsz)));
+	json_object_object_add(o, "reservation", json_object_new_uint64(s->reservation_bytes));
+	json_object_object_add(o, "limit", json_object_new_uint64(model_vm_limit(s, memsz)));
+	json_object_object_add(o, "maxmemctl",
+			       json_object_new_uint64(model_vm_maxmemctl(s, memsz)));
+	return o;
+}
+
+/* Sum of reservations of the other VMs (name excluded). */
+static uint64_t reservations_except(struct blimpd *d, const char *name)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < d->n_vms; i++)
+		if (d->vms[i].active && (!name || strcmp(d->vms[i].name, name) != 0))
+			sum += d->vms[i].settings.reservation_bytes;
+	return sum;
+}
+
+static int check_settings(struct blimpd *d, const char *name, const struct vm_settings *s,
+			  uint64_t memsz, char *err, size_t errlen)
+{
+	int r = virt_meta_validate(s, memsz, err, errlen);
+	if (r < 0)
+		return r;
+	uint64_t budget = d->cfg.policy.budget_bytes;
+	uint64_t others = reservations_except(d, name);
+	if (budget && s->reservation_bytes > 0 && others + s->reservation_bytes > budget) {
+		char a[32], b[32];
+		snprintf(err, errlen,
+			 "reservations would total %s, above the budget of %s",
+			 size_format(others + s->reservation_bytes, a, sizeof(a)),
+			 size_format(budget, b, sizeof(b)));
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* Read optional settings args into s (absent keys keep s's value). */
+static int read_settings(json_object *args, struct vm_settings *s, char *err, size_t errlen)
+{
+	int r;
+	if ((r = daemon_arg_u64(args, "shares", false, &s->shares, err, errlen)) < 0 &&
+	    r != -ENOENT)
+		return r;
+	if ((r = daemon_arg_u64(args, "reservation", false, &s->reservation_bytes, err,
+				errlen)) < 0 &&
+	    r != -ENOENT)
+		return r;
+	if ((r = daemon_arg_u64(args, "limit", false, &s->limit_bytes, err, errlen)) < 0 &&
+	    r != -ENOENT)
+		return r;
+	if ((r = daemon_arg_u64(args, "maxmemctl", false, &s->maxmemctl_bytes, err, errlen)) <
+		    0 &&
+	    r != -ENOENT)
+		return r;
+	return 0;
+}
+
+static int get_vm(struct blimpd *d, json_object *args, struct daemon_vm **out, char *err,
+		  size_t errlen)
+{
+	const char *name;
+	int r = daemon_arg_string(args, "name", true, &name, err, errlen);
+	if (r < 0)
+		return r;
+	struct daemon_vm *v = virt_name_valid(name) ? daemon_vm_find(d, name) : NULL;
+	if (!v) {
+		char safe[80];
+		snprintf(safe, sizeof(safe), "%s", name);
+		for (char *p = safe; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		snprintf(err, errlen, "no VM named '%s'", safe);
+		return -ENOENT;
+	}
+	*out = v;
+	return 0;
+}
+
+static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "version", json_object_new_string(BLIMPD_VERSION));
+	json_object_object_add(o, "policy",
+			       json_object_new_string(policy_kind_name(d->cfg.policy.kind)));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(d->cfg.dry_run));
+	json_object_object_add(o, "libvirt_uri", json_object_new_string(d->conn.uri));
+	json_object_object_add(o, "libvirt_connected", json_object_new_boolean(d->conn_ok));
+	json_object_object_add(o, "accel",
+			       json_object_new_string(virt_accel_name(d->conn.accel)));
+	json_object_object_add(o, "accel_reason", json_object_new_string(d->conn.accel_reason));
+	json_object_object_add(o, "n_vms", json_object_new_uint64(d->n_vms));
+	json_object_object_add(o, "state_dir", json_object_new_string(d->cfg.state_dir));
+	json_object_object_add(o, "collect_cpu_us", json_object_new_uint64(d->collect_cpu_us));
+	json_object_object_add(o, "host", daemon_host_json(d));
+	daemon_ctl_reply_ok(c, req->id, o);
+	json_object_put(o);
+}
+
+static void h_ls(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < d->n_vms; i++) {
+		const struct daemon_vm *v = &d->vms[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(v->name));
+		json_object_object_add(o, "uuid", json_object_new_string(v->uuid));
+		json_object_object_add(o, "state",
+				       json_object_new_string(v->active ? "running" : "shut off"));
+		json_object_object_add(o, "memsz", json_object_new_uint64(v->memsz_bytes));
+		json_object_object_add(o, "consumed",
+				       json_object_new_uint64(v->snap.consumed_bytes));
+		uint64_t act = v->snap.balloon_actual_bytes ? v->snap.balloon_actual_bytes
+							    : v->current_bytes;
+		json_object_object_add(o, "mctlsz",
+				       json_object_new_uint64(v->memsz_bytes > act
+								      ? v->memsz_bytes - act
+								      : 0));
+		json_object_object_add(o, "managed", json_object_new_boolean(v->managed));
+		json_object_array_add(arr, o);
+	}
+	json_object *res = json_object_new_object();
+	json_object_object_add(res, "vms", arr);
+	daemon_ctl_reply_ok(c, req->id, res);
+	json_object_put(res);
+}
+
+static bool file_exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	static const char *const allowed[] = {
+		"name",	     "mem",	       "cpus",	     "shares",	    "reservation",
+		"limit",     "maxmemctl",      "free_page_reporting",	    "balloon_driver",
+		"guest_swap", "cmd",	       "kernel",     "initrd",	    NULL};
+	char err[ERRLEN] = "";
+	json_object *args = req->args;
+	const char *name, *kernel = NULL, *initrd = NULL;
+	uint64_t mem, cpus = 1, guest_swap = 0;
+	bool fpr = true, balloon_driver = true;
+	json_object *cmdv = NULL;
+	struct vm_settings s = {0};
+	int r;
+
+	if ((r = daemon_args_only(args, allowed, err, sizeof(err))) < 0 ||
+	    (r = daemon_arg_string(args, "name", true, &name, err, sizeof(err))) < 0)
+		goto fail;
+	if (!virt_name_valid(name)) {
+		snprintf(err, sizeof(err),
+			 "invalid VM name (1-63 characters [A-Za-z0-9_.-], starting with a "
+			 "letter or digit)");
+		r = -EINVAL;
+		goto fail;
+	}
+	if ((r = daemon_arg_u64(args, "mem", true, &mem, err, sizeof(err))) < 0)
+		goto fail;
+	if (mem < MEM_MIN_BYTES || mem > MEM_MAX_BYTES) {
+		snprintf(err, sizeof(err), "mem must be between 64 MiB and 1 TiB");
+		r = -ERANGE;
+		goto fail;
+	}
+	mem = (mem + MODEL_MIB - 1) / MODEL_MIB * MODEL_MIB;
+	if ((r = daemon_arg_u64(args, "cpus", false, &cpus, err, sizeof(err))) < 0 && r != -ENOENT)
+		goto fail;
+	if (cpus < 1 || cpus > 64) {
+		snprintf(err, sizeof(err), "cpus must be between 1 and 64");
+		r = -ERANGE;
+		goto fail;
+	}
+	if ((r = read_settings(args, &s, err, sizeof(err))) < 0)
+		goto fail;
+	if ((r = daemon_arg_bool(args, "free_page_reporting", &fpr, err, sizeof(err))) < 0 &&
+	    r != -ENOENT)
+		goto fail;
+	if ((r = daemon_arg_bool(args, "balloon_driver", &balloon_driver, err, sizeof(err))) <
+		    0 &&
+	    r != -ENOENT)
+		goto fail;
+	if ((r = daemon_arg_u64(args, "guest_swap", false, &guest_swap, err, sizeof(err))) < 0 &&
+	    r != -ENOENT)
+		goto fail;
+	if (guest_swap > 64 * MODEL_GIB) {
+		snprintf(err, sizeof(err), "guest_swap above 64 GiB");
+		r = -ERANGE;
+		goto fail;
+	}
+	if (guest_swap && guest_swap < 16 * MODEL_MIB) {
+		snprintf(err, sizeof(err), "guest_swap below 16 MiB (0 = no swap disk)");
+		r = -ERANGE;
+		goto fail;
+	}
+	if ((r = daemon_arg_strv(args, "cmd", &cmdv, err, sizeof(err))) < 0 && r != -ENOENT)
+		goto fail;
+	if ((r = daemon_arg_string(args, "kernel", false, &kernel, err, sizeof(err))) < 0 &&
+	    r != -ENOENT)
+		goto fail;
+	if ((r = daemon_arg_string(args, "initrd", false, &initrd, err, sizeof(err))) < 0 &&
+	    r != -ENOENT)
+		goto fail;
+	if ((r = check_settings(d, name, &s, mem, err, sizeof(err))) < 0)
+		goto fail;
+
+	/* the guest command, shell-quoted */
+	char guest_cmd[VIRT_GUEST_CMD_MAX + 1] = "";
+	if (cmdv && json_object_array_length(cmdv) > 0) {
+		size_t n = json_object_array_length(cmdv);
+		const char **argv = calloc(n, sizeof(*argv));
+		if (!argv) {
+			r = -ENOMEM;
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++)
+			argv[i] = json_object_get_string(json_object_array_get_idx(cmdv, i));
+		r = virt_shell_join(argv, n, guest_cmd, sizeof(guest_cmd));
+		free(argv);
+		if (r < 0) {
+			snprintf(err, sizeof(err), "guest command too long (max %d bytes quoted)",
+				 VIRT_GUEST_CMD_MAX);
+			r = -E2BIG;
+			goto fail;
+		}
+	}
+
+	/* the guest's files */
+	char def_kernel[PATH_MAX + 32], def_initrd[PATH_MAX + 32], data[PATH_MAX + 32];
+	snprintf(def_kernel, sizeof(def_kernel), "%s/vmlinux", d->cfg.guest_dir);
+	snprintf(def_initrd, sizeof(def_initrd), "%s/initrd.img", d->cfg.guest_dir);
+	snprintf(data, sizeof(data), "%s/data.img", d->cfg.guest_dir);
+	if (!kernel)
+		kernel = def_kernel;
+	if (!initrd && file_exists(def_initrd))
+		initrd = def_initrd;
+	if (kernel[0] != '/' || (initrd && initrd[0] != '/')) {
+		snprintf(err, sizeof(err), "kernel and initrd must be absolute paths");
+		r = -EINVAL;
+		goto fail;
+	}
+	if (!file_exists(kernel) || (initrd && !file_exists(initrd))) {
+		snprintf(err, sizeof(err), "guest kernel or initrd not found (%.200s%s%.200s): run make guest",
+			 kernel, initrd ? ", " : "", initrd ? initrd : "");
+		r = -ENOENT;
+		goto fail;
+	}
+
+	if (!d->conn_ok) {
+		snprintf(err, sizeof(err), "not connected to libvirt (%.300s)", d->conn.uri);
+		r = -EIO;
+		goto fail;
+	}
+	struct virt_dom_info existing;
+	if (daemon_vm_find(d, name) || virt_dom_lookup(&d->conn, name, &existing) == 0) {
+		snprintf(err, sizeof(err), "a VM named '%s' already exists", name);
+		r = -EEXIST;
+		goto fail;
+	}
+
+	char dir[PATH_MAX], log[PATH_MAX], sock[PATH_MAX], swap[PATH_MAX];
+	if (daemon_vm_dir(d, name, NULL, dir, sizeof(dir)) < 0 ||
+	    daemon_vm_dir(d, name, "console.log", log, sizeof(log)) < 0 ||
+	    daemon_vm_dir(d, name, "agent.sock", sock, sizeof(sock)) < 0 ||
+	    daemon_vm_dir(d, name, "swap.img", swap, sizeof(swap)) < 0) {
+		snprintf(err, sizeof(err), "state directory path too long");
+		r = -ENAMETOOLONG;
+		goto fail;
+	}
+	struct virt_domain_spec spec = {
+		.name = name,
+		.domain_type = virt_accel_domain_type(d->conn.accel),
+		.memsz_bytes = mem,
+		.vcpus = (unsigned)cpus,
+		.kernel = kernel,
+		.initrd = initrd,
+		.guest_cmd = guest_cmd[0] ? guest_cmd : NULL,
+		.balloon_driver = balloon_driver,
+		.free_page_reporting = fpr,
+		.data_disk = file_exists(data) ? data : NULL,
+		.swap_disk = guest_swap ? swap : NULL,
+		.console_log = log,
+		.agent_sock = sock,
+		.stats_period_s = d->cfg.stats_period_s,
+		.settings = s,
+	};
+	char *xml = NULL;
+	r = virt_domxml_build(&spec, &xml);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot build the domain XML: %s%s", strerror(-r),
+			 r == -ENAMETOOLONG ? " (state directory path too long for a socket)"
+					    : "");
+		goto fail;
+	}
+
+	/* files: fresh directory (left-overs of an earlier VM of this name go) */
+	daemon_vm_remove_files(d, name);
+	r = mkdir_p(dir, 0700);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot create %.300s: %s", dir, strerror(-r));
+		free(xml);
+		goto fail;
+	}
+	if (guest_swap) {
+		int fd = open(swap, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || ftruncate(fd, (off_t)guest_swap) < 0) {
+			r = -errno;
+			snprintf(err, sizeof(err), "cannot create %.300s: %s", swap, strerror(-r));
+			if (fd >= 0)
+				close(fd);
+			free(xml);
+			daemon_vm_remove_files(d, name);
+			goto fail;
+		}
+		close(fd);
+	}
+	char uuid[MODEL_UUID_LEN] = "";
+	r = virt_dom_create(&d->conn, xml, uuid, err, sizeof(err));
+	free(xml);
+	if (r < 0) {
+		daemon_vm_remove_files(d, name);
+		goto fail;
+	}
+	char a[32];
+	log_info("vm", "%s: started (%s, %u vCPU, %s, free page reporting %s%s)", name,
+		 size_format(mem, a, sizeof(a)), (unsigned)cpus, virt_accel_name(d->conn.accel),
+		 fpr ? "on" : "off", balloon_driver ? "" : ", no balloon driver");
+	if (daemon_vms_sync(d) < 0)
+		log_warn("vm", "%s: started but the VM list could not be refreshed", name);
+	json_object *res = json_object_new_object();
+	json_object_object_add(res, "name", json_object_new_string(name));
+	json_object_object_add(res, "uuid", json_object_new_string(uuid));
+	daemon_ctl_reply_ok(c, req->id, res);
+	json_object_put(res);
+	return;
+fail:
+	daemon_ctl_reply_err(c, req->id, r, "%s", err[0] ? err : strerror(-r));
+}
+
+static void h_stop(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	static const char *const allowed[] = {"name", "force", NULL};
+	char err[ERRLEN] = "";
+	struct daemon_vm *v;
+	bool force = false;
+	int r;
+	if ((r = daemon_args_only(req->args, allowed, err, sizeof(err))) < 0 ||
+	    (r = get_vm(d, req->args, &v, err, sizeof(err))) < 0 ||
+	    ((r = daemon_arg_bool(req->args, "force", &force, err, sizeof(err))) < 0 &&
+	     r != -ENOENT))
+		goto fail;
+	char name[MODEL_NAME_MAX];
+	snprintf(name, sizeof(name), "%s", v->name);
+	bool managed = v->managed;
+	/* blimp's guests have nothing to save: a hard stop. Persistent domains blimp
+	 * did not start stay defined. */
+	r = virt_dom_destroy(&d->conn, name, managed, err, sizeof(err));
+	if (r < 0 && r != -EINVAL)
+		goto fail;
+	log_info("vm", "%s: stopped", name);
+	virt_agent_free(v->agent);
+	v->agent = NULL;
+	if (managed)
+		daemon_vm_remove_files(d, name);
+	if (daemon_vms_sync(d) < 0)
+		log_warn("vm", "%s: stopped but the VM list could not be refreshed", name);
+	daemon_ctl_reply_ok(c, req->id, NULL);
+	return;
+fail:
+	daemon_ctl_reply_err(c, req->id, r, "%s", err);
+}
+
+struct exec_ctx {
+	struct ctl_client *c;
+	json_object *id;
+	char name[MODEL_NAME_MAX];
+};
+
+static void exec_done(void *opaque, int err, int status, const char *out, size_t len,
+		      const char *msg)
+{
+	struct exec_ctx *x = opaque;
+	if (err == 0) {
+		json_object *res = json_object_new_object();
+		json_object_object_add(res, "status", json_object_new_int(status));
+		json_object_object_add(res, "output", daemon_json_string_utf8(out, len));
+		daemon_ctl_reply_ok(x->c, x->id, res);
+		json_object_put(res);
+	} else {
+		int code = err == -ECANCELED ? -ENOENT : err;
+		daemon_ctl_reply_err(x->c, x->id, code, "%s: %s", x->name,
+				     msg ? msg : strerror(-err));
+	}
+	json_object_put(x->id);
+	daemon_ctl_client_release(x->c);
+	free(x);
+}
+
+static void h_exec(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	static const char *const allowed[] = {"name", "argv", "command", "timeout_ms", NULL};
+	char err[ERRLEN] = "";
+	struct daemon_vm *v;
+	json_object *argvj = NULL;
+	const char *command = NULL;
+	uint64_t timeout = EXEC_TIMEOUT_DEFAULT_MS;
+	char *cmd = NULL;
+	int r;
+	if ((r = daemon_args_only(req->args, allowed, err, sizeof(err))) < 0 ||
+	    (r = get_vm(d, req->args, &v, err, sizeof(err))) < 0)
+		goto fail;
+	if ((r = daemon_arg_strv(req->args, "argv", &argvj, err, sizeof(err))) < 0 && r != -ENOENT)
+		goto fail;
+	if ((r = daemon_arg_string(req->args, "command", false, &command, err, sizeof(err))) < 0 &&
+	    r != -ENOENT)
+		goto fail;
+	if ((r = daemon_arg_u64(req->args, "timeout_ms", false, &timeout, err, sizeof(err))) < 0 &&
+	    r != -ENOENT)
+		goto fail;
+	if (timeout > EXEC_TIMEOUT_MAX_MS) {
+		snprintf(err, sizeof(err), "timeout_ms above 24 hours");
+		r = -ERANGE;
+		goto fail;
+	}
+	if ((!argvj || json_object_array_length(argvj) == 0) == !command) {
+		snprintf(err, sizeof(err), "give either \"argv\" (non-empty) or \"command\"");
+		r = -EINVAL;
+		goto fail;
+	}
+	if (!v->active) {
+		snprintf(err, sizeof(err), "VM '%s' is not running", v->name);
+		r = -EINVAL;
+		goto fail;
+	}
+	if (!v->agent) {
+		snprintf(err, sizeof(err), "VM '%s' has no blimp guest agent (not started by blimp)",
+			 v->name);
+		r = -EINVAL;
+		goto fail;
+	}
+	if (argvj) {
+		size_t n = json_object_array_length(argvj);
+		const char **argv = calloc(n, sizeof(*argv));
+		cmd = malloc(VIRT_AGENT_CMD_MAX + 1);
+		if (!argv || !cmd) {
+			free(argv);
+			r = -ENOMEM;
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++)
+			argv[i] = json_object_get_string(json_object_array_get_idx(argvj, i));
+		r = virt_shell_join(argv, n, cmd, VIRT_AGENT_CMD_MAX + 1);
+		free(argv);
+		if (r < 0) {
+			snprintf(err, sizeof(err), "command over 64 KiB");
+			r = -E2BIG;
+			goto fail;
+		}
+	} else {
+		cmd = strdup(command);
+		if (!cmd) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	struct exec_ctx *x = calloc(1, sizeof(*x));
+	if (!x) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	x->c = c;
+	x->id = req->id ? json_object_get(req->id) : NULL;
+	snprintf(x->name, sizeof(x->name), "%s", v->name);
+	daemon_ctl_client_hold(c);
+	r = virt_agent_exec(v->agent, cmd, (uint32_t)timeout, exec_done, x);
+	if (r < 0) {
+		daemon_ctl_client_release(c);
+		json_object_put(x->id);
+		free(x);
+		snprintf(err, sizeof(err), r == -EBUSY ? "too many commands queued for '%s'"
+						       : "command for '%s' refused",
+			 v->name);
+		goto fail;
+	}
+	free(cmd);
+	return;
+fail:
+	free(cmd);
+	daemon_ctl_reply_err(c, req->id, r, "%s", err[0] ? err : strerror(-r));
+}
+
+static void h_stats(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	static const char *const allowed[] = {"name", NULL};
+	char err[ERRLEN] = "";
+	struct daemon_vm *v;
+	int r;
+	if ((r = daemon_args_only(req->args, allowed, err, sizeof(err))) < 0 ||
+	    (r = get_vm(d, req->args, &v, err, sizeof(err))) < 0) {
+		daemon_ctl_reply_err(c, req->id, r, "%s", err);
+		return;
+	}
+	json_object *o = daemon_vm_json(d, v);
+	daemon_ctl_reply_ok(c, req->id, o);
+	json_object_put(o);
+}
+
+static void h_balloon(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	static const char *const allowed[] = {"name", "target", "auto", NULL};
+	char err[ERRLEN] = "";
+	struct daemon_vm *v;
+	uint64_t target = 0;
+	bool autom = false;
+	int r;
+	if ((r = daemon_args_only(req->args, allowed, err, sizeof(err))) < 0 ||
+	    (r = get_vm(d, req->args, &v, err, sizeof(err))) < 0)
+		goto fail;
+	if ((r = daemon_arg_bool(req->args, "auto", &autom, err, sizeof(err))) < 0 && r != -ENOENT)
+		goto fail;
+	r = daemon_arg_u64(req->args, "target", !autom, &target, err, sizeof(err));
+	if (r < 0 && !(autom && r == -ENOENT))
+		goto fail;
+	if (autom && r == 0) {
+		snprintf(err, sizeof(err), "give either \"target\" or \"auto\": true");
+		r = -EINVAL;
+		goto fail;
+	}
+	if (!v->active) {
+		snprintf(err, sizeof(err), "VM '%s' is not running", v->name);
+		r = -EINVAL;
+		goto fail;
+	}
+	json_object *res = json_object_new_object();
+	if (autom) {
+		v->manual_target_bytes = 0;
+		log_info("act", "%s: balloon back under the policy", v->name);
+		json_object_object_add(res, "auto", json_object_new_boolean(1));
+		daemon_ctl_reply_ok(c, req->id, res);
+		json_object_put(res);
+		return;
+	}
+	json_object_put(res);
+	uint64_t memsz = v->memsz_bytes;
+	uint64_t mctlmax = model_vm_maxmemctl(&v->settings, memsz);
+	char a[32], b[32];
+	if (target > memsz) {
+		snprintf(err, sizeof(err), "target %s above the VM's memory size %s",
+			 size_format(target, a, sizeof(a)), size_format(memsz, b, sizeof(b)));
+		r = -ERANGE;
+		goto fail;
+	}
+	if (memsz - target > mctlmax) {
+		snprintf(err, sizeof(err),
+			 "target %s would balloon %s, above MCTLMAX %s (lowest target %s)",
+			 size_format(target, a, sizeof(a)),
+			 size_format(memsz - target, b, sizeof(b)),
+			 size_format(mctlmax, (char[32]){0}, 32),
+			 size_format(memsz - mctlmax, (char[32]){0}, 32));
+		r = -ERANGE;
+		goto fail;
+	}
+	if (target < v->settings.reservation_bytes) {
+		snprintf(err, sizeof(err), "target %s below the VM's reservation %s",
+			 size_format(target, a, sizeof(a)),
+			 size_format(v->settings.reservation_bytes, b, sizeof(b)));
+		r = -ERANGE;
+		goto fail;
+	}
+	target = target / 1024 * 1024;
+	r = daemon_apply_balloon(d, v, target, "manual", err, sizeof(err));
+	if (r < 0)
+		goto fail;
+	v->manual_target_bytes = target;
+	res = json_object_new_object();
+	json_object_object_add(res, "target", json_object_new_uint64(target));
+	json_object_object_add(res, "mctltgt", json_object_new_uint64(memsz - target));
+	daemon_ctl_reply_ok(c, req->id, res);
+	json_object_put(res);
+	return;
+fail:
+	daemon_ctl_reply_err(c, req->id, r, "%s", err);
+}
+
+static void h_set(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	static const char *const allowed[] = {"name",  "shares",    "reservation",
+					      "limit", "maxmemctl", NULL};
+	char err[ERRLEN] = "";
+	struct daemon_vm *v;
+	int r;
+	if ((r = daemon_args_only(req->args, allowed, err, sizeof(err))) < 0 ||
+	    (r = get_vm(d, req->args, &v, err, sizeof(err))) < 0)
+		goto fail;
+	struct vm_settings s = v->settings;
+	if ((r = read_settings(req->args, &s, err, sizeof(err))) < 0)
+		goto fail;
+	if ((r = check_settings(d, v->name, &s, v->memsz_bytes, err, sizeof(err))) < 0)
+		goto fail;
+	r = virt_dom_set_meta(&d->conn, v->name, &s, v->managed, err, sizeof(err));
+	if (r < 0)
+		goto fail;
+	v->settings = s;
+	log_info("vm", "%s: settings shares=%" PRIu64 " reservation=%" PRIu64 " limit=%" PRIu64
+		       " maxmemctl=%" PRIu64,
+		 v->name, s.shares, s.reservation_bytes, s.limit_bytes, s.maxmemctl_bytes);
+	json_object *res = settings_json(&s, v->memsz_bytes);
+	daemon_ctl_reply_ok(c, req->id, res);
+	json_object_put(res);
+	return;
+fail:
+	daemon_ctl_reply_err(c, req->id, r, "%s", err);
+}
+
+static void h_top(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	json_object *res = json_object_new_object();
+	json_object_object_add(res, "host", daemon_host_json(d));
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < d->n_vms; i++)
+		json_object_array_add(arr, daemon_vm_json(d, &d->vms[i]));
+	json_object_object_add(res, "vms", arr);
+	daemon_ctl_reply_ok(c, req->id, res);
+	json_object_put(res);
+}
+
+static void h_shutdown(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	static const char *const allowed[] = {"keep_vms", NULL};
+	char err[ERRLEN] = "";
+	bool keep = d->cfg.keep_vms;
+	int r;
+	if ((r = daemon_args_only(req->args, allowed, err, sizeof(err))) < 0 ||
+	    ((r = daemon_arg_bool(req->args, "keep_vms", &keep, err, sizeof(err))) < 0 &&
+	     r != -ENOENT)) {
+		daemon_ctl_reply_err(c, req->id, r, "%s", err);
+		return;
+	}
+	log_info("daemon", "shutdown requested (%s)", keep ? "keeping VMs" : "stopping VMs");
+	d->keep_vms_on_exit = keep;
+	d->quit = true;
+	daemon_ctl_reply_ok(c, req->id, NULL);
+}
+
+void daemon_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
+{
+	switch (req->cmd) {
+	case DAEMON_CMD_STATUS:
+		h_status(d, c, req);
+		break;
+	case DAEMON_CMD_LS:
+		h_ls(d, c, req);
+		break;
+	case DAEMON_CMD_START:
+		h_start(d, c, req);
+		break;
+	case DAEMON_CMD_STOP:
+		h_stop(d, c, req);
+		break;
+	case DAEMON_CMD_EXEC:
+		h_exec(d, c, req);
+		break;
+	case DAEMON_CMD_STATS:
+		h_stats(d, c, req);
+		break;
+	case DAEMON_CMD_BALLOON:
+		h_balloon(d, c, req);
+		break;
+	case DAEMON_CMD_SET:
+		h_set(d, c, req);
+		break;
+	case DAEMON_CMD_TOP:
+		h_top(d, c, req);
+		break;
+	case DAEMON_CMD_SHUTDOWN:
+		h_shutdown(d, c, req);
+		break;
+	default:
+		daemon_ctl_reply_err(c, req->id, -EPROTO, "unknown command");
+		break;
+	}
+}

@@ -1,0 +1,346 @@
+/*
+ * blimpd: the host memory scheduler. Parses flags onto the settings table
+ * (config.h), connects to libvirt, opens the control socket and runs the main loop
+ * (virt/loop.h) until SIGTERM/SIGINT or a `shutdown` request.
+ *
+ * Exit statuses: 0 orderly exit, 1 runtime failure (libvirt, socket), 2 a
+ * configuration blimpd cannot honour (one line on stderr says which).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/hostmem.h"
+#include "util/log.h"
+#include "util/size.h"
+#include "virt/dom.h"
+#include "virt/loop.h"
+
+#define DEFAULT_CONFIG "/etc/blimp/blimpd.conf"
+
+enum {
+	OPT_CONFIG = 1000,
+	OPT_CONNECT,
+	OPT_STATE_DIR,
+	OPT_SOCKET,
+	OPT_GUEST_DIR,
+	OPT_HOST_MEM,
+	OPT_POLICY,
+	OPT_IDLE_TAX,
+	OPT_BALANCE_MS,
+	OPT_DRY_RUN,
+	OPT_KEEP_VMS,
+	OPT_LOG_LEVEL,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_SETTINGS_MD,
+	OPT_PRINT_CONFIG,
+};
+
+/* Flags that set a key of the settings table: {flag, key, value for switches}. */
+static const struct {
+	int opt;
+	const char *key;
+	const char *fixed;
+} flag_keys[] = {
+	{OPT_CONNECT, "connect_uri", NULL},	  {OPT_STATE_DIR, "state_dir", NULL},
+	{OPT_SOCKET, "socket_path", NULL},	  {OPT_GUEST_DIR, "guest_dir", NULL},
+	{OPT_HOST_MEM, "host_mem", NULL},	  {OPT_POLICY, "policy", NULL},
+	{OPT_IDLE_TAX, "idle_tax", NULL},	  {OPT_BALANCE_MS, "balance_period_ms", NULL},
+	{OPT_DRY_RUN, "dry_run", "true"},	  {OPT_KEEP_VMS, "keep_vms", "true"},
+	{OPT_LOG_LEVEL, "log_level", NULL},
+};
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"connect", required_argument, NULL, OPT_CONNECT},
+	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"guest-dir", required_argument, NULL, OPT_GUEST_DIR},
+	{"host-mem", required_argument, NULL, OPT_HOST_MEM},
+	{"policy", required_argument, NULL, OPT_POLICY},
+	{"idle-tax", required_argument, NULL, OPT_IDLE_TAX},
+	{"balance-ms", required_argument, NULL, OPT_BALANCE_MS},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"keep-vms", no_argument, NULL, OPT_KEEP_VMS},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"settings-markdown", no_argument, NULL, OPT_SETTINGS_MD},
+	{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+	{NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: blimpd [OPTIONS]\n"
+	      "blimp's host memory scheduler: balloons, KSM, host swap for libvirt/QEMU guests.\n"
+	      "Runs in the foreground; stop it with SIGTERM/SIGINT or `blimp shutdown`.\n"
+	      "\n"
+	      "  --config FILE        settings file (default " DEFAULT_CONFIG
+	      ", optional;\n"
+	      "                       drop-ins FILE.d/*.conf); flags below override it\n"
+	      "  --connect URI        libvirt URI, e.g. qemu:///system (default: embedded\n"
+	      "                       libvirt under STATE/libvirt, no libvirtd needed)\n"
+	      "  --state-dir DIR      blimpd's state: embedded libvirt, per-VM files\n"
+	      "                       (default /var/lib/blimp)\n"
+	      "  --socket PATH        control socket (default /run/blimp/blimpd.sock)\n"
+	      "  --guest-dir DIR      built-in guest: vmlinux, initrd.img, data.img\n"
+	      "  --host-mem SIZE      memory budget for the VMs (CONSUMED + OVHD), e.g. 8G;\n"
+	      "                       default host RAM less the headroom setting\n"
+	      "  --policy NAME        blimp (ESX-style), static, proxmox or mom\n"
+	      "  --idle-tax RATIO     idle memory tax tau, 0 .. 0.99 (default 0.75)\n"
+	      "  --balance-ms MS      how often the policy makes a plan (default 1000)\n"
+	      "  --dry-run            log what would change, change nothing\n"
+	      "  --keep-vms           leave VMs running when blimpd exits\n"
+	      "  --log-level LEVEL    error, warn, info or debug (default info)\n"
+	      "  --print-config       print every setting with its value and exit\n"
+	      "  --settings-markdown  print the settings table as Markdown and exit\n"
+	      "  --version            print the version and exit\n"
+	      "  --help               this text\n"
+	      "\n"
+	      "Every setting (docs/settings.md) can also be given in the settings file.\n",
+	      f);
+}
+
+static int make_state_dir(const char *dir)
+{
+	char tmp[PATH_MAX];
+	if (strlen(dir) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, dir, strlen(dir) + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void signal_cb(int fd, short revents, void *opaque)
+{
+	struct blimpd *d = opaque;
+	(void)revents;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_info("daemon", "signal %s: exiting", strsignal((int)si.ssi_signo));
+			d->keep_vms_on_exit = d->cfg.keep_vms;
+			d->quit = true;
+		}
+	}
+}
+
+static void conn_event_cb(int fd, short revents, void *opaque)
+{
+	(void)fd;
+	(void)revents;
+	daemon_vms_handle_events(opaque);
+}
+
+/* Stop the VMs blimp started (others' domains are left alone). */
+static void stop_managed_vms(struct blimpd *d)
+{
+	for (size_t i = 0; i < d->n_vms; i++) {
+		struct daemon_vm *v = &d->vms[i];
+		if (!v->managed || !v->active)
+			continue;
+		char err[256];
+		virt_agent_free(v->agent);
+		v->agent = NULL;
+		if (virt_dom_destroy(&d->conn, v->name, true, err, sizeof(err)) < 0)
+			log_warn("vm", "%s: %s", v->name, err);
+		else
+			log_info("vm", "%s: stopped", v->name);
+		daemon_vm_remove_files(d, v->name);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct blimpd daemon;
+	struct blimpd *d = &daemon;
+	char err[1024];
+	const char *config_path = DEFAULT_CONFIG;
+	bool config_required = false, print_config = false;
+	int opt;
+
+	config_default(&d->cfg);
+	/* pass 1: the settings file and the flags that only print */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_CONFIG:
+			config_path = optarg;
+			config_required = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("blimpd %s\n", BLIMPD_VERSION);
+			return 0;
+		case OPT_SETTINGS_MD:
+			config_print_markdown(stdout);
+			return 0;
+		case OPT_PRINT_CONFIG:
+			print_config = true;
+			break;
+		case '?':
+			fprintf(stderr, "blimpd: unknown or incomplete option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "blimpd: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return 2;
+	}
+	if (config_load(&d->cfg, config_path, config_required, err, sizeof(err)) < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		return 2;
+	}
+	/* pass 2: flags override the file */
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		for (size_t i = 0; i < sizeof(flag_keys) / sizeof(flag_keys[0]); i++) {
+			if (flag_keys[i].opt != opt)
+				continue;
+			const char *val = flag_keys[i].fixed ? flag_keys[i].fixed : optarg;
+			if (config_set(&d->cfg, flag_keys[i].key, val, err, sizeof(err)) < 0) {
+				fprintf(stderr, "blimpd: --%s: %s\n", long_opts[opt - OPT_CONFIG].name,
+					err);
+				return 2;
+			}
+		}
+	}
+	if (config_validate(&d->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		return 2;
+	}
+	if (print_config) {
+		config_print(&d->cfg, stdout);
+		return 0;
+	}
+	log_set_level(d->cfg.log_level);
+
+	/* the budget: --host-mem, else host RAM less the headroom */
+	struct host_snapshot host;
+	if (daemon_host_read("", &host) < 0) {
+		fprintf(stderr, "blimpd: cannot read /proc/meminfo\n");
+		return 1;
+	}
+	d->host = host;
+	if (d->cfg.host_mem_bytes) {
+		d->cfg.policy.budget_bytes = d->cfg.host_mem_bytes;
+	} else if (host.mem_total_bytes > d->cfg.headroom_bytes) {
+		d->cfg.policy.budget_bytes = host.mem_total_bytes - d->cfg.headroom_bytes;
+	} else {
+		fprintf(stderr, "blimpd: headroom is not below the host's RAM: set host_mem\n");
+		return 2;
+	}
+	if (policy_settings_validate(&d->cfg.policy, err, sizeof(err)) < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		return 2;
+	}
+	int r = make_state_dir(d->cfg.state_dir);
+	if (r < 0) {
+		fprintf(stderr, "blimpd: cannot create state directory %s: %s\n", d->cfg.state_dir,
+			strerror(-r));
+		return 2;
+	}
+
+	/* signals: through a signalfd on the loop; blocked before libvirt's thread
+	 * starts so it inherits the mask */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, "blimpd: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+
+	d->pstate = policy_state_new();
+	if (!d->pstate) {
+		fprintf(stderr, "blimpd: out of memory\n");
+		return 1;
+	}
+	d->started_ms = virt_loop_now_ms();
+	r = virt_conn_open(&d->conn, d->cfg.connect_uri, d->cfg.state_dir, "", err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		return 1;
+	}
+	d->conn_ok = true;
+	char a[32];
+	log_info("daemon", "blimpd %s: libvirt %s, %s (%s), policy %s, budget %s%s",
+		 BLIMPD_VERSION, d->conn.uri, virt_accel_name(d->conn.accel), d->conn.accel_reason,
+		 policy_kind_name(d->cfg.policy.kind),
+		 size_format(d->cfg.policy.budget_bytes, a, sizeof(a)),
+		 d->cfg.dry_run ? ", dry-run" : "");
+
+	if (daemon_vms_sync(d) < 0)
+		log_warn("vm", "initial domain list failed: %s", virt_last_error());
+	/* VMs found running carry on from where they are: no target jump */
+	for (size_t i = 0; i < d->n_vms; i++)
+		d->vms[i].applied_target_bytes = d->vms[i].active ? d->vms[i].current_bytes : 0;
+
+	r = daemon_ctl_open(d, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		virt_conn_close(&d->conn);
+		return r == -EADDRINUSE ? 1 : 2;
+	}
+	log_info("daemon", "listening on %s", d->cfg.socket_path);
+
+	int id1 = virt_loop_add_fd(sfd, POLLIN, signal_cb, d);
+	int id2 = virt_loop_add_fd(d->conn.event_fd, POLLIN, conn_event_cb, d);
+	int id3 = virt_loop_add_timer(d->cfg.collect_period_ms, daemon_tick, d);
+	int id4 = virt_loop_add_timer(0, daemon_tick, d); /* first collection at once */
+	if (id1 < 0 || id2 < 0 || id3 < 0 || id4 < 0) {
+		fprintf(stderr, "blimpd: out of memory\n");
+		return 1;
+	}
+
+	int rc = 0;
+	while (!d->quit) {
+		r = virt_loop_run_once(1000);
+		if (r < 0) {
+			log_err("daemon", "event loop: %s", strerror(-r));
+			rc = 1;
+			break;
+		}
+	}
+
+	log_info("daemon", "exiting: %s", d->keep_vms_on_exit ? "VMs keep running"
+							      : "stopping VMs blimp started");
+	daemon_restore_host(d);
+	if (!d->keep_vms_on_exit)
+		stop_managed_vms(d);
+	daemon_ctl_close();
+	daemon_vms_free(d);
+	virt_conn_close(&d->conn);
+	policy_state_free(d->pstate);
+	close(sfd);
+	return rc;
+}

@@ -1,0 +1,382 @@
+/*
+ * DESIGN: the collection tick, every collect_period_ms on the main loop:
+ *   collect  host figures + one libvirt call for every domain's balloon stats + each
+ *            QEMU's /proc figures, into the VM table's snapshots;
+ *   decide   every balance_period_ms, policy_run over the running VMs (the policy
+ *            state lives across ticks, so targets resume from balloon actual after a
+ *            restart and stale data never shrinks a VM);
+ *   act      only on differences from what was last applied: balloon targets that
+ *            moved by >= 1 MiB, KSM settings; --dry-run logs instead.
+ * A manual `balloon` target pins its VM until `balloon NAME --auto`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "act/ksm.h"
+#include "daemon/daemon.h"
+#include "daemon/hostmem.h"
+#include "util/log.h"
+#include "util/size.h"
+#include "virt/dom.h"
+#include "virt/loop.h"
+
+#define APPLY_MIN_DELTA_BYTES MODEL_MIB /* smaller balloon moves are noise */
+#define RECONNECT_MS 5000
+
+static struct act_ksm *tick_ksm;
+
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_bytes,
+			 const char *reason, char *err, size_t errlen)
+{
+	char a[32], b[32];
+	uint64_t from = v->applied_target_bytes ? v->applied_target_bytes : v->current_bytes;
+	if (d->cfg.dry_run) {
+		log_info("act", "%s: balloon target %s -> %s (%s) [dry-run]", v->name,
+			 size_format(from, a, sizeof(a)), size_format(target_bytes, b, sizeof(b)),
+			 reason);
+		v->applied_target_bytes = target_bytes;
+		return 0;
+	}
+	int r = virt_dom_set_balloon(&d->conn, v->name, target_bytes, err, errlen);
+	if (r < 0) {
+		log_warn("act", "%s: balloon target %s failed: %s", v->name,
+			 size_format(target_bytes, b, sizeof(b)), err);
+		return r;
+	}
+	log_info("act", "%s: balloon target %s -> %s (%s)", v->name,
+		 size_format(from, a, sizeof(a)), size_format(target_bytes, b, sizeof(b)), reason);
+	v->applied_target_bytes = target_bytes;
+	v->current_bytes = target_bytes;
+	return 0;
+}
+
+static void collect_vm_proc(struct blimpd *d, struct daemon_vm *v)
+{
+	if (v->pid > 0 && kill(v->pid, 0) != 0)
+		v->pid = 0;
+	if (v->pid <= 0) {
+		pid_t pid;
+		if (virt_dom_pid(d->conn.run_dir, "", v->name, v->uuid, &pid) == 0)
+			v->pid = pid;
+	}
+	struct daemon_proc_mem pm = {0};
+	if (v->pid > 0 && daemon_proc_mem_read("", v->pid, &pm) == 0) {
+		v->rss_bytes = pm.rss_bytes;
+		/* guest RAM resident vs. QEMU's own: until the smaps split is wired in,
+		 * CONSUMED is RSS up to the guest's current size, OVHD the rest */
+		uint64_t guest = v->snap.balloon_actual_bytes ? v->snap.balloon_actual_bytes
+							      : v->memsz_bytes;
+		uint64_t consumed = pm.rss_bytes < guest ? pm.rss_bytes : guest;
+		if (pm.guest_ram_valid)
+			consumed = pm.guest_ram_rss_bytes;
+		/* pages KSM merged are SHRD, not CONSUMED */
+		consumed = consumed > pm.ksm_merging_bytes ? consumed - pm.ksm_merging_bytes : 0;
+		v->snap.consumed_bytes = consumed;
+		uint64_t guest_rss = consumed + pm.ksm_merging_bytes;
+		v->snap.ovhd_bytes = pm.rss_bytes > guest_rss ? pm.rss_bytes - guest_rss : 0;
+		v->snap.swapped_bytes = pm.swap_bytes;
+		v->snap.shared_bytes = pm.ksm_merging_bytes;
+	} else {
+		v->rss_bytes = 0;
+		v->snap.consumed_bytes = v->snap.ovhd_bytes = v->snap.swapped_bytes = 0;
+	}
+}
+
+static void collect_vms(struct blimpd *d, uint64_t now_ms)
+{
+	struct virt_balloon_stats *bs = NULL;
+	size_t n = 0;
+	if (virt_dom_stats_all(&d->conn, &bs, &n) < 0) {
+		log_warn("collect", "balloon stats failed: %s", virt_last_error());
+		n = 0;
+	}
+	uint64_t wall_s = (uint64_t)time(NULL);
+	for (size_t i = 0; i < d->n_vms; i++) {
+		struct daemon_vm *v = &d->vms[i];
+		struct vm_snapshot *s = &v->snap;
+		const struct virt_balloon_stats *st = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(bs[k].uuid, v->uuid) == 0)
+				st = &bs[k];
+		snprintf(s->name, sizeof(s->name), "%s", v->name);
+		snprintf(s->uuid, sizeof(s->uuid), "%s", v->uuid);
+		s->running = v->active && st;
+		s->memsz_bytes = v->memsz_bytes;
+		s->settings = v->settings;
+		if (!st) {
+			s->mctl = false;
+			s->stats_age_ms = MODEL_AGE_NEVER;
+			continue;
+		}
+		uint64_t memsz = v->memsz_bytes ? v->memsz_bytes : st->maximum_bytes;
+#define CLAMP(x) ((x) > memsz ? memsz : (x))
+		s->balloon_actual_bytes = CLAMP(st->current_bytes);
+		s->mctl = st->have_guest;
+		if (st->have_guest) {
+			/* the guest's word: untrusted, clamped to MEMSZ */
+			s->stats_age_ms = wall_s >= st->last_update_s
+						  ? (wall_s - st->last_update_s) * 1000
+						  : 0;
+			s->guest_total_bytes = CLAMP(st->available_bytes);
+			s->guest_available_bytes = CLAMP(st->usable_bytes);
+			s->guest_free_bytes = CLAMP(st->unused_bytes);
+			s->guest_caches_bytes = CLAMP(st->disk_caches_bytes);
+			s->guest_swap_in_bytes = st->swap_in_bytes;
+			s->guest_swap_out_bytes = st->swap_out_bytes;
+			s->guest_major_faults = st->major_faults;
+			s->guest_minor_faults = st->minor_faults;
+		} else {
+			s->stats_age_ms = MODEL_AGE_NEVER;
+			/* a domain found running without a stats period gets one, once */
+			if (!v->stats_period_checked && d->cfg.stats_period_s && !d->cfg.dry_run) {
+				if (virt_dom_set_stats_period(&d->conn, v->name,
+							      d->cfg.stats_period_s) == 0)
+					log_info("collect", "%s: balloon stats period set to %u s",
+						 v->name, d->cfg.stats_period_s);
+				v->stats_period_checked = true;
+			}
+		}
+#undef CLAMP
+		collect_vm_proc(d, v);
+	}
+	(void)now_ms;
+	free(bs);
+}
+
+static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm **idx,
+		     size_t n)
+{
+	char err[256], a[32];
+	for (size_t i = 0; i < n; i++) {
+		struct daemon_vm *v = idx[i];
+		const struct vm_plan *p = &plan->vms[i];
+		v->plan = *p;
+		v->have_plan = true;
+		uint64_t target = p->target_bytes;
+		const char *reason = model_plan_reason_name(p->reason);
+		if (v->manual_target_bytes) {
+			target = v->manual_target_bytes;
+			reason = "manual";
+			v->plan.target_bytes = target;
+			v->plan.mctltgt_bytes = v->memsz_bytes - target;
+		}
+		if (!target)
+			continue;
+		uint64_t cur = v->applied_target_bytes ? v->applied_target_bytes : v->current_bytes;
+		uint64_t delta = target > cur ? target - cur : cur - target;
+		if (delta < APPLY_MIN_DELTA_BYTES)
+			continue;
+		if (daemon_apply_balloon(d, v, target, reason, err, sizeof(err)) < 0)
+			log_warn("act", "%s: could not move the balloon to %s", v->name,
+				 size_format(target, a, sizeof(a)));
+	}
+	d->host_plan = plan->host;
+	d->have_host_plan = true;
+	if (d->cfg.manage_ksm) {
+		if (!tick_ksm)
+			tick_ksm = act_ksm_new("/sys", d->cfg.dry_run);
+		if (tick_ksm && act_ksm_present(tick_ksm)) {
+			char msg[512] = "";
+			int r = act_ksm_apply(tick_ksm, plan->host.ksm_run, plan->host.ksm_pages_to_scan,
+					      plan->host.ksm_sleep_ms, msg, sizeof(msg));
+			if (r < 0)
+				log_warn("act", "KSM: %s", msg);
+			else if (msg[0])
+				log_info("act", "KSM (%s): %s%s",
+					 model_host_state_name(plan->host.state), msg,
+					 d->cfg.dry_run ? " [dry-run]" : "");
+		}
+	}
+}
+
+static void balance(struct blimpd *d, uint64_t now_ms)
+{
+	size_t n = 0;
+	struct daemon_vm **idx = calloc(d->n_vms + 1, sizeof(*idx));
+	struct vm_snapshot *vs = calloc(d->n_vms + 1, sizeof(*vs));
+	struct vm_plan *vp = calloc(d->n_vms + 1, sizeof(*vp));
+	if (!idx || !vs || !vp)
+		goto out;
+	for (size_t i = 0; i < d->n_vms; i++) {
+		if (!d->vms[i].active || !d->vms[i].snap.running)
+			continue;
+		idx[n] = &d->vms[i];
+		vs[n++] = d->vms[i].snap;
+	}
+	struct snapshot snap = {.taken_ms = now_ms, .host = d->host, .n_vms = n, .vms = vs};
+	struct plan plan = {.n_vms = n, .vms = vp};
+	int r = policy_run(&d->cfg.policy, d->pstate, &snap, now_ms, &plan);
+	if (r < 0) {
+		log_err("policy", "policy_run failed: %s", strerror(-r));
+		goto out;
+	}
+	if (!d->have_host_plan || d->host_plan.state != plan.host.state) {
+		char a[32], b[32];
+		log_info("policy", "host state %s (free %s, minFree %s)",
+			 model_host_state_name(plan.host.state),
+			 size_format(plan.host.free_bytes, a, sizeof(a)),
+			 size_format(plan.host.minfree_bytes, b, sizeof(b)));
+	}
+	act_plan(d, &plan, idx, n);
+out:
+	free(idx);
+	free(vs);
+	free(vp);
+}
+
+void daemon_tick(void *opaque)
+{
+	struct blimpd *d = opaque;
+	uint64_t now = virt_loop_now_ms();
+	if (!d->conn_ok) {
+		if (now < d->conn_retry_ms)
+			return;
+		d->conn_retry_ms = now + RECONNECT_MS;
+		if (virt_conn_reopen(&d->conn) == 0) {
+			log_info("virt", "reconnected to %s", d->conn.uri);
+			d->conn_ok = true;
+			if (daemon_vms_sync(d) < 0)
+				log_warn("vm", "sync after reconnect failed");
+		} else {
+			return;
+		}
+	}
+	uint64_t cpu0 = thread_cpu_us();
+	if (daemon_host_read("", &d->host) < 0)
+		log_debug("collect", "host figures incomplete");
+	collect_vms(d, now);
+	d->collect_cpu_us = thread_cpu_us() - cpu0;
+	d->last_collect_ms = now;
+	if (now - d->last_balance_ms >= d->cfg.policy.balance_period_ms || !d->last_balance_ms) {
+		d->last_balance_ms = now;
+		balance(d, now);
+	}
+}
+
+void daemon_restore_host(struct blimpd *d)
+{
+	(void)d;
+	if (tick_ksm) {
+		char msg[512] = "";
+		int r = act_ksm_restore(tick_ksm, msg, sizeof(msg));
+		if (r < 0)
+			log_warn("act", "KSM restore: %s", msg);
+		else if (msg[0])
+			log_info("act", "KSM restored: %s", msg);
+		act_ksm_free(tick_ksm);
+		tick_ksm = NULL;
+	}
+}
+
+json_object *daemon_host_json(const struct blimpd *d)
+{
+	const struct host_snapshot *h = &d->host;
+	const struct host_plan *p = &d->host_plan;
+	json_object *o = json_object_new_object();
+	uint64_t sum_memsz = 0;
+	for (size_t i = 0; i < d->n_vms; i++)
+		if (d->vms[i].active)
+			sum_memsz += d->vms[i].memsz_bytes;
+	uint64_t budget = d->cfg.policy.budget_bytes;
+	json_object_object_add(o, "mem_total", json_object_new_uint64(h->mem_total_bytes));
+	json_object_object_add(o, "mem_available", json_object_new_uint64(h->mem_available_bytes));
+	json_object_object_add(o, "budget", json_object_new_uint64(budget));
+	json_object_object_add(o, "free", json_object_new_uint64(p->free_bytes));
+	json_object_object_add(o, "minfree", json_object_new_uint64(p->minfree_bytes));
+	json_object_object_add(o, "state",
+			       json_object_new_string(d->have_host_plan
+							      ? model_host_state_name(p->state)
+							      : "unknown"));
+	json_object_object_add(o, "swap_total", json_object_new_uint64(h->swap_total_bytes));
+	json_object_object_add(o, "swap_free", json_object_new_uint64(h->swap_free_bytes));
+	json_object_object_add(o, "psi_some_avg10",
+			       json_object_new_uint64(h->psi_some_avg10_permyriad));
+	json_object_object_add(o, "ksm_run", json_object_new_boolean(p->ksm_run));
+	json_object_object_add(o, "ksm_pages_to_scan", json_object_new_uint64(p->ksm_pages_to_scan));
+	json_object_object_add(o, "ksm_sleep_ms", json_object_new_uint64(p->ksm_sleep_ms));
+	json_object_object_add(o, "ksm_pages_sharing", json_object_new_uint64(h->ksm_pages_sharing));
+	json_object_object_add(o, "ksm_pages_shared", json_object_new_uint64(h->ksm_pages_shared));
+	json_object_object_add(o, "zswap", json_object_new_boolean(h->zswap_enabled));
+	json_object_object_add(o, "overcommit",
+			       json_object_new_uint64(budget ? sum_memsz * 10000 / budget : 0));
+	return o;
+}
+
+json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
+{
+	(void)d;
+	const struct vm_snapshot *s = &v->snap;
+	const struct vm_plan *p = &v->plan;
+	uint64_t memsz = v->memsz_bytes;
+	uint64_t actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
+	uint64_t target = v->manual_target_bytes     ? v->manual_target_bytes
+			  : v->applied_target_bytes ? v->applied_target_bytes
+			  : v->have_plan            ? p->target_bytes
+						    : v->current_bytes;
+	json_object *o = json_object_new_object();
+#define U(k, x) json_object_object_add(o, k, json_object_new_uint64(x))
+	json_object_object_add(o, "name", json_object_new_string(v->name));
+	json_object_object_add(o, "uuid", json_object_new_string(v->uuid));
+	json_object_object_add(o, "state", json_object_new_string(v->active ? "running" : "shut off"));
+	json_object_object_add(o, "managed", json_object_new_boolean(v->managed));
+	U("memsz", memsz);
+	U("consumed", s->consumed_bytes);
+	U("ovhd", s->ovhd_bytes);
+	U("rss", v->rss_bytes);
+	json_object_object_add(o, "mctl", json_object_new_boolean(s->mctl));
+	U("mctlsz", memsz > actual ? memsz - actual : 0);
+	U("mctltgt", memsz > target ? memsz - target : 0);
+	U("mctlmax", model_vm_maxmemctl(&v->settings, memsz));
+	U("shrd", s->shared_bytes);
+	U("zero", s->zero_bytes);
+	U("shrdsvd", s->shared_bytes);
+	U("swcur", s->swapped_bytes);
+	U("swtgt", p->swtgt_bytes);
+	U("zip", s->zipped_bytes);
+	U("actv", p->actv_bytes);
+	U("actvs", p->actvs_bytes);
+	U("actvf", p->actvf_bytes);
+	U("guest_total", s->guest_total_bytes);
+	U("guest_free", s->guest_free_bytes);
+	U("guest_available", s->guest_available_bytes);
+	U("guest_caches", s->guest_caches_bytes);
+	U("guest_swap_in", s->guest_swap_in_bytes);
+	U("guest_swap_out", s->guest_swap_out_bytes);
+	U("guest_major_faults", s->guest_major_faults);
+	U("guest_minor_faults", s->guest_minor_faults);
+	json_object_object_add(o, "stats_age_ms",
+			       s->stats_age_ms == MODEL_AGE_NEVER
+				       ? json_object_new_int64(-1)
+				       : json_object_new_uint64(s->stats_age_ms));
+	U("balloon_actual", actual);
+	U("balloon_target", target);
+	json_object_object_add(o, "balloon_manual", json_object_new_boolean(v->manual_target_bytes != 0));
+	U("shares", model_vm_shares(&v->settings, memsz));
+	U("reservation", v->settings.reservation_bytes);
+	U("limit", model_vm_limit(&v->settings, memsz));
+	U("maxmemctl", model_vm_maxmemctl(&v->settings, memsz));
+	U("entitlement", p->entitlement_bytes);
+	json_object_object_add(o, "reason",
+			       json_object_new_string(v->manual_target_bytes ? "manual"
+						      : v->have_plan ? model_plan_reason_name(p->reason)
+								     : "none"));
+	json_object_object_add(o, "pid", json_object_new_int(v->pid));
+#undef U
+	return o;
+}
