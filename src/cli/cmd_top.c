@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,12 +211,21 @@ static int cli_top_screen(const struct cli_ctx *c, const struct cli_top_opts *o)
 				why, (double)o->delay_ms / 1000);
 		}
 		fclose(m);
-		/* home, draw, clear what the last screen left below */
+		/* home, draw (cut to the window so nothing wraps or scrolls), clear the rest */
+		struct winsize ws = {0};
+		size_t cols = SIZE_MAX, rows = SIZE_MAX;
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+			cols = ws.ws_col;
+			rows = ws.ws_row;
+		}
 		fputs("\033[H", stdout);
-		for (char *line = screen, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		size_t drawn = 0;
+		for (char *line = screen, *nl; line && *line && drawn + 1 < rows; line = nl + 1) {
 			nl = strchr(line, '\n');
-			fwrite(line, 1, nl ? (size_t)(nl - line) : strlen(line), stdout);
+			size_t n = nl ? (size_t)(nl - line) : strlen(line);
+			fwrite(line, 1, n < cols ? n : cols, stdout);
 			fputs("\033[K\n", stdout);
+			drawn++;
 			if (!nl)
 				break;
 		}

@@ -1,0 +1,300 @@
+/* Subcommands end to end against a scripted blimpd on a real unix socket: what they
+ * send, what they print and the exit status they return. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cli/cmds.h"
+
+#define MIB (1024ULL * 1024)
+
+/* What the fake daemon answers to each command (the "result" or an error). */
+struct script {
+	const char *cmd;
+	const char *answer; /* a JSON result, or "!CODE message" for an error */
+};
+
+static struct {
+	char dir[40];
+	char path[64];
+	int lfd;
+	pthread_t thread;
+	const struct script *script;
+	char requests[8192]; /* every request line seen, in order */
+	pthread_mutex_t lock;
+} fake;
+
+static void fake_serve(int fd)
+{
+	FILE *f = fdopen(fd, "r+");
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		pthread_mutex_lock(&fake.lock);
+		strncat(fake.requests, line, sizeof(fake.requests) - strlen(fake.requests) - 1);
+		pthread_mutex_unlock(&fake.lock);
+		json_object *req = json_tokener_parse(line);
+		json_object *cmd = json_object_object_get(req, "cmd");
+		const char *name = json_object_get_string(cmd);
+		const char *answer = "!EPROTO unknown command";
+		for (const struct script *s = fake.script; s->cmd; s++)
+			if (name && strcmp(s->cmd, name) == 0)
+				answer = s->answer;
+		long id = json_object_get_int64(json_object_object_get(req, "id"));
+		if (answer[0] == '!') {
+			const char *sp = strchr(answer, ' ');
+			fprintf(f,
+				"{\"v\":1,\"id\":%ld,\"ok\":false,\"error\":{\"code\":\"%.*s\","
+				"\"message\":\"%s\"}}\n",
+				id, (int)(sp - answer - 1), answer + 1, sp + 1);
+		} else {
+			fprintf(f, "{\"v\":1,\"id\":%ld,\"ok\":true,\"result\":%s}\n", id, answer);
+		}
+		fflush(f);
+		json_object_put(req);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void *fake_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int fd = accept(fake.lfd, NULL, NULL);
+		if (fd < 0)
+			return NULL; /* listening socket shut down */
+		fake_serve(fd);
+	}
+}
+
+static void fake_start(const struct script *script)
+{
+	memset(fake.requests, 0, sizeof(fake.requests));
+	fake.script = script;
+	snprintf(fake.dir, sizeof(fake.dir), "/tmp/blimp-cli-run.XXXXXX");
+	assert_non_null(mkdtemp(fake.dir));
+	snprintf(fake.path, sizeof(fake.path), "%s/s.sock", fake.dir);
+	fake.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, fake.path, strlen(fake.path) + 1);
+	assert_int_equal(bind(fake.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fake.lfd, 4), 0);
+	pthread_mutex_init(&fake.lock, NULL);
+	assert_int_equal(pthread_create(&fake.thread, NULL, fake_main, NULL), 0);
+}
+
+static void fake_stop(void)
+{
+	shutdown(fake.lfd, SHUT_RDWR);
+	pthread_join(fake.thread, NULL);
+	close(fake.lfd);
+	unlink(fake.path);
+	rmdir(fake.dir);
+}
+
+/* Run a subcommand with stdout and stderr captured. */
+static char out_buf[65536], err_buf[4096];
+
+static void read_all(int fd, char *buf, size_t len)
+{
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+static int run_argv(int (*run)(const struct cli_ctx *, int, char **), int argc, char **argv)
+{
+	struct cli_ctx ctx = {.socket_path = fake.path};
+	fflush(stdout);
+	fflush(stderr);
+	int saved_out = dup(1), saved_err = dup(2);
+	char tpl1[] = "/tmp/blimp-cli-out.XXXXXX", tpl2[] = "/tmp/blimp-cli-err.XXXXXX";
+	int fo = mkstemp(tpl1), fe = mkstemp(tpl2);
+	unlink(tpl1);
+	unlink(tpl2);
+	dup2(fo, 1);
+	dup2(fe, 2);
+	int rc = run(&ctx, argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	read_all(fo, out_buf, sizeof(out_buf));
+	read_all(fe, err_buf, sizeof(err_buf));
+	return rc;
+}
+#define RUN(fn, ...)                                                                               \
+	run_argv(fn, (int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)),                      \
+		 (char *[]){__VA_ARGS__, NULL})
+
+static const char *vm1 = "{\"name\":\"vm1\",\"memsz\":536870912,\"mctlmax\":348966092,"
+			 "\"consumed\":314572800,\"mctl\":true,\"reason\":\"entitlement\"}";
+
+static void test_exec_status_and_output(void **state)
+{
+	(void)state;
+	static const struct script s[] = {
+	    {"exec", "{\"status\":3,\"output\":\"out\\nno newline at end\"}"}, {NULL, NULL}};
+	fake_start(s);
+	int rc = RUN(cli_exec_run, "exec", "vm1", "--timeout", "5", "--", "sh", "-c", "exit 3");
+	assert_int_equal(rc, 3);
+	assert_string_equal(out_buf, "out\nno newline at end");
+	assert_string_equal(err_buf, "");
+	assert_non_null(strstr(fake.requests, "\"argv\":[\"sh\",\"-c\",\"exit 3\"]"));
+	assert_non_null(strstr(fake.requests, "\"timeout_ms\":5000"));
+	fake_stop();
+}
+
+static void test_balloon_range_message(void **state)
+{
+	(void)state;
+	char stats[512];
+	snprintf(stats, sizeof(stats), "%s", vm1);
+	const struct script s[] = {
+	    {"balloon", "!ERANGE target out of range"}, {"stats", stats}, {NULL, NULL}};
+	fake_start(s);
+	int rc = RUN(cli_balloon_run, "balloon", "vm1", "112M");
+	assert_int_equal(rc, CLI_EXIT_DAEMON);
+	assert_non_null(strstr(err_buf, "blimp: balloon: balloon would take 400.0M, more than "
+					"MCTLMAX 332.8M"));
+	assert_non_null(strstr(fake.requests, "\"target\":117440512"));
+	fake_stop();
+
+	/* other errors pass through with their code; success prints the new target */
+	static const struct script s2[] = {{"balloon", "!ENOENT no VM named 'vm9'"}, {NULL, NULL}};
+	fake_start(s2);
+	assert_int_equal(RUN(cli_balloon_run, "balloon", "vm9", "100M"), CLI_EXIT_DAEMON);
+	assert_string_equal(err_buf, "blimp: balloon: no VM named 'vm9' (ENOENT)\n");
+	fake_stop();
+	static const struct script s3[] = {
+	    {"balloon", "{\"target\":209715200,\"mctltgt\":327155712}"}, {NULL, NULL}};
+	fake_start(s3);
+	assert_int_equal(RUN(cli_balloon_run, "balloon", "vm1", "200M"), CLI_EXIT_OK);
+	assert_string_equal(out_buf, "vm1 keeps 200.0M (MCTLTGT 312.0M)\n");
+	fake_stop();
+}
+
+static void test_stats_json_passthrough(void **state)
+{
+	(void)state;
+	const struct script s[] = {{"stats", vm1}, {NULL, NULL}};
+	fake_start(s);
+	assert_int_equal(RUN(cli_stats_run, "stats", "vm1", "--json"), CLI_EXIT_OK);
+	json_object *o = json_tokener_parse(out_buf);
+	assert_non_null(o);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "memsz")), 512 * MIB);
+	json_object_put(o);
+	assert_int_equal(RUN(cli_stats_run, "stats", "vm1"), CLI_EXIT_OK);
+	assert_non_null(strstr(out_buf, "MEMSZ               512.0M"));
+	assert_non_null(strstr(out_buf, "MCTLMAX             332.8M"));
+	fake_stop();
+}
+
+static void test_usage_and_unreachable(void **state)
+{
+	(void)state;
+	static const struct script s[] = {{NULL, NULL}};
+	fake_start(s);
+	/* usage errors never reach the daemon */
+	assert_int_equal(
+	    RUN(cli_start_run, "start", "vm1", "--mem", "256M", "--reservation", "512M"),
+	    CLI_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "blimp: start: --reservation 512.0M is more than --mem"));
+	assert_int_equal(RUN(cli_set_run, "set", "vm1", "colour=blue"), CLI_EXIT_USAGE);
+	assert_int_equal(
+	    RUN(cli_start_run, "start", "vm1", "--mem", "256M", "--kernel", "/nonexistent/vmlinux"),
+	    CLI_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "/nonexistent/vmlinux"));
+	assert_string_equal(fake.requests, "");
+	/* --help prints usage and succeeds */
+	assert_int_equal(RUN(cli_top_run, "top", "--help"), CLI_EXIT_OK);
+	assert_non_null(strstr(out_buf, "Usage: blimp top"));
+	/* a subcommand's own --socket wins; a dead one is exit 3 */
+	assert_int_equal(RUN(cli_status_run, "status", "-s", "/nonexistent/x.sock"),
+			 CLI_EXIT_UNREACHABLE);
+	assert_non_null(
+	    strstr(err_buf, "blimp: status: cannot reach blimpd at /nonexistent/x.sock"));
+	fake_stop();
+}
+
+static void test_start_set_stop_requests(void **state)
+{
+	(void)state;
+	static const struct script s[] = {
+	    {"start", "{\"name\":\"vm1\",\"uuid\":\"u-1\"}"},
+	    {"set", "{\"shares\":2000,\"reservation\":134217728,\"limit\":0,\"maxmemctl\":0}"},
+	    {"stop", "{}"},
+	    {"shutdown", "{}"},
+	    {NULL, NULL}};
+	fake_start(s);
+	assert_int_equal(RUN(cli_start_run, "start", "vm1", "--mem", "256M", "--", "memhog", "100"),
+			 CLI_EXIT_OK);
+	assert_string_equal(out_buf, "started vm1 (uuid u-1)\n");
+	assert_non_null(strstr(fake.requests, "\"mem\":268435456"));
+	assert_non_null(strstr(fake.requests, "\"cmd\":[\"memhog\",\"100\"]"));
+	assert_int_equal(RUN(cli_set_run, "set", "vm1", "shares=2000", "reservation=128M"),
+			 CLI_EXIT_OK);
+	assert_string_equal(out_buf,
+			    "vm1: shares 2000, reservation 128.0M, limit 0, maxmemctl 0\n");
+	assert_non_null(strstr(fake.requests, "\"shares\":2000,\"reservation\":134217728}"));
+	assert_int_equal(RUN(cli_stop_run, "stop", "--force", "vm1"), CLI_EXIT_OK);
+	assert_non_null(strstr(fake.requests, "\"cmd\":\"stop\",\"args\":{\"name\":\"vm1\","
+					      "\"force\":true}"));
+	assert_int_equal(RUN(cli_shutdown_run, "shutdown", "--keep-vms"), CLI_EXIT_OK);
+	assert_non_null(strstr(fake.requests, "\"keep_vms\":true"));
+	fake_stop();
+}
+
+static void test_top_batch(void **state)
+{
+	(void)state;
+	char top[1024];
+	snprintf(top, sizeof(top), "{\"host\":{\"state\":\"high\",\"budget\":1000},\"vms\":[%s]}",
+		 vm1);
+	const struct script s[] = {{"top", top}, {NULL, NULL}};
+	fake_start(s);
+	assert_int_equal(RUN(cli_top_run, "top", "-b", "-n", "3", "-d", "0.1"), CLI_EXIT_OK);
+	int lines = 0;
+	for (char *p = out_buf; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 4); /* header + 3 iterations x 1 VM */
+	assert_non_null(strstr(out_buf, ",high,1000,"));
+	assert_non_null(strstr(out_buf, ",vm1,536870912,314572800,"));
+	/* three requests on one connection */
+	assert_non_null(strstr(fake.requests, "\"id\":3"));
+	fake_stop();
+
+	static const struct script none[] = {{NULL, NULL}};
+	fake_start(none);
+	assert_int_equal(RUN(cli_top_run, "top", "-b"), CLI_EXIT_DAEMON);
+	assert_non_null(strstr(err_buf, "blimp: top: unknown command (EPROTO)"));
+	fake_stop();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_exec_status_and_output),
+	    cmocka_unit_test(test_balloon_range_message),
+	    cmocka_unit_test(test_stats_json_passthrough),
+	    cmocka_unit_test(test_usage_and_unreachable),
+	    cmocka_unit_test(test_start_set_stop_requests),
+	    cmocka_unit_test(test_top_batch),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
