@@ -40,51 +40,69 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# boot_guest NAME APPEND [QEMU ARGS...]: start QEMU in the background (pid in $qpid,
+# files in $tmp/NAME.*) and wait for the console's "blimp-guest: ready".
+boot_guest() {
+	local name=$1 append=$2 start_ns boot_ms ready=
+	shift 2
+	start_ns=$(date +%s%N)
+	qemu-system-x86_64 -accel "$accel" -M pc -m "$mem_mib" -smp 1 -nodefaults -nographic \
+		-kernel "$guest/vmlinux" -initrd "$guest/initrd.img" \
+		-append "console=ttyS0 quiet $append" \
+		-serial "file:$tmp/$name.console" -monitor none \
+		-qmp "unix:$tmp/$name.qmp,server=on,wait=off" \
+		-device virtio-balloon-pci,id=balloon0 \
+		-device virtio-serial-pci \
+		-chardev "socket,id=agent,path=$tmp/$name.agent,server=on,wait=off" \
+		-device virtconsole,chardev=agent \
+		-drive "file=$guest/data.img,if=none,id=data,format=raw,readonly=on" \
+		-device virtio-blk-pci,drive=data,serial=blimpdata \
+		"$@" </dev/null >"$tmp/$name.qemu" 2>&1 &
+	qpid=$!
+	for _ in $(seq $((boot_timeout_s * 5))); do
+		if grep -q 'blimp-guest: ready' "$tmp/$name.console" 2>/dev/null; then
+			ready=1
+			break
+		fi
+		kill -0 "$qpid" 2>/dev/null || break
+		sleep 0.2
+	done
+	boot_ms=$((($(date +%s%N) - start_ns) / 1000000))
+	if [ -z "$ready" ]; then
+		echo "selftest: FAIL: $name: no 'blimp-guest: ready' within ${boot_timeout_s}s ($accel)"
+		tail -30 "$tmp/$name.console" "$tmp/$name.qemu" 2>/dev/null
+		exit 1
+	fi
+	echo "selftest: $name: booted to ready in ${boot_ms} ms under $accel ($mem_mib MiB)"
+}
+
+# wait_poweroff: the guest powers itself off and QEMU exits; 0 if it did in 30 s.
+wait_poweroff() {
+	for _ in $(seq 150); do
+		kill -0 "$qpid" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$qpid" 2>/dev/null; then
+		echo "selftest: guest did not power off in 30 s"
+		return 1
+	fi
+	wait "$qpid" 2>/dev/null || true
+	qpid=
+}
+
 truncate -s 128M "$tmp/swap.img"
 marker="selftest-cmd-$$"
 cmdhex=$(printf 'echo %s; echo second line' "$marker" | od -An -v -tx1 | tr -d ' \n')
-
-start_ns=$(date +%s%N)
-qemu-system-x86_64 -accel "$accel" -M pc -m "$mem_mib" -smp 1 -nodefaults -nographic \
-	-kernel "$guest/vmlinux" -initrd "$guest/initrd.img" \
-	-append "console=ttyS0 quiet blimp.swap=1 blimp.cmd=$cmdhex" \
-	-serial "file:$tmp/console.log" -monitor none \
-	-qmp "unix:$tmp/qmp.sock,server=on,wait=off" \
-	-device virtio-balloon-pci,id=balloon0 \
-	-device virtio-serial-pci \
-	-chardev "socket,id=agent,path=$tmp/agent.sock,server=on,wait=off" \
-	-device virtconsole,chardev=agent \
-	-drive "file=$guest/data.img,if=none,id=data,format=raw,readonly=on" \
-	-device virtio-blk-pci,drive=data,serial=blimpdata \
+boot_guest main "blimp.swap=1 blimp.cmd=$cmdhex" \
 	-drive "file=$tmp/swap.img,if=none,id=swap,format=raw" \
-	-device virtio-blk-pci,drive=swap,serial=blimpswap \
-	</dev/null >"$tmp/qemu.log" 2>&1 &
-qpid=$!
-
-# Wait for the console's ready line (the agent prints it once hvc0 is served).
-ready=
-for _ in $(seq $((boot_timeout_s * 5))); do
-	if grep -q 'blimp-guest: ready' "$tmp/console.log" 2>/dev/null; then
-		ready=1
-		break
-	fi
-	kill -0 "$qpid" 2>/dev/null || break
-	sleep 0.2
-done
-boot_ms=$((($(date +%s%N) - start_ns) / 1000000))
-if [ -z "$ready" ]; then
-	echo "selftest: FAIL: no 'blimp-guest: ready' within ${boot_timeout_s}s ($accel)"
-	tail -30 "$tmp/console.log" "$tmp/qemu.log" 2>/dev/null
-	exit 1
-fi
-echo "selftest: booted to ready in ${boot_ms} ms under $accel ($mem_mib MiB)"
-
-rc=0
-PYTHONPATH=$here python3 - "$tmp" "$marker" "$mem_mib" <<'EOF' || rc=$?
+	-device virtio-blk-pci,drive=swap,serial=blimpswap
+# checks PHASE: run the Python checks of PHASE (main, nomod) against the running guest.
+checks() {
+	PYTHONPATH=$here python3 - "$tmp" "$1" "$marker" "$mem_mib" <<'EOF'
 import json, re, socket, sys, time
 from agentctl import Agent
 
-tmp, marker, mem_mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
+tmp, phase, marker, mem_mib = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 checks, failures = 0, []
 
 def check(name, ok, detail=""):
@@ -96,7 +114,7 @@ def check(name, ok, detail=""):
 
 def qmp(cmd, args=None):
     s = socket.socket(socket.AF_UNIX)
-    s.connect(tmp + "/qmp.sock")
+    s.connect(tmp + "/" + phase + ".qmp")
     f = s.makefile("rwb", 0)
     f.readline()  # greeting
     for c, a in (("qmp_capabilities", None), (cmd, args)):
@@ -111,8 +129,26 @@ def qmp(cmd, args=None):
     s.close()
     return r
 
-a = Agent(tmp + "/agent.sock")
+def finish():
+    st, out = a.exec("poweroff")
+    check("poweroff accepted", st == 0, "%d" % st)
+    with open(tmp + "/checks", "a") as f:
+        f.write("%d %d\n" % (checks, len(failures)))
+    sys.exit(0 if not failures else 1)
+
+a = Agent(tmp + "/" + phase + ".agent")
 print("selftest: agent answered PING after %.2f s" % a.wait_ready(60))
+
+if phase == "nomod":
+    st, out = a.exec("lsmod | cut -d' ' -f1 | sort | tr '\\n' ' '; ls /sys/bus/virtio/drivers/")
+    check("blimp.nomod=virtio_balloon: not loaded", st == 0 and b"virtio_balloon" not in out
+          and b"virtio_blk" in out, repr(out))
+    with open(tmp + "/nomod.console", "rb") as f:
+        con = f.read()
+    check("blimp.nomod reported on the console", b"blimp-guest: not loading virtio_balloon" in con)
+    st, out = a.exec("cat /proc/swaps | wc -l; test -s /tmp/cmd.log || echo nocmd")
+    check("no swap, no cmd without their keys", (st, out) == (0, b"1\nnocmd\n"), repr(out))
+    finish()
 
 st, out = a.exec("cat /proc/meminfo")
 check("cat /proc/meminfo", st == 0 and b"MemTotal:" in out, "status %d" % st)
@@ -174,28 +210,43 @@ check("balloon inflate seen by the guest (MemTotal -%d MiB)" % (dropped // 1024)
       "qmp %r" % r)
 qmp("balloon", {"value": mem_mib * 1024 * 1024})
 
-st, out = a.exec("poweroff")
-check("poweroff accepted", st == 0, "%d" % st)
-print("selftest: %s (%d checks%s)" % ("PASS" if not failures else "FAIL", checks,
-                                      "" if not failures else "; failed: " + ", ".join(failures)))
-sys.exit(0 if not failures else 1)
+# The host side going away and coming back must not disturb the agent.
+a.close()
+a = Agent(tmp + "/" + phase + ".agent")
+a.wait_ready(10)
+check("reconnect after host disconnect", a.exec("echo again") == (0, b"again\n"))
+# The agent dying (here: killed by its own command) is respawned by init.
+try:
+    r = a.exec("kill -9 $PPID", wait_s=3)
+except TimeoutError:
+    r = None
+check("agent killed by its command: no RESULT", r is None, repr(r))
+t = a.wait_ready(30)
+st, out = a.exec("echo respawned")
+with open(tmp + "/main.console", "rb") as f:
+    readies = f.read().count(b"blimp-guest: ready")
+check("agent respawned by init (%.1f s)" % t, (st, out) == (0, b"respawned\n") and readies == 2,
+      "%r, %d ready lines" % (out, readies))
+finish()
 EOF
+}
 
-# The guest powers itself off; QEMU exits.
-for _ in $(seq 150); do
-	kill -0 "$qpid" 2>/dev/null || break
-	sleep 0.2
-done
-if kill -0 "$qpid" 2>/dev/null; then
-	echo "selftest: guest did not power off in 30 s"
-	rc=1
-else
-	wait "$qpid" 2>/dev/null || true
-	qpid=
+rc=0
+checks main || rc=1
+wait_poweroff || rc=1
+if [ "$rc" = 0 ]; then
+	boot_guest nomod "blimp.nomod=virtio_balloon"
+	checks nomod || rc=1
+	wait_poweroff || rc=1
 fi
+read -r total failed < <(awk '{ t += $1; f += $2 } END { print t + 0, f + 0 }' "$tmp/checks" 2>/dev/null || echo "0 0")
 if [ "$rc" != 0 ]; then
-	echo "selftest: FAIL (console tail follows)"
-	tail -20 "$tmp/console.log"
+	echo "selftest: FAIL ($failed of $total checks failed; console tails follow)"
+	for c in "$tmp"/*.console; do
+		echo "--- $c"
+		tail -20 "$c"
+	done
 	exit 1
 fi
+echo "selftest: PASS ($total checks)"
 exit 0
