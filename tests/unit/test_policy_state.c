@@ -1,5 +1,6 @@
 /* Host states: minFree, thresholds, hysteresis; settings; KSM by state. */
 #include "test_policy_fleet.h"
+#include "policy/internal.h"
 
 static void test_minfree(void **state)
 {
@@ -202,13 +203,54 @@ static void test_run_bad_args(void **state)
 	policy_state_free(NULL);
 }
 
+/* Once the fleet is stable a tick allocates nothing: the state's arrays keep their
+ * address and capacity; a larger fleet grows them, a smaller one reuses them. */
+static void test_no_allocation_when_stable(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_init(&f, 8, 4 * GIB, 16 * GIB);
+	fleet_tick(&f);
+	fleet_tick(&f); /* the map keeps room for a whole new fleet beside the old one */
+	const void *vms = f.st->vms, *work = f.st->work, *in = f.st->ent_in, *out = f.st->ent_out;
+	size_t cap = f.st->cap_vms, capw = f.st->cap_work;
+	for (int kind = 0; kind < POLICY__COUNT; kind++) {
+		f.s.kind = (enum policy_kind)kind;
+		for (int t = 0; t < 50; t++) {
+			f.snap.n_vms = (size_t)(8 - t % 3);
+			fleet_tick(&f);
+		}
+	}
+	assert_ptr_equal(f.st->vms, vms);
+	assert_ptr_equal(f.st->work, work);
+	assert_ptr_equal(f.st->ent_in, in);
+	assert_ptr_equal(f.st->ent_out, out);
+	assert_int_equal(f.st->cap_vms, cap);
+	assert_int_equal(f.st->cap_work, capw);
+	for (int i = 8; i < FLEET_MAX; i++)
+		fleet_vm(&f.vms[i], i, 1 * GIB);
+	f.snap.n_vms = FLEET_MAX;
+	fleet_tick(&f);
+	assert_true(f.st->cap_work >= FLEET_MAX);
+	assert_int_equal(f.st->n_vms, FLEET_MAX);
+	f.snap.n_vms = 2; /* the others are forgotten */
+	fleet_tick(&f);
+	assert_int_equal(f.st->n_vms, 2);
+	fleet_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_minfree),	     cmocka_unit_test(test_thresholds),
-	    cmocka_unit_test(test_hysteresis),	     cmocka_unit_test(test_no_flap_on_noise),
-	    cmocka_unit_test(test_state_from_fleet), cmocka_unit_test(test_ksm_by_state),
-	    cmocka_unit_test(test_settings),	     cmocka_unit_test(test_run_bad_args),
+	    cmocka_unit_test(test_minfree),
+	    cmocka_unit_test(test_thresholds),
+	    cmocka_unit_test(test_hysteresis),
+	    cmocka_unit_test(test_no_flap_on_noise),
+	    cmocka_unit_test(test_state_from_fleet),
+	    cmocka_unit_test(test_ksm_by_state),
+	    cmocka_unit_test(test_settings),
+	    cmocka_unit_test(test_run_bad_args),
+	    cmocka_unit_test(test_no_allocation_when_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
