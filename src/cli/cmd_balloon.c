@@ -39,6 +39,10 @@ int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *e
 	r = cli_parse_name(o->name, err, errlen);
 	if (r < 0)
 		return r;
+	if (strcmp(pos[1], "auto") == 0) {
+		o->automatic = true;
+		return 0;
+	}
 	return cli_parse_size("SIZE", pos[1], &o->keep_bytes, err, errlen);
 }
 
@@ -73,7 +77,10 @@ int cli_balloon_run(const struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_ctx c = cli_ctx_with(ctx, o.socket);
 	json_object *args = json_object_new_object();
 	json_object_object_add(args, "name", json_object_new_string(o.name));
-	json_object_object_add(args, "target", json_object_new_uint64(o.keep_bytes));
+	if (o.automatic)
+		json_object_object_add(args, "auto", json_object_new_boolean(true));
+	else
+		json_object_object_add(args, "target", json_object_new_uint64(o.keep_bytes));
 	struct cli_reply reply;
 	rc = cli_request_quiet(&c, "balloon", args, CLI_TIMEOUT_MS, &reply);
 	json_object_put(args);
@@ -88,6 +95,11 @@ int cli_balloon_run(const struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	char a[32], b[32];
+	if (o.automatic) {
+		printf("%s: balloon back under the policy\n", o.name);
+		cli_reply_free(&reply);
+		return CLI_EXIT_OK;
+	}
 	printf("%s keeps %s (MCTLTGT %s)\n", o.name,
 	       cli_fmt_size(reply.result, "target", a, sizeof(a)),
 	       cli_fmt_size(reply.result, "mctltgt", b, sizeof(b)));

@@ -42,7 +42,8 @@ int cli_ls_run(const struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (o.json)
 		printf("%s\n",
-		       json_object_to_json_string_ext(reply.result, JSON_C_TO_STRING_PLAIN));
+		       json_object_to_json_string_ext(
+			   reply.result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		cli_format_ls(reply.result, stdout);
 	cli_reply_free(&reply);

@@ -51,7 +51,8 @@ int cli_stats_run(const struct cli_ctx *ctx, int argc, char **argv)
 	/* The result is the vm object; accept {"vm":{...}} as well. */
 	json_object *vm = cli_json_unwrap(reply.result, "vm");
 	if (o.json)
-		printf("%s\n", json_object_to_json_string_ext(vm, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n", json_object_to_json_string_ext(
+				   vm, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		cli_format_stats(vm, stdout);
 	cli_reply_free(&reply);

@@ -43,7 +43,8 @@ int cli_status_run(const struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (o.json)
 		printf("%s\n",
-		       json_object_to_json_string_ext(reply.result, JSON_C_TO_STRING_PRETTY));
+		       json_object_to_json_string_ext(
+			   reply.result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		cli_format_status(reply.result, stdout);
 	cli_reply_free(&reply);

@@ -97,6 +97,7 @@ struct cli_balloon_opts {
 	const char *socket;
 	const char *name;
 	uint64_t keep_bytes; /* memory the guest keeps: MCTLTGT = MEMSZ - keep */
+	bool automatic;	     /* "auto": hand the balloon back to the policy */
 };
 int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *err, size_t errlen)
     __attribute__((warn_unused_result));

@@ -44,6 +44,16 @@ bool cli_json_bool(json_object *o, const char *key, bool *out)
 	return true;
 }
 
+bool cli_json_count(json_object *o, const char *key, uint64_t *out)
+{
+	bool b;
+	if (cli_json_bool(o, key, &b)) {
+		*out = b;
+		return true;
+	}
+	return cli_json_u64(o, key, out);
+}
+
 const char *cli_json_str(json_object *o, const char *key)
 {
 	json_object *v;
@@ -151,7 +161,7 @@ void cli_format_status(json_object *result, FILE *out)
 		why ? ")" : "");
 	fprintf(out, "libvirt     %s\n", cli_fmt_str(result, "libvirt_uri", s, sizeof(s)));
 	uint64_t run = 0, sharing = 0;
-	bool have_run = cli_json_u64(host, "ksm_run", &run);
+	bool have_run = cli_json_count(host, "ksm_run", &run);
 	bool have_sharing = cli_json_u64(host, "ksm_pages_sharing", &sharing);
 	if (have_sharing)
 		size_format(sharing * CLI_KSM_PAGE_BYTES, d, sizeof(d));
@@ -260,6 +270,11 @@ static const struct {
     {"guest_major_faults", "guest_major_faults", CLI_F_COUNT, NULL},
     {"guest_minor_faults", "guest_minor_faults", CLI_F_COUNT, NULL},
     {"stats_age_ms", "stats_age", CLI_F_MS, "age of the guest's last stats"},
+    {"managed", "managed", CLI_F_BOOL, "started by blimp"},
+    {"maxmemctl", "maxmemctl", CLI_F_SIZE, "setting (0 = 65% of MEMSZ)"},
+    {"balloon_target", "balloon_target", CLI_F_SIZE, "memory the guest is asked to keep"},
+    {"balloon_manual", "balloon_manual", CLI_F_BOOL, "set by `blimp balloon`"},
+    {"pid", "pid", CLI_F_COUNT, "QEMU's process"},
 };
 #define CLI_N_STATS_FIELDS (sizeof(cli_stats_fields) / sizeof(cli_stats_fields[0]))
 

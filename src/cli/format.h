@@ -16,6 +16,8 @@
  * counts must be non-negative integers. */
 bool cli_json_u64(json_object *o, const char *key, uint64_t *out);
 bool cli_json_bool(json_object *o, const char *key, bool *out);
+/* A count or a flag: a non-negative integer, or a boolean as 0/1 (e.g. ksm_run). */
+bool cli_json_count(json_object *o, const char *key, uint64_t *out);
 const char *cli_json_str(json_object *o, const char *key); /* NULL if not a string */
 /* Member `key` if it is an object, else o itself (results may wrap `vm`/`host`). */
 json_object *cli_json_unwrap(json_object *o, const char *key);

@@ -90,7 +90,7 @@ void cli_format_top(json_object *result, const char *clock, FILE *out)
 		cli_fmt_size(host, "free", b, sizeof(b)),
 		cli_fmt_size(host, "minfree", c, sizeof(c)),
 		cli_fmt_size(host, "mem_available", s, sizeof(s)));
-	fprintf(out, "KSM   run %s", cli_json_u64(host, "ksm_run", &v) ? (v ? "1" : "0") : "-");
+	fprintf(out, "KSM   run %s", cli_json_count(host, "ksm_run", &v) ? (v ? "1" : "0") : "-");
 	if (cli_json_u64(host, "ksm_pages_sharing", &v))
 		fprintf(out, "  sharing %s", size_format(v * CLI_KSM_PAGE_BYTES, a, sizeof(a)));
 	if (cli_json_u64(host, "ksm_pages_shared", &v))

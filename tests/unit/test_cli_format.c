@@ -135,6 +135,15 @@ static void test_status(void **state)
 	assert_non_null(strstr(s, "vms         -\n"));
 	free(s);
 	json_object_put(r);
+	/* blimpd sends ksm_run as a boolean */
+	r = parse("{\"host\":{\"ksm_run\":true}}");
+	s = CAPTURE(cli_format_status(r, out));
+	assert_non_null(strstr(s, "ksm         running,"));
+	free(s);
+	s = CAPTURE(cli_format_top(r, NULL, out));
+	assert_non_null(strstr(s, "KSM   run 1"));
+	free(s);
+	json_object_put(r);
 	s = CAPTURE(cli_format_status(NULL, out));
 	assert_non_null(strstr(s, "state       -\n"));
 	free(s);

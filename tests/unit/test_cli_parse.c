@@ -308,6 +308,10 @@ static void test_balloon(void **state)
 	assert_int_equal(PARSE(cli_balloon_parse, &o, "balloon", "vm1", "200M"), 0);
 	assert_string_equal(o.name, "vm1");
 	assert_int_equal(o.keep_bytes, 200 * MIB);
+	assert_false(o.automatic);
+	assert_int_equal(PARSE(cli_balloon_parse, &o, "balloon", "vm1", "auto"), 0);
+	assert_true(o.automatic);
+	assert_int_equal(PARSE(cli_balloon_parse, &o, "balloon", "vm1", "Auto"), -EINVAL);
 	assert_int_equal(PARSE(cli_balloon_parse, &o, "balloon", "vm1", "lots"), -EINVAL);
 	assert_non_null(strstr(err, "lots"));
 	assert_int_equal(PARSE(cli_balloon_parse, &o, "balloon", "vm1"), -EINVAL);
