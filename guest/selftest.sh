@@ -146,6 +146,7 @@ if phase == "nomod":
     with open(tmp + "/nomod.console", "rb") as f:
         con = f.read()
     check("blimp.nomod reported on the console", b"blimp-guest: not loading virtio_balloon" in con)
+    check("non-hex blimp.cmd refused on the console", b"blimp-guest: blimp.cmd is not hex, ignored" in con)
     st, out = a.exec("cat /proc/swaps | wc -l; test -s /tmp/cmd.log || echo nocmd")
     check("no swap, no cmd without their keys", (st, out) == (0, b"1\nnocmd\n"), repr(out))
     finish()
@@ -235,7 +236,7 @@ rc=0
 checks main || rc=1
 wait_poweroff || rc=1
 if [ "$rc" = 0 ]; then
-	boot_guest nomod "blimp.nomod=virtio_balloon"
+	boot_guest nomod "blimp.nomod=virtio-balloon blimp.cmd=not-hex"
 	checks nomod || rc=1
 	wait_poweroff || rc=1
 fi

@@ -67,28 +67,29 @@ visit() {
 		return 1
 	fi
 	state[$name]=busy
+	# Decompress first: modinfo may lack a decompressor, busybox insmod surely does.
+	local ko=$outdir/$name.ko
+	case $rel in
+	*.ko.xz) xz -dc "$moddir/$rel" >"$ko" ;;
+	*.ko.zst) zstd -dcq "$moddir/$rel" >"$ko" ;;
+	*.ko.gz) gzip -dc "$moddir/$rel" >"$ko" ;;
+	*) cp "$moddir/$rel" "$ko" ;;
+	esac
 	local deps soft d
-	deps=$(modinfo -F depends "$moddir/$rel" | tr ',' ' ')
+	deps=$(modinfo -F depends "$ko" | tr ',' ' ')
 	# softdep looks like "pre: a b post: c": keep every name, the order we load in
 	# (all before this module) is fine for both.
-	soft=$(modinfo -F softdep "$moddir/$rel" | tr ' ' '\n' | grep -v -e ':$' -e '^$' || true)
+	soft=$(modinfo -F softdep "$ko" | tr ' ' '\n' | grep -v -e ':$' -e '^$' || true)
 	for d in $deps $soft; do visit "$d"; done
 	state[$name]=done
 	order+=("$name")
 }
 
+mkdir -p "$outdir"
 for m in "$@"; do visit "$m"; done
 
-mkdir -p "$outdir"
 : >"$outdir/load.order"
 for name in "${order[@]}"; do
-	rel=${path_of[$name]}
-	case $rel in
-	*.ko.xz) xz -dc "$moddir/$rel" >"$outdir/$name.ko" ;;
-	*.ko.zst) zstd -dcq "$moddir/$rel" >"$outdir/$name.ko" ;;
-	*.ko.gz) gzip -dc "$moddir/$rel" >"$outdir/$name.ko" ;;
-	*) cp "$moddir/$rel" "$outdir/$name.ko" ;;
-	esac
 	echo "$name $name.ko" >>"$outdir/load.order"
 done
 echo "collect-modules: ${#order[@]} modules: ${order[*]}" >&2
