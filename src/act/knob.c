@@ -97,6 +97,13 @@ int act_knob_init(struct act_knob *k, const char *label, const char *dir, const 
 	return 0;
 }
 
+void act_knob_mark_written(struct act_knob *k, const char *value)
+{
+	snprintf(k->last, sizeof(k->last), "%s", value);
+	k->have_last = true;
+	k->written = k->have_orig;
+}
+
 void act_knob_forget(struct act_knob *k)
 {
 	k->have_orig = false;

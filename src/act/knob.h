@@ -37,6 +37,11 @@ int act_knob_set(struct act_knob *k, const char *value, bool dry_run, char *msg,
 int act_knob_restore(struct act_knob *k, bool dry_run, char *msg, size_t msglen)
 	__attribute__((warn_unused_result));
 
+/* Record that value was written by someone on the knob's behalf (a stepped write):
+ * marks it written (restore on exit) and last-applied. The original must have been
+ * read already (a failed act_knob_set did that). */
+void act_knob_mark_written(struct act_knob *k, const char *value);
+
 /* Forget everything (the object behind the file went away); keeps path and label. */
 void act_knob_forget(struct act_knob *k);
 

@@ -1,0 +1,770 @@
+/*
+ * DESIGN: one entry per VM name: identity (pid + start time, cgroup inode), where
+ * QEMU was before blimp moved it (orig_dir), what blimp created, and the limit
+ * knobs (act/knob.h), which remember the original value and write only changes.
+ *
+ * Resolution (first apply, or after the VM restarted or its cgroup was recreated):
+ *   PROC/PID/cgroup -> the memory cgroup; on v2 walk up out of threaded cgroups
+ *   (libvirt puts threads in .../emulator, vcpuN; memory is set on the domain).
+ *   If QEMU is alone in it (cgroup.procs holds only its PID) it is the VM's cgroup.
+ *   Otherwise blimp makes DIR/blimp/NAME and moves QEMU's process (v1: and every
+ *   thread through tasks) in. v2 needs +memory in cgroup.subtree_control of every
+ *   ancestor; a non-root parent with processes refuses that (no internal processes)
+ *   and blimp falls back to ROOT/blimp/NAME.
+ * v1 refuses a limit below usage with EBUSY when it cannot reclaim enough in one go:
+ * the limit then steps down (act_cgroup_v1_steps), and whatever was reached stays
+ * while the next plan tries again.
+ * Teardown order: set limits back, move processes back, rmdir what blimp created,
+ * then (last VM) undo +memory where blimp added it.
+ */
+#include "act/cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "act/cgroup_fs.h"
+#include "act/knob.h"
+
+#define CG_NAME_MAX 64
+#define CG_V1_STEPS 8
+#define CG_MAX_ENABLED 64 /* v2 directories where blimp added +memory */
+
+struct act_cgroup_vm {
+	char name[CG_NAME_MAX];
+	pid_t pid;
+	uint64_t starttime;
+	bool resolved;
+	bool dry_created; /* dry-run: the cgroup would be created, it does not exist */
+	char dir[PATH_MAX];      /* the cgroup blimp limits */
+	char orig_dir[PATH_MAX]; /* where QEMU was (moved back there on release) */
+	char blimp_dir[PATH_MAX];
+	dev_t dev;
+	ino_t ino;
+	bool created; /* dir is DIR/blimp/NAME, made (or left over) by blimp */
+	struct act_knob limit;      /* v1 memory.limit_in_bytes, v2 memory.high */
+	struct act_knob swappiness; /* v1 only */
+};
+
+struct act_cgroup {
+	char proc_root[PATH_MAX];
+	char root[PATH_MAX];       /* memory controller mount */
+	char mount_root[PATH_MAX]; /* hierarchy path mounted at root */
+	int version;
+	bool dry_run;
+	int (*on_mkdir)(const char *dir, void *arg);
+	int (*rmdir_hook)(const char *dir, void *arg);
+	void *hook_arg;
+	struct act_cgroup_vm **vms;
+	size_t n_vms;
+	char *enabled[CG_MAX_ENABLED]; /* v2: +memory added here, in order */
+	size_t n_enabled;
+	char *blimp_dirs[CG_MAX_ENABLED]; /* DIR/blimp directories blimp created */
+	size_t n_blimp_dirs;
+};
+
+static bool cg_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= CG_NAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+struct act_cgroup *act_cgroup_new(const struct act_cgroup_opts *o, int *err)
+{
+	int dummy;
+	if (!err)
+		err = &dummy;
+	struct act_cgroup *a = calloc(1, sizeof(*a));
+	if (!a) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	const char *proc = o->proc_root ? o->proc_root : "/proc";
+	if (snprintf(a->proc_root, sizeof(a->proc_root), "%s", proc) >= (int)sizeof(a->proc_root)) {
+		*err = -ENAMETOOLONG;
+		goto fail;
+	}
+	if (o->cgroup_root) {
+		if (o->version != 1 && o->version != 2) {
+			*err = -EINVAL;
+			goto fail;
+		}
+		if (snprintf(a->root, sizeof(a->root), "%s", o->cgroup_root) >=
+		    (int)sizeof(a->root)) {
+			*err = -ENAMETOOLONG;
+			goto fail;
+		}
+		snprintf(a->mount_root, sizeof(a->mount_root), "%s",
+			 o->cgroup_mount_root ? o->cgroup_mount_root : "/");
+		a->version = o->version;
+	} else {
+		int r = act_cgroup_fs_detect(a->proc_root, a->root, sizeof(a->root), a->mount_root,
+					     sizeof(a->mount_root), &a->version);
+		if (r < 0) {
+			*err = r;
+			goto fail;
+		}
+	}
+	a->dry_run = o->dry_run;
+	a->on_mkdir = o->on_mkdir;
+	a->rmdir_hook = o->rmdir;
+	a->hook_arg = o->hook_arg;
+	*err = 0;
+	return a;
+fail:
+	free(a);
+	return NULL;
+}
+
+int act_cgroup_version(const struct act_cgroup *a)
+{
+	return a->version;
+}
+
+static struct act_cgroup_vm *cg_find(const struct act_cgroup *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_vms; i++)
+		if (strcmp(a->vms[i]->name, name) == 0)
+			return a->vms[i];
+	return NULL;
+}
+
+/* ROOT + hierarchy path (with the mount's own root stripped). */
+static int cg_abs(const struct act_cgroup *a, const char *rel, char *out, size_t len)
+{
+	size_t mr = strlen(a->mount_root);
+	if (strcmp(a->mount_root, "/") != 0) {
+		if (strncmp(rel, a->mount_root, mr) != 0 || (rel[mr] != '/' && rel[mr] != '\0'))
+			return -ENOENT; /* outside what is mounted here */
+		rel += mr;
+	}
+	if (strcmp(rel, "/") == 0 || rel[0] == '\0')
+		rel = "";
+	if (snprintf(out, len, "%s%s", a->root, rel) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int cg_join(char *out, size_t len, const char *dir, const char *file)
+{
+	return snprintf(out, len, "%s/%s", dir, file) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+static int cg_rmdir(struct act_cgroup *a, const char *dir)
+{
+	if (a->rmdir_hook)
+		return a->rmdir_hook(dir, a->hook_arg);
+	return rmdir(dir) < 0 ? -errno : 0;
+}
+
+/* mkdir; 1 if made, 0 if it was there, -errno. */
+static int cg_mkdir(struct act_cgroup *a, const char *dir)
+{
+	if (mkdir(dir, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (a->on_mkdir) {
+		int r = a->on_mkdir(dir, a->hook_arg);
+		if (r < 0) {
+			(void)!rmdir(dir);
+			return r;
+		}
+	}
+	return 1;
+}
+
+/* Move every process listed in from/cgroup.procs to to/cgroup.procs. */
+static int cg_move_all(const char *from, const char *to)
+{
+	char src[PATH_MAX + 16], dst[PATH_MAX + 16];
+	snprintf(src, sizeof(src), "%s/cgroup.procs", from);
+	snprintf(dst, sizeof(dst), "%s/cgroup.procs", to);
+	pid_t *pids;
+	size_t n;
+	int r = act_cgroup_fs_read_pids(src, &pids, &n);
+	if (r < 0)
+		return r;
+	int ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", (int)pids[i]);
+		r = act_write_file(dst, v);
+		if (r < 0 && r != -ESRCH && ret == 0)
+			ret = r;
+	}
+	free(pids);
+	return ret;
+}
+
+/* Move QEMU (pid, its threads on v1, its child processes) into dir. */
+static int cg_move_in(struct act_cgroup *a, pid_t pid, const char *dir)
+{
+	char procs[PATH_MAX + 16], v[16];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	int r = act_write_file(procs, v);
+	if (r < 0)
+		return r;
+	char path[PATH_MAX + 64];
+	if (a->version == 1) {
+		/* cgroup.procs moved the thread group; tasks catches a thread that raced. */
+		char tasks[PATH_MAX + 16];
+		snprintf(tasks, sizeof(tasks), "%s/tasks", dir);
+		snprintf(path, sizeof(path), "%s/%d/task", a->proc_root, (int)pid);
+		DIR *d = opendir(path);
+		if (d) {
+			struct dirent *de;
+			while ((de = readdir(d))) {
+				char *end;
+				long tid = strtol(de->d_name, &end, 10);
+				if (de->d_name[0] < '1' || de->d_name[0] > '9' || *end || tid <= 0 ||
+				    tid > INT_MAX)
+					continue;
+				r = act_write_file(tasks, de->d_name);
+				if (r < 0 && r != -ESRCH) {
+					closedir(d);
+					return r;
+				}
+			}
+			closedir(d);
+		}
+	}
+	/* Child processes (QEMU helpers), where the kernel lists them. */
+	pid_t *ids;
+	size_t n;
+	snprintf(path, sizeof(path), "%s/%d/task/%d/children", a->proc_root, (int)pid, (int)pid);
+	if (act_cgroup_fs_read_pids(path, &ids, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			snprintf(v, sizeof(v), "%d", (int)ids[i]);
+			r = act_write_file(procs, v);
+			if (r < 0 && r != -ESRCH) {
+				free(ids);
+				return r;
+			}
+		}
+		free(ids);
+	}
+	return 0;
+}
+
+static void cg_remember(char **list, size_t *n, const char *dir)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(list[i], dir) == 0)
+			return;
+	if (*n < CG_MAX_ENABLED) {
+		char *c = strdup(dir);
+		if (c)
+			list[(*n)++] = c;
+	}
+}
+
+/* v2: make sure every cgroup from the root down to dir (inclusive) delegates the
+ * memory controller to its children. */
+static int cg_v2_enable_memory(struct act_cgroup *a, const char *dir, char *msg, size_t msglen)
+{
+	size_t rl = strlen(a->root);
+	char cur[PATH_MAX];
+	snprintf(cur, sizeof(cur), "%s", a->root);
+	const char *rest = dir + rl;
+	for (;;) {
+		char sc[PATH_MAX + 32];
+		if (cg_join(sc, sizeof(sc), cur, "cgroup.subtree_control") < 0)
+			return -ENAMETOOLONG;
+		int has = act_cgroup_fs_has_word(sc, "memory");
+		if (has < 0) {
+			act_msg_append(msg, msglen, "cannot read %s: %s; ", sc, strerror(-has));
+			return has;
+		}
+		if (!has) {
+			int r = act_write_file(sc, "+memory");
+			if (r < 0) {
+				act_msg_append(msg, msglen, "cannot enable +memory in %s: %s; ", sc,
+					       strerror(-r));
+				return r;
+			}
+			cg_remember(a->enabled, &a->n_enabled, cur);
+			act_msg_append(msg, msglen, "+memory in %s; ", sc);
+		}
+		if (*rest == '\0')
+			return 0;
+		const char *slash = strchr(rest + 1, '/');
+		size_t step = slash ? (size_t)(slash - rest) : strlen(rest);
+		size_t cl = strlen(cur);
+		if (cl + step >= sizeof(cur))
+			return -ENAMETOOLONG;
+		memcpy(cur + cl, rest, step);
+		cur[cl + step] = '\0';
+		rest += step;
+	}
+}
+
+static void cg_knobs_init(struct act_cgroup *a, struct act_cgroup_vm *vm)
+{
+	int r;
+	if (a->version == 1) {
+		r = act_knob_init(&vm->limit, "memory.limit_in_bytes", vm->dir,
+				  "memory.limit_in_bytes");
+		r |= act_knob_init(&vm->swappiness, "memory.swappiness", vm->dir,
+				   "memory.swappiness");
+	} else {
+		r = act_knob_init(&vm->limit, "memory.high", vm->dir, "memory.high");
+		r |= act_knob_init(&vm->swappiness, "(none)", vm->dir, "memory.swappiness");
+	}
+	(void)r; /* dir fits PATH_MAX and the file names are short: cannot overflow */
+}
+
+/* Is dir a cgroup QEMU has to itself? Also true for a blimp/NAME left by an
+ * earlier blimpd (then *ours is set). */
+static int cg_dedicated(struct act_cgroup *a, const char *dir, pid_t pid, const char *name,
+			bool *ours)
+{
+	*ours = false;
+	if (strcmp(dir, a->root) == 0)
+		return 0;
+	char tail[CG_NAME_MAX + 8];
+	snprintf(tail, sizeof(tail), "/blimp/%s", name);
+	size_t dl = strlen(dir), tl = strlen(tail);
+	if (dl > tl && strcmp(dir + dl - tl, tail) == 0)
+		*ours = true;
+	char procs[PATH_MAX + 16];
+	if (cg_join(procs, sizeof(procs), dir, "cgroup.procs") < 0)
+		return -ENAMETOOLONG;
+	pid_t *pids;
+	size_t n;
+	int r = act_cgroup_fs_read_pids(procs, &pids, &n);
+	if (r < 0)
+		return r;
+	bool alone = n > 0;
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] != pid)
+			alone = false;
+	free(pids);
+	return alone || *ours;
+}
+
+static int cg_make_own(struct act_cgroup *a, struct act_cgroup_vm *vm, const char *parent,
+		       char *msg, size_t msglen)
+{
+	char blimp_dir[PATH_MAX], dir[PATH_MAX];
+	if (cg_join(blimp_dir, sizeof(blimp_dir), parent, "blimp") < 0 ||
+	    cg_join(dir, sizeof(dir), blimp_dir, vm->name) < 0)
+		return -ENAMETOOLONG;
+	if (a->dry_run) {
+		act_msg_append(msg, msglen, "would create %s and move pid %d into it; ", dir,
+			       (int)vm->pid);
+		snprintf(vm->dir, sizeof(vm->dir), "%s", dir);
+		vm->dry_created = access(dir, F_OK) != 0;
+		return 0;
+	}
+	int r;
+	if (a->version == 2) {
+		r = cg_v2_enable_memory(a, parent, msg, msglen);
+		if (r < 0)
+			return r;
+	}
+	r = cg_mkdir(a, blimp_dir);
+	if (r < 0) {
+		act_msg_append(msg, msglen, "cannot create %s: %s; ", blimp_dir, strerror(-r));
+		return r;
+	}
+	if (r == 1)
+		cg_remember(a->blimp_dirs, &a->n_blimp_dirs, blimp_dir);
+	if (a->version == 2) {
+		r = cg_v2_enable_memory(a, blimp_dir, msg, msglen);
+		if (r < 0)
+			return r;
+	}
+	r = cg_mkdir(a, dir);
+	if (r < 0) {
+		act_msg_append(msg, msglen, "cannot create %s: %s; ", dir, strerror(-r));
+		return r;
+	}
+	bool made = r == 1;
+	snprintf(vm->dir, sizeof(vm->dir), "%s", dir);
+	snprintf(vm->blimp_dir, sizeof(vm->blimp_dir), "%s", blimp_dir);
+	vm->created = true;
+	r = cg_move_in(a, vm->pid, dir);
+	if (r < 0) {
+		act_msg_append(msg, msglen, "cannot move pid %d into %s: %s; ", (int)vm->pid, dir,
+			       strerror(-r));
+		return r;
+	}
+	act_msg_append(msg, msglen, "%s %s, moved pid %d in; ", made ? "created" : "using", dir,
+		       (int)vm->pid);
+	return 0;
+}
+
+static int cg_resolve(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen)
+{
+	char rel[PATH_MAX], dir[PATH_MAX];
+	int r = act_cgroup_fs_pid_path(a->proc_root, vm->pid, a->version, rel, sizeof(rel));
+	if (r < 0) {
+		act_msg_append(msg, msglen, "cannot find the memory cgroup of pid %d: %s; ",
+			       (int)vm->pid, strerror(-r));
+		return r;
+	}
+	r = cg_abs(a, rel, dir, sizeof(dir));
+	if (r < 0) {
+		act_msg_append(msg, msglen, "memory cgroup %s of pid %d is outside %s; ", rel,
+			       (int)vm->pid, a->root);
+		return r;
+	}
+	if (a->version == 2) {
+		/* Threads live in threaded children; memory is set on the domain above. */
+		for (;;) {
+			char type_path[PATH_MAX + 16], type[32];
+			if (strcmp(dir, a->root) == 0 ||
+			    cg_join(type_path, sizeof(type_path), dir, "cgroup.type") < 0 ||
+			    act_read_file(type_path, type, sizeof(type)) < 0 ||
+			    strcmp(type, "threaded") != 0)
+				break;
+			*strrchr(dir, '/') = '\0';
+		}
+	}
+	bool ours;
+	r = cg_dedicated(a, dir, vm->pid, vm->name, &ours);
+	if (r < 0) {
+		act_msg_append(msg, msglen, "cannot read the processes of %s: %s; ", dir,
+			       strerror(-r));
+		return r;
+	}
+	vm->dry_created = false;
+	if (r == 1) {
+		snprintf(vm->dir, sizeof(vm->dir), "%s", dir);
+		if (ours) {
+			/* Left by an earlier blimpd: ours to clean up; QEMU goes back to
+			 * the cgroup above blimp/. */
+			vm->created = true;
+			snprintf(vm->blimp_dir, sizeof(vm->blimp_dir), "%s", dir);
+			*strrchr(vm->blimp_dir, '/') = '\0';
+			snprintf(vm->orig_dir, sizeof(vm->orig_dir), "%s", vm->blimp_dir);
+			*strrchr(vm->orig_dir, '/') = '\0';
+		} else {
+			snprintf(vm->orig_dir, sizeof(vm->orig_dir), "%s", dir);
+		}
+	} else {
+		snprintf(vm->orig_dir, sizeof(vm->orig_dir), "%s", dir);
+		r = cg_make_own(a, vm, dir, msg, msglen);
+		if (r == -EBUSY && a->version == 2 && strcmp(dir, a->root) != 0) {
+			/* v2: a parent with processes cannot delegate memory. */
+			act_msg_append(msg, msglen, "falling back to %s/blimp; ", a->root);
+			r = cg_make_own(a, vm, a->root, msg, msglen);
+		}
+		if (r < 0)
+			return r;
+	}
+	cg_knobs_init(a, vm);
+	if (!vm->dry_created) {
+		struct stat st;
+		if (stat(vm->dir, &st) < 0) {
+			r = -errno;
+			act_msg_append(msg, msglen, "cannot stat %s: %s; ", vm->dir, strerror(-r));
+			return r;
+		}
+		vm->dev = st.st_dev;
+		vm->ino = st.st_ino;
+	}
+	if (a->version == 2 && !vm->dry_created) {
+		char sw[PATH_MAX + 32], val[64];
+		if (cg_join(sw, sizeof(sw), vm->dir, "memory.swap.max") == 0 &&
+		    act_read_file(sw, val, sizeof(val)) == 0 && strcmp(val, "max") != 0)
+			act_msg_append(msg, msglen,
+				       "note: %s is %s, host swap for this VM is capped; ", sw,
+				       val);
+	}
+	vm->resolved = true;
+	return 0;
+}
+
+/* Undo one VM: limits back, processes back, created cgroups removed. */
+static int cg_release(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen)
+{
+	int ret = 0;
+	if (!vm->resolved)
+		return 0;
+	struct stat st;
+	bool same = !vm->dry_created && stat(vm->dir, &st) == 0 && st.st_dev == vm->dev &&
+		    st.st_ino == vm->ino;
+	if (same) {
+		int r = act_knob_restore(&vm->limit, a->dry_run, msg, msglen);
+		if (r < 0)
+			ret = r;
+		r = act_knob_restore(&vm->swappiness, a->dry_run, msg, msglen);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	if (same && vm->created) {
+		if (a->dry_run) {
+			act_msg_append(msg, msglen, "would move processes back to %s and remove %s; ",
+				       vm->orig_dir, vm->dir);
+		} else {
+			int r = 0;
+			for (int attempt = 0; attempt < 3; attempt++) {
+				r = cg_move_all(vm->dir, vm->orig_dir);
+				if (r < 0 && r != -ENOENT)
+					break;
+				r = cg_rmdir(a, vm->dir);
+				if (r != -EBUSY)
+					break; /* EBUSY: a process raced in; move again */
+			}
+			if (r < 0 && r != -ENOENT) {
+				act_msg_append(msg, msglen, "cannot remove %s: %s; ", vm->dir,
+					       strerror(-r));
+				if (ret == 0)
+					ret = r;
+			} else {
+				act_msg_append(msg, msglen, "moved back to %s, removed %s; ",
+					       vm->orig_dir, vm->dir);
+			}
+		}
+	}
+	/* DIR/blimp goes when its last VM does (ENOTEMPTY/EBUSY: others still there). */
+	for (size_t i = 0; !a->dry_run && i < a->n_blimp_dirs;) {
+		int r = cg_rmdir(a, a->blimp_dirs[i]);
+		if (r == 0 || r == -ENOENT) {
+			if (r == 0)
+				act_msg_append(msg, msglen, "removed %s; ", a->blimp_dirs[i]);
+			free(a->blimp_dirs[i]);
+			a->blimp_dirs[i] = a->blimp_dirs[--a->n_blimp_dirs];
+		} else {
+			i++;
+		}
+	}
+	act_knob_forget(&vm->limit);
+	act_knob_forget(&vm->swappiness);
+	vm->resolved = false;
+	vm->created = false;
+	vm->dry_created = false;
+	return ret;
+}
+
+static void cg_drop(struct act_cgroup *a, struct act_cgroup_vm *vm)
+{
+	for (size_t i = 0; i < a->n_vms; i++) {
+		if (a->vms[i] == vm) {
+			a->vms[i] = a->vms[--a->n_vms];
+			break;
+		}
+	}
+	free(vm);
+}
+
+/* v1: the limit was refused (EBUSY, usage above it): step down toward target. */
+static int cg_v1_step_down(struct act_cgroup_vm *vm, uint64_t target, char *msg, size_t msglen)
+{
+	char usage_path[PATH_MAX + 32], buf[64];
+	uint64_t usage = 0, current = UINT64_MAX;
+	if (cg_join(usage_path, sizeof(usage_path), vm->dir, "memory.usage_in_bytes") == 0 &&
+	    act_read_file(usage_path, buf, sizeof(buf)) == 0)
+		usage = strtoull(buf, NULL, 10);
+	const char *cur = vm->limit.have_last ? vm->limit.last : vm->limit.orig;
+	if (cur[0])
+		current = strtoull(cur, NULL, 10);
+	uint64_t steps[CG_V1_STEPS];
+	size_t n = act_cgroup_v1_steps(current, usage, target, steps, CG_V1_STEPS);
+	uint64_t reached = 0;
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		char v[24];
+		snprintf(v, sizeof(v), "%" PRIu64, steps[i]);
+		int r = act_write_file(vm->limit.path, v);
+		if (r == -EBUSY)
+			break;
+		if (r < 0) {
+			act_msg_append(msg, msglen, "memory.limit_in_bytes: cannot write %s: %s; ", v,
+				       strerror(-r));
+			return r;
+		}
+		reached = steps[i];
+		any = true;
+	}
+	if (any) {
+		char v[24];
+		snprintf(v, sizeof(v), "%" PRIu64, reached);
+		act_knob_mark_written(&vm->limit, v);
+	}
+	if (any && reached == target) {
+		act_msg_append(msg, msglen, "memory.limit_in_bytes stepped down to %" PRIu64 "; ",
+			       target);
+		return 0;
+	}
+	act_msg_append(msg, msglen,
+		       "memory.limit_in_bytes at %s (usage %" PRIu64 "), target %" PRIu64
+		       " refused for now; ",
+		       any ? vm->limit.last : cur, usage, target);
+	return -EBUSY;
+}
+
+static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t limit_bytes,
+			char *msg, size_t msglen)
+{
+	if (limit_bytes == 0) {
+		/* No limit: put back whatever blimp changed. */
+		int r = act_knob_restore(&vm->limit, a->dry_run, msg, msglen);
+		if (r < 0)
+			return r;
+		if (a->version == 1) {
+			r = act_knob_restore(&vm->swappiness, a->dry_run, msg, msglen);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	limit_bytes = (limit_bytes + 4095) & ~(uint64_t)4095;
+	char v[24];
+	snprintf(v, sizeof(v), "%" PRIu64, limit_bytes);
+	if (vm->dry_created) {
+		act_msg_append(msg, msglen, "would set %s=%s in %s; ", vm->limit.label, v, vm->dir);
+		return 0;
+	}
+	int r;
+	if (a->version == 1) {
+		/* Reclaim from this cgroup goes to swap as readily as to page cache. */
+		r = act_knob_set(&vm->swappiness, "100", a->dry_run, msg, msglen);
+		if (r < 0)
+			return r;
+	}
+	r = act_knob_set(&vm->limit, v, a->dry_run, msg, msglen);
+	if (r == -EBUSY && a->version == 1)
+		return cg_v1_step_down(vm, limit_bytes, msg, msglen);
+	return r < 0 ? r : 0;
+}
+
+int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
+		     char *msg, size_t msglen)
+{
+	if (msg && msglen)
+		msg[0] = '\0';
+	if (!name || !cg_name_ok(name) || pid <= 0) {
+		act_msg_append(msg, msglen, "bad VM name or pid; ");
+		return -EINVAL;
+	}
+	uint64_t start;
+	int r = act_cgroup_fs_starttime(a->proc_root, pid, &start);
+	if (r < 0) {
+		act_msg_append(msg, msglen, "pid %d of %s is gone; ", (int)pid, name);
+		return r == -ENOENT ? -ESRCH : r;
+	}
+	struct act_cgroup_vm *vm = cg_find(a, name);
+	if (vm && vm->resolved) {
+		bool restarted = vm->pid != pid || vm->starttime != start;
+		struct stat st;
+		bool recreated = !vm->dry_created &&
+				 (stat(vm->dir, &st) < 0 || st.st_dev != vm->dev ||
+				  st.st_ino != vm->ino);
+		if (restarted) {
+			act_msg_append(msg, msglen, "%s restarted (pid %d -> %d); ", name,
+				       (int)vm->pid, (int)pid);
+			(void)!cg_release(a, vm, msg, msglen);
+		} else if (recreated) {
+			act_msg_append(msg, msglen, "cgroup %s went away or was recreated; ",
+				       vm->dir);
+			act_knob_forget(&vm->limit);
+			act_knob_forget(&vm->swappiness);
+			vm->resolved = false;
+			vm->created = false;
+		}
+	}
+	if (!vm) {
+		if (limit_bytes == 0)
+			return 0; /* never limited, nothing to do: create nothing */
+		struct act_cgroup_vm **nv = realloc(a->vms, (a->n_vms + 1) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		a->vms = nv;
+		vm = calloc(1, sizeof(*vm));
+		if (!vm)
+			return -ENOMEM;
+		snprintf(vm->name, sizeof(vm->name), "%s", name);
+		a->vms[a->n_vms++] = vm;
+	}
+	vm->pid = pid;
+	vm->starttime = start;
+	if (!vm->resolved) {
+		if (limit_bytes == 0)
+			return 0;
+		r = cg_resolve(a, vm, msg, msglen);
+		if (r < 0)
+			return r;
+	}
+	return cg_set_limit(a, vm, limit_bytes, msg, msglen);
+}
+
+int act_cgroup_dir(const struct act_cgroup *a, const char *name, char *buf, size_t len)
+{
+	const struct act_cgroup_vm *vm = name ? cg_find(a, name) : NULL;
+	if (!vm || !vm->resolved)
+		return -ENOENT;
+	if (snprintf(buf, len, "%s", vm->dir) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int act_cgroup_release(struct act_cgroup *a, const char *name, char *msg, size_t msglen)
+{
+	if (msg && msglen)
+		msg[0] = '\0';
+	struct act_cgroup_vm *vm = name ? cg_find(a, name) : NULL;
+	if (!vm)
+		return 0;
+	int r = cg_release(a, vm, msg, msglen);
+	cg_drop(a, vm);
+	return r;
+}
+
+int act_cgroup_restore(struct act_cgroup *a, char *msg, size_t msglen)
+{
+	if (msg && msglen)
+		msg[0] = '\0';
+	int ret = 0;
+	while (a->n_vms > 0) {
+		struct act_cgroup_vm *vm = a->vms[a->n_vms - 1];
+		int r = cg_release(a, vm, msg, msglen);
+		if (r < 0 && ret == 0)
+			ret = r;
+		cg_drop(a, vm);
+	}
+	/* Undo +memory, deepest first; a cgroup still using it refuses (EBUSY). */
+	while (a->n_enabled > 0) {
+		char *dir = a->enabled[--a->n_enabled];
+		char sc[PATH_MAX + 32];
+		if (!a->dry_run && cg_join(sc, sizeof(sc), dir, "cgroup.subtree_control") == 0) {
+			int r = act_write_file(sc, "-memory");
+			if (r < 0 && r != -ENOENT)
+				act_msg_append(msg, msglen, "left +memory in %s: %s; ", sc,
+					       strerror(-r));
+			else if (r == 0)
+				act_msg_append(msg, msglen, "-memory in %s; ", sc);
+		}
+		free(dir);
+	}
+	return ret;
+}
+
+void act_cgroup_free(struct act_cgroup *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n_vms; i++)
+		free(a->vms[i]);
+	free(a->vms);
+	for (size_t i = 0; i < a->n_enabled; i++)
+		free(a->enabled[i]);
+	for (size_t i = 0; i < a->n_blimp_dirs; i++)
+		free(a->blimp_dirs[i]);
+	free(a);
+}

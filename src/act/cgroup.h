@@ -1,0 +1,63 @@
+/*
+ * Host swap limits for VMs through the memory cgroup of each VM's QEMU process,
+ * cgroup v1 (memory.limit_in_bytes + memory.swappiness=100) or v2 (memory.high,
+ * reclaim + throttle; memory.swap.max left as it is, normally unlimited).
+ *
+ * A VM whose QEMU sits in a cgroup of its own (libvirt's machine/qemu-...) is limited
+ * there. A VM whose QEMU shares its cgroup with other processes (or sits in the
+ * root) gets CGROUP/blimp/NAME below that cgroup, created by blimp, with every QEMU
+ * thread moved in. On release/restore the limits are set back, processes move back
+ * to where they were, and the cgroups blimp created are removed.
+ *
+ * VMs are tracked by identity: the QEMU PID with its start time, and the cgroup
+ * directory's inode. A restarted VM or a recreated cgroup is resolved afresh.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct act_cgroup_opts {
+	const char *proc_root;   /* "/proc" */
+	const char *cgroup_root; /* memory controller mount; NULL = detect from mountinfo */
+	const char *cgroup_mount_root; /* hierarchy path mounted there; NULL = "/" */
+	int version;             /* 1 or 2; 0 with cgroup_root NULL = detect */
+	bool dry_run;
+	/* Tests only: a fake cgroupfs does not make control files on mkdir or refuse
+	 * rmdir of a populated cgroup; these hooks stand in for the kernel. NULL on
+	 * a real host. Each returns 0 or -errno. */
+	int (*on_mkdir)(const char *dir, void *arg);
+	int (*rmdir)(const char *dir, void *arg);
+	void *hook_arg;
+};
+
+struct act_cgroup;
+
+/* NULL with *err set (-ENOENT: no memory controller, -ENOMEM, -ENAMETOOLONG). */
+struct act_cgroup *act_cgroup_new(const struct act_cgroup_opts *o, int *err);
+void act_cgroup_free(struct act_cgroup *a);
+int act_cgroup_version(const struct act_cgroup *a);
+
+/* Make VM name (QEMU pid) have host memory limit limit_bytes; 0 = no limit (a
+ * limit blimp set before is set back). Resolves and creates the cgroup the first
+ * time and again when the VM restarted. msg tells what was done (or would be, in
+ * dry-run); empty when nothing changed. 0 or -errno:
+ *   -EINVAL bad name/pid, -ESRCH no such process, -EBUSY (v2) the parent cgroup has
+ *   processes so +memory cannot be delegated, -EBUSY (v1) the limit is still above
+ *   target after stepping down (retried on the next apply). */
+int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
+		     char *msg, size_t msglen) __attribute__((warn_unused_result));
+
+/* The cgroup directory blimp manages for name (for status and collectors).
+ * -ENOENT if the VM is not tracked. */
+int act_cgroup_dir(const struct act_cgroup *a, const char *name, char *buf, size_t len)
+	__attribute__((warn_unused_result));
+
+/* Undo everything for one VM (it stopped, or blimp no longer manages it). */
+int act_cgroup_release(struct act_cgroup *a, const char *name, char *msg, size_t msglen)
+	__attribute__((warn_unused_result));
+
+/* Undo everything for every VM (blimpd exiting). 0 or the first -errno. */
+int act_cgroup_restore(struct act_cgroup *a, char *msg, size_t msglen)
+	__attribute__((warn_unused_result));

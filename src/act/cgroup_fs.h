@@ -1,0 +1,42 @@
+/*
+ * Reading the cgroup side of a process (internal to act/cgroup): where the memory
+ * controller is mounted, which memory cgroup a process is in, who else is in it,
+ * and the process's start time (so a recycled PID is never taken for the old VM).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* From PROC/self/mountinfo: the memory controller's mount point and version (1 or 2),
+ * and the hierarchy path mounted there (usually "/"). v1 is preferred when a
+ * "cgroup" mount carries the memory option; else a cgroup2 mount whose
+ * cgroup.controllers lists memory. -ENOENT if there is none. */
+int act_cgroup_fs_detect(const char *proc_root, char *mount, size_t mlen, char *mroot,
+			 size_t rlen, int *version) __attribute__((warn_unused_result));
+
+/* The memory cgroup path of PID from PROC/PID/cgroup ("/machine/x"): for v1 the line
+ * whose controller list has "memory", for v2 the "0::" line. -ENOENT if absent,
+ * -EINVAL on a malformed file. */
+int act_cgroup_fs_pid_path(const char *proc_root, pid_t pid, int version, char *path, size_t len)
+	__attribute__((warn_unused_result));
+
+/* Field 22 of PROC/PID/stat (start time in clock ticks since boot). */
+int act_cgroup_fs_starttime(const char *proc_root, pid_t pid, uint64_t *out)
+	__attribute__((warn_unused_result));
+
+/* PIDs listed in FILE (cgroup.procs, tasks, children: whitespace-separated decimal).
+ * *out is malloc'd (may be NULL when *n == 0). -EINVAL on garbage. */
+int act_cgroup_fs_read_pids(const char *file, pid_t **out, size_t *n)
+	__attribute__((warn_unused_result));
+
+/* Does the space-separated word list in FILE contain word? (cgroup.controllers,
+ * cgroup.subtree_control). 1, 0 or -errno. */
+int act_cgroup_fs_has_word(const char *file, const char *word) __attribute__((warn_unused_result));
+
+/* v1 limit steps: when a limit below usage is refused (EBUSY), approach the target
+ * from min(current, usage) in up to max_steps equal steps. Fills steps[] in the
+ * order to write, last = target; returns how many. */
+size_t act_cgroup_v1_steps(uint64_t current, uint64_t usage, uint64_t target, uint64_t *steps,
+			   size_t max_steps);
