@@ -1,0 +1,129 @@
+/*
+ * DESIGN: zswap's settings are module parameters (always there when zswap is
+ * built in); its statistics live in debugfs, which is root-only and often not
+ * mounted, so they are optional. On 6.x kernels /proc/meminfo's Zswap/Zswapped
+ * and the cgroup's memory.stat zswap/zswapped give the same figures without
+ * debugfs (see meminfo.h, cgroup.h).
+ */
+#include "collect/zswap.h"
+#include "collect/parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const names[COLLECT_ZSWAP__COUNT] = {
+	[COLLECT_ZSWAP_ENABLED] = "enabled",
+	[COLLECT_ZSWAP_COMPRESSOR] = "compressor",
+	[COLLECT_ZSWAP_MAX_POOL_PERCENT] = "max_pool_percent",
+	[COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT] = "accept_threshold_percent",
+	[COLLECT_ZSWAP_POOL_TOTAL_SIZE] = "pool_total_size",
+	[COLLECT_ZSWAP_STORED_PAGES] = "stored_pages",
+	[COLLECT_ZSWAP_WRITTEN_BACK_PAGES] = "written_back_pages",
+};
+
+static int parse_word(const char *buf, size_t len, char *out, size_t cap)
+{
+	const char *p = collect_skip_blanks(buf, buf + len), *end = buf + len;
+	const char *s = p;
+	while (p < end && *p > ' ' && *p != 0x7f)
+		p++;
+	size_t n = (size_t)(p - s);
+	if (n == 0 || n >= cap || !collect_rest_is(p, end, NULL))
+		return -EINVAL;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int collect_zswap_parse(const char *name, const char *buf, size_t len, struct collect_zswap *out)
+{
+	if (!name || !buf || !out)
+		return -EINVAL;
+	int f;
+	for (f = 0; f < COLLECT_ZSWAP__COUNT; f++)
+		if (strcmp(name, names[f]) == 0)
+			break;
+	if (f == COLLECT_ZSWAP__COUNT)
+		return 0;
+	int r = 0;
+	uint64_t v = 0;
+	char word[32];
+	switch (f) {
+	case COLLECT_ZSWAP_ENABLED:
+		if ((r = parse_word(buf, len, word, sizeof(word))) < 0)
+			return r;
+		if (!strcmp(word, "Y") || !strcmp(word, "y") || !strcmp(word, "1"))
+			out->enabled = true;
+		else if (!strcmp(word, "N") || !strcmp(word, "n") || !strcmp(word, "0"))
+			out->enabled = false;
+		else
+			return -EINVAL;
+		break;
+	case COLLECT_ZSWAP_COMPRESSOR:
+		if ((r = parse_word(buf, len, out->compressor, sizeof(out->compressor))) < 0)
+			return r;
+		break;
+	default:
+		if ((r = collect_u64_whole(buf, len, &v)) < 0)
+			return r;
+		if (f == COLLECT_ZSWAP_MAX_POOL_PERCENT)
+			out->max_pool_percent = v > 100 ? 100 : (uint32_t)v;
+		else if (f == COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT)
+			out->accept_threshold_percent = v > 100 ? 100 : (uint32_t)v;
+		else if (f == COLLECT_ZSWAP_POOL_TOTAL_SIZE)
+			out->pool_total_size_bytes = v;
+		else if (f == COLLECT_ZSWAP_STORED_PAGES)
+			out->stored_pages = v;
+		else
+			out->written_back_pages = v;
+	}
+	out->found |= 1U << f;
+	return 0;
+}
+
+static int read_dir(const char *dir, int first, int last, struct collect_zswap *z)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int r = 0;
+	for (int f = first; f <= last; f++) {
+		char buf[128];
+		size_t len;
+		r = collect_file_readat(dfd, names[f], buf, sizeof(buf), &len);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r == -EFBIG)
+			r = -EINVAL;
+		if (r < 0 || (r = collect_zswap_parse(names[f], buf, len, z)) < 0)
+			break;
+	}
+	close(dfd);
+	return r;
+}
+
+int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)
+{
+	if (!params_dir || !out)
+		return -EINVAL;
+	struct collect_zswap z = {0};
+	int r = read_dir(params_dir, COLLECT_ZSWAP_ENABLED, COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT,
+			 &z);
+	if (r < 0)
+		return r;
+	if (!collect_zswap_has(&z, COLLECT_ZSWAP_ENABLED))
+		return -ENOENT;
+	if (debug_dir) {
+		r = read_dir(debug_dir, COLLECT_ZSWAP_POOL_TOTAL_SIZE,
+			     COLLECT_ZSWAP_WRITTEN_BACK_PAGES, &z);
+		/* debugfs missing or root-only: statistics stay unknown. */
+		if (r < 0 && r != -ENOENT && r != -EACCES && r != -EPERM)
+			return r;
+	}
+	*out = z;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* zswap: module parameters (/sys/module/zswap/parameters) and, where debugfs is
+ * mounted, its statistics (/sys/kernel/debug/zswap). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum collect_zswap_field {
+	COLLECT_ZSWAP_ENABLED = 0,
+	COLLECT_ZSWAP_COMPRESSOR,
+	COLLECT_ZSWAP_MAX_POOL_PERCENT,
+	COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT,
+	COLLECT_ZSWAP_POOL_TOTAL_SIZE, /* debugfs */
+	COLLECT_ZSWAP_STORED_PAGES,    /* debugfs */
+	COLLECT_ZSWAP_WRITTEN_BACK_PAGES,
+	COLLECT_ZSWAP__COUNT
+};
+
+struct collect_zswap {
+	uint32_t found;
+	bool enabled;
+	char compressor[32];
+	uint32_t max_pool_percent;        /* 0..100 (clamped) */
+	uint32_t accept_threshold_percent; /* 0..100 (clamped) */
+	uint64_t pool_total_size_bytes;
+	uint64_t stored_pages;
+	uint64_t written_back_pages;
+};
+
+static inline bool collect_zswap_has(const struct collect_zswap *z, enum collect_zswap_field f)
+{
+	return (z->found >> f) & 1;
+}
+
+/* Parse one file (`name` as in sysfs/debugfs) into out; unknown names ignored.
+ * "enabled" accepts Y/N/1/0. -EINVAL on malformed, -ERANGE on overflow. */
+int collect_zswap_parse(const char *name, const char *buf, size_t len, struct collect_zswap *out)
+	__attribute__((warn_unused_result));
+/* Read params_dir (required: -ENOENT if missing, i.e. no zswap) and debug_dir
+ * (optional; NULL or missing is fine: debugfs is often not mounted). */
+int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)
+	__attribute__((warn_unused_result));
