@@ -262,12 +262,18 @@ size_t act_cgroup_v1_steps(uint64_t current, uint64_t usage, uint64_t target, ui
 		steps[0] = target;
 		return 1;
 	}
-	uint64_t gap = from - target;
 	size_t n = 0;
-	for (size_t i = 1; i <= max_steps; i++) {
-		uint64_t v = from - (uint64_t)((unsigned __int128)gap * i / max_steps);
+	/* First clamp at usage (stops growth even if nothing can be reclaimed), then
+	 * walk down in equal, page-aligned steps. */
+	uint64_t first = (from + 4095) & ~(uint64_t)4095;
+	if (first < current)
+		steps[n++] = first;
+	uint64_t gap = from - target;
+	size_t rest = max_steps - n;
+	for (size_t i = 1; i <= rest; i++) {
+		uint64_t v = from - (uint64_t)((unsigned __int128)gap * i / rest);
 		v &= ~(uint64_t)4095; /* pages */
-		if (v < target || i == max_steps)
+		if (v < target || i == rest)
 			v = target;
 		if (n > 0 && steps[n - 1] == v)
 			continue;

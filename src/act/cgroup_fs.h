@@ -35,8 +35,9 @@ int act_cgroup_fs_read_pids(const char *file, pid_t **out, size_t *n)
  * cgroup.subtree_control). 1, 0 or -errno. */
 int act_cgroup_fs_has_word(const char *file, const char *word) __attribute__((warn_unused_result));
 
-/* v1 limit steps: when a limit below usage is refused (EBUSY), approach the target
- * from min(current, usage) in up to max_steps equal steps. Fills steps[] in the
- * order to write, last = target; returns how many. */
+/* v1 limit steps: when a limit below usage is refused (EBUSY), clamp at usage first,
+ * then approach the target from min(current, usage) in equal steps, at most
+ * max_steps writes in all. Fills steps[] in the order to write, last = target;
+ * returns how many. */
 size_t act_cgroup_v1_steps(uint64_t current, uint64_t usage, uint64_t target, uint64_t *steps,
 			   size_t max_steps);

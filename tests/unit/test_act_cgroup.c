@@ -487,7 +487,7 @@ static void test_v1_steps(void **state)
 	/* Usage 1 GiB, unlimited now, target 512 MiB: 8 page-aligned steps down. */
 	size_t n = act_cgroup_v1_steps(UINT64_MAX, 1ULL << 30, 512ULL << 20, s, 8);
 	assert_int_equal(n, 8);
-	assert_true(s[0] < (1ULL << 30));
+	assert_int_equal(s[0], 1ULL << 30); /* clamp at usage first */
 	for (size_t i = 1; i < n; i++)
 		assert_true(s[i] < s[i - 1]);
 	for (size_t i = 0; i < n; i++)
@@ -499,8 +499,15 @@ static void test_v1_steps(void **state)
 	assert_int_equal(s[0], 512ULL << 20);
 	/* Tiny gap: no duplicates. */
 	n = act_cgroup_v1_steps(UINT64_MAX, 4096 * 3, 4096, s, 8);
-	assert_true(n >= 1 && n <= 3);
+	assert_true(n >= 2 && n <= 3);
+	for (size_t i = 1; i < n; i++)
+		assert_true(s[i] < s[i - 1]);
 	assert_int_equal(s[n - 1], 4096);
+	/* Usage above the current limit: no clamp step (it would raise the limit). */
+	n = act_cgroup_v1_steps(600ULL << 20, 1ULL << 30, 100ULL << 20, s, 4);
+	assert_int_equal(n, 4);
+	assert_true(s[0] < (600ULL << 20));
+	assert_int_equal(s[n - 1], 100ULL << 20);
 	assert_int_equal(act_cgroup_v1_steps(1, 2, 0, s, 0), 0);
 }
 
