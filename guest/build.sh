@@ -59,7 +59,9 @@ else
 	[ -n "${bbver:-}" ] || die "cannot resolve linux-image-amd64 / busybox-static (apt-get update?)"
 	printf '%s\n%s %s %s\n' "$apt_state" "$kpkg" "$kver" "$bbver" >"$keys/apt"
 fi
-[ -n "${kpkg:-}" ] && [ -n "${kver:-}" ] && [ -n "${bbver:-}" ] || die "cannot find the kernel / busybox-static packages"
+if [ -z "${kpkg:-}" ] || [ -z "${kver:-}" ] || [ -z "${bbver:-}" ]; then
+	die "cannot find the kernel / busybox-static packages"
+fi
 
 hash_files() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
 tool_srcs=("$here"/tools/*.c "$here"/tools/*.h)
@@ -109,7 +111,7 @@ kdeb=$(fetch "$kpkg" "$kver")
 bbdeb=$(fetch busybox-static "$bbver")
 unpack "$kdeb" "$cache/kernel"
 unpack "$bbdeb" "$cache/busybox"
-krel=$(ls "$cache/kernel/lib/modules" | head -1)
+krel=$(find "$cache/kernel/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | head -1)
 [ -n "$krel" ] || die "no lib/modules in $kdeb"
 
 # --- vmlinux ---------------------------------------------------------------------
@@ -175,6 +177,7 @@ fi
 if ! fresh data.img "$key_data"; then
 	log "building data.img ($data_mib MiB of files)"
 	mkdir -p "$out/bin"
+	# shellcheck disable=SC2086
 	$CC $TOOL_CFLAGS -o "$out/bin/mkdata" "$here/tools/mkdata.c"
 	"$here/scripts/mkdata-img.sh" "$out/bin/mkdata" "$out/data.img" "$data_mib" "$data_seed" \
 		"$data_uuid" "$data_hash_seed"

@@ -31,6 +31,7 @@ fi
 
 tmp=$(mktemp -d /tmp/blimp-guest-selftest.XXXXXX)
 qpid=
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
 		kill "$qpid" 2>/dev/null || true

@@ -41,7 +41,7 @@ resolve_alias() {
 	cands=$(awk -v a="$alias" '$1 == "alias" && $2 == a { print $3 }' "$moddir/modules.alias")
 	[ -n "$cands" ] || return 1
 	local c
-	for c in $cands; do case $c in *_generic) echo "$(norm "$c")"; return 0 ;; esac; done
+	for c in $cands; do case $c in *_generic) norm "$c"; return 0 ;; esac; done
 	norm "$(echo "$cands" | head -1)"
 }
 
@@ -49,7 +49,7 @@ order=()
 visit() {
 	local name
 	name=$(norm "$1")
-	case ${state[$name]:-} in done | skip) return 0 ;; busy) echo "collect-modules: dependency cycle at $name" >&2; return 1 ;; esac
+	case ${state[$name]:-} in loaded | skip) return 0 ;; busy) echo "collect-modules: dependency cycle at $name" >&2; return 1 ;; esac
 	if [ -n "${builtin[$name]:-}" ]; then
 		state[$name]=skip
 		echo "collect-modules: $name is built in" >&2
@@ -81,7 +81,7 @@ visit() {
 	# (all before this module) is fine for both.
 	soft=$(modinfo -F softdep "$ko" | tr ' ' '\n' | grep -v -e ':$' -e '^$' || true)
 	for d in $deps $soft; do visit "$d"; done
-	state[$name]=done
+	state[$name]=loaded
 	order+=("$name")
 }
 
