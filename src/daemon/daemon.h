@@ -80,6 +80,8 @@ void daemon_vms_free(struct blimpd *d);
 
 /* Collection, policy, acting (tick.c). */
 void daemon_tick(void *opaque);
+/* Fresh balloon actual and /proc figures for one VM (on-demand `stats`). */
+void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v);
 /* Fill *o with the vm object of the protocol (stats, top). */
 struct json_object;
 struct json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v);

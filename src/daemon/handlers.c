@@ -556,6 +556,7 @@ static void h_stats(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		daemon_ctl_reply_err(c, req->id, r, "%s", err);
 		return;
 	}
+	daemon_vm_refresh(d, v);
 	json_object *o = daemon_vm_json(d, v);
 	daemon_ctl_reply_ok(c, req->id, o);
 	json_object_put(o);

@@ -222,6 +222,16 @@ int main(int argc, char **argv)
 			if (flag_keys[i].opt != opt)
 				continue;
 			const char *val = flag_keys[i].fixed ? flag_keys[i].fixed : optarg;
+			/* relative paths on the command line are relative to the cwd */
+			char abs[PATH_MAX + 1024];
+			if ((opt == OPT_STATE_DIR || opt == OPT_SOCKET || opt == OPT_GUEST_DIR) &&
+			    val[0] && val[0] != '/') {
+				char cwd[PATH_MAX];
+				if (getcwd(cwd, sizeof(cwd))) {
+					snprintf(abs, sizeof(abs), "%s/%s", cwd, val);
+					val = abs;
+				}
+			}
 			if (config_set(&d->cfg, flag_keys[i].key, val, err, sizeof(err)) < 0) {
 				fprintf(stderr, "blimpd: --%s: %s\n", long_opts[opt - OPT_CONFIG].name,
 					err);

@@ -34,6 +34,8 @@
 
 static struct act_ksm *tick_ksm;
 
+static void collect_vm_proc(struct blimpd *d, struct daemon_vm *v);
+
 static uint64_t thread_cpu_us(void)
 {
 	struct timespec ts;
@@ -64,6 +66,16 @@ int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_
 	v->applied_target_bytes = target_bytes;
 	v->current_bytes = target_bytes;
 	return 0;
+}
+
+void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v)
+{
+	uint64_t actual;
+	if (!v->active || !d->conn_ok)
+		return;
+	if (virt_dom_balloon_actual(&d->conn, v->name, &actual) == 0 && actual <= v->memsz_bytes)
+		v->snap.balloon_actual_bytes = actual;
+	collect_vm_proc(d, v);
 }
 
 static void collect_vm_proc(struct blimpd *d, struct daemon_vm *v)

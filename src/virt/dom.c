@@ -185,6 +185,23 @@ int virt_dom_set_balloon(struct virt_conn *c, const char *name, uint64_t target_
 	return r;
 }
 
+int virt_dom_balloon_actual(struct virt_conn *c, const char *name, uint64_t *bytes)
+{
+	virDomainPtr d = virDomainLookupByName(c->conn, name);
+	if (!d)
+		return -ENOENT;
+	virDomainMemoryStatStruct st[VIR_DOMAIN_MEMORY_STAT_NR];
+	int n = virDomainMemoryStats(d, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	virDomainFree(d);
+	for (int i = 0; i < n; i++) {
+		if (st[i].tag == VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON) {
+			*bytes = st[i].val * 1024;
+			return 0;
+		}
+	}
+	return -EIO;
+}
+
 int virt_dom_set_stats_period(struct virt_conn *c, const char *name, unsigned period_s)
 {
 	virDomainPtr d = virDomainLookupByName(c->conn, name);

@@ -54,6 +54,11 @@ int virt_dom_set_meta(struct virt_conn *c, const char *name, const struct vm_set
 int virt_dom_set_balloon(struct virt_conn *c, const char *name, uint64_t target_bytes,
 			 char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* Balloon actual asked of QEMU now (virDomainMemoryStats), not the event-fed value
+ * the bulk stats carry. For on-demand answers; the tick uses virt_dom_stats_all. */
+int virt_dom_balloon_actual(struct virt_conn *c, const char *name, uint64_t *bytes)
+	__attribute__((warn_unused_result));
+
 /* Set the balloon stats period (seconds) of a running domain, live. */
 int virt_dom_set_stats_period(struct virt_conn *c, const char *name, unsigned period_s)
 	__attribute__((warn_unused_result));
