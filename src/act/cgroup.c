@@ -41,20 +41,20 @@ struct act_cgroup_vm {
 	pid_t pid;
 	uint64_t starttime;
 	bool resolved;
-	bool dry_created; /* dry-run: the cgroup would be created, it does not exist */
-	char dir[PATH_MAX];      /* the cgroup blimp limits */
+	bool dry_created;	 /* dry-run: the cgroup would be created, it does not exist */
+	char dir[PATH_MAX];	 /* the cgroup blimp limits */
 	char orig_dir[PATH_MAX]; /* where QEMU was (moved back there on release) */
 	char blimp_dir[PATH_MAX];
 	dev_t dev;
 	ino_t ino;
-	bool created; /* dir is DIR/blimp/NAME, made (or left over) by blimp */
-	struct act_knob limit;      /* v1 memory.limit_in_bytes, v2 memory.high */
+	bool created;		    /* dir is DIR/blimp/NAME, made (or left over) by blimp */
+	struct act_knob limit;	    /* v1 memory.limit_in_bytes, v2 memory.high */
 	struct act_knob swappiness; /* v1 only */
 };
 
 struct act_cgroup {
 	char proc_root[PATH_MAX];
-	char root[PATH_MAX];       /* memory controller mount */
+	char root[PATH_MAX];	   /* memory controller mount */
 	char mount_root[PATH_MAX]; /* hierarchy path mounted at root */
 	int version;
 	bool dry_run;
@@ -230,8 +230,8 @@ static int cg_move_in(struct act_cgroup *a, pid_t pid, const char *dir)
 			while ((de = readdir(d))) {
 				char *end;
 				long tid = strtol(de->d_name, &end, 10);
-				if (de->d_name[0] < '1' || de->d_name[0] > '9' || *end || tid <= 0 ||
-				    tid > INT_MAX)
+				if (de->d_name[0] < '1' || de->d_name[0] > '9' || *end ||
+				    tid <= 0 || tid > INT_MAX)
 					continue;
 				r = act_write_file(tasks, de->d_name);
 				if (r < 0 && r != -ESRCH) {
@@ -394,6 +394,17 @@ static int cg_make_own(struct act_cgroup *a, struct act_cgroup_vm *vm, const cha
 		return r;
 	}
 	bool made = r == 1;
+	if (a->version == 1) {
+		/* Older v1 kernels can move QEMU's existing pages with it; 6.10+ refuse
+		 * (EINVAL) and only new pages are charged here, old ones as they refault. */
+		char mv[PATH_MAX + 40];
+		if (cg_join(mv, sizeof(mv), dir, "memory.move_charge_at_immigrate") == 0 &&
+		    access(mv, F_OK) == 0 && act_write_file(mv, "3") < 0)
+			act_msg_append(msg, msglen,
+				       "note: kernel cannot move existing charges, QEMU's resident "
+				       "pages stay charged to %s until they refault; ",
+				       parent);
+	}
 	snprintf(vm->dir, sizeof(vm->dir), "%s", dir);
 	snprintf(vm->blimp_dir, sizeof(vm->blimp_dir), "%s", blimp_dir);
 	vm->created = true;
@@ -509,7 +520,8 @@ static int cg_release(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 	}
 	if (same && vm->created) {
 		if (a->dry_run) {
-			act_msg_append(msg, msglen, "would move processes back to %s and remove %s; ",
+			act_msg_append(msg, msglen,
+				       "would move processes back to %s and remove %s; ",
 				       vm->orig_dir, vm->dir);
 		} else {
 			int r = 0;
@@ -585,8 +597,8 @@ static int cg_v1_step_down(struct act_cgroup_vm *vm, uint64_t target, char *msg,
 		if (r == -EBUSY)
 			break;
 		if (r < 0) {
-			act_msg_append(msg, msglen, "memory.limit_in_bytes: cannot write %s: %s; ", v,
-				       strerror(-r));
+			act_msg_append(msg, msglen, "memory.limit_in_bytes: cannot write %s: %s; ",
+				       v, strerror(-r));
 			return r;
 		}
 		reached = steps[i];
@@ -663,9 +675,8 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 	if (vm && vm->resolved) {
 		bool restarted = vm->pid != pid || vm->starttime != start;
 		struct stat st;
-		bool recreated = !vm->dry_created &&
-				 (stat(vm->dir, &st) < 0 || st.st_dev != vm->dev ||
-				  st.st_ino != vm->ino);
+		bool recreated = !vm->dry_created && (stat(vm->dir, &st) < 0 ||
+						      st.st_dev != vm->dev || st.st_ino != vm->ino);
 		if (restarted) {
 			act_msg_append(msg, msglen, "%s restarted (pid %d -> %d); ", name,
 				       (int)vm->pid, (int)pid);

@@ -19,10 +19,10 @@
 #include <sys/types.h>
 
 struct act_cgroup_opts {
-	const char *proc_root;   /* "/proc" */
-	const char *cgroup_root; /* memory controller mount; NULL = detect from mountinfo */
+	const char *proc_root;	       /* "/proc" */
+	const char *cgroup_root;       /* memory controller mount; NULL = detect from mountinfo */
 	const char *cgroup_mount_root; /* hierarchy path mounted there; NULL = "/" */
-	int version;             /* 1 or 2; 0 with cgroup_root NULL = detect */
+	int version;		       /* 1 or 2; 0 with cgroup_root NULL = detect */
 	bool dry_run;
 	/* Tests only: a fake cgroupfs does not make control files on mkdir or refuse
 	 * rmdir of a populated cgroup; these hooks stand in for the kernel. NULL on
@@ -52,12 +52,12 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 /* The cgroup directory blimp manages for name (for status and collectors).
  * -ENOENT if the VM is not tracked. */
 int act_cgroup_dir(const struct act_cgroup *a, const char *name, char *buf, size_t len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Undo everything for one VM (it stopped, or blimp no longer manages it). */
 int act_cgroup_release(struct act_cgroup *a, const char *name, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Undo everything for every VM (blimpd exiting). 0 or the first -errno. */
 int act_cgroup_restore(struct act_cgroup *a, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));

@@ -43,8 +43,8 @@ static bool cgfs_opt_has(const char *opts, const char *opt)
 	return false;
 }
 
-int act_cgroup_fs_detect(const char *proc_root, char *mount, size_t mlen, char *mroot,
-			 size_t rlen, int *version)
+int act_cgroup_fs_detect(const char *proc_root, char *mount, size_t mlen, char *mroot, size_t rlen,
+			 int *version)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root) >= (int)sizeof(path))

@@ -13,23 +13,23 @@
  * and the hierarchy path mounted there (usually "/"). v1 is preferred when a
  * "cgroup" mount carries the memory option; else a cgroup2 mount whose
  * cgroup.controllers lists memory. -ENOENT if there is none. */
-int act_cgroup_fs_detect(const char *proc_root, char *mount, size_t mlen, char *mroot,
-			 size_t rlen, int *version) __attribute__((warn_unused_result));
+int act_cgroup_fs_detect(const char *proc_root, char *mount, size_t mlen, char *mroot, size_t rlen,
+			 int *version) __attribute__((warn_unused_result));
 
 /* The memory cgroup path of PID from PROC/PID/cgroup ("/machine/x"): for v1 the line
  * whose controller list has "memory", for v2 the "0::" line. -ENOENT if absent,
  * -EINVAL on a malformed file. */
 int act_cgroup_fs_pid_path(const char *proc_root, pid_t pid, int version, char *path, size_t len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Field 22 of PROC/PID/stat (start time in clock ticks since boot). */
 int act_cgroup_fs_starttime(const char *proc_root, pid_t pid, uint64_t *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* PIDs listed in FILE (cgroup.procs, tasks, children: whitespace-separated decimal).
  * *out is malloc'd (may be NULL when *n == 0). -EINVAL on garbage. */
 int act_cgroup_fs_read_pids(const char *file, pid_t **out, size_t *n)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Does the space-separated word list in FILE contain word? (cgroup.controllers,
  * cgroup.subtree_control). 1, 0 or -errno. */

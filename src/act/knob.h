@@ -13,29 +13,29 @@
 
 struct act_knob {
 	char path[PATH_MAX];
-	const char *label;                /* short name for messages, e.g. "ksm.run" */
-	char orig[ACT_KNOB_VALUE_MAX];    /* value found before blimp's first write */
-	char last[ACT_KNOB_VALUE_MAX];    /* value last applied (or would have been, dry-run) */
+	const char *label;	       /* short name for messages, e.g. "ksm.run" */
+	char orig[ACT_KNOB_VALUE_MAX]; /* value found before blimp's first write */
+	char last[ACT_KNOB_VALUE_MAX]; /* value last applied (or would have been, dry-run) */
 	bool have_orig;
 	bool have_last;
-	bool written;                     /* blimp changed it: restore on exit */
+	bool written; /* blimp changed it: restore on exit */
 };
 
 /* Set path and label; clears all remembered state. -ENAMETOOLONG if it does not fit. */
 int act_knob_init(struct act_knob *k, const char *label, const char *dir, const char *file)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Make the file hold value. Does nothing if value was the last one applied; reads
  * the file the first time (to remember the original). Appends what it did (or would
  * do) to msg as "label old->new; ". Returns 1 if it wrote (or would write), 0 if
  * nothing changed, -errno on failure (with the reason appended to msg). */
 int act_knob_set(struct act_knob *k, const char *value, bool dry_run, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Put back the original value if blimp wrote one. Returns 1 if restored, 0 if there
  * was nothing to do, -errno on failure. Forgets the applied state either way. */
 int act_knob_restore(struct act_knob *k, bool dry_run, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Record that value was written by someone on the knob's behalf (a stepped write):
  * marks it written (restore on exit) and last-applied. The original must have been
@@ -52,4 +52,4 @@ int act_read_file(const char *path, char *buf, size_t len) __attribute__((warn_u
 int act_write_file(const char *path, const char *value) __attribute__((warn_unused_result));
 /* Append printf-formatted text to msg (always NUL-terminated, truncates). */
 void act_msg_append(char *msg, size_t msglen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));

@@ -50,8 +50,8 @@ bool act_ksm_present(const struct act_ksm *k)
 	return access(k->run.path, F_OK) == 0;
 }
 
-int act_ksm_apply(struct act_ksm *k, bool run, uint32_t pages_to_scan, uint32_t sleep_ms,
-		  char *msg, size_t msglen)
+int act_ksm_apply(struct act_ksm *k, bool run, uint32_t pages_to_scan, uint32_t sleep_ms, char *msg,
+		  size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = '\0';

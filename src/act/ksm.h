@@ -23,9 +23,9 @@ bool act_ksm_present(const struct act_ksm *k);
  * empty when nothing changed. 0 or -errno (msg says why). pages_to_scan and
  * sleep_ms are written only while run is true (KSM off leaves the rates alone);
  * pages_to_scan 0 means run = false. */
-int act_ksm_apply(struct act_ksm *k, bool run, uint32_t pages_to_scan, uint32_t sleep_ms,
-		  char *msg, size_t msglen) __attribute__((warn_unused_result));
+int act_ksm_apply(struct act_ksm *k, bool run, uint32_t pages_to_scan, uint32_t sleep_ms, char *msg,
+		  size_t msglen) __attribute__((warn_unused_result));
 
 /* Put back every value blimp changed. 0 or the first -errno (all are tried). */
 int act_ksm_restore(struct act_ksm *k, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));

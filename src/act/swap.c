@@ -62,7 +62,7 @@ struct act_swap *act_swap_new(const struct act_swap_opts *o, int *err)
 	const char *sys = o->sysfs_root ? o->sysfs_root : "/sys";
 	char zdir[PATH_MAX];
 	if (snprintf(s->proc_swaps, sizeof(s->proc_swaps), "%s/swaps", proc) >=
-		    (int)sizeof(s->proc_swaps) ||
+		(int)sizeof(s->proc_swaps) ||
 	    snprintf(zdir, sizeof(zdir), "%s/module/zswap/parameters", sys) >= (int)sizeof(zdir) ||
 	    act_knob_init(&s->zswap, "zswap.enabled", zdir, "enabled") < 0) {
 		free(s);
@@ -143,8 +143,8 @@ static int swap_listed(const struct act_swap *s)
 static int swap_run_mkswap(const char *path)
 {
 	static const char *const candidates[] = {"/usr/sbin/mkswap", "/sbin/mkswap", "mkswap"};
-	char *const argv[] = {(char *)"mkswap", (char *)"-L", (char *)ACT_SWAP_LABEL,
-			      (char *)path, NULL};
+	char *const argv[] = {(char *)"mkswap", (char *)"-L", (char *)ACT_SWAP_LABEL, (char *)path,
+			      NULL};
 	posix_spawn_file_actions_t fa;
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		return -ENOMEM;
@@ -156,8 +156,8 @@ static int swap_run_mkswap(const char *path)
 		if (candidates[i][0] == '/' && access(candidates[i], X_OK) != 0)
 			continue;
 		int r = candidates[i][0] == '/'
-				? posix_spawn(&pid, candidates[i], &fa, NULL, argv, environ)
-				: posix_spawnp(&pid, candidates[i], &fa, NULL, argv, environ);
+			    ? posix_spawn(&pid, candidates[i], &fa, NULL, argv, environ)
+			    : posix_spawnp(&pid, candidates[i], &fa, NULL, argv, environ);
 		if (r != 0) {
 			ret = -r;
 			continue;
@@ -318,7 +318,8 @@ int act_swap_enable(struct act_swap *s, char *msg, size_t msglen)
 				r = swap_do_swapon(s);
 		}
 		if (r < 0) {
-			act_msg_append(msg, msglen, "swapon %s failed: %s; ", s->path, strerror(-r));
+			act_msg_append(msg, msglen, "swapon %s failed: %s; ", s->path,
+				       strerror(-r));
 			if (s->created) {
 				unlink(s->path);
 				s->created = false;
@@ -354,8 +355,8 @@ int act_swap_restore(struct act_swap *s, char *msg, size_t msglen)
 	if (s->active) {
 		/* Check the label again: never swap off what is not blimp's. */
 		if (act_swap_is_ours(s->path) != 1) {
-			act_msg_append(msg, msglen, "%s is no longer blimp's swap file: left alone; ",
-				       s->path);
+			act_msg_append(msg, msglen,
+				       "%s is no longer blimp's swap file: left alone; ", s->path);
 			s->active = false;
 			s->created = false;
 			return ret ? ret : -EEXIST;
@@ -372,7 +373,8 @@ int act_swap_restore(struct act_swap *s, char *msg, size_t msglen)
 	if (s->created) {
 		if (unlink(s->path) < 0 && errno != ENOENT) {
 			r = -errno;
-			act_msg_append(msg, msglen, "cannot remove %s: %s; ", s->path, strerror(-r));
+			act_msg_append(msg, msglen, "cannot remove %s: %s; ", s->path,
+				       strerror(-r));
 			if (ret == 0)
 				ret = r;
 		} else {

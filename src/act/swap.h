@@ -13,12 +13,12 @@
 #define ACT_SWAP_LABEL "blimp"
 
 struct act_swap_opts {
-	const char *path;    /* the swap file, absolute */
-	uint64_t size_bytes; /* rounded down to pages; at least 40 KiB */
-	int priority;        /* 0..32767, or -1 for the kernel's default */
-	bool zswap;          /* enable zswap while the swap file is on */
+	const char *path;	/* the swap file, absolute */
+	uint64_t size_bytes;	/* rounded down to pages; at least 40 KiB */
+	int priority;		/* 0..32767, or -1 for the kernel's default */
+	bool zswap;		/* enable zswap while the swap file is on */
 	const char *sysfs_root; /* "/sys" (zswap parameters) */
-	const char *proc_root;  /* "/proc" (/proc/swaps) */
+	const char *proc_root;	/* "/proc" (/proc/swaps) */
 	bool dry_run;
 	/* Tests only: stand-ins for swapon(2)/swapoff(2); NULL = the real calls. */
 	int (*swapon)(const char *path, int flags, void *arg);
@@ -36,14 +36,14 @@ void act_swap_free(struct act_swap *s);
  * file with blimp's label (an earlier blimpd died) is reused; any other existing
  * file is refused with -EEXIST. 0 or -errno, msg says what happened. */
 int act_swap_enable(struct act_swap *s, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Is blimp's swap file on now (by this object)? */
 bool act_swap_active(const struct act_swap *s);
 
 /* swapoff + unlink what blimp created, zswap back. 0 or the first -errno. */
 int act_swap_restore(struct act_swap *s, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Does the file at path carry a swap header with blimp's label? 1, 0 or -errno. */
 int act_swap_is_ours(const char *path) __attribute__((warn_unused_result));

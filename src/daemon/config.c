@@ -61,86 +61,91 @@ _Static_assert(sizeof(enum policy_kind) == sizeof(int) && sizeof(enum log_level)
 	       "enums stored as int");
 
 #define FIELD(f) offsetof(struct blimpd_config, f), sizeof(((struct blimpd_config *)0)->f)
-#define KEY(n, t, f, d, lo, hi, m, h) {n, t, FIELD(f), d, lo, hi, m, NULL, h}
-#define KEY_ENUM(n, f, d, names, m, h) {n, CONFIG_ENUM, FIELD(f), d, 0, 0, m, names, h}
+#define KEY(n, t, f, d, lo, hi, m, h)                                                              \
+	{                                                                                          \
+		n, t, FIELD(f), d, lo, hi, m, NULL, h                                              \
+	}
+#define KEY_ENUM(n, f, d, names, m, h)                                                             \
+	{                                                                                          \
+		n, CONFIG_ENUM, FIELD(f), d, 0, 0, m, names, h                                     \
+	}
 #define TIB (1024ULL * MODEL_GIB)
 #define R CONFIG_RESTART
 #define RT CONFIG_RUNTIME
 
 static const struct config_key config_keys[] = {
-	/* Where things are. */
-	KEY("connect_uri", CONFIG_STRING, connect_uri, "", 0, 0, R,
-	    "libvirt URI, e.g. qemu:///system; empty = embedded libvirt under state_dir "
-	    "(no libvirtd needed)"),
-	KEY("state_dir", CONFIG_PATH, state_dir, "/var/lib/blimp", 0, 0, R,
-	    "blimpd's state: embedded libvirt, VM disks, default swap file"),
-	KEY("socket_path", CONFIG_PATH, socket_path, "/run/blimp/blimpd.sock", 0, 0, R,
-	    "control socket (mode 0600), at most 107 bytes"),
-	KEY("guest_dir", CONFIG_PATH, guest_dir, "/var/lib/blimp/guest", 0, 0, R,
-	    "built-in guest image (vmlinux, initrd.img, data.img) made by guest/build.sh"),
-	/* How much memory blimp manages. */
-	KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, RT,
-	    "memory budget for VMs (CONSUMED + OVHD); 0 = host RAM less headroom"),
-	KEY("headroom", CONFIG_SIZE, headroom_bytes, "1G", 0, 64 * TIB, RT,
-	    "memory kept for the host when host_mem is 0"),
-	/* Timing. */
-	KEY("collect_period_ms", CONFIG_UINT, collect_period_ms, "1000", 100, 60000, RT,
-	    "how often host and VM statistics are collected"),
-	KEY("stats_period_s", CONFIG_UINT, stats_period_s, "1", 1, 60, RT,
-	    "guest balloon statistics period set on each VM"),
-	/* What blimp may touch. */
-	KEY("dry_run", CONFIG_BOOL, dry_run, "false", 0, 1, RT,
-	    "log every plan and what would be done, change nothing"),
-	KEY("keep_vms", CONFIG_BOOL, keep_vms, "false", 0, 1, RT,
-	    "leave VMs running when blimpd exits"),
-	KEY("manage_ksm", CONFIG_BOOL, manage_ksm, "true", 0, 1, RT,
-	    "drive KSM (run, pages_to_scan, sleep_millisecs); restored on exit"),
-	KEY("manage_cgroups", CONFIG_BOOL, manage_cgroups, "true", 0, 1, RT,
-	    "set memory limits on VMs' cgroups to push them to host swap; removed on exit"),
-	KEY("swapfile_size", CONFIG_SIZE, swapfile_bytes, "0", 0, 16 * TIB, R,
-	    "create and enable a host swap file of this size; 0 = never (off by default)"),
-	KEY("swapfile_path", CONFIG_PATH, swapfile_path, "/var/lib/blimp/swapfile", 0, 0, R,
-	    "where blimp creates its swap file (follows state_dir unless set)"),
-	KEY("zswap", CONFIG_BOOL, zswap, "true", 0, 1, R,
-	    "enable zswap (compressed swap cache) while blimp's swap file is on"),
-	KEY_ENUM("log_level", log_level, "info", config_log_names, RT,
-		 "log verbosity"),
-	/* Policy. */
-	KEY_ENUM("policy", policy.kind, "blimp", config_policy_names, RT,
-		 "blimp (ESX-style) or a baseline: static, proxmox, mom"),
-	KEY("idle_tax", CONFIG_RATIO, policy.idle_tax_permyriad, "0.75", 0, 9900, RT,
-	    "idle memory tax tau: share of idle memory that can be reclaimed first (ESX "
-	    "Mem.IdleTax)"),
-	KEY("balance_period_ms", CONFIG_UINT, policy.balance_period_ms, "1000", 10, 3600000, RT,
-	    "how often a plan is made"),
-	KEY("stale_after_ms", CONFIG_UINT, policy.stale_after_ms, "5000", 1, 86400000, RT,
-	    "guest statistics older than this are stale: the VM keeps its target"),
-	KEY("guest_margin", CONFIG_SIZE, policy.guest_margin_bytes, "64M", 0, TIB, RT,
-	    "balloon floor = guest in-use + max(guest_margin, guest_margin_ratio x MEMSZ)"),
-	KEY("guest_margin_ratio", CONFIG_RATIO, policy.guest_margin_permyriad, "0.05", 0, 5000,
-	    RT, "guest margin as a share of MEMSZ"),
-	KEY("probe_step", CONFIG_RATIO, policy.probe_step_permyriad, "0.01", 1, 5000, RT,
-	    "slow probe: shrink a VM by at most this share of MEMSZ per balance period"),
-	KEY("backoff_hold_ms", CONFIG_UINT, policy.backoff_hold_ms, "30000", 0, 3600000, RT,
-	    "after a guest shows distress, no shrink for this long"),
-	KEY("fast_alpha", CONFIG_RATIO, policy.fast_alpha_permyriad, "0.5", 1, 10000, RT,
-	    "EWMA weight per sample of the fast active-memory average (ACTVF)"),
-	KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, RT,
-	    "EWMA weight per sample of the slow active-memory average (ACTVS)"),
-	KEY("host_swap", CONFIG_BOOL, policy.host_swap, "true", 0, 1, RT,
-	    "in hard/low state, cgroup limits may push VMs to host swap"),
-	KEY("ksm_pages_to_scan_high", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HIGH],
-	    "100", 0, 100000, RT, "KSM pages per scan in state high; 0 = KSM off"),
-	KEY("ksm_pages_to_scan_clear", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_CLEAR],
-	    "1000", 0, 100000, RT, "KSM pages per scan in state clear; 0 = KSM off"),
-	KEY("ksm_pages_to_scan_soft", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_SOFT],
-	    "2000", 0, 100000, RT, "KSM pages per scan in state soft; 0 = KSM off"),
-	KEY("ksm_pages_to_scan_hard", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HARD],
-	    "2000", 0, 100000, RT, "KSM pages per scan in state hard; 0 = KSM off"),
-	KEY("ksm_pages_to_scan_low", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_LOW],
-	    "2000", 0, 100000, RT, "KSM pages per scan in state low; 0 = KSM off"),
-	KEY("ksm_sleep_ms", CONFIG_UINT, policy.ksm_sleep_ms, "20", 1, 60000, RT,
-	    "KSM sleep between scans (sleep_millisecs)"),
+    /* Where things are. */
+    KEY("connect_uri", CONFIG_STRING, connect_uri, "", 0, 0, R,
+	"libvirt URI, e.g. qemu:///system; empty = embedded libvirt under state_dir "
+	"(no libvirtd needed)"),
+    KEY("state_dir", CONFIG_PATH, state_dir, "/var/lib/blimp", 0, 0, R,
+	"blimpd's state: embedded libvirt, VM disks, default swap file"),
+    KEY("socket_path", CONFIG_PATH, socket_path, "/run/blimp/blimpd.sock", 0, 0, R,
+	"control socket (mode 0600), at most 107 bytes"),
+    KEY("guest_dir", CONFIG_PATH, guest_dir, "/var/lib/blimp/guest", 0, 0, R,
+	"built-in guest image (vmlinux, initrd.img, data.img) made by guest/build.sh"),
+    /* How much memory blimp manages. */
+    KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, RT,
+	"memory budget for VMs (CONSUMED + OVHD); 0 = host RAM less headroom"),
+    KEY("headroom", CONFIG_SIZE, headroom_bytes, "1G", 0, 64 * TIB, RT,
+	"memory kept for the host when host_mem is 0"),
+    /* Timing. */
+    KEY("collect_period_ms", CONFIG_UINT, collect_period_ms, "1000", 100, 60000, RT,
+	"how often host and VM statistics are collected"),
+    KEY("stats_period_s", CONFIG_UINT, stats_period_s, "1", 1, 60, RT,
+	"guest balloon statistics period set on each VM"),
+    /* What blimp may touch. */
+    KEY("dry_run", CONFIG_BOOL, dry_run, "false", 0, 1, RT,
+	"log every plan and what would be done, change nothing"),
+    KEY("keep_vms", CONFIG_BOOL, keep_vms, "false", 0, 1, RT,
+	"leave VMs running when blimpd exits"),
+    KEY("manage_ksm", CONFIG_BOOL, manage_ksm, "true", 0, 1, RT,
+	"drive KSM (run, pages_to_scan, sleep_millisecs); restored on exit"),
+    KEY("manage_cgroups", CONFIG_BOOL, manage_cgroups, "true", 0, 1, RT,
+	"set memory limits on VMs' cgroups to push them to host swap; removed on exit"),
+    KEY("swapfile_size", CONFIG_SIZE, swapfile_bytes, "0", 0, 16 * TIB, R,
+	"create and enable a host swap file of this size; 0 = never (off by default)"),
+    KEY("swapfile_path", CONFIG_PATH, swapfile_path, "/var/lib/blimp/swapfile", 0, 0, R,
+	"where blimp creates its swap file (follows state_dir unless set)"),
+    KEY("zswap", CONFIG_BOOL, zswap, "true", 0, 1, R,
+	"enable zswap (compressed swap cache) while blimp's swap file is on"),
+    KEY_ENUM("log_level", log_level, "info", config_log_names, RT, "log verbosity"),
+    /* Policy. */
+    KEY_ENUM("policy", policy.kind, "blimp", config_policy_names, RT,
+	     "blimp (ESX-style) or a baseline: static, proxmox, mom"),
+    KEY("idle_tax", CONFIG_RATIO, policy.idle_tax_permyriad, "0.75", 0, 9900, RT,
+	"idle memory tax tau: share of idle memory that can be reclaimed first (ESX "
+	"Mem.IdleTax)"),
+    KEY("balance_period_ms", CONFIG_UINT, policy.balance_period_ms, "1000", 10, 3600000, RT,
+	"how often a plan is made"),
+    KEY("stale_after_ms", CONFIG_UINT, policy.stale_after_ms, "5000", 1, 86400000, RT,
+	"guest statistics older than this are stale: the VM keeps its target"),
+    KEY("guest_margin", CONFIG_SIZE, policy.guest_margin_bytes, "64M", 0, TIB, RT,
+	"balloon floor = guest in-use + max(guest_margin, guest_margin_ratio x MEMSZ)"),
+    KEY("guest_margin_ratio", CONFIG_RATIO, policy.guest_margin_permyriad, "0.05", 0, 5000, RT,
+	"guest margin as a share of MEMSZ"),
+    KEY("probe_step", CONFIG_RATIO, policy.probe_step_permyriad, "0.01", 1, 5000, RT,
+	"slow probe: shrink a VM by at most this share of MEMSZ per balance period"),
+    KEY("backoff_hold_ms", CONFIG_UINT, policy.backoff_hold_ms, "30000", 0, 3600000, RT,
+	"after a guest shows distress, no shrink for this long"),
+    KEY("fast_alpha", CONFIG_RATIO, policy.fast_alpha_permyriad, "0.5", 1, 10000, RT,
+	"EWMA weight per sample of the fast active-memory average (ACTVF)"),
+    KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, RT,
+	"EWMA weight per sample of the slow active-memory average (ACTVS)"),
+    KEY("host_swap", CONFIG_BOOL, policy.host_swap, "true", 0, 1, RT,
+	"in hard/low state, cgroup limits may push VMs to host swap"),
+    KEY("ksm_pages_to_scan_high", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HIGH], "100", 0,
+	100000, RT, "KSM pages per scan in state high; 0 = KSM off"),
+    KEY("ksm_pages_to_scan_clear", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_CLEAR], "1000",
+	0, 100000, RT, "KSM pages per scan in state clear; 0 = KSM off"),
+    KEY("ksm_pages_to_scan_soft", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_SOFT], "2000", 0,
+	100000, RT, "KSM pages per scan in state soft; 0 = KSM off"),
+    KEY("ksm_pages_to_scan_hard", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HARD], "2000", 0,
+	100000, RT, "KSM pages per scan in state hard; 0 = KSM off"),
+    KEY("ksm_pages_to_scan_low", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_LOW], "2000", 0,
+	100000, RT, "KSM pages per scan in state low; 0 = KSM off"),
+    KEY("ksm_sleep_ms", CONFIG_UINT, policy.ksm_sleep_ms, "20", 1, 60000, RT,
+	"KSM sleep between scans (sleep_millisecs)"),
 };
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -316,8 +321,8 @@ static uint64_t config_load_uint(const void *field, size_t size)
 	return *(const bool *)field;
 }
 
-static int config_set_string(const struct config_key *k, char *field, const char *value,
-			     char *err, size_t errlen)
+static int config_set_string(const struct config_key *k, char *field, const char *value, char *err,
+			     size_t errlen)
 {
 	size_t n = strlen(value);
 	if (n >= k->size) {
@@ -420,7 +425,8 @@ int config_set(struct blimpd_config *c, const char *key, const char *value, char
 	char lo[32], hi[32];
 	if (r < 0 || (k->type != CONFIG_BOOL && (v < k->min || v > k->max))) {
 		snprintf(err, errlen, "key '%s': '%.64s' out of range %s..%s", k->name, value,
-			 config_fmt(k, k->min, lo, sizeof(lo)), config_fmt(k, k->max, hi, sizeof(hi)));
+			 config_fmt(k, k->min, lo, sizeof(lo)),
+			 config_fmt(k, k->max, hi, sizeof(hi)));
 		return -ERANGE;
 	}
 	config_store_uint(field, k->size, v);
@@ -433,8 +439,10 @@ int config_set_runtime(struct blimpd_config *c, const char *key, const char *val
 	const struct config_key *k = key ? config_find(key) : NULL;
 	if (k && k->mut != CONFIG_RUNTIME) {
 		if (err && errlen)
-			snprintf(err, errlen, "key '%s' is read at start only: change the file and "
-					      "restart blimpd", k->name);
+			snprintf(err, errlen,
+				 "key '%s' is read at start only: change the file and "
+				 "restart blimpd",
+				 k->name);
 		return -EPERM;
 	}
 	return config_set(c, key, value, err, errlen);
@@ -456,8 +464,8 @@ void config_default(struct blimpd_config *c)
 struct config_ini_ctx {
 	struct blimpd_config *c;
 	const char *next; /* reader position in the file's text */
-	int line;         /* line the reader handed out last */
-	int err_line;     /* line of the first error the handler found */
+	int line;	  /* line the reader handed out last */
+	int err_line;	  /* line of the first error the handler found */
 	char err[256];
 	bool failed;
 };
@@ -480,15 +488,14 @@ static char *config_ini_reader(char *str, int num, void *stream)
 	return str;
 }
 
-static int config_ini_handler(void *user, const char *section, const char *name,
-			      const char *value)
+static int config_ini_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct config_ini_ctx *ctx = user;
 	if (ctx->failed)
 		return 1; /* only the first error is reported: don't make inih count more */
 	if (section[0] == '\0') {
-		snprintf(ctx->err, sizeof(ctx->err), "key '%.64s' outside a section: put it under [blimpd]",
-			 name);
+		snprintf(ctx->err, sizeof(ctx->err),
+			 "key '%.64s' outside a section: put it under [blimpd]", name);
 	} else if (strcmp(section, "blimpd") != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "unknown section [%.64s] (only [blimpd])",
 			 section);
@@ -570,8 +577,8 @@ static int config_load_one(struct blimpd_config *c, const char *path, char *err,
 	if (line > 0) {
 		snprintf(err, errlen, "%s:%d: %s", path, line,
 			 ctx.failed && ctx.err_line == line
-				 ? ctx.err
-				 : "syntax error: expected [section] or key = value");
+			     ? ctx.err
+			     : "syntax error: expected [section] or key = value");
 		return -EINVAL;
 	}
 	*c = tmp;
@@ -629,8 +636,7 @@ out:
 	return 0;
 }
 
-int config_load(struct blimpd_config *c, const char *path, bool required, char *err,
-		size_t errlen)
+int config_load(struct blimpd_config *c, const char *path, bool required, char *err, size_t errlen)
 {
 	char dummy[1];
 	if (!err || errlen == 0) {
@@ -782,21 +788,22 @@ void config_print(const struct blimpd_config *c, FILE *out)
 
 void config_print_markdown(FILE *out)
 {
-	fprintf(out, "# blimpd settings\n\n"
-		     "<!-- Generated from the table in src/daemon/config.c by config_print_markdown();\n"
-		     "     regenerate with: make build/tests/test_daemon_config &&\n"
-		     "     BLIMP_REGEN_DOCS=1 build/tests/test_daemon_config -->\n\n"
-		     "Host settings are read from `/etc/blimp/blimpd.conf`, section `[blimpd]`,\n"
-		     "then from the drop-ins `/etc/blimp/blimpd.conf.d/*.conf` in name order (a later\n"
-		     "file wins), then from command-line flags (which win over files). Unknown keys,\n"
-		     "values out of range and keys outside `[blimpd]` are errors that name the file\n"
-		     "and line. Lines are at most %d bytes.\n\n"
-		     "Types: **size** takes a K/M/G/T suffix (powers of 1024); **ratio** takes\n"
-		     "`0.75` or `75%%` (stored in permyriad, 1/10000); **bool** takes true/false,\n"
-		     "yes/no, on/off, 1/0. *runtime* keys may be changed while blimpd runs; *restart*\n"
-		     "keys are read at start.\n\n"
-		     "| key | type | default | range | when | description |\n"
-		     "|---|---|---|---|---|---|\n",
+	fprintf(out,
+		"# blimpd settings\n\n"
+		"<!-- Generated from the table in src/daemon/config.c by config_print_markdown();\n"
+		"     regenerate with: make build/tests/test_daemon_config &&\n"
+		"     BLIMP_REGEN_DOCS=1 build/tests/test_daemon_config -->\n\n"
+		"Host settings are read from `/etc/blimp/blimpd.conf`, section `[blimpd]`,\n"
+		"then from the drop-ins `/etc/blimp/blimpd.conf.d/*.conf` in name order (a later\n"
+		"file wins), then from command-line flags (which win over files). Unknown keys,\n"
+		"values out of range and keys outside `[blimpd]` are errors that name the file\n"
+		"and line. Lines are at most %d bytes.\n\n"
+		"Types: **size** takes a K/M/G/T suffix (powers of 1024); **ratio** takes\n"
+		"`0.75` or `75%%` (stored in permyriad, 1/10000); **bool** takes true/false,\n"
+		"yes/no, on/off, 1/0. *runtime* keys may be changed while blimpd runs; *restart*\n"
+		"keys are read at start.\n\n"
+		"| key | type | default | range | when | description |\n"
+		"|---|---|---|---|---|---|\n",
 		CONFIG_LINE_MAX);
 	for (size_t i = 0; i < CONFIG_N_KEYS; i++) {
 		const struct config_key *k = &config_keys[i];

@@ -139,13 +139,13 @@ static int teardown(void **state)
 static struct act_cgroup *fx_new(struct fx *f, int version, bool dry)
 {
 	struct act_cgroup_opts o = {
-		.proc_root = f->proc,
-		.cgroup_root = f->cg,
-		.version = version,
-		.dry_run = dry,
-		.on_mkdir = fake_mkdir,
-		.rmdir = fake_rmdir,
-		.hook_arg = f,
+	    .proc_root = f->proc,
+	    .cgroup_root = f->cg,
+	    .version = version,
+	    .dry_run = dry,
+	    .on_mkdir = fake_mkdir,
+	    .rmdir = fake_rmdir,
+	    .hook_arg = f,
 	};
 	f->version = version;
 	int err = 1;
@@ -165,8 +165,7 @@ static void test_v1_dedicated(void **state)
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[1024], dir[4300];
 
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)),
-			 0);
+	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), "1000001536");
 	assert_string_equal(fx_read(f->root, VMDIR "memory.swappiness"), "100");
 	assert_non_null(strstr(msg, "memory.limit_in_bytes " V1_UNLIMITED "->1000001536"));
@@ -176,8 +175,7 @@ static void test_v1_dedicated(void **state)
 
 	/* Same limit: no write. */
 	assert_int_equal(fx_write(f->root, VMDIR "memory.limit_in_bytes", "123\n"), 0);
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)),
-			 0);
+	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)), 0);
 	assert_string_equal(msg, "");
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), "123");
 
@@ -273,7 +271,8 @@ static void test_identity(void **state)
 	char cmd[8400];
 	snprintf(cmd, sizeof(cmd), "mv '%s/" VMDIR "' '%s/old'", f->root, f->root);
 	assert_int_equal(system(cmd), 0);
-	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n"); /* new inode: kernfs ids are never reused */
+	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu",
+		     "100\n"); /* new inode: kernfs ids are never reused */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/old'", f->root);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
@@ -288,12 +287,12 @@ static void test_identity(void **state)
 	assert_non_null(strstr(msg, "restarted"));
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
 	assert_string_equal(
-		fx_read(f->root, "cg/machine/qemu-2-vm1.libvirt-qemu/memory.limit_in_bytes"),
-		"1073741824");
+	    fx_read(f->root, "cg/machine/qemu-2-vm1.libvirt-qemu/memory.limit_in_bytes"),
+	    "1073741824");
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	assert_string_equal(
-		fx_read(f->root, "cg/machine/qemu-2-vm1.libvirt-qemu/memory.limit_in_bytes"),
-		V1_UNLIMITED);
+	    fx_read(f->root, "cg/machine/qemu-2-vm1.libvirt-qemu/memory.limit_in_bytes"),
+	    V1_UNLIMITED);
 	act_cgroup_free(a);
 }
 
@@ -335,8 +334,8 @@ static void test_dry_run(void **state)
 	assert_int_equal(act_cgroup_apply(a, "vm2", 300, 1ULL << 30, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "would set memory.limit_in_bytes " V1_UNLIMITED));
 	assert_string_equal(
-		fx_read(f->root, "cg/machine/qemu-1-vm2.libvirt-qemu/memory.limit_in_bytes"),
-		V1_UNLIMITED);
+	    fx_read(f->root, "cg/machine/qemu-1-vm2.libvirt-qemu/memory.limit_in_bytes"),
+	    V1_UNLIMITED);
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	assert_int_equal(f->mkdirs, 0);
 	act_cgroup_free(a);
@@ -423,15 +422,15 @@ static void test_detect(void **state)
 	struct fx *f = *state;
 	char mount[4096], mroot[4096], text[9000];
 	int version = 0;
-	assert_int_equal(fx_write(f->root, "proc/self/mountinfo",
-				  "31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
-				  "34 31 0:31 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset\n"
-				  "35 31 0:32 / /sys/fs/cgroup/mem\\040ory rw,relatime - cgroup "
-				  "cgroup rw,memory\n"),
-			 0);
-	assert_int_equal(act_cgroup_fs_detect(f->proc, mount, sizeof(mount), mroot, sizeof(mroot),
-					      &version),
-			 0);
+	assert_int_equal(
+	    fx_write(f->root, "proc/self/mountinfo",
+		     "31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+		     "34 31 0:31 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset\n"
+		     "35 31 0:32 / /sys/fs/cgroup/mem\\040ory rw,relatime - cgroup "
+		     "cgroup rw,memory\n"),
+	    0);
+	assert_int_equal(
+	    act_cgroup_fs_detect(f->proc, mount, sizeof(mount), mroot, sizeof(mroot), &version), 0);
 	assert_int_equal(version, 1);
 	assert_string_equal(mount, "/sys/fs/cgroup/mem ory");
 	assert_string_equal(mroot, "/");
@@ -445,17 +444,16 @@ static void test_detect(void **state)
 		 "42 31 0:39 /sub %s rw - cgroup2 cgroup2 rw,nsdelegate\n",
 		 f->root, f->cg);
 	assert_int_equal(fx_write(f->root, "proc/self/mountinfo", text), 0);
-	assert_int_equal(act_cgroup_fs_detect(f->proc, mount, sizeof(mount), mroot, sizeof(mroot),
-					      &version),
-			 0);
+	assert_int_equal(
+	    act_cgroup_fs_detect(f->proc, mount, sizeof(mount), mroot, sizeof(mroot), &version), 0);
 	assert_int_equal(version, 2);
 	assert_string_equal(mount, f->cg);
 	assert_string_equal(mroot, "/sub");
 
 	assert_int_equal(fx_write(f->root, "proc/self/mountinfo", "garbage\n\n- - -\n"), 0);
-	assert_int_equal(act_cgroup_fs_detect(f->proc, mount, sizeof(mount), mroot, sizeof(mroot),
-					      &version),
-			 -ENOENT);
+	assert_int_equal(
+	    act_cgroup_fs_detect(f->proc, mount, sizeof(mount), mroot, sizeof(mroot), &version),
+	    -ENOENT);
 }
 
 static void test_mount_root(void **state)
@@ -514,17 +512,17 @@ static void test_v1_steps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_v1_dedicated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v1_shared_creates_own, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v1_root_cgroup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_leftover_from_crash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v2, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mount_root, setup, teardown),
-		cmocka_unit_test(test_v1_steps),
+	    cmocka_unit_test_setup_teardown(test_v1_dedicated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v1_shared_creates_own, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v1_root_cgroup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leftover_from_crash, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mount_root, setup, teardown),
+	    cmocka_unit_test(test_v1_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,11 +156,11 @@ static void test_missing_and_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_apply_and_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_untouched_not_restored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_scan_means_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_and_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_and_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_untouched_not_restored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_scan_means_off, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_and_hostile, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

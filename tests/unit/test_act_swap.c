@@ -55,8 +55,7 @@ static int setup(void **state)
 	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
 	snprintf(f->file, sizeof(f->file), "%s/swapfile", f->root);
 	if (fx_write(f->root, "sys/module/zswap/parameters/enabled", "N\n") ||
-	    fx_write(f->root, "proc/swaps",
-		     "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"))
+	    fx_write(f->root, "proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"))
 		return -1;
 	*state = f;
 	return 0;
@@ -73,16 +72,16 @@ static int teardown(void **state)
 static struct act_swap *fx_new(struct fx *f, uint64_t size, bool dry)
 {
 	struct act_swap_opts o = {
-		.path = f->file,
-		.size_bytes = size,
-		.priority = 5,
-		.zswap = true,
-		.sysfs_root = f->sys,
-		.proc_root = f->proc,
-		.dry_run = dry,
-		.swapon = fake_swapon,
-		.swapoff = fake_swapoff,
-		.hook_arg = f,
+	    .path = f->file,
+	    .size_bytes = size,
+	    .priority = 5,
+	    .zswap = true,
+	    .sysfs_root = f->sys,
+	    .proc_root = f->proc,
+	    .dry_run = dry,
+	    .swapon = fake_swapon,
+	    .swapoff = fake_swapoff,
+	    .hook_arg = f,
 	};
 	int err = 1;
 	struct act_swap *s = act_swap_new(&o, &err);
@@ -147,7 +146,8 @@ static void test_foreign_file_untouched(void **state)
 
 	/* A swap area made by someone else (no blimp label) is not ours either. */
 	char cmd[8400];
-	snprintf(cmd, sizeof(cmd), "rm -f '%s' && truncate -s 1M '%s' && mkswap -L other '%s' >/dev/null 2>&1",
+	snprintf(cmd, sizeof(cmd),
+		 "rm -f '%s' && truncate -s 1M '%s' && mkswap -L other '%s' >/dev/null 2>&1",
 		 f->file, f->file, f->file);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(act_swap_is_ours(f->file), 0);
@@ -301,14 +301,14 @@ static void test_real_swap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_enable_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_file_untouched, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_leftover_adopted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_swapon_einval_rewrites, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_zswap_and_replaced_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
-		cmocka_unit_test(test_real_swap),
+	    cmocka_unit_test_setup_teardown(test_enable_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_file_untouched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leftover_adopted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_swapon_einval_rewrites, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_zswap_and_replaced_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+	    cmocka_unit_test(test_real_swap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

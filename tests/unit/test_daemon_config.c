@@ -66,38 +66,69 @@ static void test_types_and_bounds(void **state)
 {
 	(void)state;
 	static const struct set_case cases[] = {
-		/* bool */
-		{"dry_run", "true", 0}, {"dry_run", "OFF", 0}, {"dry_run", "1", 0},
-		{"dry_run", "maybe", -EINVAL}, {"dry_run", "", -EINVAL}, {"dry_run", "2", -EINVAL},
-		/* size */
-		{"headroom", "512M", 0}, {"headroom", "0", 0}, {"host_mem", "64T", 0},
-		{"host_mem", "65T", -ERANGE}, {"headroom", "-1G", -EINVAL},
-		{"headroom", "1X", -EINVAL}, {"guest_margin", "2T", -ERANGE},
-		{"swapfile_size", "99999999999T", -ERANGE},
-		/* uint, 32 and 64 bit */
-		{"collect_period_ms", "100", 0}, {"collect_period_ms", "60000", 0},
-		{"collect_period_ms", "99", -ERANGE}, {"collect_period_ms", "60001", -ERANGE},
-		{"collect_period_ms", "-5", -EINVAL}, {"collect_period_ms", "1e3", -EINVAL},
-		{"collect_period_ms", " 100", -EINVAL}, {"collect_period_ms", "0x10", -EINVAL},
-		{"collect_period_ms", "99999999999999999999999", -ERANGE},
-		{"stale_after_ms", "86400000", 0}, {"stale_after_ms", "86400001", -ERANGE},
-		{"ksm_pages_to_scan_low", "0", 0}, {"ksm_pages_to_scan_low", "100001", -ERANGE},
-		/* ratio */
-		{"idle_tax", "0.75", 0}, {"idle_tax", "0", 0}, {"idle_tax", "0.99", 0},
-		{"idle_tax", "99%", 0}, {"idle_tax", "1", -ERANGE}, {"idle_tax", "0.991", -ERANGE},
-		{"idle_tax", "0.12345", -EINVAL}, {"idle_tax", "-0.1", -EINVAL},
-		{"idle_tax", ".", -EINVAL}, {"idle_tax", "%", -EINVAL}, {"idle_tax", "1.2.3", -EINVAL},
-		{"probe_step", "0", -ERANGE}, {"probe_step", "0.0001", 0},
-		{"fast_alpha", "1.0", 0}, {"fast_alpha", "1.0001", -ERANGE},
-		/* enum */
-		{"policy", "proxmox", 0}, {"policy", "MOM", 0}, {"policy", "esx", -EINVAL},
-		{"policy", "", -EINVAL}, {"log_level", "debug", 0}, {"log_level", "trace", -EINVAL},
-		/* string / path */
-		{"connect_uri", "qemu:///system", 0}, {"connect_uri", "a\tb", -EINVAL},
-		{"state_dir", "relative/dir", -EINVAL}, {"state_dir", "/ok", 0},
-		{"swapfile_path", "", 0},
-		/* names: dashes as in flags */
-		{"idle-tax", "0.5", 0}, {"no_such_key", "1", -EINVAL}, {"", "1", -EINVAL},
+	    /* bool */
+	    {"dry_run", "true", 0},
+	    {"dry_run", "OFF", 0},
+	    {"dry_run", "1", 0},
+	    {"dry_run", "maybe", -EINVAL},
+	    {"dry_run", "", -EINVAL},
+	    {"dry_run", "2", -EINVAL},
+	    /* size */
+	    {"headroom", "512M", 0},
+	    {"headroom", "0", 0},
+	    {"host_mem", "64T", 0},
+	    {"host_mem", "65T", -ERANGE},
+	    {"headroom", "-1G", -EINVAL},
+	    {"headroom", "1X", -EINVAL},
+	    {"guest_margin", "2T", -ERANGE},
+	    {"swapfile_size", "99999999999T", -ERANGE},
+	    /* uint, 32 and 64 bit */
+	    {"collect_period_ms", "100", 0},
+	    {"collect_period_ms", "60000", 0},
+	    {"collect_period_ms", "99", -ERANGE},
+	    {"collect_period_ms", "60001", -ERANGE},
+	    {"collect_period_ms", "-5", -EINVAL},
+	    {"collect_period_ms", "1e3", -EINVAL},
+	    {"collect_period_ms", " 100", -EINVAL},
+	    {"collect_period_ms", "0x10", -EINVAL},
+	    {"collect_period_ms", "99999999999999999999999", -ERANGE},
+	    {"stale_after_ms", "86400000", 0},
+	    {"stale_after_ms", "86400001", -ERANGE},
+	    {"ksm_pages_to_scan_low", "0", 0},
+	    {"ksm_pages_to_scan_low", "100001", -ERANGE},
+	    /* ratio */
+	    {"idle_tax", "0.75", 0},
+	    {"idle_tax", "0", 0},
+	    {"idle_tax", "0.99", 0},
+	    {"idle_tax", "99%", 0},
+	    {"idle_tax", "1", -ERANGE},
+	    {"idle_tax", "0.991", -ERANGE},
+	    {"idle_tax", "0.12345", -EINVAL},
+	    {"idle_tax", "-0.1", -EINVAL},
+	    {"idle_tax", ".", -EINVAL},
+	    {"idle_tax", "%", -EINVAL},
+	    {"idle_tax", "1.2.3", -EINVAL},
+	    {"probe_step", "0", -ERANGE},
+	    {"probe_step", "0.0001", 0},
+	    {"fast_alpha", "1.0", 0},
+	    {"fast_alpha", "1.0001", -ERANGE},
+	    /* enum */
+	    {"policy", "proxmox", 0},
+	    {"policy", "MOM", 0},
+	    {"policy", "esx", -EINVAL},
+	    {"policy", "", -EINVAL},
+	    {"log_level", "debug", 0},
+	    {"log_level", "trace", -EINVAL},
+	    /* string / path */
+	    {"connect_uri", "qemu:///system", 0},
+	    {"connect_uri", "a\tb", -EINVAL},
+	    {"state_dir", "relative/dir", -EINVAL},
+	    {"state_dir", "/ok", 0},
+	    {"swapfile_path", "", 0},
+	    /* names: dashes as in flags */
+	    {"idle-tax", "0.5", 0},
+	    {"no_such_key", "1", -EINVAL},
+	    {"", "1", -EINVAL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct blimpd_config c, before;
@@ -236,8 +267,7 @@ static void test_dropin_order(void **state)
 	config_default(&c);
 	assert_int_equal(config_load(&c, fixture("missing.conf"), false, err, sizeof(err)), 0);
 	assert_int_equal(c.headroom_bytes, MODEL_GIB);
-	assert_int_equal(config_load(&c, fixture("missing.conf"), true, err, sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(config_load(&c, fixture("missing.conf"), true, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "missing.conf"));
 }
 
@@ -251,13 +281,13 @@ static void test_malformed_fixtures(void **state)
 {
 	(void)state;
 	static const struct bad_case cases[] = {
-		{"bad/nosection.conf", ":1:", "outside a section"},
-		{"bad/garbage.conf", ":3:", "syntax error"},
-		{"bad/section.conf", ":5:", "unknown section [other]"},
-		{"bad/unknown.conf", ":3:", "unknown key 'no_such_key'"},
-		{"bad/range.conf", ":3:", "key 'idle_tax': '0.995' out of range 0..0.99"},
-		{"bad/enum.conf", ":3:", "not one of"},
-		{"bad/bracket.conf", ":1:", "syntax error"},
+	    {"bad/nosection.conf", ":1:", "outside a section"},
+	    {"bad/garbage.conf", ":3:", "syntax error"},
+	    {"bad/section.conf", ":5:", "unknown section [other]"},
+	    {"bad/unknown.conf", ":3:", "unknown key 'no_such_key'"},
+	    {"bad/range.conf", ":3:", "key 'idle_tax': '0.995' out of range 0..0.99"},
+	    {"bad/enum.conf", ":3:", "not one of"},
+	    {"bad/bracket.conf", ":1:", "syntax error"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct blimpd_config c, before;
@@ -442,18 +472,18 @@ int main(void)
 {
 	log_set_level(LOG_ERR);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_types_and_bounds),
-		cmocka_unit_test(test_values_land),
-		cmocka_unit_test(test_swapfile_follows_state_dir),
-		cmocka_unit_test(test_runtime_mutability),
-		cmocka_unit_test(test_load_good),
-		cmocka_unit_test(test_dropin_order),
-		cmocka_unit_test(test_malformed_fixtures),
-		cmocka_unit_test(test_malformed_generated),
-		cmocka_unit_test(test_validate),
-		cmocka_unit_test(test_print),
-		cmocka_unit_test(test_docs_in_step),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_types_and_bounds),
+	    cmocka_unit_test(test_values_land),
+	    cmocka_unit_test(test_swapfile_follows_state_dir),
+	    cmocka_unit_test(test_runtime_mutability),
+	    cmocka_unit_test(test_load_good),
+	    cmocka_unit_test(test_dropin_order),
+	    cmocka_unit_test(test_malformed_fixtures),
+	    cmocka_unit_test(test_malformed_generated),
+	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_print),
+	    cmocka_unit_test(test_docs_in_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
