@@ -774,15 +774,16 @@ static void config_range_str(const struct config_key *k, char *buf, size_t len)
 
 void config_print(const struct blimpd_config *c, FILE *out)
 {
+	/* Loadable as a config file: help on comment lines, one key = value each. */
 	fprintf(out, "[blimpd]\n");
 	for (size_t i = 0; i < CONFIG_N_KEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 		char val[PATH_MAX], range[128];
 		config_value_str(k, c, val, sizeof(val));
 		config_range_str(k, range, sizeof(range));
-		fprintf(out, "%s = %s\t; %s (%s; default \"%s\"; %s) %s\n", k->name, val,
+		fprintf(out, "; %s\n; %s, %s, default \"%s\", %s\n%s = %s\n", k->help,
 			config_type_name(k->type), range, k->def,
-			k->mut == CONFIG_RUNTIME ? "runtime" : "restart", k->help);
+			k->mut == CONFIG_RUNTIME ? "runtime" : "restart", k->name, val);
 	}
 }
 

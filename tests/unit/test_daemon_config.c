@@ -429,11 +429,23 @@ static void test_print(void **state)
 	config_default(&c);
 	char err[256];
 	assert_int_equal(config_set(&c, "idle_tax", "0.6", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "connect_uri", "qemu:///system", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "policy", "mom", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "guest_margin", "1000", err, sizeof(err)), 0);
 	char *text = capture(print_cfg, &c);
-	assert_non_null(strstr(text, "idle_tax = 0.6\t"));
-	assert_non_null(strstr(text, "headroom = 1G\t"));
-	assert_non_null(strstr(text, "policy = blimp\t"));
-	assert_non_null(strstr(text, "ksm_pages_to_scan_low = 2000\t"));
+	assert_non_null(strstr(text, "\nidle_tax = 0.6\n"));
+	assert_non_null(strstr(text, "\nheadroom = 1G\n"));
+	assert_non_null(strstr(text, "\npolicy = mom\n"));
+	assert_non_null(strstr(text, "\nksm_pages_to_scan_low = 2000\n"));
+
+	/* What config_print writes loads back to the same settings. */
+	char *p = write_tmp(text, strlen(text));
+	struct blimpd_config back;
+	config_default(&back);
+	assert_int_equal(config_load(&back, p, true, err, sizeof(err)), 0);
+	assert_memory_equal(&back, &c, sizeof(c));
+	unlink(p);
+	free(p);
 	free(text);
 }
 
