@@ -16,7 +16,8 @@
 
 #include "cli/cli.h"
 
-/* Most a guest command, a set or a start may say; far beyond any real use. */
+/* Bounds blimpd enforces too (virt_meta_validate, virt_domain_spec): checked here so
+ * a typo fails before anything is sent. */
 #define CLI_SHARES_MAX 1000000000ULL
 #define CLI_CPUS_MAX 64
 #define CLI_EXEC_TIMEOUT_DEFAULT_MS 60000
