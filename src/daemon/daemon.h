@@ -80,6 +80,9 @@ void daemon_vms_free(struct blimpd *d);
 
 /* Collection, policy, acting (tick.c). */
 void daemon_tick(void *opaque);
+/* Collection (gather.c): host figures; every VM's balloon stats and /proc figures. */
+int daemon_gather_host(struct host_snapshot *h) __attribute__((warn_unused_result));
+void daemon_gather_vms(struct blimpd *d);
 /* Fresh balloon actual and /proc figures for one VM (on-demand `stats`). */
 void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v);
 /* Fill *o with the vm object of the protocol (stats, top). */

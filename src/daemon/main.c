@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
-#include "daemon/hostmem.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/dom.h"
@@ -251,7 +250,7 @@ int main(int argc, char **argv)
 
 	/* the budget: --host-mem, else host RAM less the headroom */
 	struct host_snapshot host;
-	if (daemon_host_read("", &host) < 0) {
+	if (daemon_gather_host(&host) < 0) {
 		fprintf(stderr, "blimpd: cannot read /proc/meminfo\n");
 		return 1;
 	}

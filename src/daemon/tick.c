@@ -23,7 +23,6 @@
 
 #include "act/ksm.h"
 #include "daemon/daemon.h"
-#include "daemon/hostmem.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/dom.h"
@@ -33,8 +32,6 @@
 #define RECONNECT_MS 5000
 
 static struct act_ksm *tick_ksm;
-
-static void collect_vm_proc(struct blimpd *d, struct daemon_vm *v);
 
 static uint64_t thread_cpu_us(void)
 {
@@ -66,109 +63,6 @@ int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_
 	v->applied_target_bytes = target_bytes;
 	v->current_bytes = target_bytes;
 	return 0;
-}
-
-void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v)
-{
-	uint64_t actual;
-	if (!v->active || !d->conn_ok)
-		return;
-	if (virt_dom_balloon_actual(&d->conn, v->name, &actual) == 0 && actual <= v->memsz_bytes)
-		v->snap.balloon_actual_bytes = actual;
-	collect_vm_proc(d, v);
-}
-
-static void collect_vm_proc(struct blimpd *d, struct daemon_vm *v)
-{
-	if (v->pid > 0 && kill(v->pid, 0) != 0)
-		v->pid = 0;
-	if (v->pid <= 0) {
-		pid_t pid;
-		if (virt_dom_pid(d->conn.run_dir, "", v->name, v->uuid, &pid) == 0)
-			v->pid = pid;
-	}
-	struct daemon_proc_mem pm = {0};
-	if (v->pid > 0 && daemon_proc_mem_read("", v->pid, &pm) == 0) {
-		v->rss_bytes = pm.rss_bytes;
-		/* guest RAM resident vs. QEMU's own: until the smaps split is wired in,
-		 * CONSUMED is RSS up to the guest's current size, OVHD the rest */
-		uint64_t guest = v->snap.balloon_actual_bytes ? v->snap.balloon_actual_bytes
-							      : v->memsz_bytes;
-		uint64_t consumed = pm.rss_bytes < guest ? pm.rss_bytes : guest;
-		if (pm.guest_ram_valid)
-			consumed = pm.guest_ram_rss_bytes;
-		/* pages KSM merged are SHRD, not CONSUMED */
-		consumed = consumed > pm.ksm_merging_bytes ? consumed - pm.ksm_merging_bytes : 0;
-		v->snap.consumed_bytes = consumed;
-		uint64_t guest_rss = consumed + pm.ksm_merging_bytes;
-		v->snap.ovhd_bytes = pm.rss_bytes > guest_rss ? pm.rss_bytes - guest_rss : 0;
-		v->snap.swapped_bytes = pm.swap_bytes;
-		v->snap.shared_bytes = pm.ksm_merging_bytes;
-	} else {
-		v->rss_bytes = 0;
-		v->snap.consumed_bytes = v->snap.ovhd_bytes = v->snap.swapped_bytes = 0;
-	}
-}
-
-static void collect_vms(struct blimpd *d, uint64_t now_ms)
-{
-	struct virt_balloon_stats *bs = NULL;
-	size_t n = 0;
-	if (virt_dom_stats_all(&d->conn, &bs, &n) < 0) {
-		log_warn("collect", "balloon stats failed: %s", virt_last_error());
-		n = 0;
-	}
-	uint64_t wall_s = (uint64_t)time(NULL);
-	for (size_t i = 0; i < d->n_vms; i++) {
-		struct daemon_vm *v = &d->vms[i];
-		struct vm_snapshot *s = &v->snap;
-		const struct virt_balloon_stats *st = NULL;
-		for (size_t k = 0; k < n; k++)
-			if (strcmp(bs[k].uuid, v->uuid) == 0)
-				st = &bs[k];
-		snprintf(s->name, sizeof(s->name), "%s", v->name);
-		snprintf(s->uuid, sizeof(s->uuid), "%s", v->uuid);
-		s->running = v->active && st;
-		s->memsz_bytes = v->memsz_bytes;
-		s->settings = v->settings;
-		if (!st) {
-			s->mctl = false;
-			s->stats_age_ms = MODEL_AGE_NEVER;
-			continue;
-		}
-		uint64_t memsz = v->memsz_bytes ? v->memsz_bytes : st->maximum_bytes;
-#define CLAMP(x) ((x) > memsz ? memsz : (x))
-		s->balloon_actual_bytes = CLAMP(st->current_bytes);
-		s->mctl = st->have_guest;
-		if (st->have_guest) {
-			/* the guest's word: untrusted, clamped to MEMSZ */
-			s->stats_age_ms = wall_s >= st->last_update_s
-						  ? (wall_s - st->last_update_s) * 1000
-						  : 0;
-			s->guest_total_bytes = CLAMP(st->available_bytes);
-			s->guest_available_bytes = CLAMP(st->usable_bytes);
-			s->guest_free_bytes = CLAMP(st->unused_bytes);
-			s->guest_caches_bytes = CLAMP(st->disk_caches_bytes);
-			s->guest_swap_in_bytes = st->swap_in_bytes;
-			s->guest_swap_out_bytes = st->swap_out_bytes;
-			s->guest_major_faults = st->major_faults;
-			s->guest_minor_faults = st->minor_faults;
-		} else {
-			s->stats_age_ms = MODEL_AGE_NEVER;
-			/* a domain found running without a stats period gets one, once */
-			if (!v->stats_period_checked && d->cfg.stats_period_s && !d->cfg.dry_run) {
-				if (virt_dom_set_stats_period(&d->conn, v->name,
-							      d->cfg.stats_period_s) == 0)
-					log_info("collect", "%s: balloon stats period set to %u s",
-						 v->name, d->cfg.stats_period_s);
-				v->stats_period_checked = true;
-			}
-		}
-#undef CLAMP
-		collect_vm_proc(d, v);
-	}
-	(void)now_ms;
-	free(bs);
 }
 
 static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm **idx,
@@ -270,9 +164,9 @@ void daemon_tick(void *opaque)
 		}
 	}
 	uint64_t cpu0 = thread_cpu_us();
-	if (daemon_host_read("", &d->host) < 0)
+	if (daemon_gather_host(&d->host) < 0)
 		log_debug("collect", "host figures incomplete");
-	collect_vms(d, now);
+	daemon_gather_vms(d);
 	d->collect_cpu_us = thread_cpu_us() - cpu0;
 	d->last_collect_ms = now;
 	if (now - d->last_balance_ms >= d->cfg.policy.balance_period_ms || !d->last_balance_ms) {

@@ -1,0 +1,162 @@
+/*
+ * DESIGN: the "collect" step of the tick, on top of src/collect's readers: host
+ * figures (meminfo, PSI, KSM, swaps, zswap), every running domain's balloon stats in
+ * one libvirt call (converted to libvirt's tagged form so collect's memstats
+ * conversion does the clamping), and each QEMU's /proc/PID (smaps split into guest
+ * RAM = CONSUMED and the rest = OVHD, ksm_stat). Guest numbers are clamped to MEMSZ
+ * there; nothing here trusts them further.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collect/ksm.h"
+#include "collect/meminfo.h"
+#include "collect/memstats.h"
+#include "collect/procpid.h"
+#include "collect/psi.h"
+#include "collect/swaps.h"
+#include "collect/zswap.h"
+#include "daemon/daemon.h"
+#include "util/log.h"
+#include "virt/dom.h"
+
+int daemon_gather_host(struct host_snapshot *h)
+{
+	struct host_snapshot t = {0};
+	struct collect_meminfo mi;
+	int r = collect_meminfo_read("/proc/meminfo", &mi);
+	if (r < 0)
+		return r;
+	t.mem_total_bytes = mi.bytes[COLLECT_MI_MEM_TOTAL];
+	t.mem_available_bytes = mi.bytes[COLLECT_MI_MEM_AVAILABLE];
+	t.swap_total_bytes = mi.bytes[COLLECT_MI_SWAP_TOTAL];
+	t.swap_free_bytes = mi.bytes[COLLECT_MI_SWAP_FREE];
+	struct collect_psi psi;
+	if (collect_psi_read("/proc/pressure/memory", &psi) == 0) {
+		t.psi_some_avg10_permyriad = psi.some_found ? psi.some.avg10_permyriad : 0;
+		t.psi_full_avg10_permyriad = psi.full_found ? psi.full.avg10_permyriad : 0;
+	}
+	struct collect_ksm ksm;
+	if (collect_ksm_read("/sys/kernel/mm/ksm", &ksm) == 0 &&
+	    (ksm.found & (1u << COLLECT_KSM_RUN))) {
+		t.ksm_present = true;
+		t.ksm_pages_sharing = ksm.v[COLLECT_KSM_PAGES_SHARING];
+		t.ksm_pages_shared = ksm.v[COLLECT_KSM_PAGES_SHARED];
+	}
+	struct collect_zswap z;
+	if (collect_zswap_read("/sys/module/zswap/parameters", NULL, &z) == 0)
+		t.zswap_enabled = z.enabled;
+	*h = t;
+	return 0;
+}
+
+static void gather_vm_proc(struct blimpd *d, struct daemon_vm *v)
+{
+	if (v->pid > 0 && kill(v->pid, 0) != 0)
+		v->pid = 0;
+	if (v->pid <= 0) {
+		pid_t pid;
+		if (virt_dom_pid(d->conn.run_dir, "", v->name, v->uuid, &pid) == 0)
+			v->pid = pid;
+	}
+	struct collect_proc_pid pp;
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)v->pid);
+	if (v->pid > 0 && collect_proc_pid_read(dir, v->memsz_bytes, MODEL_PAGE_SIZE, &pp) == 0) {
+		v->rss_bytes = pp.rss_bytes;
+		collect_vm_host_figures_to_snapshot(&pp, &v->snap);
+	} else {
+		v->rss_bytes = 0;
+		v->snap.consumed_bytes = v->snap.ovhd_bytes = v->snap.swapped_bytes = 0;
+		v->snap.shared_bytes = v->snap.zero_bytes = 0;
+	}
+}
+
+void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v)
+{
+	uint64_t actual;
+	if (!v->active || !d->conn_ok)
+		return;
+	if (virt_dom_balloon_actual(&d->conn, v->name, &actual) == 0 && actual <= v->memsz_bytes)
+		v->snap.balloon_actual_bytes = actual;
+	gather_vm_proc(d, v);
+}
+
+/* libvirt's bulk stats back into its tagged form (kB, counts, seconds). */
+static int to_tagged(const struct virt_balloon_stats *st, virDomainMemoryStatStruct *m)
+{
+	int n = 0;
+#define PUT(t_, v_) (m[n].tag = (t_), m[n].val = (v_), n++)
+	PUT(VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, st->current_bytes / 1024);
+	if (st->rss_bytes)
+		PUT(VIR_DOMAIN_MEMORY_STAT_RSS, st->rss_bytes / 1024);
+	if (st->have_guest) {
+		PUT(VIR_DOMAIN_MEMORY_STAT_SWAP_IN, st->swap_in_bytes / 1024);
+		PUT(VIR_DOMAIN_MEMORY_STAT_SWAP_OUT, st->swap_out_bytes / 1024);
+		PUT(VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, st->major_faults);
+		PUT(VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT, st->minor_faults);
+		if (st->have_unused)
+			PUT(VIR_DOMAIN_MEMORY_STAT_UNUSED, st->unused_bytes / 1024);
+		if (st->have_available)
+			PUT(VIR_DOMAIN_MEMORY_STAT_AVAILABLE, st->available_bytes / 1024);
+		if (st->have_usable)
+			PUT(VIR_DOMAIN_MEMORY_STAT_USABLE, st->usable_bytes / 1024);
+		if (st->have_disk_caches)
+			PUT(VIR_DOMAIN_MEMORY_STAT_DISK_CACHES, st->disk_caches_bytes / 1024);
+		PUT(VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, st->last_update_s);
+	}
+#undef PUT
+	return n;
+}
+
+void daemon_gather_vms(struct blimpd *d)
+{
+	struct virt_balloon_stats *bs = NULL;
+	size_t n = 0;
+	if (virt_dom_stats_all(&d->conn, &bs, &n) < 0) {
+		log_warn("collect", "balloon stats failed: %s", virt_last_error());
+		n = 0;
+	}
+	uint64_t now_s = (uint64_t)time(NULL);
+	for (size_t i = 0; i < d->n_vms; i++) {
+		struct daemon_vm *v = &d->vms[i];
+		struct vm_snapshot *s = &v->snap;
+		const struct virt_balloon_stats *st = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(bs[k].uuid, v->uuid) == 0)
+				st = &bs[k];
+		/* host-view fields survive; the guest view is rebuilt from this tick */
+		struct vm_snapshot keep = *s;
+		memset(s, 0, sizeof(*s));
+		s->consumed_bytes = keep.consumed_bytes;
+		s->ovhd_bytes = keep.ovhd_bytes;
+		snprintf(s->name, sizeof(s->name), "%s", v->name);
+		snprintf(s->uuid, sizeof(s->uuid), "%s", v->uuid);
+		s->memsz_bytes = v->memsz_bytes;
+		s->settings = v->settings;
+		s->running = v->active && st && st->active;
+		s->stats_age_ms = MODEL_AGE_NEVER;
+		if (!st)
+			continue;
+		virDomainMemoryStatStruct tagged[16];
+		struct collect_memstats ms;
+		int nt = to_tagged(st, tagged);
+		if (collect_memstats_from_libvirt(tagged, nt, now_s, &ms) == 0)
+			collect_memstats_to_snapshot(&ms, v->memsz_bytes, s);
+		if (!st->have_guest && !v->stats_period_checked && !d->cfg.dry_run) {
+			/* a domain found running without a stats period gets one, once */
+			unsigned period = 0;
+			if (virt_dom_stats_period(&d->conn, v->name, &period) == 0 && period == 0 &&
+			    virt_dom_set_stats_period(&d->conn, v->name, d->cfg.stats_period_s) == 0)
+				log_info("collect", "%s: balloon stats period set to %u s", v->name,
+					 d->cfg.stats_period_s);
+			v->stats_period_checked = true;
+		}
+		gather_vm_proc(d, v);
+	}
+	free(bs);
+}
