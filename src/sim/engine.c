@@ -1,0 +1,334 @@
+/*
+ * The simulation loop: step the VMs, let the host reclaim, account, and every
+ * balance period collect a snapshot, call policy_run and act on the plan.
+ *
+ * DESIGN: time advances in fixed steps (step_ms, a divisor of balance_ms). A step is
+ * O(N): each VM steps independently against the previous step's host-wide totals
+ * (swap-rate shares, KSM scan time), then one host pass adds up and reclaims. At a
+ * balance tick the snapshot is built from what blimpd would see: host figures now,
+ * guest figures as of their last stats refresh (each VM refreshes every
+ * stats_period_ms at its own phase), aged by the collection delay. The plan acts
+ * collect_delay_ms later: the next step's balloon movement is shortened by it.
+ * The policy is the real library: no policy logic lives here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/internal.h"
+#include "sim/rng.h"
+
+void sim_config_default(struct sim_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->policy = POLICY_BLIMP;
+	c->seed = 1;
+	c->duration_ms = 24ULL * 3600 * 1000;
+	c->balance_ms = 15000;
+	c->step_ms = 15000;
+	c->stats_period_ms = 1000;
+	c->collect_delay_ms = 200;
+	c->host_mem_bytes = 0;
+	c->host_swap_bytes_per_s = 200 * MODEL_MIB;
+	c->slo_loss_permyriad = 100; /* 1% of the working set missing */
+	c->oom_restart_ms = 60000;
+	c->ws_touch_ms = 10000;
+	c->host_swap = true;
+	c->check = false;
+	c->out_dir = NULL;
+	c->sample_ms = 0; /* = balance_ms */
+}
+
+#define CFG_CHECK(cond, ...)                                                                       \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			if (err && errlen)                                                         \
+				snprintf(err, errlen, __VA_ARGS__);                                \
+			return -EINVAL;                                                            \
+		}                                                                                  \
+	} while (0)
+
+int sim_config_validate(const struct sim_config *c, char *err, size_t errlen)
+{
+	CFG_CHECK((unsigned)c->policy < POLICY__COUNT, "unknown policy");
+	CFG_CHECK(c->host_mem_bytes > 0, "host memory must be > 0");
+	CFG_CHECK(c->balance_ms >= 10 && c->balance_ms <= 3600000,
+		  "balance period %llu ms out of 10..3600000", (unsigned long long)c->balance_ms);
+	CFG_CHECK(c->step_ms >= 10 && c->step_ms <= c->balance_ms && c->balance_ms % c->step_ms == 0,
+		  "step %llu ms must be >= 10 and divide the balance period %llu ms",
+		  (unsigned long long)c->step_ms, (unsigned long long)c->balance_ms);
+	CFG_CHECK(c->duration_ms >= c->balance_ms && c->duration_ms <= 366ULL * 24 * 3600 * 1000,
+		  "duration must be at least one balance period and at most a year");
+	CFG_CHECK(c->stats_period_ms >= 100 && c->stats_period_ms <= 3600000,
+		  "stats period %llu ms out of 100..3600000", (unsigned long long)c->stats_period_ms);
+	CFG_CHECK(c->collect_delay_ms <= c->step_ms, "collection delay above the step");
+	CFG_CHECK(c->host_swap_bytes_per_s > 0, "host swap rate must be > 0");
+	CFG_CHECK(c->slo_loss_permyriad <= MODEL_PERMYRIAD, "SLO loss above 100%%");
+	CFG_CHECK(c->ws_touch_ms > 0, "working-set touch period must be > 0");
+	uint64_t sample = c->sample_ms ? c->sample_ms : c->balance_ms;
+	CFG_CHECK(sample % c->balance_ms == 0, "sample period must be a multiple of the balance");
+	return 0;
+}
+
+double sim_result_slo_pct(const struct sim_result *r)
+{
+	return r->vm_run_ms ? 100.0 * (double)r->vm_violation_ms / (double)r->vm_run_ms : 0.0;
+}
+
+static void sim_snapshot_static(struct sim *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sim_vm_spec *sp = &s->fleet->vms[i];
+		struct vm_snapshot *v = &s->snap_vms[i];
+		memset(v, 0, sizeof(*v));
+		memcpy(v->name, sp->name, sizeof(v->name));
+		v->name[MODEL_NAME_MAX - 1] = '\0';
+		snprintf(v->uuid, sizeof(v->uuid), "00000000-0000-4000-8000-%012llx",
+			 (unsigned long long)i & 0xffffffffffffULL);
+		v->memsz_bytes = sp->memsz_bytes;
+		v->settings = sp->settings;
+	}
+}
+
+int sim_new(const struct sim_config *c, const struct sim_fleet *f, struct sim **out, char *err,
+	    size_t errlen)
+{
+	int r = sim_config_validate(c, err, errlen);
+	if (r)
+		return r;
+	if (!f || f->n == 0) {
+		snprintf(err, errlen, "empty fleet");
+		return -EINVAL;
+	}
+	struct sim *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *c;
+	if (!s->cfg.sample_ms)
+		s->cfg.sample_ms = s->cfg.balance_ms;
+	s->fleet = f;
+	s->n = f->n;
+	policy_settings_default(&s->ps);
+	s->ps.kind = c->policy;
+	s->ps.budget_bytes = c->host_mem_bytes;
+	s->ps.balance_period_ms = (uint32_t)c->balance_ms;
+	uint64_t stale = 3 * c->stats_period_ms + c->collect_delay_ms;
+	if (stale > s->ps.stale_after_ms)
+		s->ps.stale_after_ms = stale;
+	s->ps.host_swap = c->host_swap;
+	char perr[160];
+	r = policy_settings_validate(&s->ps, perr, sizeof(perr));
+	if (r) {
+		snprintf(err, errlen, "policy settings: %s", perr);
+		goto fail;
+	}
+	r = -ENOMEM;
+	s->pst = policy_state_new();
+	s->vms = calloc(s->n, sizeof(*s->vms));
+	s->snap_vms = calloc(s->n, sizeof(*s->snap_vms));
+	s->plan_vms = calloc(s->n, sizeof(*s->plan_vms));
+	if (!s->pst || !s->vms || !s->snap_vms || !s->plan_vms)
+		goto fail;
+	s->snap.vms = s->snap_vms;
+	s->snap.n_vms = s->n;
+	s->plan.vms = s->plan_vms;
+	struct sim_rng rng;
+	sim_rng_seed(&rng, c->seed, UINT64_MAX - 1);
+	for (size_t i = 0; i < s->n; i++)
+		s->vms[i].stats_phase_ms = sim_rng_below(&rng, c->stats_period_ms);
+	sim_snapshot_static(s);
+	s->res.policy = c->policy;
+	s->res.n_vms = s->n;
+	s->res.budget_bytes = c->host_mem_bytes;
+	r = sim_output_open(s, err, errlen);
+	if (r)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	sim_free(s);
+	return r;
+}
+
+void sim_free(struct sim *s)
+{
+	if (!s)
+		return;
+	if (s->out_vms || s->out_host) {
+		int ignored = sim_output_close(s); /* error path: the run already failed */
+		(void)ignored;
+	}
+	policy_state_free(s->pst);
+	free(s->vms);
+	free(s->snap_vms);
+	free(s->plan_vms);
+	free(s);
+}
+
+static void sim_snapshot_fill(struct sim *s)
+{
+	uint64_t now = s->now_ms, delay = s->cfg.collect_delay_ms;
+	s->snap.taken_ms = now;
+	sim_host_snapshot(s, &s->snap.host);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sim_vm_spec *sp = &s->fleet->vms[i];
+		const struct sim_vm *vm = &s->vms[i];
+		struct vm_snapshot *v = &s->snap_vms[i];
+		v->running = vm->running;
+		v->mctl = vm->running && vm->booted && sp->balloon;
+		v->balloon_actual_bytes = vm->running ? (uint64_t)vm->actual : sp->memsz_bytes;
+		if (v->mctl && vm->stats_valid) {
+			v->stats_age_ms = now - vm->stats_at_ms + delay;
+			v->guest_total_bytes = vm->g_total;
+			v->guest_available_bytes = vm->g_avail;
+			v->guest_free_bytes = vm->g_free;
+			v->guest_caches_bytes = vm->g_caches;
+			v->guest_swap_in_bytes = vm->g_swin;
+			v->guest_swap_out_bytes = vm->g_swout;
+			v->guest_major_faults = vm->g_majflt;
+			v->guest_oom_kills = vm->g_ooms;
+		} else {
+			v->stats_age_ms = MODEL_AGE_NEVER;
+			v->guest_total_bytes = v->guest_available_bytes = v->guest_free_bytes = 0;
+			v->guest_caches_bytes = 0;
+		}
+		v->consumed_bytes = vm->running ? (uint64_t)vm->consumed : 0;
+		v->ovhd_bytes = vm->running ? sp->ovhd_bytes : 0;
+		v->swapped_bytes = (uint64_t)vm->host_swapped;
+		v->shared_bytes = (uint64_t)vm->shared;
+		v->host_swap_ok = s->cfg.host_swap;
+	}
+}
+
+static int sim_balance(struct sim *s, char *err, size_t errlen)
+{
+	sim_snapshot_fill(s);
+	int r = policy_run(&s->ps, s->pst, &s->snap, s->now_ms, &s->plan);
+	if (r) {
+		snprintf(err, errlen, "policy_run at t=%llu ms: %s", (unsigned long long)s->now_ms,
+			 strerror(-r));
+		return r;
+	}
+	s->have_plan = true;
+	if (s->cfg.check) {
+		char cerr[200];
+		if (sim_check_plan(&s->ps, &s->snap, &s->plan, cerr, sizeof(cerr))) {
+			s->res.check_failures++;
+			snprintf(err, errlen, "check at t=%llu ms: %s", (unsigned long long)s->now_ms,
+				 cerr);
+			return -EPROTO;
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct sim_vm *vm = &s->vms[i];
+		const struct vm_plan *p = &s->plan_vms[i];
+		if (!vm->running)
+			continue;
+		vm->target = (double)p->target_bytes;
+		vm->cgroup_limit = (double)p->cgroup_limit_bytes;
+	}
+	const struct host_plan *hp = &s->plan.host;
+	s->ksm_scan_bytes_per_s =
+	    hp->ksm_run && hp->ksm_sleep_ms
+		? (double)hp->ksm_pages_to_scan * MODEL_PAGE_SIZE * 1000.0 / hp->ksm_sleep_ms
+		: 0;
+	struct sim_result *res = &s->res;
+	res->balance_runs++;
+	if ((unsigned)hp->state < HOST_STATE__COUNT)
+		res->state_ms[hp->state] += s->cfg.balance_ms;
+	double oc = s->sum_memsz_running * MODEL_PERMYRIAD / (double)s->cfg.host_mem_bytes;
+	if (oc > res->overcommit_peak_permyriad)
+		res->overcommit_peak_permyriad = (uint32_t)oc;
+	s->overcommit_sum_permyriad += oc;
+	s->saved_sum += s->sum_memsz_running - s->sum_consumed;
+	s->ksm_saved_sum += s->sum_shared;
+	s->samples++;
+	if (s->out_vms && s->now_ms % s->cfg.sample_ms == 0)
+		sim_output_rows(s);
+	return 0;
+}
+
+int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
+{
+	const uint64_t step = s->cfg.step_ms, bal = s->cfg.balance_ms;
+	const double dt_s = (double)step / 1000.0;
+	while (s->now_ms + step <= until_ms) {
+		uint64_t t_next = s->now_ms + step;
+		double dt_eff = s->now_ms % bal == 0 && s->have_plan
+				    ? (double)(step - s->cfg.collect_delay_ms) / 1000.0
+				    : dt_s;
+		for (size_t i = 0; i < s->n; i++)
+			sim_vm_step(s, i, t_next, dt_s, dt_eff);
+		sim_host_pass(s, step);
+		s->n_violating = 0;
+		for (size_t i = 0; i < s->n; i++)
+			sim_vm_account(s, i, step);
+		if (s->overflow)
+			s->res.host_overflow_ms += step;
+		if (s->sum_host_swapped > (double)s->res.host_swapped_peak_bytes)
+			s->res.host_swapped_peak_bytes = (uint64_t)s->sum_host_swapped;
+		s->now_ms = t_next;
+		s->res.duration_ms = t_next;
+		if (t_next % bal == 0) {
+			int r = sim_balance(s, err, errlen);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+uint64_t sim_now_ms(const struct sim *s)
+{
+	return s->now_ms;
+}
+
+const struct snapshot *sim_last_snapshot(const struct sim *s)
+{
+	return &s->snap;
+}
+
+const struct plan *sim_last_plan(const struct sim *s)
+{
+	return s->have_plan ? &s->plan : NULL;
+}
+
+void sim_result_get(const struct sim *s, struct sim_result *r)
+{
+	*r = s->res;
+	r->vm_run_ms = r->vm_violation_ms = r->guest_ooms = r->vms_violating = 0;
+	r->vm_loss_ms = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sim_vm *vm = &s->vms[i];
+		r->vm_run_ms += vm->run_ms;
+		r->vm_violation_ms += vm->viol_ms;
+		r->vm_loss_ms += vm->loss_ms;
+		r->guest_ooms += vm->oom_kills;
+		r->vms_violating += vm->viol_ms > 0;
+	}
+	if (s->samples) {
+		r->overcommit_mean_permyriad =
+		    (uint32_t)(s->overcommit_sum_permyriad / (double)s->samples);
+		r->saved_mean_bytes = (uint64_t)(s->saved_sum / (double)s->samples);
+		r->ksm_saved_mean_bytes = (uint64_t)(s->ksm_saved_sum / (double)s->samples);
+	}
+}
+
+int sim_run(const struct sim_config *c, const struct sim_fleet *f, struct sim_result *r, char *err,
+	    size_t errlen)
+{
+	struct sim *s = NULL;
+	int e = sim_new(c, f, &s, err, errlen);
+	if (e)
+		return e;
+	e = sim_advance(s, c->duration_ms, err, errlen);
+	sim_result_get(s, r);
+	int ce = sim_output_close(s);
+	if (!e && ce) {
+		snprintf(err, errlen, "writing timelines: %s", strerror(-ce));
+		e = ce;
+	}
+	sim_free(s);
+	return e;
+}

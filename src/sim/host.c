@@ -1,0 +1,75 @@
+/*
+ * The host model: the budget, unmanaged reclaim and KSM's scan rate.
+ *
+ * DESIGN: after every VM has stepped, the host adds up CONSUMED + OVHD. Beyond the
+ * budget the host kernel itself reclaims (global LRU, not the policy's choice): the
+ * excess goes to host swap at once, taken from each VM in proportion to its
+ * CONSUMED, and the time is counted as overflow. KSM's scan rate comes from the last
+ * plan (pages_to_scan per sleep_ms); the time to find a VM's shareable pages is the
+ * time to scan all resident guest RAM once.
+ */
+#include "sim/internal.h"
+
+void sim_host_pass(struct sim *s, uint64_t dt_ms)
+{
+	(void)dt_ms;
+	const struct sim_vm_spec *specs = s->fleet->vms;
+	double used = 0, consumed = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sim_vm *vm = &s->vms[i];
+		if (!vm->running)
+			continue;
+		used += vm->consumed + (double)specs[i].ovhd_bytes;
+		consumed += vm->consumed;
+	}
+	double budget = (double)s->cfg.host_mem_bytes;
+	s->overflow = used > budget + 0.5;
+	if (s->overflow && consumed > 0) {
+		double frac = (used - budget) / consumed;
+		if (frac > 1)
+			frac = 1; /* OVHD alone beyond the budget: everything swapped */
+		for (size_t i = 0; i < s->n; i++) {
+			struct sim_vm *vm = &s->vms[i];
+			if (!vm->running)
+				continue;
+			double take = vm->consumed * frac;
+			vm->host_swapped += take;
+			vm->consumed -= take;
+		}
+	}
+	s->sum_consumed = s->sum_ovhd = s->sum_shared = s->sum_host_swapped = 0;
+	s->sum_memsz_running = 0;
+	s->n_running = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sim_vm *vm = &s->vms[i];
+		if (!vm->running)
+			continue;
+		s->n_running++;
+		s->sum_consumed += vm->consumed;
+		s->sum_ovhd += (double)specs[i].ovhd_bytes;
+		s->sum_shared += vm->shared;
+		s->sum_host_swapped += vm->host_swapped;
+		s->sum_memsz_running += (double)specs[i].memsz_bytes;
+	}
+	s->swap_demand_out = s->acc_demand_out;
+	s->swap_demand_in = s->acc_demand_in;
+	s->total_resident = s->acc_resident;
+	s->acc_demand_out = s->acc_demand_in = s->acc_resident = 0;
+}
+
+void sim_host_snapshot(struct sim *s, struct host_snapshot *h)
+{
+	double budget = (double)s->cfg.host_mem_bytes;
+	double used = s->sum_consumed + s->sum_ovhd;
+	h->mem_total_bytes = s->cfg.host_mem_bytes;
+	h->mem_available_bytes = used < budget ? (uint64_t)(budget - used) : 0;
+	h->swap_total_bytes = 1024 * MODEL_GIB;
+	h->swap_free_bytes = h->swap_total_bytes - (uint64_t)s->sum_host_swapped;
+	h->psi_some_avg10_permyriad =
+	    s->n_running ? (uint32_t)(s->n_violating * MODEL_PERMYRIAD / s->n_running) : 0;
+	h->psi_full_avg10_permyriad = 0;
+	h->ksm_present = true;
+	h->ksm_pages_sharing = (uint64_t)(s->sum_shared / (double)MODEL_PAGE_SIZE);
+	h->ksm_pages_shared = h->ksm_pages_sharing / 4;
+	h->zswap_enabled = false;
+}
