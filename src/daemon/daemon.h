@@ -89,6 +89,8 @@ void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v);
 struct json_object;
 struct json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v);
 struct json_object *daemon_host_json(const struct blimpd *d);
+/* A VM went away: undo its cgroup limit. */
+void daemon_release_vm(struct blimpd *d, const char *name);
 /* Put back host settings blimp changed (KSM, cgroup limits, swap). */
 void daemon_restore_host(struct blimpd *d);
 /* Apply a balloon target now (manual or policy); logs with reason. 0 or -errno. */

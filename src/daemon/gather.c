@@ -157,6 +157,7 @@ void daemon_gather_vms(struct blimpd *d)
 			v->stats_period_checked = true;
 		}
 		gather_vm_proc(d, v);
+		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;
 	}
 	free(bs);
 }

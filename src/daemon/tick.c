@@ -21,7 +21,9 @@
 
 #include <json-c/json.h>
 
+#include "act/cgroup.h"
 #include "act/ksm.h"
+#include "act/swap.h"
 #include "daemon/daemon.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -32,6 +34,71 @@
 #define RECONNECT_MS 5000
 
 static struct act_ksm *tick_ksm;
+static struct act_cgroup *tick_cgroup;
+static bool tick_cgroup_failed;
+static struct act_swap *tick_swap;
+static bool tick_swap_tried;
+
+/* Host swap file, once, when the settings ask for one. */
+static void act_swap_once(struct blimpd *d)
+{
+	if (tick_swap_tried || !d->cfg.swapfile_bytes)
+		return;
+	tick_swap_tried = true;
+	struct act_swap_opts o = {.path = d->cfg.swapfile_path,
+				  .size_bytes = d->cfg.swapfile_bytes,
+				  .priority = -1,
+				  .zswap = d->cfg.zswap,
+				  .sysfs_root = "/sys",
+				  .proc_root = "/proc",
+				  .dry_run = d->cfg.dry_run};
+	int err = 0;
+	tick_swap = act_swap_new(&o, &err);
+	if (!tick_swap) {
+		log_warn("act", "host swap: %s", strerror(-err));
+		return;
+	}
+	char msg[512] = "";
+	if (act_swap_enable(tick_swap, msg, sizeof(msg)) < 0)
+		log_warn("act", "host swap: %s", msg);
+	else if (msg[0])
+		log_info("act", "host swap: %s", msg);
+}
+
+/* Host memory limit of one VM's cgroup (the plan's SWTGT made concrete). */
+static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_bytes)
+{
+	if (!d->cfg.manage_cgroups || v->pid <= 0 || tick_cgroup_failed)
+		return;
+	if (!tick_cgroup) {
+		struct act_cgroup_opts o = {.proc_root = "/proc", .dry_run = d->cfg.dry_run};
+		int err = 0;
+		tick_cgroup = act_cgroup_new(&o, &err);
+		if (!tick_cgroup) {
+			log_warn("act", "no memory cgroup (%s): host swap limits off", strerror(-err));
+			tick_cgroup_failed = true;
+			return;
+		}
+	}
+	char msg[512] = "";
+	int r = act_cgroup_apply(tick_cgroup, v->name, v->pid, limit_bytes, msg, sizeof(msg));
+	if (r < 0 && r != -EBUSY)
+		log_warn("act", "%s: cgroup limit: %s", v->name, msg[0] ? msg : strerror(-r));
+	else if (msg[0])
+		log_info("act", "%s: %s%s", v->name, msg, d->cfg.dry_run ? " [dry-run]" : "");
+}
+
+void daemon_release_vm(struct blimpd *d, const char *name)
+{
+	(void)d;
+	if (!tick_cgroup)
+		return;
+	char msg[512] = "";
+	if (act_cgroup_release(tick_cgroup, name, msg, sizeof(msg)) < 0)
+		log_warn("act", "%s: cgroup release: %s", name, msg);
+	else if (msg[0])
+		log_info("act", "%s: %s", name, msg);
+}
 
 static uint64_t thread_cpu_us(void)
 {
@@ -92,6 +159,8 @@ static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm
 			log_warn("act", "%s: could not move the balloon to %s", v->name,
 				 size_format(target, a, sizeof(a)));
 	}
+	for (size_t i = 0; i < n; i++)
+		act_cgroup_vm(d, idx[i], plan->vms[i].cgroup_limit_bytes);
 	d->host_plan = plan->host;
 	d->have_host_plan = true;
 	if (d->cfg.manage_ksm) {
@@ -163,6 +232,7 @@ void daemon_tick(void *opaque)
 			return;
 		}
 	}
+	act_swap_once(d);
 	uint64_t cpu0 = thread_cpu_us();
 	if (daemon_gather_host(&d->host) < 0)
 		log_debug("collect", "host figures incomplete");
@@ -178,6 +248,24 @@ void daemon_tick(void *opaque)
 void daemon_restore_host(struct blimpd *d)
 {
 	(void)d;
+	char cmsg[1024] = "";
+	if (tick_cgroup) {
+		if (act_cgroup_restore(tick_cgroup, cmsg, sizeof(cmsg)) < 0)
+			log_warn("act", "cgroup restore: %s", cmsg);
+		else if (cmsg[0])
+			log_info("act", "cgroups restored: %s", cmsg);
+		act_cgroup_free(tick_cgroup);
+		tick_cgroup = NULL;
+	}
+	if (tick_swap) {
+		cmsg[0] = '\0';
+		if (act_swap_restore(tick_swap, cmsg, sizeof(cmsg)) < 0)
+			log_warn("act", "host swap restore: %s", cmsg);
+		else if (cmsg[0])
+			log_info("act", "host swap: %s", cmsg);
+		act_swap_free(tick_swap);
+		tick_swap = NULL;
+	}
 	if (tick_ksm) {
 		char msg[512] = "";
 		int r = act_ksm_restore(tick_ksm, msg, sizeof(msg));

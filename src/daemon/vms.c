@@ -49,6 +49,7 @@ static void vm_drop(struct blimpd *d, size_t i)
 {
 	struct daemon_vm *v = &d->vms[i];
 	log_info("vm", "%s: gone from libvirt", v->name);
+	daemon_release_vm(d, v->name);
 	virt_agent_free(v->agent);
 	memmove(&d->vms[i], &d->vms[i + 1], (d->n_vms - i - 1) * sizeof(*v));
 	d->n_vms--;
