@@ -1,0 +1,27 @@
+/* libFuzzer target: collect_smaps_rollup_parse and collect_ksm_stat_parse, and the derived figures */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/procpid.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	struct collect_smaps_rollup ro;
+	struct collect_ksm_stat k;
+	(void)collect_smaps_rollup_parse(buf, size, &ro);
+	if (collect_ksm_stat_parse(buf, size, &k) == 0) {
+		struct collect_proc_pid pp = {.rss_bytes = 1ULL << 30, .guest_ram_found = true,
+					      .guest_ram_rss_bytes = 1ULL << 29,
+					      .other_rss_bytes = 1ULL << 29, .ksm_stat_found = true};
+		pp.ksm_merging_bytes = k.merging_pages * 4096;
+		struct collect_vm_figures f;
+		collect_vm_host_figures(&pp, &f);
+		if (f.consumed_bytes > pp.guest_ram_rss_bytes)
+			abort();
+	}
+	return 0;
+}
