@@ -34,6 +34,7 @@ enum fleet_col {
 	COL_LIMIT,
 	COL_MAXMEMCTL,
 	COL_BALLOON,
+	COL_DEFLATE_ON_OOM,
 	COL_BALLOON_RATE,
 	COL_START,
 	COL_BOOT,
@@ -51,7 +52,7 @@ enum fleet_col {
 
 static const char *const col_names[COL__COUNT] = {
     "name",	  "memsz",	"shares",     "reservation", "limit",	  "maxmemctl", "balloon",
-    "balloon_rate", "start_s",	"boot_s",     "guest_swap",  "idle_anon", "cache_cap", "cache_rate",
+    "deflate_on_oom", "balloon_rate", "start_s",	"boot_s",     "guest_swap",  "idle_anon", "cache_cap", "cache_rate",
     "shareable_pct", "ovhd",	"ws",	      "period_s",    "count"};
 _Static_assert(sizeof(col_names) / sizeof(col_names[0]) == COL__COUNT, "columns in step");
 
@@ -283,6 +284,9 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 	    fleet_size(c, "maxmemctl", fields[COL_MAXMEMCTL], memsz, &v.settings.maxmemctl_bytes))
 		return -EINVAL;
 	if (FIELD(COL_BALLOON) && fleet_bool(c, "balloon", fields[COL_BALLOON], &v.balloon))
+		return -EINVAL;
+	if (FIELD(COL_DEFLATE_ON_OOM) &&
+	    fleet_bool(c, "deflate_on_oom", fields[COL_DEFLATE_ON_OOM], &v.deflate_on_oom))
 		return -EINVAL;
 	if (FIELD(COL_BALLOON_RATE)) {
 		if (fleet_size(c, "balloon_rate", fields[COL_BALLOON_RATE], 1024 * MODEL_GIB,

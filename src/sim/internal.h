@@ -31,6 +31,7 @@ struct sim_vm {
 	double loss;          /* throughput lost now, 0..1 */
 	double swap_in_bytes, swap_out_bytes, major_faults; /* cumulative */
 	uint64_t oom_kills;
+	double oom_deflated_bytes; /* cumulative deflate-on-OOM */
 	bool in_oom;
 	uint64_t oom_until_ms;
 	size_t cursor; /* trace cursor */

@@ -51,6 +51,7 @@ struct sim_vm_spec {
 	uint64_t memsz_bytes;
 	struct vm_settings settings;   /* shares, reservation, limit, maxmemctl (0 = default) */
 	bool balloon;                  /* virtio_balloon driver present (MCTL?) */
+	bool deflate_on_oom;           /* balloon gives memory back before an OOM kill */
 	uint64_t balloon_bytes_per_s;  /* inflate/deflate speed */
 	uint64_t start_ms;             /* VM starts at this simulated time */
 	uint64_t boot_ms;              /* no guest stats until booted */

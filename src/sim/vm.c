@@ -4,7 +4,9 @@
  * DESIGN (docs/simulator.md "Model"): the guest holds G = balloon actual bytes. Its
  * anon memory is idle_anon + the working set (the trace). When anon does not fit in G
  * the guest swaps, idle anon first; what it cannot swap is an OOM kill (the workload
- * dies, its working set counts as lost until it restarts oom_restart_ms later). Page
+ * dies, its working set counts as lost until it restarts oom_restart_ms later), unless
+ * the balloon driver deflates on OOM fast enough (what it deflates in a step counts
+ * as missing working set for that step: the guest stalled in its OOM path). Page
  * cache grows toward its cap in whatever room is left. The host backs what the guest
  * uses (free page reporting returns free pages; without a balloon driver there is no
  * reporting and the host keeps the high-water mark), less what KSM merged, less what
@@ -47,6 +49,15 @@ static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm 
 	if (vm->in_oom && t_next_ms >= vm->oom_until_ms)
 		vm->in_oom = false; /* the workload restarts */
 	double anon = idle + (vm->in_oom ? 0 : vm->ws);
+	double oom_deflated = 0;
+	if (anon - g > swap + 0.5 && sp->balloon && sp->deflate_on_oom && g < memsz) {
+		/* The driver's OOM notifier deflates before the OOM killer runs: as much as
+		 * the balloon can release this step. The guest stalls in reclaim meanwhile. */
+		double want = vm_min(anon - swap - g, memsz - g);
+		oom_deflated = vm_min(want, (double)sp->balloon_bytes_per_s * dt_s);
+		vm->actual = g = g + oom_deflated;
+		vm->oom_deflated_bytes += oom_deflated;
+	}
 	if (anon - g > swap + 0.5) {
 		if (!vm->in_oom) {
 			vm->oom_kills++;
@@ -62,7 +73,7 @@ static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm 
 		vm->swap_in_bytes += vm->guest_swapped - gs;
 	vm->guest_swapped = gs;
 	vm->anon_res = anon - gs;
-	vm->missing_guest = vm->in_oom ? vm->ws : vm_min(vm_max(gs - idle, 0), vm->ws);
+	vm->missing_guest = vm->in_oom ? vm->ws : vm_min(vm_max(gs - idle, 0) + oom_deflated, vm->ws);
 	if (vm->missing_guest > 0 && !vm->in_oom) {
 		/* Thrashing: every missing page is touched once per ws_touch_ms. */
 		double faults = vm->missing_guest / (double)MODEL_PAGE_SIZE * dt_s * 1000.0 /
