@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "collect/pidcache.h"
 #include "collect/procpid.h"
 #include "collect/smaps.h"
 
@@ -312,12 +313,67 @@ static void test_rollup_and_ksm_stat(void **state)
 	assert_int_equal(k.rmap_items, 0);
 }
 
+static void test_status_and_estimate(void **state)
+{
+	(void)state;
+	struct collect_proc_status st;
+	const char real[] = "Name:\tqemu-system-x86\nVmPeak:\t 2000000 kB\nVmRSS:\t  263268 kB\n"
+			    "RssAnon:\t  200000 kB\nRssFile:\t   63268 kB\nRssShmem:\t       0 kB\n"
+			    "VmSwap:\t    1000 kB\nVmRSSX:\t 1 kB\n";
+	assert_int_equal(collect_proc_status_parse(real, strlen(real), &st), 0);
+	assert_int_equal(st.bytes[COLLECT_ST_VM_RSS], 263268 * KB);
+	assert_int_equal(st.bytes[COLLECT_ST_RSS_ANON], 200000 * KB);
+	assert_int_equal(st.bytes[COLLECT_ST_VM_SWAP], 1000 * KB);
+	const char kthread[] = "Name:\tkthreadd\nState:\tS (sleeping)\n";
+	assert_int_equal(collect_proc_status_parse(kthread, strlen(kthread), &st), -ESRCH);
+	const char bad[] = "VmRSS:\t 12 MB\n";
+	assert_int_equal(collect_proc_status_parse(bad, strlen(bad), &st), -EINVAL);
+	const char big[] = "VmRSS: 18446744073709551615 kB\n";
+	assert_int_equal(collect_proc_status_parse(big, strlen(big), &st), -ERANGE);
+
+	/* Measured: 300 MiB guest RAM (20 MiB KSM), 150 MiB other, 100 MiB guest swap,
+	 * 10 MiB other swap. Now RSS is 400 MiB and swap 50 MiB. */
+	struct collect_proc_pid full = {
+		.rss_bytes = 450 * MIB, .swap_bytes = 110 * MIB, .guest_ram_found = true,
+		.guest_ram_size_bytes = 512 * MIB, .guest_ram_rss_bytes = 300 * MIB,
+		.guest_ram_swap_bytes = 100 * MIB, .guest_ram_ksm_bytes = 20 * MIB,
+		.guest_ram_ksm_known = true, .other_rss_bytes = 150 * MIB};
+	struct collect_proc_status now = {.found = 0x1f};
+	now.bytes[COLLECT_ST_VM_RSS] = 400 * MIB;
+	now.bytes[COLLECT_ST_VM_SWAP] = 50 * MIB;
+	struct collect_ksm_stat k = {.found = true, .merging_pages = 1280}; /* 5 MiB */
+	struct collect_proc_pid est;
+	collect_pid_cache_estimate(&full, &now, &k, 4096, &est);
+	assert_int_equal(est.rss_bytes, 400 * MIB);
+	assert_int_equal(est.guest_ram_rss_bytes, 250 * MIB);
+	assert_int_equal(est.other_rss_bytes, 150 * MIB);
+	assert_int_equal(est.guest_ram_swap_bytes, 40 * MIB);
+	assert_int_equal(est.ksm_merging_bytes, 5 * MIB);
+	assert_int_equal(est.guest_ram_ksm_bytes, 5 * MIB); /* can't exceed the process's */
+	/* RSS below the old OVHD: guest RAM 0, never negative. */
+	now.bytes[COLLECT_ST_VM_RSS] = 100 * MIB;
+	collect_pid_cache_estimate(&full, &now, NULL, 4096, &est);
+	assert_int_equal(est.guest_ram_rss_bytes, 0);
+	assert_int_equal(est.other_rss_bytes, 100 * MIB);
+	/* RSS far above: capped at the mapping's size. */
+	now.bytes[COLLECT_ST_VM_RSS] = 4096 * MIB;
+	collect_pid_cache_estimate(&full, &now, NULL, 4096, &est);
+	assert_int_equal(est.guest_ram_rss_bytes, 512 * MIB);
+
+	/* The cache on fixture dirs (no status file there: -ENOENT). */
+	struct collect_pid_cache c = {0};
+	assert_int_equal(collect_pid_cache_update(FIX "qemu512", 512 * MIB, 0, NULL, true, &c, &est,
+						  NULL),
+			 -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_smaps_real_512),	cmocka_unit_test(test_smaps_real_6g),
 		cmocka_unit_test(test_proc_pid_read),	cmocka_unit_test(test_smaps_selection),
 		cmocka_unit_test(test_smaps_bad),	cmocka_unit_test(test_rollup_and_ksm_stat),
+		cmocka_unit_test(test_status_and_estimate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,145 @@
+/*
+ * DESIGN: keep smaps off the hot path. RSS and swap come from the kernel's per-mm
+ * counters in /proc/PID/status every tick; the split between guest RAM and QEMU's
+ * own memory (OVHD) is measured with smaps now and then and carried forward:
+ * guest RAM resident = RSS - OVHD(last measured). The error is bounded by how much
+ * OVHD moved since the last measurement; a large RSS move forces a re-measure.
+ */
+#include "collect/pidcache.h"
+#include "collect/parse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const st_names[COLLECT_ST__COUNT] = {
+	[COLLECT_ST_VM_RSS] = "VmRSS",	      [COLLECT_ST_RSS_ANON] = "RssAnon",
+	[COLLECT_ST_RSS_FILE] = "RssFile",    [COLLECT_ST_RSS_SHMEM] = "RssShmem",
+	[COLLECT_ST_VM_SWAP] = "VmSwap",
+};
+
+int collect_proc_status_parse(const char *buf, size_t len, struct collect_proc_status *out)
+{
+	if (!buf || !out)
+		return -EINVAL;
+	struct collect_proc_status st = {0};
+	struct collect_lines it;
+	const char *line;
+	size_t ll;
+	collect_lines_init(&it, buf, len);
+	while (collect_lines_next(&it, &line, &ll)) {
+		if (ll < 2 || (line[0] != 'V' && line[0] != 'R'))
+			continue;
+		for (int f = 0; f < COLLECT_ST__COUNT; f++) {
+			const char *v = collect_field(line, ll, st_names[f], ':');
+			if (!v)
+				continue;
+			const char *end = line + ll;
+			uint64_t kb;
+			int r = collect_u64_parse(&v, end, &kb);
+			if (r < 0)
+				return r;
+			if (!collect_rest_is(v, end, "kB"))
+				return -EINVAL;
+			if (collect_mul_sat(kb, COLLECT_KIB, &st.bytes[f]))
+				return -ERANGE;
+			st.found |= 1U << f;
+			break;
+		}
+	}
+	if (!(st.found & (1U << COLLECT_ST_VM_RSS)))
+		return -ESRCH;
+	*out = st;
+	return 0;
+}
+
+int collect_proc_status_read(const char *path, struct collect_proc_status *out)
+{
+	char buf[4096];
+	size_t len;
+	int r = collect_file_read(path, buf, sizeof(buf), &len);
+	if (r < 0)
+		return r;
+	return collect_proc_status_parse(buf, len, out);
+}
+
+void collect_pid_cache_estimate(const struct collect_proc_pid *full,
+				const struct collect_proc_status *st,
+				const struct collect_ksm_stat *ksm, uint64_t page_size,
+				struct collect_proc_pid *out)
+{
+	*out = *full;
+	uint64_t rss = st->bytes[COLLECT_ST_VM_RSS];
+	uint64_t swap = st->bytes[COLLECT_ST_VM_SWAP];
+	out->rss_bytes = rss;
+	out->swap_bytes = swap;
+	if (full->guest_ram_found) {
+		uint64_t other = full->other_rss_bytes < rss ? full->other_rss_bytes : rss;
+		out->other_rss_bytes = other;
+		out->guest_ram_rss_bytes = rss - other;
+		if (out->guest_ram_rss_bytes > full->guest_ram_size_bytes)
+			out->guest_ram_rss_bytes = full->guest_ram_size_bytes;
+		uint64_t other_swap = collect_sub_floor(full->swap_bytes, full->guest_ram_swap_bytes);
+		out->guest_ram_swap_bytes = collect_sub_floor(swap, other_swap);
+		/* Per-mapping KSM can't be tracked without smaps: keep its share of
+		 * the process's merges as last measured. */
+	} else {
+		out->other_rss_bytes = rss;
+	}
+	if (ksm && ksm->found) {
+		out->ksm_stat_found = true;
+		collect_mul_sat(ksm->merging_pages, page_size, &out->ksm_merging_bytes);
+		collect_mul_sat(ksm->zero_pages, page_size, &out->ksm_zero_bytes);
+		if (out->guest_ram_ksm_known && out->guest_ram_ksm_bytes > out->ksm_merging_bytes)
+			out->guest_ram_ksm_bytes = out->ksm_merging_bytes;
+	}
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+int collect_pid_cache_update(const char *pid_dir, uint64_t memsz_bytes, uint64_t now_ms,
+			     const struct collect_pid_cache_opts *opts, bool allow_full,
+			     struct collect_pid_cache *c, struct collect_proc_pid *out,
+			     bool *did_full)
+{
+	if (!pid_dir || !c || !out)
+		return -EINVAL;
+	struct collect_pid_cache_opts o = {30000, 64 * 1024 * 1024};
+	if (opts)
+		o = *opts;
+	char path[512];
+	struct collect_proc_status st;
+	if ((size_t)snprintf(path, sizeof(path), "%s/status", pid_dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	int r = collect_proc_status_read(path, &st);
+	if (r < 0)
+		return r;
+	uint64_t rss = st.bytes[COLLECT_ST_VM_RSS];
+	bool due = !c->valid || now_ms - c->full_ms >= o.max_age_ms || now_ms < c->full_ms ||
+		   absdiff(rss, c->full_rss_bytes) >= o.rss_delta_bytes;
+	if (did_full)
+		*did_full = false;
+	if (due && (allow_full || !c->valid)) {
+		r = collect_proc_pid_read(pid_dir, memsz_bytes, 0, &c->full);
+		if (r < 0)
+			return r;
+		c->valid = true;
+		c->full_ms = now_ms;
+		c->full_rss_bytes = rss;
+		*out = c->full;
+		if (did_full)
+			*did_full = true;
+		return 0;
+	}
+	struct collect_ksm_stat ksm = {0};
+	snprintf(path, sizeof(path), "%s/ksm_stat", pid_dir);
+	r = collect_ksm_stat_read(path, &ksm);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	collect_pid_cache_estimate(&c->full, &st, &ksm, (uint64_t)sysconf(_SC_PAGESIZE), out);
+	return 0;
+}
