@@ -1,7 +1,9 @@
 /*
  * The VM model: one step of one VM.
  *
- * DESIGN (docs/simulator.md "Model"): the guest holds G = balloon actual bytes. Its
+ * DESIGN (docs/simulator.md "Model"): the guest holds G = balloon actual bytes (the
+ * balloon moves toward its target at its rate, but inflates only into memory the
+ * guest can give: free, cache, swappable anon). Its
  * anon memory is idle_anon + the working set (the trace). When anon does not fit in G
  * the guest swaps, idle anon first; what it cannot swap is an OOM kill (the workload
  * dies, its working set counts as lost until it restarts oom_restart_ms later), unless
@@ -35,20 +37,26 @@ static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm 
 	double ws = (double)sim_trace_at(&sp->ws, t_next_ms, &vm->cursor);
 	vm->ws = vm_min(ws, memsz - idle);
 
-	if (sp->balloon) {
-		double step = (double)sp->balloon_bytes_per_s * dt_eff_s;
-		if (vm->actual > vm->target)
-			vm->actual = vm_max(vm->target, vm->actual - step);
-		else
-			vm->actual = vm_min(vm->target, vm->actual + step);
-	} else {
-		vm->actual = memsz;
-	}
-	double g = vm->actual, swap = (double)sp->guest_swap_bytes;
-
+	double swap = (double)sp->guest_swap_bytes;
 	if (vm->in_oom && t_next_ms >= vm->oom_until_ms)
 		vm->in_oom = false; /* the workload restarts */
 	double anon = idle + (vm->in_oom ? 0 : vm->ws);
+	if (sp->balloon) {
+		double step = (double)sp->balloon_bytes_per_s * dt_eff_s;
+		if (vm->actual > vm->target) {
+			/* The driver allocates without retrying: it takes free memory, cache
+			 * and swappable anon, and stalls instead of pushing the guest to OOM. */
+			double floor = vm_max(anon - swap, 0);
+			if (vm->actual > floor)
+				vm->actual = vm_max(vm_max(vm->target, vm->actual - step), floor);
+		} else {
+			vm->actual = vm_min(vm->target, vm->actual + step);
+		}
+	} else {
+		vm->actual = memsz;
+	}
+	double g = vm->actual;
+
 	double oom_deflated = 0;
 	if (anon - g > swap + 0.5 && sp->balloon && sp->deflate_on_oom && g < memsz) {
 		/* The driver's OOM notifier deflates before the OOM killer runs: as much as
