@@ -243,12 +243,9 @@ int collect_cgroup_read(const char *dir, int version, struct collect_cgroup *out
 		if (r < 0)
 			goto out;
 	}
-	char *buf = NULL;
-	enum { STAT_CAP = 16384 };
-	char stat_buf[STAT_CAP];
+	char buf[16384];
 	size_t len;
-	buf = stat_buf;
-	r = collect_file_readat(dfd, "memory.stat", buf, STAT_CAP, &len);
+	r = collect_file_readat(dfd, "memory.stat", buf, sizeof(buf), &len);
 	if (r == 0) {
 		/* v2 memory.swap.current is authoritative; stat has no swap there. */
 		r = collect_cgroup_stat_parse(buf, len, version, &c);
