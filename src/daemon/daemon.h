@@ -36,6 +36,9 @@ struct daemon_vm {
 	uint64_t applied_target_bytes; /* last balloon target blimpd set (0 = none yet) */
 
 	struct vm_snapshot snap; /* latest collection */
+	bool smaps_valid;        /* other_rss_bytes comes from a full smaps read */
+	uint64_t smaps_at_ms;
+	uint64_t other_rss_bytes; /* QEMU's RSS beyond guest RAM at the last smaps read */
 	uint64_t rss_bytes;
 	bool have_plan;
 	struct vm_plan plan;
@@ -57,7 +60,8 @@ struct blimpd {
 	struct host_plan host_plan;
 	uint64_t last_collect_ms;
 	uint64_t last_balance_ms;
-	uint64_t collect_cpu_us; /* CPU time of the last collection */
+	uint64_t collect_cpu_us;         /* main thread's CPU time of the last collection */
+	uint64_t collect_cpu_process_us; /* all threads (libvirt's too) during it */
 
 	bool quit;
 	bool keep_vms_on_exit;

@@ -5,6 +5,12 @@
  * conversion does the clamping), and each QEMU's /proc/PID (smaps split into guest
  * RAM = CONSUMED and the rest = OVHD, ksm_stat). Guest numbers are clamped to MEMSZ
  * there; nothing here trusts them further.
+ *
+ * Cost: the kernel walks every page table to produce smaps (~5 ms of system time for
+ * a TCG QEMU here), so a full smaps read happens for at most one VM per tick and for
+ * each VM once every SMAPS_PERIOD_MS. Between them the fast path reads
+ * /proc/PID/status (VmRSS, VmSwap) and ksm_stat (tens of microseconds) and takes
+ * CONSUMED = RSS - OVHD(last smaps) - KSM-merged; OVHD moves slowly, RSS is fresh.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +21,7 @@
 
 #include "collect/ksm.h"
 #include "collect/meminfo.h"
+#include "collect/parse.h"
 #include "collect/memstats.h"
 #include "collect/procpid.h"
 #include "collect/psi.h"
@@ -23,6 +30,7 @@
 #include "daemon/daemon.h"
 #include "util/log.h"
 #include "virt/dom.h"
+#include "virt/loop.h"
 
 int daemon_gather_host(struct host_snapshot *h)
 {
@@ -54,7 +62,65 @@ int daemon_gather_host(struct host_snapshot *h)
 	return 0;
 }
 
-static void gather_vm_proc(struct blimpd *d, struct daemon_vm *v)
+#define SMAPS_PERIOD_MS 30000 /* OVHD moves slowly; see the cost note above */
+
+/* VmRSS and VmSwap from /proc/PID/status. */
+static int gather_status(pid_t pid, uint64_t *rss, uint64_t *swap)
+{
+	char path[64], buf[4096];
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int r = collect_file_read(path, buf, sizeof(buf), &len);
+	if (r < 0)
+		return r;
+	struct collect_lines it;
+	const char *line;
+	size_t ll;
+	bool have_rss = false;
+	*swap = 0;
+	collect_lines_init(&it, buf, len);
+	while (collect_lines_next(&it, &line, &ll)) {
+		const char *v;
+		uint64_t *dst = NULL, kib;
+		if ((v = collect_field(line, ll, "VmRSS", ':')))
+			dst = rss;
+		else if ((v = collect_field(line, ll, "VmSwap", ':')))
+			dst = swap;
+		if (!dst)
+			continue;
+		v = collect_skip_blanks(v, line + ll);
+		if (collect_u64_parse(&v, line + ll, &kib) < 0 ||
+		    collect_mul_sat(kib, 1024, dst)) /* true: overflowed */
+			return -EINVAL;
+		if (dst == rss)
+			have_rss = true;
+	}
+	return have_rss ? 0 : -EINVAL;
+}
+
+/* Cheap figures between smaps reads. */
+static int gather_vm_fast(struct daemon_vm *v)
+{
+	uint64_t rss, swap;
+	int r = gather_status(v->pid, &rss, &swap);
+	if (r < 0)
+		return r;
+	char path[64];
+	struct collect_ksm_stat ks = {0};
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)v->pid);
+	if (collect_ksm_stat_read(path, &ks) < 0)
+		ks.found = false;
+	uint64_t merged = ks.found ? ks.merging_pages * MODEL_PAGE_SIZE : 0;
+	v->rss_bytes = rss;
+	v->snap.ovhd_bytes = v->other_rss_bytes < rss ? v->other_rss_bytes : rss;
+	v->snap.consumed_bytes = collect_sub_floor(rss, v->snap.ovhd_bytes + merged);
+	v->snap.shared_bytes = merged;
+	v->snap.zero_bytes = ks.found ? ks.zero_pages * MODEL_PAGE_SIZE : 0;
+	v->snap.swapped_bytes = swap;
+	return 0;
+}
+
+static void gather_vm_proc_full(struct blimpd *d, struct daemon_vm *v, bool full)
 {
 	if (v->pid > 0 && kill(v->pid, 0) != 0)
 		v->pid = 0;
@@ -63,13 +129,24 @@ static void gather_vm_proc(struct blimpd *d, struct daemon_vm *v)
 		if (virt_dom_pid(d->conn.run_dir, "", v->name, v->uuid, &pid) == 0)
 			v->pid = pid;
 	}
+	if (v->pid > 0 && !full && v->smaps_valid) {
+		int fr = gather_vm_fast(v);
+		if (fr == 0)
+			return;
+		log_debug("collect", "%s: fast path failed: %s", v->name, strerror(-fr));
+	}
+
 	struct collect_proc_pid pp;
 	char dir[64];
 	snprintf(dir, sizeof(dir), "/proc/%d", (int)v->pid);
 	if (v->pid > 0 && collect_proc_pid_read(dir, v->memsz_bytes, MODEL_PAGE_SIZE, &pp) == 0) {
 		v->rss_bytes = pp.rss_bytes;
 		collect_vm_host_figures_to_snapshot(&pp, &v->snap);
+		v->other_rss_bytes = v->snap.ovhd_bytes;
+		v->smaps_valid = true;
+		v->smaps_at_ms = virt_loop_now_ms();
 	} else {
+		v->smaps_valid = false;
 		v->rss_bytes = 0;
 		v->snap.consumed_bytes = v->snap.ovhd_bytes = v->snap.swapped_bytes = 0;
 		v->snap.shared_bytes = v->snap.zero_bytes = 0;
@@ -83,7 +160,7 @@ void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v)
 		return;
 	if (virt_dom_balloon_actual(&d->conn, v->name, &actual) == 0 && actual <= v->memsz_bytes)
 		v->snap.balloon_actual_bytes = actual;
-	gather_vm_proc(d, v);
+	gather_vm_proc_full(d, v, true);
 }
 
 /* libvirt's bulk stats back into its tagged form (kB, counts, seconds). */
@@ -122,6 +199,17 @@ void daemon_gather_vms(struct blimpd *d)
 		n = 0;
 	}
 	uint64_t now_s = (uint64_t)time(NULL);
+	uint64_t now_ms = virt_loop_now_ms();
+	/* the one VM whose smaps is most overdue gets the full read this tick */
+	struct daemon_vm *full = NULL;
+	for (size_t i = 0; i < d->n_vms; i++) {
+		struct daemon_vm *v = &d->vms[i];
+		if (!v->active || (v->smaps_valid && now_ms - v->smaps_at_ms < SMAPS_PERIOD_MS))
+			continue;
+		if (!full || (!v->smaps_valid && full->smaps_valid) ||
+		    (v->smaps_valid == full->smaps_valid && v->smaps_at_ms < full->smaps_at_ms))
+			full = v;
+	}
 	for (size_t i = 0; i < d->n_vms; i++) {
 		struct daemon_vm *v = &d->vms[i];
 		struct vm_snapshot *s = &v->snap;
@@ -156,7 +244,7 @@ void daemon_gather_vms(struct blimpd *d)
 					 d->cfg.stats_period_s);
 			v->stats_period_checked = true;
 		}
-		gather_vm_proc(d, v);
+		gather_vm_proc_full(d, v, v == full);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;
 	}
 	free(bs);

@@ -100,10 +100,10 @@ void daemon_release_vm(struct blimpd *d, const char *name)
 		log_info("act", "%s: %s", name, msg);
 }
 
-static uint64_t thread_cpu_us(void)
+static uint64_t cpu_us(clockid_t clk)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
@@ -233,11 +233,13 @@ void daemon_tick(void *opaque)
 		}
 	}
 	act_swap_once(d);
-	uint64_t cpu0 = thread_cpu_us();
+	uint64_t cpu0 = cpu_us(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t pcpu0 = cpu_us(CLOCK_PROCESS_CPUTIME_ID);
 	if (daemon_gather_host(&d->host) < 0)
 		log_debug("collect", "host figures incomplete");
 	daemon_gather_vms(d);
-	d->collect_cpu_us = thread_cpu_us() - cpu0;
+	d->collect_cpu_us = cpu_us(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	d->collect_cpu_process_us = cpu_us(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
 	d->last_collect_ms = now;
 	if (now - d->last_balance_ms >= d->cfg.policy.balance_period_ms || !d->last_balance_ms) {
 		d->last_balance_ms = now;
