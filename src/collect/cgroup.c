@@ -119,7 +119,8 @@ int collect_cgroup_pid_dir(const char *root, int version, const char *proc_cgrou
 		size_t rl = strlen(rel);
 		if (rl == 1)
 			rel[0] = '\0', rl = 0; /* "/" */
-		int n = snprintf(base, sizeof(base), "%s%s%s", root, version == 1 ? "/memory" : "", rel);
+		int n = snprintf(base, sizeof(base), "%s%s%s", root, version == 1 ? "/memory" : "",
+				 rel);
 		if (n < 0 || (size_t)n >= sizeof(base))
 			return -ENAMETOOLONG;
 		snprintf(probe, sizeof(probe), "%s/%s", base, usage);
@@ -154,15 +155,17 @@ struct stat_key {
 	enum collect_cgroup_field f;
 };
 static const struct stat_key v1_keys[] = {
-	{"total_rss", COLLECT_CG_ANON},
-	{"total_cache", COLLECT_CG_FILE},
-	{"total_swap", COLLECT_CG_SWAP},
-	{"total_pgmajfault", COLLECT_CG_PGMAJFAULT},
+    {"total_rss", COLLECT_CG_ANON},
+    {"total_cache", COLLECT_CG_FILE},
+    {"total_swap", COLLECT_CG_SWAP},
+    {"total_pgmajfault", COLLECT_CG_PGMAJFAULT},
 };
 static const struct stat_key v2_keys[] = {
-	{"anon", COLLECT_CG_ANON},	   {"file", COLLECT_CG_FILE},
-	{"zswap", COLLECT_CG_ZSWAP},	   {"zswapped", COLLECT_CG_ZSWAPPED},
-	{"pgmajfault", COLLECT_CG_PGMAJFAULT},
+    {"anon", COLLECT_CG_ANON},
+    {"file", COLLECT_CG_FILE},
+    {"zswap", COLLECT_CG_ZSWAP},
+    {"zswapped", COLLECT_CG_ZSWAPPED},
+    {"pgmajfault", COLLECT_CG_PGMAJFAULT},
 };
 
 int collect_cgroup_stat_parse(const char *buf, size_t len, int version, struct collect_cgroup *out)
@@ -225,12 +228,12 @@ int collect_cgroup_read(const char *dir, int version, struct collect_cgroup *out
 		const char *v1, *v2;
 		enum collect_cgroup_field f;
 	} files[] = {
-		{"memory.usage_in_bytes", "memory.current", COLLECT_CG_USAGE},
-		{"memory.limit_in_bytes", "memory.max", COLLECT_CG_LIMIT},
-		{NULL, "memory.high", COLLECT_CG_HIGH},
-		{NULL, "memory.swap.current", COLLECT_CG_SWAP},
-		{NULL, "memory.swap.max", COLLECT_CG_SWAP_MAX},
-		{"memory.memsw.limit_in_bytes", NULL, COLLECT_CG_MEMSW_LIMIT},
+	    {"memory.usage_in_bytes", "memory.current", COLLECT_CG_USAGE},
+	    {"memory.limit_in_bytes", "memory.max", COLLECT_CG_LIMIT},
+	    {NULL, "memory.high", COLLECT_CG_HIGH},
+	    {NULL, "memory.swap.current", COLLECT_CG_SWAP},
+	    {NULL, "memory.swap.max", COLLECT_CG_SWAP_MAX},
+	    {"memory.memsw.limit_in_bytes", NULL, COLLECT_CG_MEMSW_LIMIT},
 	};
 	int r = 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -21,7 +21,7 @@ int collect_cgroup_version(const char *root) __attribute__((warn_unused_result))
  * -ENOENT if no such line, -EINVAL on malformed text or a path with ".."
  * components or not starting with '/', -ENAMETOOLONG if it does not fit. */
 int collect_cgroup_proc_parse(const char *buf, size_t len, int version, char *path, size_t cap)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* The directory whose memory.* files account for the process: root + "/memory"
  * (v1) or root (v2) + path, then up toward the root until a directory with the
@@ -30,16 +30,16 @@ int collect_cgroup_pid_dir(const char *root, int version, const char *proc_cgrou
 			   size_t cap) __attribute__((warn_unused_result));
 
 enum collect_cgroup_field {
-	COLLECT_CG_USAGE = 0,  /* v1 memory.usage_in_bytes, v2 memory.current */
-	COLLECT_CG_ANON,       /* v1 total_rss, v2 anon */
-	COLLECT_CG_FILE,       /* v1 total_cache, v2 file */
-	COLLECT_CG_SWAP,       /* v1 total_swap, v2 memory.swap.current */
-	COLLECT_CG_ZSWAP,      /* v2 zswap: compressed size */
-	COLLECT_CG_ZSWAPPED,   /* v2 zswapped: original size of what is in zswap */
-	COLLECT_CG_PGMAJFAULT, /* count */
-	COLLECT_CG_LIMIT,      /* v1 memory.limit_in_bytes, v2 memory.max */
-	COLLECT_CG_HIGH,       /* v2 memory.high */
-	COLLECT_CG_SWAP_MAX,   /* v2 memory.swap.max */
+	COLLECT_CG_USAGE = 0,	/* v1 memory.usage_in_bytes, v2 memory.current */
+	COLLECT_CG_ANON,	/* v1 total_rss, v2 anon */
+	COLLECT_CG_FILE,	/* v1 total_cache, v2 file */
+	COLLECT_CG_SWAP,	/* v1 total_swap, v2 memory.swap.current */
+	COLLECT_CG_ZSWAP,	/* v2 zswap: compressed size */
+	COLLECT_CG_ZSWAPPED,	/* v2 zswapped: original size of what is in zswap */
+	COLLECT_CG_PGMAJFAULT,	/* count */
+	COLLECT_CG_LIMIT,	/* v1 memory.limit_in_bytes, v2 memory.max */
+	COLLECT_CG_HIGH,	/* v2 memory.high */
+	COLLECT_CG_SWAP_MAX,	/* v2 memory.swap.max */
 	COLLECT_CG_MEMSW_LIMIT, /* v1 memory.memsw.limit_in_bytes (memory + swap) */
 	COLLECT_CG__COUNT
 };
@@ -58,10 +58,10 @@ static inline bool collect_cgroup_has(const struct collect_cgroup *c, enum colle
 /* memory.stat text ("name value" lines; name anchored at line start). Unknown
  * keys are skipped; a known key with a malformed value gives -EINVAL. */
 int collect_cgroup_stat_parse(const char *buf, size_t len, int version, struct collect_cgroup *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* A single-value file: a number, or "max" (= COLLECT_CGROUP_UNLIMITED). */
 int collect_cgroup_value_parse(const char *buf, size_t len, uint64_t *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Read a cgroup directory. -ENOENT if the usage file is missing. */
 int collect_cgroup_read(const char *dir, int version, struct collect_cgroup *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));

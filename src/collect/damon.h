@@ -13,14 +13,14 @@
 struct collect_damon_region {
 	uint64_t start, end;  /* [start, end) virtual addresses */
 	uint32_t nr_accesses; /* sampling intervals (of one aggregation) seen accessed */
-	uint32_t age;         /* aggregation intervals the access pattern has held */
-	uint32_t found;       /* bit 0 start, 1 end, 2 nr_accesses, 3 age */
+	uint32_t age;	      /* aggregation intervals the access pattern has held */
+	uint32_t found;	      /* bit 0 start, 1 end, 2 nr_accesses, 3 age */
 };
 
 struct collect_damon_regions {
-	size_t n;               /* regions overlapping [lo, hi) */
-	uint64_t total_bytes;   /* bytes of those regions within [lo, hi) */
-	uint64_t active_bytes;  /* of which in regions with nr_accesses > 0 */
+	size_t n;	       /* regions overlapping [lo, hi) */
+	uint64_t total_bytes;  /* bytes of those regions within [lo, hi) */
+	uint64_t active_bytes; /* of which in regions with nr_accesses > 0 */
 	uint32_t max_nr_accesses;
 };
 
@@ -32,12 +32,13 @@ int collect_damon_region_parse(const char *name, const char *buf, size_t len,
  * -EINVAL if the region is incomplete or empty. */
 int collect_damon_regions_add(struct collect_damon_regions *out,
 			      const struct collect_damon_region *r, uint64_t lo, uint64_t hi)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Read a tried_regions directory (subdirectories 0..N-1) clipped to [lo, hi)
  * (0, UINT64_MAX for everything). -ENOENT if missing, -EINVAL on a malformed
  * region. An empty directory is 0 regions. */
 int collect_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi,
-			       struct collect_damon_regions *out) __attribute__((warn_unused_result));
+			       struct collect_damon_regions *out)
+    __attribute__((warn_unused_result));
 
 struct collect_damon_attrs {
 	uint64_t sample_us; /* default 10 ms */

@@ -64,7 +64,7 @@ void collect_host_to_snapshot(const struct collect_host *h, struct host_snapshot
 		out->mem_available_bytes = m->bytes[COLLECT_MI_MEM_AVAILABLE];
 	else
 		out->mem_available_bytes =
-			m->bytes[COLLECT_MI_MEM_FREE] + m->bytes[COLLECT_MI_CACHED];
+		    m->bytes[COLLECT_MI_MEM_FREE] + m->bytes[COLLECT_MI_CACHED];
 	if (out->mem_available_bytes > out->mem_total_bytes)
 		out->mem_available_bytes = out->mem_total_bytes;
 	out->swap_total_bytes = m->bytes[COLLECT_MI_SWAP_TOTAL];

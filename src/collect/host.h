@@ -7,9 +7,9 @@
 #include "collect/zswap.h"
 
 struct collect_host_paths {
-	const char *meminfo;      /* "/proc/meminfo" (required) */
-	const char *psi;          /* "/proc/pressure/memory" (optional: no PSI = 0) */
-	const char *ksm_dir;      /* "/sys/kernel/mm/ksm" (optional) */
+	const char *meminfo;	  /* "/proc/meminfo" (required) */
+	const char *psi;	  /* "/proc/pressure/memory" (optional: no PSI = 0) */
+	const char *ksm_dir;	  /* "/sys/kernel/mm/ksm" (optional) */
 	const char *zswap_params; /* "/sys/module/zswap/parameters" (optional) */
 	const char *zswap_debug;  /* "/sys/kernel/debug/zswap" (optional) */
 };
@@ -30,6 +30,6 @@ struct collect_host {
 /* Read all sources. Only meminfo is required (its error is returned); a missing
  * optional source leaves its *_found false, a malformed one is an error. */
 int collect_host_read(const struct collect_host_paths *p, struct collect_host *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Fill the model's host snapshot from what was read. */
 void collect_host_to_snapshot(const struct collect_host *h, struct host_snapshot *out);

@@ -12,20 +12,20 @@
 #include <unistd.h>
 
 static const char *const names[COLLECT_KSM__COUNT] = {
-	[COLLECT_KSM_RUN] = "run",
-	[COLLECT_KSM_PAGES_TO_SCAN] = "pages_to_scan",
-	[COLLECT_KSM_SLEEP_MILLISECS] = "sleep_millisecs",
-	[COLLECT_KSM_PAGES_SHARED] = "pages_shared",
-	[COLLECT_KSM_PAGES_SHARING] = "pages_sharing",
-	[COLLECT_KSM_PAGES_UNSHARED] = "pages_unshared",
-	[COLLECT_KSM_PAGES_VOLATILE] = "pages_volatile",
-	[COLLECT_KSM_PAGES_SCANNED] = "pages_scanned",
-	[COLLECT_KSM_FULL_SCANS] = "full_scans",
-	[COLLECT_KSM_ZERO_PAGES] = "ksm_zero_pages",
-	[COLLECT_KSM_USE_ZERO_PAGES] = "use_zero_pages",
-	[COLLECT_KSM_MAX_PAGE_SHARING] = "max_page_sharing",
-	[COLLECT_KSM_MERGE_ACROSS_NODES] = "merge_across_nodes",
-	[COLLECT_KSM_GENERAL_PROFIT] = "general_profit",
+    [COLLECT_KSM_RUN] = "run",
+    [COLLECT_KSM_PAGES_TO_SCAN] = "pages_to_scan",
+    [COLLECT_KSM_SLEEP_MILLISECS] = "sleep_millisecs",
+    [COLLECT_KSM_PAGES_SHARED] = "pages_shared",
+    [COLLECT_KSM_PAGES_SHARING] = "pages_sharing",
+    [COLLECT_KSM_PAGES_UNSHARED] = "pages_unshared",
+    [COLLECT_KSM_PAGES_VOLATILE] = "pages_volatile",
+    [COLLECT_KSM_PAGES_SCANNED] = "pages_scanned",
+    [COLLECT_KSM_FULL_SCANS] = "full_scans",
+    [COLLECT_KSM_ZERO_PAGES] = "ksm_zero_pages",
+    [COLLECT_KSM_USE_ZERO_PAGES] = "use_zero_pages",
+    [COLLECT_KSM_MAX_PAGE_SHARING] = "max_page_sharing",
+    [COLLECT_KSM_MERGE_ACROSS_NODES] = "merge_across_nodes",
+    [COLLECT_KSM_GENERAL_PROFIT] = "general_profit",
 };
 
 const char *collect_ksm_name(enum collect_ksm_field f)

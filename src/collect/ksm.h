@@ -23,7 +23,7 @@ enum collect_ksm_field {
 };
 
 struct collect_ksm {
-	uint32_t found; /* bit per field whose file exists (kernels differ) */
+	uint32_t found;			/* bit per field whose file exists (kernels differ) */
 	uint64_t v[COLLECT_KSM__COUNT]; /* pages, ms or flags as the sysfs file says */
 	int64_t general_profit_bytes;
 };
@@ -38,8 +38,7 @@ const char *collect_ksm_name(enum collect_ksm_field f);
 /* Parse one file's contents `buf` for the file called `name` into out (unknown
  * names are ignored). -EINVAL if not a single number, -ERANGE on overflow. */
 int collect_ksm_parse(const char *name, const char *buf, size_t len, struct collect_ksm *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Read every known file in `dir`. -ENOENT if the directory or its "run" file is
  * missing (no KSM); a missing optional file just leaves its bit clear. */
-int collect_ksm_read(const char *dir, struct collect_ksm *out)
-	__attribute__((warn_unused_result));
+int collect_ksm_read(const char *dir, struct collect_ksm *out) __attribute__((warn_unused_result));

@@ -36,8 +36,7 @@ struct collect_meminfo {
 	uint64_t bytes[COLLECT_MI__COUNT];
 };
 
-static inline int collect_meminfo_has(const struct collect_meminfo *m,
-				      enum collect_meminfo_field f)
+static inline int collect_meminfo_has(const struct collect_meminfo *m, enum collect_meminfo_field f)
 {
 	return (m->found >> f) & 1;
 }
@@ -49,10 +48,10 @@ const char *collect_meminfo_name(enum collect_meminfo_field f);
  * trailing garbage gives -EINVAL, one whose value overflows bytes gives -ERANGE;
  * text with none of the known fields gives -EINVAL. */
 int collect_meminfo_parse(const char *buf, size_t len, struct collect_meminfo *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Read and parse a meminfo file (normally "/proc/meminfo"). */
 int collect_meminfo_read(const char *path, struct collect_meminfo *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Same from an open fd (pread from 0), for a fd kept open across ticks. */
 int collect_meminfo_read_fd(int fd, struct collect_meminfo *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));

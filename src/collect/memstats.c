@@ -12,8 +12,8 @@
 #include <string.h>
 
 _Static_assert((int)VIR_DOMAIN_MEMORY_STAT_SWAP_IN == (int)COLLECT_MS_SWAP_IN &&
-		       (int)VIR_DOMAIN_MEMORY_STAT_DISK_CACHES == (int)COLLECT_MS_DISK_CACHES &&
-		       (int)VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE == (int)COLLECT_MS_LAST_UPDATE,
+		   (int)VIR_DOMAIN_MEMORY_STAT_DISK_CACHES == (int)COLLECT_MS_DISK_CACHES &&
+		   (int)VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE == (int)COLLECT_MS_LAST_UPDATE,
 	       "enum collect_memstats_field mirrors libvirt's tags");
 
 static uint64_t kb_to_bytes(uint64_t kb, uint32_t *clamped)
@@ -116,14 +116,13 @@ unsigned collect_memstats_to_snapshot(const struct collect_memstats *m, uint64_t
 	} else {
 		vm->guest_total_bytes = 0;
 	}
-	vm->guest_available_bytes = collect_memstats_has(m, COLLECT_MS_USABLE)
-					    ? clamp_to(m->usable_bytes, total, &n)
-					    : 0;
+	vm->guest_available_bytes =
+	    collect_memstats_has(m, COLLECT_MS_USABLE) ? clamp_to(m->usable_bytes, total, &n) : 0;
 	vm->guest_free_bytes =
-		collect_memstats_has(m, COLLECT_MS_UNUSED) ? clamp_to(m->unused_bytes, total, &n) : 0;
+	    collect_memstats_has(m, COLLECT_MS_UNUSED) ? clamp_to(m->unused_bytes, total, &n) : 0;
 	vm->guest_caches_bytes = collect_memstats_has(m, COLLECT_MS_DISK_CACHES)
-					 ? clamp_to(m->disk_caches_bytes, total, &n)
-					 : 0;
+				     ? clamp_to(m->disk_caches_bytes, total, &n)
+				     : 0;
 	vm->guest_swap_in_bytes = m->swap_in_bytes;
 	vm->guest_swap_out_bytes = m->swap_out_bytes;
 	vm->guest_major_faults = m->major_faults;

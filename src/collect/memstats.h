@@ -28,15 +28,15 @@ struct collect_memstats {
 	uint64_t swap_out_bytes;
 	uint64_t major_faults;
 	uint64_t minor_faults;
-	uint64_t unused_bytes;         /* guest MemFree */
+	uint64_t unused_bytes;	       /* guest MemFree */
 	uint64_t available_bytes;      /* guest MemTotal */
 	uint64_t actual_balloon_bytes; /* memory the guest holds (MEMSZ - balloon) */
-	uint64_t rss_bytes;            /* QEMU's RSS as libvirt sees it */
-	uint64_t usable_bytes;         /* guest MemAvailable */
+	uint64_t rss_bytes;	       /* QEMU's RSS as libvirt sees it */
+	uint64_t usable_bytes;	       /* guest MemAvailable */
 	uint64_t disk_caches_bytes;
-	uint64_t last_update_s;        /* guest clock-free: QEMU's time of the last stats */
-	uint64_t age_s;                /* now - last_update (0 if in the future) */
-	uint32_t clamped;              /* how many values were clamped, over both calls */
+	uint64_t last_update_s; /* guest clock-free: QEMU's time of the last stats */
+	uint64_t age_s;		/* now - last_update (0 if in the future) */
+	uint32_t clamped;	/* how many values were clamped, over both calls */
 };
 
 static inline bool collect_memstats_has(const struct collect_memstats *m,

@@ -24,8 +24,8 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len, bool positional)
 		if (n == cap - 1) {
 			/* Full: only fine if this was exactly the end. */
 			char extra;
-			ssize_t more = positional ? pread(fd, &extra, 1, (off_t)n)
-						  : read(fd, &extra, 1);
+			ssize_t more =
+			    positional ? pread(fd, &extra, 1, (off_t)n) : read(fd, &extra, 1);
 			if (more > 0)
 				return -EFBIG;
 			break;

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 static const char *const st_names[COLLECT_ST__COUNT] = {
-	[COLLECT_ST_VM_RSS] = "VmRSS",	      [COLLECT_ST_RSS_ANON] = "RssAnon",
-	[COLLECT_ST_RSS_FILE] = "RssFile",    [COLLECT_ST_RSS_SHMEM] = "RssShmem",
-	[COLLECT_ST_VM_SWAP] = "VmSwap",
+    [COLLECT_ST_VM_RSS] = "VmRSS",     [COLLECT_ST_RSS_ANON] = "RssAnon",
+    [COLLECT_ST_RSS_FILE] = "RssFile", [COLLECT_ST_RSS_SHMEM] = "RssShmem",
+    [COLLECT_ST_VM_SWAP] = "VmSwap",
 };
 
 int collect_proc_status_parse(const char *buf, size_t len, struct collect_proc_status *out)
@@ -80,7 +80,8 @@ void collect_pid_cache_estimate(const struct collect_proc_pid *full,
 		out->guest_ram_rss_bytes = rss - other;
 		if (out->guest_ram_rss_bytes > full->guest_ram_size_bytes)
 			out->guest_ram_rss_bytes = full->guest_ram_size_bytes;
-		uint64_t other_swap = collect_sub_floor(full->swap_bytes, full->guest_ram_swap_bytes);
+		uint64_t other_swap =
+		    collect_sub_floor(full->swap_bytes, full->guest_ram_swap_bytes);
 		out->guest_ram_swap_bytes = collect_sub_floor(swap, other_swap);
 		/* Per-mapping KSM can't be tracked without smaps: keep its share of
 		 * the process's merges as last measured. */

@@ -27,19 +27,19 @@ struct collect_proc_status {
 /* /proc/PID/status: VmRSS, RssAnon, RssFile, RssShmem, VmSwap ("Name:\tN kB").
  * Needs VmRSS (kernel threads and zombies have none: -ESRCH). */
 int collect_proc_status_parse(const char *buf, size_t len, struct collect_proc_status *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int collect_proc_status_read(const char *path, struct collect_proc_status *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct collect_pid_cache_opts {
-	uint64_t max_age_ms;       /* redo the split at least this often (default 30 s) */
-	uint64_t rss_delta_bytes;  /* or when RSS moved this much since (default 64 MiB) */
+	uint64_t max_age_ms;	  /* redo the split at least this often (default 30 s) */
+	uint64_t rss_delta_bytes; /* or when RSS moved this much since (default 64 MiB) */
 };
 
 /* Per-VM state, zero-initialised by the caller; reset it when the pid changes. */
 struct collect_pid_cache {
 	bool valid;
-	uint64_t full_ms;        /* when the split was last measured */
+	uint64_t full_ms;	 /* when the split was last measured */
 	uint64_t full_rss_bytes; /* RSS (status) at that time */
 	struct collect_proc_pid full;
 };

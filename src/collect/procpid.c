@@ -13,16 +13,16 @@
 #include <unistd.h>
 
 static const char *const rollup_names[COLLECT_ROLLUP__COUNT] = {
-	[COLLECT_ROLLUP_RSS] = "Rss",
-	[COLLECT_ROLLUP_PSS] = "Pss",
-	[COLLECT_ROLLUP_PSS_ANON] = "Pss_Anon",
-	[COLLECT_ROLLUP_PSS_FILE] = "Pss_File",
-	[COLLECT_ROLLUP_PSS_SHMEM] = "Pss_Shmem",
-	[COLLECT_ROLLUP_ANONYMOUS] = "Anonymous",
-	[COLLECT_ROLLUP_KSM] = "KSM",
-	[COLLECT_ROLLUP_SWAP] = "Swap",
-	[COLLECT_ROLLUP_SWAP_PSS] = "SwapPss",
-	[COLLECT_ROLLUP_LOCKED] = "Locked",
+    [COLLECT_ROLLUP_RSS] = "Rss",
+    [COLLECT_ROLLUP_PSS] = "Pss",
+    [COLLECT_ROLLUP_PSS_ANON] = "Pss_Anon",
+    [COLLECT_ROLLUP_PSS_FILE] = "Pss_File",
+    [COLLECT_ROLLUP_PSS_SHMEM] = "Pss_Shmem",
+    [COLLECT_ROLLUP_ANONYMOUS] = "Anonymous",
+    [COLLECT_ROLLUP_KSM] = "KSM",
+    [COLLECT_ROLLUP_SWAP] = "Swap",
+    [COLLECT_ROLLUP_SWAP_PSS] = "SwapPss",
+    [COLLECT_ROLLUP_LOCKED] = "Locked",
 };
 
 int collect_smaps_rollup_parse(const char *buf, size_t len, struct collect_smaps_rollup *out)
@@ -146,11 +146,12 @@ void collect_proc_pid_combine(const struct collect_smaps *sm, const struct colle
 	if (out->guest_ram_found) {
 		out->guest_ram_size_bytes = sm->guest_ram_size_bytes;
 		/* Mapping sums never exceed the totals; clamp in case of odd input. */
-		out->guest_ram_rss_bytes =
-			sm->guest_ram_rss_bytes < sm->rss_bytes ? sm->guest_ram_rss_bytes : sm->rss_bytes;
+		out->guest_ram_rss_bytes = sm->guest_ram_rss_bytes < sm->rss_bytes
+					       ? sm->guest_ram_rss_bytes
+					       : sm->rss_bytes;
 		out->guest_ram_swap_bytes = sm->guest_ram_swap_bytes < sm->swap_bytes
-						    ? sm->guest_ram_swap_bytes
-						    : sm->swap_bytes;
+						? sm->guest_ram_swap_bytes
+						: sm->swap_bytes;
 		out->guest_ram_ksm_bytes = sm->guest_ram_ksm_bytes;
 		out->guest_ram_ksm_known = sm->ksm_field_seen;
 	}

@@ -30,15 +30,15 @@ struct collect_smaps_rollup {
 /* /proc/PID/smaps_rollup: one header then "Name: N kB" lines. Needs Rss; -EINVAL
  * on malformed values of known fields, -ERANGE on overflow. */
 int collect_smaps_rollup_parse(const char *buf, size_t len, struct collect_smaps_rollup *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int collect_smaps_rollup_read(const char *path, struct collect_smaps_rollup *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct collect_ksm_stat {
 	bool found;
 	uint64_t rmap_items;
 	uint64_t merging_pages;
-	uint64_t zero_pages; /* 6.x; 0 if absent */
+	uint64_t zero_pages;	      /* 6.x; 0 if absent */
 	int64_t process_profit_bytes; /* may be negative (rmap items cost memory) */
 	bool merge_any;
 	bool mergeable;
@@ -47,21 +47,21 @@ struct collect_ksm_stat {
 /* /proc/PID/ksm_stat: "ksm_rmap_items N" lines (name, one space, value; the flag
  * lines use "name: yes|no"). Needs ksm_merging_pages or ksm_rmap_items. */
 int collect_ksm_stat_parse(const char *buf, size_t len, struct collect_ksm_stat *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int collect_ksm_stat_read(const char *path, struct collect_ksm_stat *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct collect_proc_pid {
-	uint64_t rss_bytes;            /* whole process */
-	uint64_t swap_bytes;           /* whole process */
+	uint64_t rss_bytes;  /* whole process */
+	uint64_t swap_bytes; /* whole process */
 	bool guest_ram_found;
 	enum collect_guest_ram_match guest_ram_match;
 	uint64_t guest_ram_size_bytes;
 	uint64_t guest_ram_rss_bytes;
 	uint64_t guest_ram_swap_bytes;
-	uint64_t guest_ram_ksm_bytes;  /* per-mapping KSM (6.x smaps), else 0 */
+	uint64_t guest_ram_ksm_bytes; /* per-mapping KSM (6.x smaps), else 0 */
 	bool guest_ram_ksm_known;
-	uint64_t other_rss_bytes;      /* rss - guest_ram_rss */
+	uint64_t other_rss_bytes; /* rss - guest_ram_rss */
 	bool ksm_stat_found;
 	uint64_t ksm_merging_bytes;
 	uint64_t ksm_zero_bytes;
@@ -94,5 +94,4 @@ struct collect_vm_figures {
 };
 void collect_vm_host_figures(const struct collect_proc_pid *pp, struct collect_vm_figures *out);
 /* Same, written into a model snapshot's host-view fields. */
-void collect_vm_host_figures_to_snapshot(const struct collect_proc_pid *pp,
-					 struct vm_snapshot *vm);
+void collect_vm_host_figures_to_snapshot(const struct collect_proc_pid *pp, struct vm_snapshot *vm);

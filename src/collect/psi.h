@@ -23,6 +23,5 @@ struct collect_psi {
  * values above 100% are clamped to 10000. -EINVAL if no "some" line or a line is
  * malformed, -ERANGE if total overflows. */
 int collect_psi_parse(const char *buf, size_t len, struct collect_psi *out)
-	__attribute__((warn_unused_result));
-int collect_psi_read(const char *path, struct collect_psi *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
+int collect_psi_read(const char *path, struct collect_psi *out) __attribute__((warn_unused_result));

@@ -137,8 +137,8 @@ static int parse_header(struct collect_smaps *s, const char *p, const char *end)
 		return -EINVAL;
 	const char *path = collect_skip_blanks(p, end);
 	m.size_bytes = m.end - m.start;
-	m.candidate = perms[0] == 'r' && perms[1] == 'w' && perms[2] != 'x' &&
-		      ram_like_path(path, end);
+	m.candidate =
+	    perms[0] == 'r' && perms[1] == 'w' && perms[2] != 'x' && ram_like_path(path, end);
 	finish_map(s);
 	s->cur = m;
 	s->in_map = true;
@@ -207,7 +207,8 @@ static uint64_t absdiff(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
-static void choose(struct collect_smaps *s, size_t first, size_t n, enum collect_guest_ram_match how)
+static void choose(struct collect_smaps *s, size_t first, size_t n,
+		   enum collect_guest_ram_match how)
 {
 	s->guest_ram_match = how;
 	s->guest_ram_maps = (uint32_t)n;

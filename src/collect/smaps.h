@@ -18,7 +18,7 @@ struct collect_smaps_map {
 enum collect_guest_ram_match {
 	COLLECT_GUEST_RAM_NONE = 0, /* not found: everything counts as "other" */
 	COLLECT_GUEST_RAM_EXACT,    /* one mapping within tolerance of MEMSZ */
-	COLLECT_GUEST_RAM_RUN,      /* adjacent mappings whose sizes add up to MEMSZ */
+	COLLECT_GUEST_RAM_RUN,	    /* adjacent mappings whose sizes add up to MEMSZ */
 	COLLECT_GUEST_RAM_LARGEST,  /* no match: the largest candidate >= MEMSZ/2 */
 };
 
@@ -47,7 +47,7 @@ struct collect_smaps {
 /* Incremental use: begin, feed each line (without its '\n'), end. */
 void collect_smaps_begin(struct collect_smaps *s, uint64_t memsz_bytes);
 int collect_smaps_line(struct collect_smaps *s, const char *line, size_t len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void collect_smaps_end(struct collect_smaps *s);
 
 /* Whole-buffer parse. -EINVAL on a malformed mapping header or field value or a
@@ -56,4 +56,4 @@ int collect_smaps_parse(const char *buf, size_t len, uint64_t memsz_bytes,
 			struct collect_smaps *out) __attribute__((warn_unused_result));
 /* Stream `path` (normally /proc/PID/smaps) through a 64 KiB buffer. */
 int collect_smaps_read(const char *path, uint64_t memsz_bytes, struct collect_smaps *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));

@@ -14,20 +14,20 @@
 #include <unistd.h>
 
 static const char *const names[COLLECT_ZSWAP__COUNT] = {
-	[COLLECT_ZSWAP_ENABLED] = "enabled",
-	[COLLECT_ZSWAP_COMPRESSOR] = "compressor",
-	[COLLECT_ZSWAP_MAX_POOL_PERCENT] = "max_pool_percent",
-	[COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT] = "accept_threshold_percent",
-	[COLLECT_ZSWAP_POOL_TOTAL_SIZE] = "pool_total_size",
-	[COLLECT_ZSWAP_STORED_PAGES] = "stored_pages",
-	[COLLECT_ZSWAP_WRITTEN_BACK_PAGES] = "written_back_pages",
+    [COLLECT_ZSWAP_ENABLED] = "enabled",
+    [COLLECT_ZSWAP_COMPRESSOR] = "compressor",
+    [COLLECT_ZSWAP_MAX_POOL_PERCENT] = "max_pool_percent",
+    [COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT] = "accept_threshold_percent",
+    [COLLECT_ZSWAP_POOL_TOTAL_SIZE] = "pool_total_size",
+    [COLLECT_ZSWAP_STORED_PAGES] = "stored_pages",
+    [COLLECT_ZSWAP_WRITTEN_BACK_PAGES] = "written_back_pages",
 };
 
 static int parse_word(const char *buf, size_t len, char *out, size_t cap)
 {
 	const char *p = collect_skip_blanks(buf, buf + len), *end = buf + len;
 	const char *s = p;
-	while (p < end && *p > ' ' && *p != 0x7f)
+	while (p<end && * p> ' ' && *p != 0x7f)
 		p++;
 	size_t n = (size_t)(p - s);
 	if (n == 0 || n >= cap || !collect_rest_is(p, end, NULL))
@@ -111,8 +111,8 @@ int collect_zswap_read(const char *params_dir, const char *debug_dir, struct col
 	if (!params_dir || !out)
 		return -EINVAL;
 	struct collect_zswap z = {0};
-	int r = read_dir(params_dir, COLLECT_ZSWAP_ENABLED, COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT,
-			 &z);
+	int r =
+	    read_dir(params_dir, COLLECT_ZSWAP_ENABLED, COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT, &z);
 	if (r < 0)
 		return r;
 	if (!collect_zswap_has(&z, COLLECT_ZSWAP_ENABLED))

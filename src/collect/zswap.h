@@ -20,7 +20,7 @@ struct collect_zswap {
 	uint32_t found;
 	bool enabled;
 	char compressor[32];
-	uint32_t max_pool_percent;        /* 0..100 (clamped) */
+	uint32_t max_pool_percent;	   /* 0..100 (clamped) */
 	uint32_t accept_threshold_percent; /* 0..100 (clamped) */
 	uint64_t pool_total_size_bytes;
 	uint64_t stored_pages;
@@ -35,8 +35,8 @@ static inline bool collect_zswap_has(const struct collect_zswap *z, enum collect
 /* Parse one file (`name` as in sysfs/debugfs) into out; unknown names ignored.
  * "enabled" accepts Y/N/1/0. -EINVAL on malformed, -ERANGE on overflow. */
 int collect_zswap_parse(const char *name, const char *buf, size_t len, struct collect_zswap *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Read params_dir (required: -ENOENT if missing, i.e. no zswap) and debug_dir
  * (optional; NULL or missing is fine: debugfs is often not mounted). */
 int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));

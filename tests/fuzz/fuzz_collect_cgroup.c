@@ -1,4 +1,5 @@
-/* libFuzzer target: collect_cgroup_proc_parse, collect_cgroup_stat_parse, collect_cgroup_value_parse */
+/* libFuzzer target: collect_cgroup_proc_parse, collect_cgroup_stat_parse,
+ * collect_cgroup_value_parse */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

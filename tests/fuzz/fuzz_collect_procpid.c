@@ -27,9 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct collect_ksm_stat k;
 	(void)collect_smaps_rollup_parse(buf, size, &ro);
 	if (collect_ksm_stat_parse(buf, size, &k) == 0) {
-		struct collect_proc_pid pp = {.rss_bytes = 1ULL << 30, .guest_ram_found = true,
+		struct collect_proc_pid pp = {.rss_bytes = 1ULL << 30,
+					      .guest_ram_found = true,
 					      .guest_ram_rss_bytes = 1ULL << 29,
-					      .other_rss_bytes = 1ULL << 29, .ksm_stat_found = true};
+					      .other_rss_bytes = 1ULL << 29,
+					      .ksm_stat_found = true};
 		pp.ksm_merging_bytes = k.merging_pages * 4096;
 		struct collect_vm_figures f;
 		collect_vm_host_figures(&pp, &f);

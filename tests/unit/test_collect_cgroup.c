@@ -35,8 +35,13 @@ static void test_proc_parse(void **state)
 	assert_int_equal(collect_cgroup_proc_parse(nomem, strlen(nomem), 1, path, sizeof(path)),
 			 -ENOENT);
 	static const char *bad[] = {
-		"4:memory:/a/../../etc\n", "4:memory:relative\n", "4:memory:/a/./b\n",
-		"garbage\n", "4:memory\n", "4:memory:\n", "4:memory:/..\n",
+	    "4:memory:/a/../../etc\n",
+	    "4:memory:relative\n",
+	    "4:memory:/a/./b\n",
+	    "garbage\n",
+	    "4:memory\n",
+	    "4:memory:\n",
+	    "4:memory:/..\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (collect_cgroup_proc_parse(bad[i], strlen(bad[i]), 1, path, sizeof(path)) !=
@@ -55,8 +60,8 @@ static void test_v1(void **state)
 {
 	(void)state;
 	char dir[512];
-	assert_int_equal(collect_cgroup_pid_dir(FIX "v1", 1, FIX "v1/proc_cgroup", dir, sizeof(dir)),
-			 0);
+	assert_int_equal(
+	    collect_cgroup_pid_dir(FIX "v1", 1, FIX "v1/proc_cgroup", dir, sizeof(dir)), 0);
 	assert_string_equal(dir, FIX "v1/memory/process_api/025b5b34a1b4b93a863fcfb014d188ba");
 	struct collect_cgroup c;
 	assert_int_equal(collect_cgroup_read(dir, 1, &c), 0);
@@ -82,8 +87,8 @@ static void test_v2(void **state)
 	char dir[512];
 	/* The process sits in the threaded leaf .../libvirt/emulator; memory is
 	 * accounted at the scope, found by walking up. */
-	assert_int_equal(collect_cgroup_pid_dir(FIX "v2", 2, FIX "v2/proc_cgroup", dir, sizeof(dir)),
-			 0);
+	assert_int_equal(
+	    collect_cgroup_pid_dir(FIX "v2", 2, FIX "v2/proc_cgroup", dir, sizeof(dir)), 0);
 	assert_string_equal(dir, V2SCOPE);
 	struct collect_cgroup c;
 	assert_int_equal(collect_cgroup_read(dir, 2, &c), 0);
@@ -97,7 +102,8 @@ static void test_v2(void **state)
 	assert_int_equal(c.v[COLLECT_CG_HIGH], COLLECT_CGROUP_UNLIMITED);
 	assert_int_equal(c.v[COLLECT_CG_SWAP_MAX], COLLECT_CGROUP_UNLIMITED);
 	assert_int_equal(c.v[COLLECT_CG_PGMAJFAULT], 312);
-	assert_int_equal(collect_cgroup_pid_dir(FIX "v2", 2, FIX "nope", dir, sizeof(dir)), -ENOENT);
+	assert_int_equal(collect_cgroup_pid_dir(FIX "v2", 2, FIX "nope", dir, sizeof(dir)),
+			 -ENOENT);
 	assert_int_equal(collect_cgroup_pid_dir(FIX "v2", 2, FIX "v2/proc_cgroup", dir, 10),
 			 -ENAMETOOLONG);
 }
@@ -131,9 +137,9 @@ static void test_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_version), cmocka_unit_test(test_proc_parse),
-		cmocka_unit_test(test_v1),	cmocka_unit_test(test_v2),
-		cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_version), cmocka_unit_test(test_proc_parse),
+	    cmocka_unit_test(test_v1),	    cmocka_unit_test(test_v2),
+	    cmocka_unit_test(test_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,14 +30,14 @@ static void test_regions(void **state)
 	assert_int_equal(r.max_nr_accesses, 12);
 	/* Clipped to a 512 MiB guest-RAM mapping: 100 + 112 active. */
 	assert_int_equal(
-		collect_damon_regions_read(FIX "tried_regions", BASE, BASE + 512 * MIB, &r), 0);
+	    collect_damon_regions_read(FIX "tried_regions", BASE, BASE + 512 * MIB, &r), 0);
 	assert_int_equal(r.n, 4);
 	assert_int_equal(r.total_bytes, 512 * MIB);
 	assert_int_equal(r.active_bytes, 212 * MIB);
 	/* A window cutting a region in the middle counts only the overlap. */
-	assert_int_equal(collect_damon_regions_read(FIX "tried_regions", BASE + 50 * MIB,
-						    BASE + 150 * MIB, &r),
-			 0);
+	assert_int_equal(
+	    collect_damon_regions_read(FIX "tried_regions", BASE + 50 * MIB, BASE + 150 * MIB, &r),
+	    0);
 	assert_int_equal(r.total_bytes, 100 * MIB);
 	assert_int_equal(r.active_bytes, 50 * MIB);
 	assert_int_equal(collect_damon_regions_read(FIX "empty_regions", 0, UINT64_MAX, &r), 0);
@@ -60,29 +60,29 @@ static void test_regions(void **state)
 /* A fake admin tree: the directories the kernel would create, with files. */
 static char root[64];
 static const char *files[] = {
-	"kdamonds/nr_kdamonds",
-	"kdamonds/0/state",
-	"kdamonds/0/pid",
-	"kdamonds/0/contexts/nr_contexts",
-	"kdamonds/0/contexts/0/operations",
-	"kdamonds/0/contexts/0/monitoring_attrs/intervals/sample_us",
-	"kdamonds/0/contexts/0/monitoring_attrs/intervals/aggr_us",
-	"kdamonds/0/contexts/0/monitoring_attrs/intervals/update_us",
-	"kdamonds/0/contexts/0/monitoring_attrs/nr_regions/min",
-	"kdamonds/0/contexts/0/monitoring_attrs/nr_regions/max",
-	"kdamonds/0/contexts/0/targets/nr_targets",
-	"kdamonds/0/contexts/0/targets/0/pid_target",
-	"kdamonds/0/contexts/0/schemes/nr_schemes",
-	"kdamonds/0/contexts/0/schemes/0/action",
-	"kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min",
-	"kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max",
-	"kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/min",
-	"kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max",
-	"kdamonds/0/contexts/0/schemes/0/access_pattern/age/min",
-	"kdamonds/0/contexts/0/schemes/0/access_pattern/age/max",
-	"kdamonds/0/contexts/0/schemes/0/tried_regions/0/start",
-	"kdamonds/0/contexts/0/schemes/0/tried_regions/0/end",
-	"kdamonds/0/contexts/0/schemes/0/tried_regions/0/nr_accesses",
+    "kdamonds/nr_kdamonds",
+    "kdamonds/0/state",
+    "kdamonds/0/pid",
+    "kdamonds/0/contexts/nr_contexts",
+    "kdamonds/0/contexts/0/operations",
+    "kdamonds/0/contexts/0/monitoring_attrs/intervals/sample_us",
+    "kdamonds/0/contexts/0/monitoring_attrs/intervals/aggr_us",
+    "kdamonds/0/contexts/0/monitoring_attrs/intervals/update_us",
+    "kdamonds/0/contexts/0/monitoring_attrs/nr_regions/min",
+    "kdamonds/0/contexts/0/monitoring_attrs/nr_regions/max",
+    "kdamonds/0/contexts/0/targets/nr_targets",
+    "kdamonds/0/contexts/0/targets/0/pid_target",
+    "kdamonds/0/contexts/0/schemes/nr_schemes",
+    "kdamonds/0/contexts/0/schemes/0/action",
+    "kdamonds/0/contexts/0/schemes/0/access_pattern/sz/min",
+    "kdamonds/0/contexts/0/schemes/0/access_pattern/sz/max",
+    "kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/min",
+    "kdamonds/0/contexts/0/schemes/0/access_pattern/nr_accesses/max",
+    "kdamonds/0/contexts/0/schemes/0/access_pattern/age/min",
+    "kdamonds/0/contexts/0/schemes/0/access_pattern/age/max",
+    "kdamonds/0/contexts/0/schemes/0/tried_regions/0/start",
+    "kdamonds/0/contexts/0/schemes/0/tried_regions/0/end",
+    "kdamonds/0/contexts/0/schemes/0/tried_regions/0/nr_accesses",
 };
 
 static void put(const char *rel, const char *val)
@@ -199,9 +199,9 @@ static void test_probe_host(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_regions),
-		cmocka_unit_test_setup_teardown(test_fake_sysfs, setup_tree, teardown_tree),
-		cmocka_unit_test(test_probe_host),
+	    cmocka_unit_test(test_regions),
+	    cmocka_unit_test_setup_teardown(test_fake_sysfs, setup_tree, teardown_tree),
+	    cmocka_unit_test(test_probe_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

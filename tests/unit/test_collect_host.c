@@ -66,11 +66,11 @@ static void test_meminfo_bad(void **state)
 		const char *file;
 		int err;
 	} cases[] = {
-		{"meminfo_empty", -EINVAL},	  {"meminfo_nonnumber", -EINVAL},
-		{"meminfo_overflow", -ERANGE},	  {"meminfo_kb_overflow", -ERANGE},
-		{"meminfo_negative", -EINVAL},	  {"meminfo_trailing", -EINVAL},
-		{"meminfo_nul", -EINVAL},	  {"meminfo_unanchored", -EINVAL},
-		{"meminfo_longline", -EFBIG},	  {"does_not_exist", -ENOENT},
+	    {"meminfo_empty", -EINVAL},	   {"meminfo_nonnumber", -EINVAL},
+	    {"meminfo_overflow", -ERANGE}, {"meminfo_kb_overflow", -ERANGE},
+	    {"meminfo_negative", -EINVAL}, {"meminfo_trailing", -EINVAL},
+	    {"meminfo_nul", -EINVAL},	   {"meminfo_unanchored", -EINVAL},
+	    {"meminfo_longline", -EFBIG},  {"does_not_exist", -ENOENT},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char path[256];
@@ -264,11 +264,11 @@ static void test_zswap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_meminfo_real),   cmocka_unit_test(test_meminfo_guest_subset),
-		cmocka_unit_test(test_meminfo_bad),    cmocka_unit_test(test_meminfo_fd_reread),
-		cmocka_unit_test(test_psi),	       cmocka_unit_test(test_swaps),
-		cmocka_unit_test(test_swaps_many),     cmocka_unit_test(test_ksm),
-		cmocka_unit_test(test_zswap),
+	    cmocka_unit_test(test_meminfo_real), cmocka_unit_test(test_meminfo_guest_subset),
+	    cmocka_unit_test(test_meminfo_bad),	 cmocka_unit_test(test_meminfo_fd_reread),
+	    cmocka_unit_test(test_psi),		 cmocka_unit_test(test_swaps),
+	    cmocka_unit_test(test_swaps_many),	 cmocka_unit_test(test_ksm),
+	    cmocka_unit_test(test_zswap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

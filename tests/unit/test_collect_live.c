@@ -46,8 +46,8 @@ struct child {
  * touching the first `loop_mib` MiB forever ('l'). Replies 'k' after each touch. */
 static void child_main(int in, int out, uint64_t ram_mib, bool thp)
 {
-	char *ram = mmap(NULL, ram_mib * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+	char *ram =
+	    mmap(NULL, ram_mib * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ram == MAP_FAILED)
 		_exit(2);
 	/* QEMU asks for huge pages on guest RAM; KSM and the balloon split them. */
@@ -147,8 +147,8 @@ static void test_host_live(void **state)
 	assert_true(s.swap_free_bytes <= s.swap_total_bytes);
 	print_message("host: total %llu MiB, available %llu MiB, psi %s, ksm %s, zswap %s\n",
 		      (unsigned long long)(s.mem_total_bytes / MIB),
-		      (unsigned long long)(s.mem_available_bytes / MIB),
-		      h.psi_found ? "yes" : "no", h.ksm_found ? "yes" : "no",
+		      (unsigned long long)(s.mem_available_bytes / MIB), h.psi_found ? "yes" : "no",
+		      h.ksm_found ? "yes" : "no",
 		      h.zswap_found ? (s.zswap_enabled ? "on" : "off") : "absent");
 	/* Optional sources missing are fine; a missing meminfo is not. */
 	struct collect_host_paths q = {.meminfo = "tests/fixtures/collect/host/meminfo",
@@ -196,14 +196,12 @@ static void test_vm_live(void **state)
 	struct collect_pid_cache_opts lazy = {.max_age_ms = 60000, .rss_delta_bytes = 1ULL << 40};
 	struct collect_proc_pid est, real;
 	bool full;
-	assert_int_equal(collect_pid_cache_update(dir, 512 * MIB, 1000, &lazy, false, &cache, &est,
-						  &full),
-			 0);
+	assert_int_equal(
+	    collect_pid_cache_update(dir, 512 * MIB, 1000, &lazy, false, &cache, &est, &full), 0);
 	assert_true(full); /* first time: always measured */
 	child_cmd(&c, 't', 300);
-	assert_int_equal(collect_pid_cache_update(dir, 512 * MIB, 2000, &lazy, true, &cache, &est,
-						  &full),
-			 0);
+	assert_int_equal(
+	    collect_pid_cache_update(dir, 512 * MIB, 2000, &lazy, true, &cache, &est, &full), 0);
 	assert_false(full);
 	assert_int_equal(collect_proc_pid_read(dir, 512 * MIB, 0, &real), 0);
 	print_message("estimate %llu KiB vs measured %llu KiB guest RAM\n",
@@ -213,13 +211,11 @@ static void test_vm_live(void **state)
 	assert_true(est.guest_ram_rss_bytes + 1 * MIB >= real.guest_ram_rss_bytes &&
 		    est.guest_ram_rss_bytes <= real.guest_ram_rss_bytes + 1 * MIB);
 	/* Due by age: measured again when allowed, estimated when not. */
-	assert_int_equal(collect_pid_cache_update(dir, 512 * MIB, 70000, &lazy, false, &cache, &est,
-						  &full),
-			 0);
+	assert_int_equal(
+	    collect_pid_cache_update(dir, 512 * MIB, 70000, &lazy, false, &cache, &est, &full), 0);
 	assert_false(full);
-	assert_int_equal(collect_pid_cache_update(dir, 512 * MIB, 70000, &lazy, true, &cache, &est,
-						  &full),
-			 0);
+	assert_int_equal(
+	    collect_pid_cache_update(dir, 512 * MIB, 70000, &lazy, true, &cache, &est, &full), 0);
 	assert_true(full);
 
 	/* Its memory cgroup (ours: the child inherits it). */
@@ -228,9 +224,8 @@ static void test_vm_live(void **state)
 	struct collect_cgroup cg = {0};
 	snprintf(pcg, sizeof(pcg), "/proc/%d/cgroup", (int)c.pid);
 	if (v > 0) {
-		assert_int_equal(collect_cgroup_pid_dir("/sys/fs/cgroup", v, pcg, cgdir,
-							sizeof(cgdir)),
-				 0);
+		assert_int_equal(
+		    collect_cgroup_pid_dir("/sys/fs/cgroup", v, pcg, cgdir, sizeof(cgdir)), 0);
 		assert_int_equal(collect_cgroup_read(cgdir, v, &cg), 0);
 		assert_true(cg.v[COLLECT_CG_USAGE] >= 100 * MIB);
 		print_message("cgroup v%d %s: usage %llu MiB\n", v, cgdir,
@@ -256,9 +251,8 @@ static void measure(bool thp, double *median_ms, double *max_ms, double *full_ms
 	char cgdir[1024] = "", pcg[64];
 	snprintf(pcg, sizeof(pcg), "/proc/%d/cgroup", (int)c.pid);
 	if (v > 0)
-		assert_int_equal(collect_cgroup_pid_dir("/sys/fs/cgroup", v, pcg, cgdir,
-							sizeof(cgdir)),
-				 0);
+		assert_int_equal(
+		    collect_cgroup_pid_dir("/sys/fs/cgroup", v, pcg, cgdir, sizeof(cgdir)), 0);
 	struct collect_host_paths hp;
 	collect_host_paths_default(&hp);
 	struct collect_pid_cache cache[8];
@@ -266,9 +260,9 @@ static void measure(bool thp, double *median_ms, double *max_ms, double *full_ms
 	/* Warm the caches (blimpd measures each VM once when it first sees it). */
 	struct collect_proc_pid pp;
 	for (int vm = 0; vm < 8; vm++)
-		assert_int_equal(collect_pid_cache_update(dir, 512 * MIB, 0, NULL, true, &cache[vm],
-							  &pp, NULL),
-				 0);
+		assert_int_equal(
+		    collect_pid_cache_update(dir, 512 * MIB, 0, NULL, true, &cache[vm], &pp, NULL),
+		    0);
 	enum { TICKS = 31 };
 	uint64_t ns[TICKS];
 	*fulls = 0;
@@ -282,8 +276,8 @@ static void measure(bool thp, double *median_ms, double *max_ms, double *full_ms
 			bool full = false;
 			/* VMs' caches are staggered by 4 s, as VMs start at different times. */
 			uint64_t vm_now = now_ms + (uint64_t)vm * 4000;
-			assert_int_equal(collect_pid_cache_update(dir, 512 * MIB, vm_now, NULL, budget,
-								  &cache[vm], &pp, &full),
+			assert_int_equal(collect_pid_cache_update(dir, 512 * MIB, vm_now, NULL,
+								  budget, &cache[vm], &pp, &full),
 					 0);
 			if (full) {
 				budget = false;
@@ -369,10 +363,10 @@ static void test_damon_live(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_host_live),
-		cmocka_unit_test(test_vm_live),
-		cmocka_unit_test(test_collection_cost),
-		cmocka_unit_test(test_damon_live),
+	    cmocka_unit_test(test_host_live),
+	    cmocka_unit_test(test_vm_live),
+	    cmocka_unit_test(test_collection_cost),
+	    cmocka_unit_test(test_damon_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,18 +17,18 @@ static void test_normal(void **state)
 	(void)state;
 	/* What QEMU 7.2 + a Debian guest report through libvirt (kB). */
 	const virDomainMemoryStatStruct st[] = {
-		{VIR_DOMAIN_MEMORY_STAT_SWAP_IN, 0},
-		{VIR_DOMAIN_MEMORY_STAT_SWAP_OUT, 8},
-		{VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, 120},
-		{VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT, 56000},
-		{VIR_DOMAIN_MEMORY_STAT_UNUSED, 301220},
-		{VIR_DOMAIN_MEMORY_STAT_AVAILABLE, 490364},
-		{VIR_DOMAIN_MEMORY_STAT_USABLE, 380112},
-		{VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, 1700000000},
-		{VIR_DOMAIN_MEMORY_STAT_DISK_CACHES, 92172},
-		{VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC, 0},
-		{VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, 524288},
-		{VIR_DOMAIN_MEMORY_STAT_RSS, 263268},
+	    {VIR_DOMAIN_MEMORY_STAT_SWAP_IN, 0},
+	    {VIR_DOMAIN_MEMORY_STAT_SWAP_OUT, 8},
+	    {VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, 120},
+	    {VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT, 56000},
+	    {VIR_DOMAIN_MEMORY_STAT_UNUSED, 301220},
+	    {VIR_DOMAIN_MEMORY_STAT_AVAILABLE, 490364},
+	    {VIR_DOMAIN_MEMORY_STAT_USABLE, 380112},
+	    {VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, 1700000000},
+	    {VIR_DOMAIN_MEMORY_STAT_DISK_CACHES, 92172},
+	    {VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC, 0},
+	    {VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, 524288},
+	    {VIR_DOMAIN_MEMORY_STAT_RSS, 263268},
 	};
 	struct collect_memstats m;
 	assert_int_equal(collect_memstats_from_libvirt(st, 12, 1700000003, &m), 0);
@@ -63,8 +63,8 @@ static void test_balloon_only(void **state)
 	(void)state;
 	/* No stats period set: libvirt returns only the balloon size (and RSS). */
 	const virDomainMemoryStatStruct st[] = {
-		{VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, 262144},
-		{VIR_DOMAIN_MEMORY_STAT_RSS, 100000},
+	    {VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, 262144},
+	    {VIR_DOMAIN_MEMORY_STAT_RSS, 100000},
 	};
 	struct collect_memstats m;
 	assert_int_equal(collect_memstats_from_libvirt(st, 2, 1000, &m), 0);
@@ -90,17 +90,17 @@ static void test_hostile(void **state)
 	/* A guest lying in every way: -1 as huge, usable > total, caches > total,
 	 * total > memsz, last_update in the future, unknown and repeated tags. */
 	const virDomainMemoryStatStruct st[] = {
-		{VIR_DOMAIN_MEMORY_STAT_AVAILABLE, 4 * 1024 * 1024},   /* 4 GiB on a 512M VM */
-		{VIR_DOMAIN_MEMORY_STAT_USABLE, (unsigned long long)-1}, /* overflows kB->B */
-		{VIR_DOMAIN_MEMORY_STAT_UNUSED, 1024 * 1024},
-		{VIR_DOMAIN_MEMORY_STAT_DISK_CACHES, 2 * 1024 * 1024},
-		{VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, 1024 * 1024},
-		{VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, 5000},
-		{VIR_DOMAIN_MEMORY_STAT_SWAP_IN, (unsigned long long)-1},
-		{99, 7},
-		{-3, 7},
-		{VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, 1},
-		{VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, 2},
+	    {VIR_DOMAIN_MEMORY_STAT_AVAILABLE, 4 * 1024 * 1024},     /* 4 GiB on a 512M VM */
+	    {VIR_DOMAIN_MEMORY_STAT_USABLE, (unsigned long long)-1}, /* overflows kB->B */
+	    {VIR_DOMAIN_MEMORY_STAT_UNUSED, 1024 * 1024},
+	    {VIR_DOMAIN_MEMORY_STAT_DISK_CACHES, 2 * 1024 * 1024},
+	    {VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, 1024 * 1024},
+	    {VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, 5000},
+	    {VIR_DOMAIN_MEMORY_STAT_SWAP_IN, (unsigned long long)-1},
+	    {99, 7},
+	    {-3, 7},
+	    {VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, 1},
+	    {VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT, 2},
 	};
 	struct collect_memstats m;
 	assert_int_equal(collect_memstats_from_libvirt(st, 11, 1000, &m), 0);
@@ -121,9 +121,9 @@ static void test_hostile(void **state)
 	assert_int_equal(vm.stats_age_ms, 0);
 	/* Values below the (smaller) guest total are clamped to the total. */
 	const virDomainMemoryStatStruct st2[] = {
-		{VIR_DOMAIN_MEMORY_STAT_AVAILABLE, 1000},
-		{VIR_DOMAIN_MEMORY_STAT_USABLE, 2000},
-		{VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, 1},
+	    {VIR_DOMAIN_MEMORY_STAT_AVAILABLE, 1000},
+	    {VIR_DOMAIN_MEMORY_STAT_USABLE, 2000},
+	    {VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE, 1},
 	};
 	assert_int_equal(collect_memstats_from_libvirt(st2, 3, UINT64_MAX, &m), 0);
 	assert_int_equal(collect_memstats_to_snapshot(&m, 512 * MIB, &vm), 1);
@@ -135,9 +135,9 @@ static void test_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normal),
-		cmocka_unit_test(test_balloon_only),
-		cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_normal),
+	    cmocka_unit_test(test_balloon_only),
+	    cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

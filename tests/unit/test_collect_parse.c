@@ -21,17 +21,17 @@ static void test_numbers(void **state)
 		uint64_t v;
 		size_t used;
 	} u[] = {
-		{"0", 0, 0, 1},
-		{"  42 kB", 0, 42, 4},
-		{"\t7x", 0, 7, 2},
-		{"18446744073709551615", 0, UINT64_MAX, 20},
-		{"18446744073709551616", -ERANGE, 0, 0},
-		{"99999999999999999999999", -ERANGE, 0, 0},
-		{"", -EINVAL, 0, 0},
-		{"-1", -EINVAL, 0, 0},
-		{"+1", -EINVAL, 0, 0},
-		{"0x10", 0, 0, 1},
-		{" ", -EINVAL, 0, 0},
+	    {"0", 0, 0, 1},
+	    {"  42 kB", 0, 42, 4},
+	    {"\t7x", 0, 7, 2},
+	    {"18446744073709551615", 0, UINT64_MAX, 20},
+	    {"18446744073709551616", -ERANGE, 0, 0},
+	    {"99999999999999999999999", -ERANGE, 0, 0},
+	    {"", -EINVAL, 0, 0},
+	    {"-1", -EINVAL, 0, 0},
+	    {"+1", -EINVAL, 0, 0},
+	    {"0x10", 0, 0, 1},
+	    {" ", -EINVAL, 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
 		const char *p = u[i].s;
@@ -52,8 +52,7 @@ static void test_numbers(void **state)
 	assert_int_equal(v, 12);
 
 	int64_t s;
-	const char *a = "-9223372036854775808", *b = "9223372036854775808", *c = "-5",
-		   *d = "- 5";
+	const char *a = "-9223372036854775808", *b = "9223372036854775808", *c = "-5", *d = "- 5";
 	assert_int_equal(collect_i64_parse(&a, a + strlen(a), &s), 0);
 	assert_true(s == INT64_MIN);
 	assert_int_equal(collect_i64_parse(&b, b + strlen(b), &s), -ERANGE);
@@ -125,9 +124,9 @@ static void test_file_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_fields_and_lines),
-		cmocka_unit_test(test_file_read),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_fields_and_lines),
+	    cmocka_unit_test(test_file_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

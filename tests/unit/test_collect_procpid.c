@@ -151,11 +151,11 @@ static void test_smaps_selection(void **state)
 	/* RAM split in two adjacent VMAs (e.g. by madvise), plus a same-size rwx TCG
 	 * buffer and a file mapping that must not be picked. */
 	const struct m split[] = {
-		{G, 3072, "rw-p", "", 1000, 10, 0},
-		{G + 3072 * MIB, 3072, "rw-p", "", 2000, 20, 0},
-		{2 * G, 6144, "rwxp", "", 5000, 0, 0},
-		{3 * G, 6144, "rw-p", "/var/lib/big.img", 7000, 0, 0},
-		{4 * G, 8, "rw-p", "[heap]", 300, 0, 0},
+	    {G, 3072, "rw-p", "", 1000, 10, 0},
+	    {G + 3072 * MIB, 3072, "rw-p", "", 2000, 20, 0},
+	    {2 * G, 6144, "rwxp", "", 5000, 0, 0},
+	    {3 * G, 6144, "rw-p", "/var/lib/big.img", 7000, 0, 0},
+	    {4 * G, 8, "rw-p", "[heap]", 300, 0, 0},
 	};
 	size_t n = build(buf, 1 << 16, split, 5, false);
 	assert_int_equal(collect_smaps_parse(buf, n, 6144 * MIB, s), 0);
@@ -168,8 +168,8 @@ static void test_smaps_selection(void **state)
 
 	/* Padded by 2 MiB (alignment) still matches; the closest wins. */
 	const struct m pad[] = {
-		{G, 514, "rw-p", "", 100, 0, 0},
-		{2 * G, 520, "rw-p", "", 200, 0, 0},
+	    {G, 514, "rw-p", "", 100, 0, 0},
+	    {2 * G, 520, "rw-p", "", 200, 0, 0},
 	};
 	n = build(buf, 1 << 16, pad, 2, true);
 	assert_int_equal(collect_smaps_parse(buf, n, 512 * MIB, s), 0);
@@ -202,9 +202,8 @@ static void test_smaps_selection(void **state)
 				      "%lx-%lx rw-p 00000000 00:00 0\nRss: 4 kB\n",
 				      (unsigned long)(G + (uint64_t)i * 4 * MIB),
 				      (unsigned long)(G + (uint64_t)i * 4 * MIB + 2 * MIB));
-	o += (size_t)snprintf(buf + o, (1 << 16) - o,
-			      "%lx-%lx rw-p 00000000 00:00 0\nRss: 8 kB\n", (unsigned long)(2 * G),
-			      (unsigned long)(2 * G + 256 * MIB));
+	o += (size_t)snprintf(buf + o, (1 << 16) - o, "%lx-%lx rw-p 00000000 00:00 0\nRss: 8 kB\n",
+			      (unsigned long)(2 * G), (unsigned long)(2 * G + 256 * MIB));
 	assert_int_equal(collect_smaps_parse(buf, o, 256 * MIB, s), 0);
 	assert_int_equal(s->n_maps, 201);
 	assert_int_equal(s->guest_ram_match, COLLECT_GUEST_RAM_EXACT);
@@ -221,23 +220,23 @@ static void test_smaps_bad(void **state)
 		const char *text;
 		int err;
 	} cases[] = {
-		{"", 0},
-		{"Rss: 4 kB\n", -EINVAL}, /* field before any header */
-		{"12zz-1000 rw-p 0 00:00 0\n", -EINVAL},
-		{"zzzz-1000 rw-p 0 00:00 0\n", 0}, /* not a header: an unknown field */
-		{"1000-0500 rw-p 00000000 00:00 0\n", -EINVAL}, /* end < start */
-		{"1000-2000 rw-p 00000000 00:00 0\nRss: x kB\n", -EINVAL},
-		{"1000-2000 rw-p 00000000 00:00 0\nRss: 4 MB\n", -EINVAL},
-		{"1000-2000 rw-p 00000000 00:00 0\nRss: -4 kB\n", -EINVAL},
-		{"1000-2000 rw-p 00000000 00:00 0\nRss: 18446744073709551617 kB\n", -ERANGE},
-		{"1000-2000 rw-p 00000000 00:00 0\nRss: 18014398509481984 kB\n", -ERANGE},
-		{"11111111111111111-2000 rw-p 00000000 00:00 0\n", -ERANGE},
-		{"1000-2000 rw-p 00000000 00:00 0\nRss: 4 kB", 0}, /* truncated, no '\n' */
-		{"1000-2000 rw-p 00000000 00:00 0\nRss: 4", 0},    /* cut before the unit */
-		{"1000-2000 rw-p 000", -EINVAL},                   /* cut in the header */
-		{"1000-2000 rw", -EINVAL},
-		{"1000-2000 rw-p 00000000 00:00 0\nUnknownThing: whatever\n", 0},
-		{"1000-2000 rw-p 00000000 00:00 0\nRssX: 4 kB\n", 0}, /* anchored */
+	    {"", 0},
+	    {"Rss: 4 kB\n", -EINVAL}, /* field before any header */
+	    {"12zz-1000 rw-p 0 00:00 0\n", -EINVAL},
+	    {"zzzz-1000 rw-p 0 00:00 0\n", 0},		    /* not a header: an unknown field */
+	    {"1000-0500 rw-p 00000000 00:00 0\n", -EINVAL}, /* end < start */
+	    {"1000-2000 rw-p 00000000 00:00 0\nRss: x kB\n", -EINVAL},
+	    {"1000-2000 rw-p 00000000 00:00 0\nRss: 4 MB\n", -EINVAL},
+	    {"1000-2000 rw-p 00000000 00:00 0\nRss: -4 kB\n", -EINVAL},
+	    {"1000-2000 rw-p 00000000 00:00 0\nRss: 18446744073709551617 kB\n", -ERANGE},
+	    {"1000-2000 rw-p 00000000 00:00 0\nRss: 18014398509481984 kB\n", -ERANGE},
+	    {"11111111111111111-2000 rw-p 00000000 00:00 0\n", -ERANGE},
+	    {"1000-2000 rw-p 00000000 00:00 0\nRss: 4 kB", 0}, /* truncated, no '\n' */
+	    {"1000-2000 rw-p 00000000 00:00 0\nRss: 4", 0},    /* cut before the unit */
+	    {"1000-2000 rw-p 000", -EINVAL},		       /* cut in the header */
+	    {"1000-2000 rw", -EINVAL},
+	    {"1000-2000 rw-p 00000000 00:00 0\nUnknownThing: whatever\n", 0},
+	    {"1000-2000 rw-p 00000000 00:00 0\nRssX: 4 kB\n", 0}, /* anchored */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int r = collect_smaps_parse(cases[i].text, strlen(cases[i].text), 4 * MIB, s);
@@ -297,13 +296,13 @@ static void test_rollup_and_ksm_stat(void **state)
 	assert_int_equal(k.merging_pages, 5000);
 	assert_int_equal(k.zero_pages, 100);
 	static const char *bad[] = {
-		"",
-		"ksm_rmap_items x\n",
-		"ksm_rmap_items 18446744073709551616\n",
-		"ksm_rmap_items 1 2\n",
-		"ksm_merge_any: perhaps\nksm_rmap_items 1\n",
-		"ksm_zero_pages 1\n", /* no counts of its own */
-		"ksm_process_profit -99999999999999999999\nksm_rmap_items 1\n",
+	    "",
+	    "ksm_rmap_items x\n",
+	    "ksm_rmap_items 18446744073709551616\n",
+	    "ksm_rmap_items 1 2\n",
+	    "ksm_merge_any: perhaps\nksm_rmap_items 1\n",
+	    "ksm_zero_pages 1\n", /* no counts of its own */
+	    "ksm_process_profit -99999999999999999999\nksm_rmap_items 1\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (collect_ksm_stat_parse(bad[i], strlen(bad[i]), &k) == 0)
@@ -333,11 +332,15 @@ static void test_status_and_estimate(void **state)
 
 	/* Measured: 300 MiB guest RAM (20 MiB KSM), 150 MiB other, 100 MiB guest swap,
 	 * 10 MiB other swap. Now RSS is 400 MiB and swap 50 MiB. */
-	struct collect_proc_pid full = {
-		.rss_bytes = 450 * MIB, .swap_bytes = 110 * MIB, .guest_ram_found = true,
-		.guest_ram_size_bytes = 512 * MIB, .guest_ram_rss_bytes = 300 * MIB,
-		.guest_ram_swap_bytes = 100 * MIB, .guest_ram_ksm_bytes = 20 * MIB,
-		.guest_ram_ksm_known = true, .other_rss_bytes = 150 * MIB};
+	struct collect_proc_pid full = {.rss_bytes = 450 * MIB,
+					.swap_bytes = 110 * MIB,
+					.guest_ram_found = true,
+					.guest_ram_size_bytes = 512 * MIB,
+					.guest_ram_rss_bytes = 300 * MIB,
+					.guest_ram_swap_bytes = 100 * MIB,
+					.guest_ram_ksm_bytes = 20 * MIB,
+					.guest_ram_ksm_known = true,
+					.other_rss_bytes = 150 * MIB};
 	struct collect_proc_status now = {.found = 0x1f};
 	now.bytes[COLLECT_ST_VM_RSS] = 400 * MIB;
 	now.bytes[COLLECT_ST_VM_SWAP] = 50 * MIB;
@@ -362,18 +365,18 @@ static void test_status_and_estimate(void **state)
 
 	/* The cache on fixture dirs (no status file there: -ENOENT). */
 	struct collect_pid_cache c = {0};
-	assert_int_equal(collect_pid_cache_update(FIX "qemu512", 512 * MIB, 0, NULL, true, &c, &est,
-						  NULL),
-			 -ENOENT);
+	assert_int_equal(
+	    collect_pid_cache_update(FIX "qemu512", 512 * MIB, 0, NULL, true, &c, &est, NULL),
+	    -ENOENT);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_smaps_real_512),	cmocka_unit_test(test_smaps_real_6g),
-		cmocka_unit_test(test_proc_pid_read),	cmocka_unit_test(test_smaps_selection),
-		cmocka_unit_test(test_smaps_bad),	cmocka_unit_test(test_rollup_and_ksm_stat),
-		cmocka_unit_test(test_status_and_estimate),
+	    cmocka_unit_test(test_smaps_real_512),	cmocka_unit_test(test_smaps_real_6g),
+	    cmocka_unit_test(test_proc_pid_read),	cmocka_unit_test(test_smaps_selection),
+	    cmocka_unit_test(test_smaps_bad),		cmocka_unit_test(test_rollup_and_ksm_stat),
+	    cmocka_unit_test(test_status_and_estimate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
