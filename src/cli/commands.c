@@ -12,9 +12,10 @@ const struct cli_command cli_commands[] = {
     {"stop", "stop a VM (--force destroys it at once)", cli_stop_run, false},
     {"exec", "run a command in a guest: NAME -- CMD...", cli_exec_run, false},
     {"stats", "every memory figure of a VM (--json)", cli_stats_run, false},
-    {"balloon", "set the memory a guest keeps: NAME SIZE", cli_balloon_run, false},
+    {"balloon", "set the memory a guest keeps: NAME SIZE|auto", cli_balloon_run, false},
     {"set", "change a VM's shares, reservation, limit, maxmemctl", cli_set_run, false},
     {"shutdown", "stop blimpd (--keep-vms leaves VMs running)", cli_shutdown_run, false},
+    {"sim", "simulate a fleet on the policy library, no VMs needed", cli_sim_run, false},
     {NULL, NULL, NULL, false},
 };
 

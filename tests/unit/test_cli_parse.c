@@ -389,8 +389,8 @@ static void test_top(void **state)
 static void test_commands_table(void **state)
 {
 	(void)state;
-	static const char *names[] = {"status", "ls",	 "top",	    "start", "stop",
-				      "exec",	"stats", "balloon", "set",   "shutdown"};
+	static const char *names[] = {"status", "ls",	   "top", "start",    "stop", "exec",
+				      "stats",	"balloon", "set", "shutdown", "sim"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct cli_command *c = cli_command_find(names[i]);
 		assert_non_null(c);
