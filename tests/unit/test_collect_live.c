@@ -13,6 +13,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +92,8 @@ static int child_start(struct child *c, uint64_t ram_mib, bool thp)
 	if (c->pid < 0)
 		return -errno;
 	if (c->pid == 0) {
+		/* Never outlive the test, even if an assertion unwinds past child_stop. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(a[1]);
 		close(b[0]);
 		child_main(a[0], b[1], ram_mib, thp);
