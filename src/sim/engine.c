@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim/internal.h"
 #include "sim/rng.h"
@@ -204,7 +205,12 @@ static void sim_snapshot_fill(struct sim *s)
 static int sim_balance(struct sim *s, char *err, size_t errlen)
 {
 	sim_snapshot_fill(s);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = policy_run(&s->ps, s->pst, &s->snap, s->now_ms, &s->plan);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->res.policy_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+				       (t1.tv_nsec - t0.tv_nsec));
 	if (r) {
 		snprintf(err, errlen, "policy_run at t=%llu ms: %s", (unsigned long long)s->now_ms,
 			 strerror(-r));
@@ -258,12 +264,15 @@ int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
 		double dt_eff = s->now_ms % bal == 0 && s->have_plan
 				    ? (double)(step - s->cfg.collect_delay_ms) / 1000.0
 				    : dt_s;
-		for (size_t i = 0; i < s->n; i++)
+		double used = 0, consumed = 0;
+		for (size_t i = 0; i < s->n; i++) {
 			sim_vm_step(s, i, t_next, dt_s, dt_eff);
-		sim_host_pass(s, step);
-		s->n_violating = 0;
-		for (size_t i = 0; i < s->n; i++)
-			sim_vm_account(s, i, step);
+			if (s->vms[i].running) {
+				consumed += s->vms[i].consumed;
+				used += s->vms[i].consumed + (double)s->fleet->vms[i].ovhd_bytes;
+			}
+		}
+		sim_host_pass(s, step, used, consumed);
 		if (s->overflow)
 			s->res.host_overflow_ms += step;
 		if (s->sum_host_swapped > (double)s->res.host_swapped_peak_bytes)

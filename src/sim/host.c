@@ -1,55 +1,46 @@
 /*
  * The host model: the budget, unmanaged reclaim and KSM's scan rate.
  *
- * DESIGN: after every VM has stepped, the host adds up CONSUMED + OVHD. Beyond the
+ * DESIGN: while the VMs step, the loop adds up CONSUMED + OVHD. Beyond the
  * budget the host kernel itself reclaims (global LRU, not the policy's choice): the
  * excess goes to host swap at once, taken from each VM in proportion to its
  * CONSUMED, and the time is counted as overflow. KSM's scan rate comes from the last
  * plan (pages_to_scan per sleep_ms); the time to find a VM's shareable pages is the
- * time to scan all resident guest RAM once.
+ * time to scan all resident guest RAM once. The same pass totals the host figures and
+ * does each VM's SLO accounting, so a step reads every VM twice, not four times.
  */
 #include "sim/internal.h"
 
-void sim_host_pass(struct sim *s, uint64_t dt_ms)
+void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed)
 {
-	(void)dt_ms;
 	const struct sim_vm_spec *specs = s->fleet->vms;
-	double used = 0, consumed = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct sim_vm *vm = &s->vms[i];
-		if (!vm->running)
-			continue;
-		used += vm->consumed + (double)specs[i].ovhd_bytes;
-		consumed += vm->consumed;
-	}
 	double budget = (double)s->cfg.host_mem_bytes;
 	s->overflow = used > budget + 0.5;
+	double frac = 0;
 	if (s->overflow && consumed > 0) {
-		double frac = (used - budget) / consumed;
+		frac = (used - budget) / consumed;
 		if (frac > 1)
 			frac = 1; /* OVHD alone beyond the budget: everything swapped */
-		for (size_t i = 0; i < s->n; i++) {
-			struct sim_vm *vm = &s->vms[i];
-			if (!vm->running)
-				continue;
+	}
+	s->sum_consumed = s->sum_ovhd = s->sum_shared = s->sum_host_swapped = 0;
+	s->sum_memsz_running = 0;
+	s->n_running = s->n_violating = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct sim_vm *vm = &s->vms[i];
+		if (!vm->running)
+			continue;
+		if (frac > 0) {
 			double take = vm->consumed * frac;
 			vm->host_swapped += take;
 			vm->consumed -= take;
 		}
-	}
-	s->sum_consumed = s->sum_ovhd = s->sum_shared = s->sum_host_swapped = 0;
-	s->sum_memsz_running = 0;
-	s->n_running = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct sim_vm *vm = &s->vms[i];
-		if (!vm->running)
-			continue;
 		s->n_running++;
 		s->sum_consumed += vm->consumed;
 		s->sum_ovhd += (double)specs[i].ovhd_bytes;
 		s->sum_shared += vm->shared;
 		s->sum_host_swapped += vm->host_swapped;
 		s->sum_memsz_running += (double)specs[i].memsz_bytes;
+		sim_vm_account(s, i, dt_ms);
 	}
 	s->swap_demand_out = s->acc_demand_out;
 	s->swap_demand_in = s->acc_demand_in;

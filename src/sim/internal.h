@@ -77,10 +77,11 @@ struct sim {
 /* vm.c: advance VM i from now to now + dt (guest side, then host side before the
  * host-wide pass). */
 void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, double dt_eff_s);
-/* vm.c: loss and SLO accounting after the host pass. */
+/* vm.c: loss and SLO accounting after the host's reclaim (running VMs only). */
 void sim_vm_account(struct sim *s, size_t i, uint64_t dt_ms);
-/* host.c: host-wide reclaim when beyond budget, totals. */
-void sim_host_pass(struct sim *s, uint64_t dt_ms);
+/* host.c: host-wide reclaim when used (sum CONSUMED + OVHD) is beyond the budget,
+ * totals, and sim_vm_account for every running VM. */
+void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed);
 /* host.c: host snapshot fields. */
 void sim_host_snapshot(struct sim *s, struct host_snapshot *h);
 

@@ -143,6 +143,7 @@ struct sim_result {
 	uint64_t state_ms[HOST_STATE__COUNT];
 	uint64_t balance_runs;
 	uint64_t check_failures;
+	uint64_t policy_ns; /* wall time inside policy_run (the only non-deterministic field) */
 };
 
 /* Percent of VM time in violation, 0 when no VM ran. */

@@ -34,10 +34,18 @@ static uint64_t trace_lerp(const struct sim_point *a, uint64_t a_ms, uint64_t b_
 		return a->ws_bytes;
 	if (t_ms >= b_ms)
 		return b_ws;
-	unsigned __int128 span = b_ms - a_ms, off = t_ms - a_ms;
-	if (b_ws >= a->ws_bytes)
-		return a->ws_bytes + (uint64_t)((b_ws - a->ws_bytes) * off / span);
-	return a->ws_bytes - (uint64_t)((a->ws_bytes - b_ws) * off / span);
+	/* 64-bit when it cannot overflow (always, for real traces), 128-bit otherwise:
+	 * exact integer maths either way. */
+	uint64_t span = b_ms - a_ms, off = t_ms - a_ms;
+	uint64_t d = b_ws >= a->ws_bytes ? b_ws - a->ws_bytes : a->ws_bytes - b_ws;
+	uint64_t q;
+	if (d == 0)
+		return b_ws;
+	if (off <= UINT64_MAX / d)
+		q = d * off / span;
+	else
+		q = (uint64_t)((unsigned __int128)d * off / span);
+	return b_ws >= a->ws_bytes ? a->ws_bytes + q : a->ws_bytes - q;
 }
 
 uint64_t sim_trace_at(const struct sim_trace *tr, uint64_t t_ms, size_t *cursor)

@@ -183,7 +183,7 @@ void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, doubl
 void sim_vm_account(struct sim *s, size_t i, uint64_t dt_ms)
 {
 	struct sim_vm *vm = &s->vms[i];
-	if (!vm->running || !vm->booted) {
+	if (!vm->booted) {
 		vm->loss = 0;
 		return;
 	}
