@@ -336,6 +336,14 @@ static int config_set_string(const struct config_key *k, char *field, const char
 			return -EINVAL;
 		}
 	}
+	/* config_print must write what inih reads back: it strips spaces around a value
+	 * and cuts an inline comment at ';' after a space (or at a leading ';'). */
+	if (n > 0 && (value[0] == ' ' || value[n - 1] == ' ' || value[0] == ';' ||
+		      strstr(value, " ;"))) {
+		snprintf(err, errlen,
+			 "key '%s': value has leading/trailing spaces or a ';' comment", k->name);
+		return -EINVAL;
+	}
 	if (k->type == CONFIG_PATH && n > 0 && value[0] != '/') {
 		snprintf(err, errlen, "key '%s': '%s' is not an absolute path", k->name, value);
 		return -EINVAL;

@@ -18,10 +18,15 @@ pkglibs=$(pkg-config --libs libvirt json-c inih 2>/dev/null)
 pass=0
 fail=0
 
-# Seed files for a target: fixtures of its module whose path mentions one of
-# the target's keywords; all of the module's small fixtures if none does.
+# Seed files for a target: its own seeds in tests/fixtures/fuzz/<target>/ when that
+# directory exists; else fixtures of its module whose path mentions one of the
+# target's keywords (all of the module's small fixtures if none does).
 seeds_for() {
 	local module=$1 name=$2 kw
+	if [ -d "tests/fixtures/fuzz/fuzz_${module}_${name}" ]; then
+		find "tests/fixtures/fuzz/fuzz_${module}_${name}" -type f -size -512k
+		return
+	fi
 	case "$module/$name" in
 	collect/meminfo) kw='meminfo' ;;
 	collect/psi) kw='pressure|psi' ;;
