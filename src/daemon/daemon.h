@@ -62,6 +62,10 @@ struct blimpd {
 	uint64_t last_balance_ms;
 	uint64_t collect_cpu_us;         /* main thread's CPU time of the last collection */
 	uint64_t collect_cpu_process_us; /* all threads (libvirt's too) during it */
+	/* Since start, for per-collection averages (bench/observe). */
+	uint64_t collect_count;
+	uint64_t collect_cpu_total_us;         /* sum of collect_cpu_us */
+	uint64_t collect_cpu_process_total_us; /* sum of collect_cpu_process_us */
 
 	bool quit;
 	bool keep_vms_on_exit;

@@ -130,6 +130,11 @@ static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_reque
 	json_object_object_add(o, "collect_cpu_us", json_object_new_uint64(d->collect_cpu_us));
 	json_object_object_add(o, "collect_cpu_process_us",
 			       json_object_new_uint64(d->collect_cpu_process_us));
+	json_object_object_add(o, "collect_count", json_object_new_uint64(d->collect_count));
+	json_object_object_add(o, "collect_cpu_total_us",
+			       json_object_new_uint64(d->collect_cpu_total_us));
+	json_object_object_add(o, "collect_cpu_process_total_us",
+			       json_object_new_uint64(d->collect_cpu_process_total_us));
 	json_object_object_add(o, "host", daemon_host_json(d));
 	daemon_ctl_reply_ok(c, req->id, o);
 	json_object_put(o);

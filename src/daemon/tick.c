@@ -240,6 +240,9 @@ void daemon_tick(void *opaque)
 	daemon_gather_vms(d);
 	d->collect_cpu_us = cpu_us(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	d->collect_cpu_process_us = cpu_us(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
+	d->collect_count++;
+	d->collect_cpu_total_us += d->collect_cpu_us;
+	d->collect_cpu_process_total_us += d->collect_cpu_process_us;
 	d->last_collect_ms = now;
 	if (now - d->last_balance_ms >= d->cfg.policy.balance_period_ms || !d->last_balance_ms) {
 		d->last_balance_ms = now;
