@@ -58,6 +58,20 @@ static void test_smaps_real_512(void **state)
 	free(s);
 }
 
+static void test_smaps_small(void **state)
+{
+	(void)state;
+	/* Three mappings cut from the real file: guest RAM, TCG buffer, vmlinux. */
+	struct collect_smaps *s = malloc(sizeof(*s));
+	assert_non_null(s);
+	assert_int_equal(collect_smaps_read(FIX "small/smaps", 512 * MIB, s), 0);
+	assert_int_equal(s->n_maps, 3);
+	assert_int_equal(s->guest_ram_match, COLLECT_GUEST_RAM_EXACT);
+	assert_int_equal(s->guest_ram_rss_bytes, 110592 * KB);
+	assert_true(s->rss_bytes > s->guest_ram_rss_bytes);
+	free(s);
+}
+
 static void test_smaps_real_6g(void **state)
 {
 	(void)state;
@@ -374,9 +388,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_smaps_real_512),	cmocka_unit_test(test_smaps_real_6g),
-	    cmocka_unit_test(test_proc_pid_read),	cmocka_unit_test(test_smaps_selection),
-	    cmocka_unit_test(test_smaps_bad),		cmocka_unit_test(test_rollup_and_ksm_stat),
-	    cmocka_unit_test(test_status_and_estimate),
+	    cmocka_unit_test(test_smaps_small),		cmocka_unit_test(test_proc_pid_read),
+	    cmocka_unit_test(test_smaps_selection),	cmocka_unit_test(test_smaps_bad),
+	    cmocka_unit_test(test_rollup_and_ksm_stat), cmocka_unit_test(test_status_and_estimate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
