@@ -183,12 +183,13 @@ int sim_capacity_plot(const char *dir, const struct sim_capacity_result *res, si
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
-	fprintf(g, "set terminal pngcairo size 900,560 noenhanced\n"
-		   "set output '%s/capacity.png'\n"
-		   "set title 'VMs per %.1f GiB host: SLO violation time by fleet size'\n"
-		   "set xlabel 'VMs'\nset ylabel 'SLO violation time (%%)'\n"
-		   "set key top left\nset grid\n"
-		   "set logscale x 2\n",
+	fprintf(g,
+		"set terminal pngcairo size 900,560 noenhanced\n"
+		"set output '%s/capacity.png'\n"
+		"set title 'VMs per %.1f GiB host: SLO violation time by fleet size'\n"
+		"set xlabel 'VMs'\nset ylabel 'SLO violation time (%%)'\n"
+		"set key top left\nset grid\n"
+		"set logscale x 2\n",
 		dir, (double)host_bytes / (double)MODEL_GIB);
 	fprintf(g, "plot %.4f with lines dashtype 2 lc rgb 'gray' title 'SLO %.2f%%'", slo_pct,
 		slo_pct);

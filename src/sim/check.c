@@ -28,8 +28,8 @@ int sim_check_plan(const struct policy_settings *ps, const struct snapshot *snap
 		uint64_t memsz = v->memsz_bytes;
 		uint64_t limit = model_vm_limit(&v->settings, memsz);
 		uint64_t mctlmax = model_vm_maxmemctl(&v->settings, memsz);
-		uint64_t res = v->settings.reservation_bytes < limit ? v->settings.reservation_bytes
-								     : limit;
+		uint64_t res =
+		    v->settings.reservation_bytes < limit ? v->settings.reservation_bytes : limit;
 		uint64_t bal_floor = memsz - mctlmax;
 		uint64_t hi = limit > bal_floor ? limit : bal_floor;
 		uint64_t lo = res > bal_floor ? res : bal_floor;

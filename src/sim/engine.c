@@ -56,13 +56,15 @@ int sim_config_validate(const struct sim_config *c, char *err, size_t errlen)
 	CFG_CHECK(c->host_mem_bytes > 0, "host memory must be > 0");
 	CFG_CHECK(c->balance_ms >= 10 && c->balance_ms <= 3600000,
 		  "balance period %llu ms out of 10..3600000", (unsigned long long)c->balance_ms);
-	CFG_CHECK(c->step_ms >= 10 && c->step_ms <= c->balance_ms && c->balance_ms % c->step_ms == 0,
+	CFG_CHECK(c->step_ms >= 10 && c->step_ms <= c->balance_ms &&
+		      c->balance_ms % c->step_ms == 0,
 		  "step %llu ms must be >= 10 and divide the balance period %llu ms",
 		  (unsigned long long)c->step_ms, (unsigned long long)c->balance_ms);
 	CFG_CHECK(c->duration_ms >= c->balance_ms && c->duration_ms <= 366ULL * 24 * 3600 * 1000,
 		  "duration must be at least one balance period and at most a year");
 	CFG_CHECK(c->stats_period_ms >= 100 && c->stats_period_ms <= 3600000,
-		  "stats period %llu ms out of 100..3600000", (unsigned long long)c->stats_period_ms);
+		  "stats period %llu ms out of 100..3600000",
+		  (unsigned long long)c->stats_period_ms);
 	CFG_CHECK(c->collect_delay_ms <= c->step_ms, "collection delay above the step");
 	CFG_CHECK(c->host_swap_bytes_per_s > 0, "host swap rate must be > 0");
 	CFG_CHECK(c->slo_loss_permyriad <= MODEL_PERMYRIAD, "SLO loss above 100%%");
@@ -209,8 +211,8 @@ static int sim_balance(struct sim *s, char *err, size_t errlen)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = policy_run(&s->ps, s->pst, &s->snap, s->now_ms, &s->plan);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	s->res.policy_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
-				       (t1.tv_nsec - t0.tv_nsec));
+	s->res.policy_ns +=
+	    (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
 	if (r) {
 		snprintf(err, errlen, "policy_run at t=%llu ms: %s", (unsigned long long)s->now_ms,
 			 strerror(-r));
@@ -221,8 +223,8 @@ static int sim_balance(struct sim *s, char *err, size_t errlen)
 		char cerr[200];
 		if (sim_check_plan(&s->ps, &s->snap, &s->plan, cerr, sizeof(cerr))) {
 			s->res.check_failures++;
-			snprintf(err, errlen, "check at t=%llu ms: %s", (unsigned long long)s->now_ms,
-				 cerr);
+			snprintf(err, errlen, "check at t=%llu ms: %s",
+				 (unsigned long long)s->now_ms, cerr);
 			return -EPROTO;
 		}
 	}

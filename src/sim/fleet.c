@@ -11,10 +11,10 @@ void sim_vm_spec_default(struct sim_vm_spec *v, uint64_t memsz_bytes)
 	memset(v, 0, sizeof(*v));
 	v->memsz_bytes = memsz_bytes;
 	v->balloon = true;
-	v->deflate_on_oom = true; /* blimp starts every VM with it */
+	v->deflate_on_oom = true;		  /* blimp starts every VM with it */
 	v->balloon_bytes_per_s = 128 * MODEL_MIB; /* measured: see docs/simulator.md */
 	v->boot_ms = 30000;
-	v->guest_swap_bytes = 0;                  /* cloud images ship without swap */
+	v->guest_swap_bytes = 0; /* cloud images ship without swap */
 	v->idle_anon_bytes = 64 * MODEL_MIB;
 	v->cache_cap_bytes = memsz_bytes / 2;
 	v->cache_bytes_per_s = 1 * MODEL_MIB;

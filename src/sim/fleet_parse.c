@@ -51,9 +51,10 @@ enum fleet_col {
 };
 
 static const char *const col_names[COL__COUNT] = {
-    "name",	  "memsz",	"shares",     "reservation", "limit",	  "maxmemctl", "balloon",
-    "deflate_on_oom", "balloon_rate", "start_s",	"boot_s",     "guest_swap",  "idle_anon", "cache_cap", "cache_rate",
-    "shareable_pct", "ovhd",	"ws",	      "period_s",    "count"};
+    "name",	 "memsz",	   "shares",	   "reservation",   "limit",  "maxmemctl",
+    "balloon",	 "deflate_on_oom", "balloon_rate", "start_s",	    "boot_s", "guest_swap",
+    "idle_anon", "cache_cap",	   "cache_rate",   "shareable_pct", "ovhd",   "ws",
+    "period_s",	 "count"};
 _Static_assert(sizeof(col_names) / sizeof(col_names[0]) == COL__COUNT, "columns in step");
 
 struct fleet_ctx {
@@ -63,7 +64,7 @@ struct fleet_ctx {
 };
 
 __attribute__((format(printf, 2, 3))) static int fleet_err(struct fleet_ctx *c, const char *fmt,
-							      ...)
+							   ...)
 {
 	if (c->err && c->errlen) {
 		int off = snprintf(c->err, c->errlen, "line %zu: ", c->line);
@@ -273,12 +274,13 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 #define FIELD(k) (fields[k] && *fields[k])
 	if (FIELD(COL_SHARES) &&
 	    (fleet_fixed(fields[COL_SHARES], 0, FLEET_SHARES_MAX, &v.settings.shares)))
-		return fleet_err(c, "shares: bad '%.40s' (0..%llu, 0 = default)", fields[COL_SHARES],
-				 FLEET_SHARES_MAX);
-	if (FIELD(COL_RESERVATION) &&
-	    fleet_size(c, "reservation", fields[COL_RESERVATION], memsz, &v.settings.reservation_bytes))
+		return fleet_err(c, "shares: bad '%.40s' (0..%llu, 0 = default)",
+				 fields[COL_SHARES], FLEET_SHARES_MAX);
+	if (FIELD(COL_RESERVATION) && fleet_size(c, "reservation", fields[COL_RESERVATION], memsz,
+						 &v.settings.reservation_bytes))
 		return -EINVAL;
-	if (FIELD(COL_LIMIT) && fleet_size(c, "limit", fields[COL_LIMIT], memsz, &v.settings.limit_bytes))
+	if (FIELD(COL_LIMIT) &&
+	    fleet_size(c, "limit", fields[COL_LIMIT], memsz, &v.settings.limit_bytes))
 		return -EINVAL;
 	if (FIELD(COL_MAXMEMCTL) &&
 	    fleet_size(c, "maxmemctl", fields[COL_MAXMEMCTL], memsz, &v.settings.maxmemctl_bytes))
@@ -299,9 +301,8 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 		return -EINVAL;
 	if (FIELD(COL_BOOT) && fleet_seconds(c, "boot_s", fields[COL_BOOT], &v.boot_ms))
 		return -EINVAL;
-	if (FIELD(COL_GUEST_SWAP) &&
-	    fleet_size(c, "guest_swap", fields[COL_GUEST_SWAP], FLEET_MEMSZ_MAX_BYTES,
-		       &v.guest_swap_bytes))
+	if (FIELD(COL_GUEST_SWAP) && fleet_size(c, "guest_swap", fields[COL_GUEST_SWAP],
+						FLEET_MEMSZ_MAX_BYTES, &v.guest_swap_bytes))
 		return -EINVAL;
 	if (FIELD(COL_IDLE_ANON) &&
 	    fleet_size(c, "idle_anon", fields[COL_IDLE_ANON], memsz, &v.idle_anon_bytes))
@@ -323,8 +324,8 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 		return -EINVAL;
 	if (FIELD(COL_PERIOD) && fleet_seconds(c, "period_s", fields[COL_PERIOD], &v.ws.period_ms))
 		return -EINVAL;
-	if (FIELD(COL_COUNT) && (fleet_fixed(fields[COL_COUNT], 0, SIM_FLEET_MAX_VMS, &count) ||
-				 count == 0))
+	if (FIELD(COL_COUNT) &&
+	    (fleet_fixed(fields[COL_COUNT], 0, SIM_FLEET_MAX_VMS, &count) || count == 0))
 		return fleet_err(c, "count: bad '%.40s' (1..%d)", fields[COL_COUNT],
 				 SIM_FLEET_MAX_VMS);
 	if (v.idle_anon_bytes >= memsz)

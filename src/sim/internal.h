@@ -15,20 +15,20 @@
 /* One VM's modelled state. */
 struct sim_vm {
 	bool running, booted;
-	double actual;        /* balloon actual: memory the guest holds */
-	double target;        /* balloon target from the last plan */
+	double actual;	      /* balloon actual: memory the guest holds */
+	double target;	      /* balloon target from the last plan */
 	double cgroup_limit;  /* host cgroup limit from the last plan; 0 = none */
-	double cache;         /* guest page cache */
+	double cache;	      /* guest page cache */
 	double guest_swapped; /* anon in guest swap */
 	double anon_res;      /* anon resident in the guest */
-	double touched;       /* high-water mark of guest use (no balloon: no page reporting) */
+	double touched;	      /* high-water mark of guest use (no balloon: no page reporting) */
 	double resident;      /* guest RAM resident on the host */
-	double shared;        /* saved by KSM */
+	double shared;	      /* saved by KSM */
 	double host_swapped;  /* SWCUR */
 	double consumed;      /* CONSUMED = resident - shared - host_swapped */
-	double ws;            /* working set now */
+	double ws;	      /* working set now */
 	double missing_guest; /* working set not in guest RAM (guest swap or OOM-killed) */
-	double loss;          /* throughput lost now, 0..1 */
+	double loss;	      /* throughput lost now, 0..1 */
 	double swap_in_bytes, swap_out_bytes, major_faults; /* cumulative */
 	uint64_t oom_kills;
 	double oom_deflated_bytes; /* cumulative deflate-on-OOM */
@@ -60,10 +60,10 @@ struct sim {
 	uint64_t now_ms;
 	/* Host. */
 	double ksm_scan_bytes_per_s;
-	double swap_demand_out, swap_demand_in; /* last step's totals (rate sharing) */
-	double total_resident;                   /* last step's sum (KSM scan time) */
+	double swap_demand_out, swap_demand_in;		    /* last step's totals (rate sharing) */
+	double total_resident;				    /* last step's sum (KSM scan time) */
 	double acc_demand_out, acc_demand_in, acc_resident; /* this step's, being summed */
-	bool overflow;                           /* last step beyond budget */
+	bool overflow;					    /* last step beyond budget */
 	double sum_consumed, sum_ovhd, sum_shared, sum_host_swapped, sum_memsz_running;
 	size_t n_running, n_violating;
 	/* Totals for the result. */

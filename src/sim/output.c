@@ -58,14 +58,14 @@ void sim_output_rows(struct sim *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sim_vm *vm = &s->vms[i];
 		const struct vm_plan *p = &s->plan_vms[i];
-		fprintf(s->out_vms, "%llu,%s,%d,%llu,%llu,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%u,%llu\n",
+		fprintf(s->out_vms,
+			"%llu,%s,%d,%llu,%llu,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%u,%llu\n",
 			(unsigned long long)t_s, s->fleet->vms[i].name, vm->running ? 1 : 0,
 			(unsigned long long)vm->ws, (unsigned long long)vm->actual,
 			(unsigned long long)p->target_bytes,
 			(unsigned long long)p->entitlement_bytes, model_plan_reason_name(p->reason),
 			(unsigned long long)vm->consumed, (unsigned long long)vm->shared,
-			(unsigned long long)vm->guest_swapped,
-			(unsigned long long)vm->host_swapped,
+			(unsigned long long)vm->guest_swapped, (unsigned long long)vm->host_swapped,
 			(unsigned long long)p->cgroup_limit_bytes,
 			(unsigned)(vm->loss * MODEL_PERMYRIAD), (unsigned long long)vm->oom_kills);
 	}
@@ -133,9 +133,10 @@ void sim_result_kv(FILE *out, const struct sim_result *r, const char *prefix)
 	uint64_t tot = 0;
 	for (int i = 0; i < HOST_STATE__COUNT; i++)
 		tot += r->state_ms[i];
-	fprintf(out, " %sslo_violation_pct=%.3f %sguest_ooms=%llu %sovercommit_peak=%.2f "
-		     "%sovercommit_mean=%.2f %ssaved_mib=%.0f %sksm_saved_mib=%.0f "
-		     "%shost_swap_peak_mib=%.0f",
+	fprintf(out,
+		" %sslo_violation_pct=%.3f %sguest_ooms=%llu %sovercommit_peak=%.2f "
+		"%sovercommit_mean=%.2f %ssaved_mib=%.0f %sksm_saved_mib=%.0f "
+		"%shost_swap_peak_mib=%.0f",
 		p, sim_result_slo_pct(r), p, (unsigned long long)r->guest_ooms, p,
 		r->overcommit_peak_permyriad / 10000.0, p, r->overcommit_mean_permyriad / 10000.0,
 		p, out_mib(r->saved_mean_bytes), p, out_mib(r->ksm_saved_mean_bytes), p,

@@ -35,12 +35,12 @@ struct sim_trace {
 #define SIM_TRACE_MAX_POINTS 100000
 /* Append a point; times must increase strictly. 0, -EINVAL, -E2BIG or -ENOMEM. */
 int sim_trace_add(struct sim_trace *tr, uint64_t t_ms, uint64_t ws_bytes)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Value at t_ms. *cursor is a hint kept by the caller (start at 0): evaluating at
  * increasing times costs O(1) amortized. */
 uint64_t sim_trace_at(const struct sim_trace *tr, uint64_t t_ms, size_t *cursor);
 int sim_trace_copy(struct sim_trace *dst, const struct sim_trace *src)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void sim_trace_free(struct sim_trace *tr);
 
 /* --- Fleet ------------------------------------------------------------------------- */
@@ -49,19 +49,19 @@ void sim_trace_free(struct sim_trace *tr);
 struct sim_vm_spec {
 	char name[MODEL_NAME_MAX];
 	uint64_t memsz_bytes;
-	struct vm_settings settings;   /* shares, reservation, limit, maxmemctl (0 = default) */
-	bool balloon;                  /* virtio_balloon driver present (MCTL?) */
-	bool deflate_on_oom;           /* balloon gives memory back before an OOM kill */
-	uint64_t balloon_bytes_per_s;  /* inflate/deflate speed */
-	uint64_t start_ms;             /* VM starts at this simulated time */
-	uint64_t boot_ms;              /* no guest stats until booted */
-	uint64_t guest_swap_bytes;     /* guest swap; 0 = none (then too little memory = OOM) */
-	uint64_t idle_anon_bytes;      /* kernel, daemons: in use, not in the working set */
-	uint64_t cache_cap_bytes;      /* page cache grows toward this */
-	uint64_t cache_bytes_per_s;    /* page cache growth rate */
-	uint32_t shareable_permyriad;  /* of resident guest RAM that KSM can merge */
-	uint64_t ovhd_bytes;           /* OVHD: QEMU's memory beyond guest RAM */
-	struct sim_trace ws;           /* working set: must be resident for full speed */
+	struct vm_settings settings;  /* shares, reservation, limit, maxmemctl (0 = default) */
+	bool balloon;		      /* virtio_balloon driver present (MCTL?) */
+	bool deflate_on_oom;	      /* balloon gives memory back before an OOM kill */
+	uint64_t balloon_bytes_per_s; /* inflate/deflate speed */
+	uint64_t start_ms;	      /* VM starts at this simulated time */
+	uint64_t boot_ms;	      /* no guest stats until booted */
+	uint64_t guest_swap_bytes;    /* guest swap; 0 = none (then too little memory = OOM) */
+	uint64_t idle_anon_bytes;     /* kernel, daemons: in use, not in the working set */
+	uint64_t cache_cap_bytes;     /* page cache grows toward this */
+	uint64_t cache_bytes_per_s;   /* page cache growth rate */
+	uint32_t shareable_permyriad; /* of resident guest RAM that KSM can merge */
+	uint64_t ovhd_bytes;	      /* OVHD: QEMU's memory beyond guest RAM */
+	struct sim_trace ws;	      /* working set: must be resident for full speed */
 };
 
 /* Defaults for every field but name, memsz and the trace. */
@@ -82,20 +82,20 @@ int sim_fleet_add(struct sim_fleet *f, struct sim_vm_spec *v) __attribute__((war
 /* dst = n VMs: src's VMs repeated cyclically, copies after the first renamed
  * "<name>-<k>". dst must be initialised and empty. */
 int sim_fleet_repeat(struct sim_fleet *dst, const struct sim_fleet *src, size_t n)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 uint64_t sim_fleet_memsz_bytes(const struct sim_fleet *f);
 
 /* Fleet file (CSV with a header naming the columns; docs/simulator.md). err gets
  * "line N: column: reason". 0, -EINVAL (malformed), -ENOMEM, or -errno of the read. */
 int sim_fleet_parse(const char *buf, size_t len, struct sim_fleet *f, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int sim_fleet_load(const char *path, struct sim_fleet *f, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Built-in generators: idle, diurnal, bursty, clones, demo. VM i depends only on
  * (seed, i), so gen(n) is a prefix of gen(n + k). 0 or -EINVAL (unknown name). */
 int sim_gen(const char *name, size_t n, uint64_t seed, struct sim_fleet *f)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 bool sim_gen_known(const char *name);
 extern const char *const sim_gen_names[];
 
@@ -105,19 +105,19 @@ struct sim_config {
 	enum policy_kind policy;
 	uint64_t seed;
 	uint64_t duration_ms;
-	uint64_t step_ms;            /* VM model step; divides balance_ms */
-	uint64_t balance_ms;         /* one snapshot + policy_run + act per period */
-	uint64_t stats_period_ms;    /* guest stats refresh (libvirt memory stats period) */
-	uint64_t collect_delay_ms;   /* collection + decision latency before acting */
-	uint64_t host_mem_bytes;     /* budget */
+	uint64_t step_ms;		/* VM model step; divides balance_ms */
+	uint64_t balance_ms;		/* one snapshot + policy_run + act per period */
+	uint64_t stats_period_ms;	/* guest stats refresh (libvirt memory stats period) */
+	uint64_t collect_delay_ms;	/* collection + decision latency before acting */
+	uint64_t host_mem_bytes;	/* budget */
 	uint64_t host_swap_bytes_per_s; /* host swap device throughput (out and in, each) */
-	uint32_t slo_loss_permyriad; /* a VM losing more than this of its throughput violates */
-	uint64_t oom_restart_ms;     /* a guest's OOM-killed workload restarts after this */
-	uint64_t ws_touch_ms;        /* the working set is touched once per this (fault rate) */
-	bool host_swap;              /* policy may use host swap (cgroup limits) */
-	bool check;                  /* check plan invariants every balance period */
-	const char *out_dir;         /* NULL: no timeline files */
-	uint64_t sample_ms;          /* timeline rows every sample_ms (multiple of balance) */
+	uint32_t slo_loss_permyriad;	/* a VM losing more than this of its throughput violates */
+	uint64_t oom_restart_ms;	/* a guest's OOM-killed workload restarts after this */
+	uint64_t ws_touch_ms;		/* the working set is touched once per this (fault rate) */
+	bool host_swap;			/* policy may use host swap (cgroup limits) */
+	bool check;			/* check plan invariants every balance period */
+	const char *out_dir;		/* NULL: no timeline files */
+	uint64_t sample_ms;		/* timeline rows every sample_ms (multiple of balance) */
 };
 
 void sim_config_default(struct sim_config *c);
@@ -129,17 +129,17 @@ struct sim_result {
 	size_t n_vms;
 	uint64_t duration_ms;
 	uint64_t budget_bytes;
-	uint64_t vm_run_ms;       /* sum over VMs of booted time */
+	uint64_t vm_run_ms;	  /* sum over VMs of booted time */
 	uint64_t vm_violation_ms; /* sum over VMs of time losing > slo_loss */
-	double vm_loss_ms;        /* sum over VMs of throughput lost x time */
+	double vm_loss_ms;	  /* sum over VMs of throughput lost x time */
 	uint64_t guest_ooms;
-	uint64_t vms_violating;   /* VMs with any violation time */
+	uint64_t vms_violating;		    /* VMs with any violation time */
 	uint32_t overcommit_peak_permyriad; /* sum MEMSZ (running) / budget */
 	uint32_t overcommit_mean_permyriad;
 	uint64_t saved_mean_bytes;     /* mean of sum(MEMSZ) - sum(CONSUMED) */
 	uint64_t ksm_saved_mean_bytes; /* mean of sum(SHRD) */
 	uint64_t host_swapped_peak_bytes;
-	uint64_t host_overflow_ms;     /* time the host was beyond budget (unmanaged swap) */
+	uint64_t host_overflow_ms; /* time the host was beyond budget (unmanaged swap) */
 	uint64_t state_ms[HOST_STATE__COUNT];
 	uint64_t balance_runs;
 	uint64_t check_failures;
@@ -156,7 +156,7 @@ int sim_new(const struct sim_config *c, const struct sim_fleet *f, struct sim **
 /* Advance to until_ms (rounded down to a step). -EPROTO if --check found a broken
  * invariant (err says which); -ENOMEM, -errno of output. */
 int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 uint64_t sim_now_ms(const struct sim *s);
 const struct snapshot *sim_last_snapshot(const struct sim *s);
 const struct plan *sim_last_plan(const struct sim *s);
@@ -172,7 +172,7 @@ int sim_run(const struct sim_config *c, const struct sim_fleet *f, struct sim_re
  * + minFree within the budget whenever the hard minimums fit. 0 or -EPROTO. */
 int sim_check_plan(const struct policy_settings *ps, const struct snapshot *snap,
 		   const struct plan *plan, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Human summary and the `RESULT key=value ...` fields (without "RESULT"). */
 void sim_result_print(FILE *out, const struct sim_result *r);
@@ -188,7 +188,7 @@ struct sim_capacity_opts {
 	const char *gen;
 	const struct sim_fleet *base;
 	double slo_pct;
-	size_t max_vms; /* search no further than this */
+	size_t max_vms;	     /* search no further than this */
 	const char *out_dir; /* capacity_<policy>.dat, capacity.gp, capacity.png; NULL: none */
 };
 
@@ -202,7 +202,7 @@ struct sim_capacity_point {
 struct sim_capacity_result {
 	enum policy_kind policy;
 	size_t max_vms; /* largest feasible fleet; 0 if even one VM fails */
-	bool capped;    /* still feasible at opts.max_vms */
+	bool capped;	/* still feasible at opts.max_vms */
 	struct sim_result at_max;
 	size_t n_points;
 	struct sim_capacity_point points[SIM_CAPACITY_MAX_POINTS];
@@ -210,9 +210,9 @@ struct sim_capacity_result {
 
 int sim_capacity(const struct sim_config *c, const struct sim_capacity_opts *o,
 		 struct sim_capacity_result *out, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Writes the .dat files and the gnuplot script, runs gnuplot (waits for it).
  * 0, or -errno; -ENOENT when gnuplot is not installed (the data files remain). */
 int sim_capacity_plot(const char *out_dir, const struct sim_capacity_result *res, size_t n,
 		      double slo_pct, uint64_t host_bytes, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));

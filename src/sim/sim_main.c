@@ -223,7 +223,8 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 		return -EINVAL;
 	}
 	if (a->fleet_path && a->have_vms && !a->plan) {
-		fprintf(stderr, "%s: --vms goes with --gen (a fleet file says its own VMs)\n", prog);
+		fprintf(stderr, "%s: --vms goes with --gen (a fleet file says its own VMs)\n",
+			prog);
 		return -EINVAL;
 	}
 	a->cfg.duration_ms = (uint64_t)llround(hours * 3600.0 * 1000.0);
@@ -300,8 +301,8 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 		else
 			printf("plot: %s/capacity.png\n", a->cfg.out_dir);
 	}
-	printf("RESULT host_gib=%.1f slo_pct=%.2f", (double)a->cfg.host_mem_bytes / (double)MODEL_GIB,
-	       a->slo_pct);
+	printf("RESULT host_gib=%.1f slo_pct=%.2f",
+	       (double)a->cfg.host_mem_bytes / (double)MODEL_GIB, a->slo_pct);
 	for (size_t k = 0; k < nk; k++)
 		printf(" %s_max_vms=%zu", policy_kind_name(kinds[k]), res[k].max_vms);
 	printf("\n");

@@ -81,7 +81,8 @@ static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm 
 		vm->swap_in_bytes += vm->guest_swapped - gs;
 	vm->guest_swapped = gs;
 	vm->anon_res = anon - gs;
-	vm->missing_guest = vm->in_oom ? vm->ws : vm_min(vm_max(gs - idle, 0) + oom_deflated, vm->ws);
+	vm->missing_guest =
+	    vm->in_oom ? vm->ws : vm_min(vm_max(gs - idle, 0) + oom_deflated, vm->ws);
 	if (vm->missing_guest > 0 && !vm->in_oom) {
 		/* Thrashing: every missing page is touched once per ws_touch_ms. */
 		double faults = vm->missing_guest / (double)MODEL_PAGE_SIZE * dt_s * 1000.0 /

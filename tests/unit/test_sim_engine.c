@@ -208,7 +208,8 @@ static void test_oom_and_swap_model(void **state)
 		/* 256 MiB for 20 min (blimp probes the balloon down), then 1.8 GiB in 1 s
 		 * (deflate-on-OOM: in 20 s, which the balloon can follow at 128 MiB/s). */
 		assert_int_equal(sim_trace_add(&v->ws, 1200000, 256 * MIB), 0);
-		assert_int_equal(sim_trace_add(&v->ws, swap == 2 ? 1220000 : 1201000, 1800 * MIB), 0);
+		assert_int_equal(sim_trace_add(&v->ws, swap == 2 ? 1220000 : 1201000, 1800 * MIB),
+				 0);
 		/* A second VM keeps the host busy so blimp reclaims (hard state). */
 		add_vm(&f, "hog", 4 * GIB, 4 * GIB - 64 * MIB, 0, 0);
 		/* Host in hard: blimp balloons the idle VM toward its floor. */
@@ -357,7 +358,8 @@ static void test_property_random_fleets(void **state)
 		c.seed = seed;
 		c.check = true;
 		c.duration_ms = (2 + sim_rng_below(&rng, 4)) * 3600 * 1000;
-		c.host_mem_bytes = sim_fleet_memsz_bytes(&f) / 100 * (30 + sim_rng_below(&rng, 120));
+		c.host_mem_bytes =
+		    sim_fleet_memsz_bytes(&f) / 100 * (30 + sim_rng_below(&rng, 120));
 		c.balance_ms = 5000 * (1 + sim_rng_below(&rng, 6));
 		c.step_ms = c.balance_ms / (1 + sim_rng_below(&rng, 5));
 		c.balance_ms = c.step_ms * (c.balance_ms / c.step_ms);

@@ -44,7 +44,8 @@ static void test_fixture(void **state)
 	assert_int_equal(sim_trace_at(&w->ws, 14400000, &cur), 800 * MIB); /* halfway up */
 	assert_int_equal(sim_trace_at(&w->ws, 28800000, &cur), 1200 * MIB);
 	/* Wraps: from 400M at 64800 s to 400M at 86400 + 0 s. */
-	assert_int_equal(sim_trace_at(&w->ws, 86400000 + 1000, &cur), 400 * MIB + 800 * MIB / 28800);
+	assert_int_equal(sim_trace_at(&w->ws, 86400000 + 1000, &cur),
+			 400 * MIB + 800 * MIB / 28800);
 	const struct sim_vm_spec *d = find(&f, "db");
 	assert_non_null(d);
 	assert_int_equal(d->settings.shares, 40960);
@@ -156,7 +157,8 @@ static void test_fields_and_defaults(void **state)
 	assert_int_equal(f.vms[1].ws.n, 2);
 	assert_int_equal(f.vms[1].ws.pts[1].ws_bytes, GIB / 2);
 	size_t cur = 0;
-	assert_int_equal(sim_trace_at(&f.vms[1].ws, 30000, &cur), GIB / 10 + (GIB / 2 - GIB / 10) / 2);
+	assert_int_equal(sim_trace_at(&f.vms[1].ws, 30000, &cur),
+			 GIB / 10 + (GIB / 2 - GIB / 10) / 2);
 	assert_int_equal(sim_trace_at(&f.vms[1].ws, 1000000, &cur), GIB / 2); /* holds */
 	assert_int_equal(f.vms[2].ws.n, 0);
 	assert_int_equal(sim_trace_at(&f.vms[2].ws, 5, &cur), 0);
@@ -217,7 +219,8 @@ static void test_generators(void **state)
 	assert_int_equal(sim_gen("nosuch", 3, 1, &f), -EINVAL);
 	/* Clones are identical but for their start time. */
 	assert_int_equal(sim_gen("clones", 3, 5, &f), 0);
-	assert_memory_equal(f.vms[0].ws.pts, f.vms[2].ws.pts, f.vms[0].ws.n * sizeof(struct sim_point));
+	assert_memory_equal(f.vms[0].ws.pts, f.vms[2].ws.pts,
+			    f.vms[0].ws.n * sizeof(struct sim_point));
 	sim_fleet_free(&f);
 	/* The demo: 4 x 512 MiB, each active (360 MiB) in its own quarter. */
 	assert_int_equal(sim_gen("demo", 4, 1, &f), 0);
@@ -269,9 +272,12 @@ static void test_rng(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fixture),	 cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_fields_and_defaults), cmocka_unit_test(test_repeat),
-	    cmocka_unit_test(test_generators), cmocka_unit_test(test_rng),
+	    cmocka_unit_test(test_fixture),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_fields_and_defaults),
+	    cmocka_unit_test(test_repeat),
+	    cmocka_unit_test(test_generators),
+	    cmocka_unit_test(test_rng),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
