@@ -30,13 +30,21 @@ bench_init() {
 	trap 'exit 130' INT TERM
 }
 
-# Build blimpd, blimp and the guest (cached when nothing changed).
+# Build blimpd, blimp and the guest (cached when nothing changed), then run private
+# copies: others rebuilding build/ in the same tree must not swap a binary mid-run.
 bench_build() {
 	bench_log "building (make all guest)"
-	make -C "$BENCH_ROOT" -j2 all >"$BENCH_DIR/build.log" 2>&1 ||
-		{ tail -20 "$BENCH_DIR/build.log"; bench_die "make all failed"; }
+	if ! make -C "$BENCH_ROOT" -j2 all >"$BENCH_DIR/build.log" 2>&1; then
+		tail -5 "$BENCH_DIR/build.log" >&2
+		{ [ -x "$BLIMPD" ] && [ -x "$BLIMP" ]; } || bench_die "make all failed"
+		bench_log "make all failed (tree mid-edit?): using the binaries already in build/"
+	fi
 	"$BENCH_ROOT/guest/build.sh" >>"$BENCH_DIR/build.log" 2>&1 ||
 		{ tail -20 "$BENCH_DIR/build.log"; bench_die "guest build failed"; }
+	mkdir -p "$BENCH_DIR/bin"
+	cp "$BLIMPD" "$BLIMP" "$BENCH_DIR/bin/" || bench_die "cannot copy the binaries"
+	BLIMPD="$BENCH_DIR/bin/blimpd"
+	BLIMP="$BENCH_DIR/bin/blimp"
 }
 
 # QEMU under this host's accelerator: TCG where /dev/kvm is kvm_pvm (nested software
@@ -89,8 +97,8 @@ bench_libvirtd_stop() {
 	BENCH_STARTED_LIBVIRTD=0
 	# empty directories libvirtd made under /etc/libvirt (nwfilter, secrets, ...)
 	local e
-	for e in $(ls -A /etc/libvirt); do
-		grep -qxF "$e" <<<"$BENCH_ETC_BEFORE" || rmdir "/etc/libvirt/$e" 2>/dev/null
+	for e in /etc/libvirt/*; do
+		grep -qxF "${e##*/}" <<<"$BENCH_ETC_BEFORE" || rmdir "$e" 2>/dev/null
 	done
 	if [ "$BENCH_WROTE_QEMU_CONF" = 1 ]; then
 		rm -f /etc/libvirt/qemu.conf
@@ -98,9 +106,10 @@ bench_libvirtd_stop() {
 	fi
 }
 
-# bench_daemon_start [blimpd flags...]: blimpd under BENCH_DIR, waits for its socket.
+# bench_daemon_start [blimpd flags...]: blimpd with state in BENCH_STATE (default
+# BENCH_DIR/state), waits for its socket.
 bench_daemon_start() {
-	local state="$BENCH_DIR/state"
+	local state="${BENCH_STATE:-$BENCH_DIR/state}"
 	"$BLIMPD" --state-dir "$state" --socket "$BLIMP_SOCKET" \
 		--guest-dir "$BENCH_ROOT/build/guest" "$@" >>"$BENCH_DIR/blimpd.log" 2>&1 &
 	BENCH_DAEMON_PID=$!

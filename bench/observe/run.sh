@@ -4,14 +4,15 @@
 # cgroup files in a shell loop (shell_collect.sh). Both talk to the same libvirtd
 # (qemu:///system, started here if none runs), so libvirtd's share is measured too.
 #
-# blimpd side: collections every OBS_PERIOD_MS. (a) `collect_cpu_us` from `status`
-# (CLOCK_THREAD_CPUTIME_ID around host + VM gathering), sampled; (b) blimpd's process
-# CPU (/proc/PID/stat, every thread) over a quiet window divided by the collections
-# in it (the whole tick: collection + policy + dry-run acting); libvirtd's CPU over
-# the same window. Shell side: /usr/bin/time over OBS_SHELL_ITERS iterations (bash +
-# virsh + cat), blimpd stopped (SIGSTOP) meanwhile; libvirtd's CPU over that run.
+# blimpd side: collections every OBS_PERIOD_MS over OBS_WINDOW_S; `status` counters
+# (collect_count, collect_cpu_process_total_us: CLOCK_PROCESS_CPUTIME_ID around host +
+# VM gathering) give the mean per collection; blimpd's whole CPU (/proc/PID/stat)
+# per tick adds policy and dry-run acting; libvirtd's CPU over the same window.
+# Shell side: /usr/bin/time over OBS_SHELL_ITERS iterations (bash + virsh + cat),
+# blimpd stopped (SIGSTOP) meanwhile; libvirtd's CPU over that run.
 # Env: OBS_COUNTS ("1 4 8"), OBS_MEM (256M), OBS_PERIOD_MS (200), OBS_WINDOW_S (30),
-# OBS_SAMPLES (40), OBS_SHELL_ITERS (30), BENCH_KEEP=1 keeps the work dir.
+# OBS_SHELL_ITERS (30), OBS_PERF=1 (perf profile of blimpd even when the targets are
+# met), BENCH_KEEP=1 keeps the work dir.
 # shellcheck source=bench/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 bench_init observe
@@ -20,7 +21,6 @@ COUNTS=${OBS_COUNTS:-1 4 8}
 MEM=${OBS_MEM:-256M}
 PERIOD_MS=${OBS_PERIOD_MS:-200}
 WINDOW_S=${OBS_WINDOW_S:-30}
-SAMPLES=${OBS_SAMPLES:-40}
 SHELL_ITERS=${OBS_SHELL_ITERS:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -61,9 +61,6 @@ stats_ready() {
 	[ "$got" -ge "$n" ]
 }
 
-median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]; else print 0}'; }
-
-# counters blimpd may expose: collect_count / collect_cpu_total_us
 status_field() { bench_json "$1" status 2>/dev/null || echo ""; }
 
 RESULTS="$BENCH_DIR/results.txt"
@@ -79,37 +76,25 @@ for n in $COUNTS; do
 	nvms=$(status_field n_vms)
 	[ "$nvms" = "$n" ] || bench_log "note: blimpd sees $nvms domains (others' domains on qemu:///system?)"
 
-	# (b) quiet window: process CPU of blimpd and libvirtd
+	# quiet window: blimpd's collection counters, process CPU of blimpd and libvirtd
 	c0=$(status_field collect_count)
 	t0=$(status_field collect_cpu_total_us)
+	p0=$(status_field collect_cpu_process_total_us)
 	d0=$(bench_proc_cpu_us "$DPID")
 	l0=$(bench_proc_cpu_us "$LPID")
-	w0=$(date +%s%N)
 	sleep "$WINDOW_S"
 	d1=$(bench_proc_cpu_us "$DPID")
 	l1=$(bench_proc_cpu_us "$LPID")
-	w1=$(date +%s%N)
 	c1=$(status_field collect_count)
 	t1=$(status_field collect_cpu_total_us)
-	if [ -n "$c0" ] && [ -n "$c1" ] && [ "$c1" -gt "$c0" ]; then
-		ticks=$((c1 - c0))
-		# the two `status` calls bracket the window: their cost is in d1-d0, small
-		total_thread_us=$((t1 - t0))
-		counted=1
-	else
-		ticks=$(((w1 - w0) / 1000000 / PERIOD_MS))
-		total_thread_us=
-		counted=0
-	fi
-	# (a) sampled last-collection thread CPU
-	: >"$BENCH_DIR/samples"
-	for _ in $(seq 1 "$SAMPLES"); do
-		status_field collect_cpu_us >>"$BENCH_DIR/samples"
-		sleep 0.37
-	done
-	samp_med=$(median <"$BENCH_DIR/samples")
-	samp_mean=$(awk '{s += $1} END {printf "%d", NR ? s / NR : 0}' "$BENCH_DIR/samples")
-	if [ -n "$total_thread_us" ]; then thread_us=$((total_thread_us / ticks)); else thread_us=$samp_mean; fi
+	p1=$(status_field collect_cpu_process_total_us)
+	{ [ -n "$c1" ] && [ "$c1" -gt "${c0:-0}" ]; } || bench_die "blimpd has no collect_count in status (older blimpd?)"
+	ticks=$((c1 - c0))
+	thread_us=$(((t1 - t0) / ticks))
+	coll_us=$(((p1 - p0) / ticks))
+	# the two `status` calls that bracket the window are in d1-d0 (a few 100 us)
+	tick_us=$(((d1 - d0) / ticks))
+	lv_us=$(((l1 - l0) / ticks))
 
 	# shell side, blimpd stopped meanwhile so libvirtd serves only virsh
 	args=()
@@ -127,39 +112,43 @@ for n in $COUNTS; do
 	read -r su ss se <"$BENCH_DIR/time.out"
 	shell_us=$(awk -v u="$su" -v s="$ss" -v k="$SHELL_ITERS" 'BEGIN {printf "%d", (u + s) * 1e6 / k}')
 	shell_lv_us=$(((sl1 - sl0) / SHELL_ITERS))
-	proc_us=$(((d1 - d0) / ticks))
-	lv_us=$(((l1 - l0) / ticks))
-	echo "$n $ticks $counted $thread_us $samp_med $proc_us $lv_us $shell_us $shell_lv_us $se" >>"$RESULTS"
-	bench_log "N=$n: blimpd thread ${thread_us} us (sampled median ${samp_med}), process ${proc_us} us/tick, libvirtd ${lv_us} us/tick; shell ${shell_us} us/iter, libvirtd ${shell_lv_us} us/iter"
+	echo "$n $ticks $thread_us $coll_us $tick_us $lv_us $shell_us $shell_lv_us $se" >>"$RESULTS"
+	bench_log "N=$n: blimpd collection ${coll_us} us (main thread ${thread_us}), tick ${tick_us} us, libvirtd ${lv_us} us/tick; shell ${shell_us} us/iter, libvirtd ${shell_lv_us} us/iter"
 done
 
 # table
+ms() { awk -v x="$1" 'BEGIN {printf "%.2f", x / 1000}'; }
 echo
-echo "bench/observe: CPU per full collection (host + N VMs of $MEM), accel $(bench_accel), $(nproc) cores"
-printf '%-4s %7s %12s %12s %12s %12s %12s %9s %9s\n' N ticks blimp_coll blimp_tick libvirtd/tk shell_iter libvirtd/it ratio ratio+lv
-while read -r n ticks counted thread_us samp_med proc_us lv_us shell_us shell_lv_us se; do
-	r=$(awk -v a="$shell_us" -v b="$thread_us" 'BEGIN {printf "%.1f", b ? a / b : 0}')
-	r2=$(awk -v a="$shell_us" -v b="$proc_us" -v c="$lv_us" -v d="$shell_lv_us" \
+echo "bench/observe: CPU per full collection (host + N VMs of $MEM), accel $(bench_accel), $(nproc) cores, collect every ${PERIOD_MS} ms for ${WINDOW_S} s; shell loop ${SHELL_ITERS} iterations"
+printf '%-3s %6s %10s %10s %10s %11s %10s %11s %7s %8s\n' N colls coll_ms thread_ms tick_ms libvirtd_ms shell_ms libvirtd_ms ratio ratio+lv
+while read -r n ticks thread_us coll_us tick_us lv_us shell_us shell_lv_us se; do
+	r=$(awk -v a="$shell_us" -v b="$coll_us" 'BEGIN {printf "%.1f", b ? a / b : 0}')
+	r2=$(awk -v a="$shell_us" -v b="$tick_us" -v c="$lv_us" -v d="$shell_lv_us" \
 		'BEGIN {printf "%.1f", (b + c) ? (a + d) / (b + c) : 0}')
-	printf '%-4s %7s %9.2f ms %9.2f ms %9.2f ms %9.2f ms %9.2f ms %8sx %8sx\n' "$n" "$ticks" \
-		"$(awk -v x="$thread_us" 'BEGIN {print x / 1000}')" \
-		"$(awk -v x="$proc_us" 'BEGIN {print x / 1000}')" \
-		"$(awk -v x="$lv_us" 'BEGIN {print x / 1000}')" \
-		"$(awk -v x="$shell_us" 'BEGIN {print x / 1000}')" \
-		"$(awk -v x="$shell_lv_us" 'BEGIN {print x / 1000}')" "$r" "$r2"
+	printf '%-3s %6s %10s %10s %10s %11s %10s %11s %6sx %7sx\n' "$n" "$ticks" "$(ms "$coll_us")" \
+		"$(ms "$thread_us")" "$(ms "$tick_us")" "$(ms "$lv_us")" "$(ms "$shell_us")" \
+		"$(ms "$shell_lv_us")" "$r" "$r2"
 done <"$RESULTS"
-echo "blimp_coll: blimpd's thread CPU per collection ($( [ "$(awk 'NR==1{print $3}' "$RESULTS")" = 1 ] && echo "collect_cpu_total_us / collect_count" || echo "mean of sampled collect_cpu_us")); blimp_tick: blimpd process CPU per tick (collection + policy + dry-run act)"
-echo "shell_iter: bash + virsh + cat CPU per iteration; libvirtd/tk, /it: libvirtd CPU per blimpd tick / shell iteration"
-echo "ratio: shell_iter / blimp_coll; ratio+lv: (shell_iter + libvirtd/it) / (blimp_tick + libvirtd/tk)"
+echo "blimpd side: coll = all threads during a collection (collect_cpu_process_total_us / collect_count),"
+echo "  thread = main thread only, tick = blimpd's whole CPU per tick (/proc/PID/stat: collection + policy +"
+echo "  dry-run act + 2 status calls), libvirtd = libvirtd's CPU per tick. Shell side: shell = bash + virsh +"
+echo "  cat per iteration (/usr/bin/time), libvirtd = libvirtd's CPU per iteration (blimpd stopped meanwhile)."
+echo "ratio = shell / coll; ratio+lv = (shell + its libvirtd) / (tick + its libvirtd)"
 
 # targets on the largest N
-last=$(tail -1 "$RESULTS")
-read -r n ticks counted thread_us samp_med proc_us lv_us shell_us shell_lv_us se <<<"$last"
-ratio=$(awk -v a="$shell_us" -v b="$thread_us" 'BEGIN {printf "%.1f", b ? a / b : 0}')
-ratio_lv=$(awk -v a="$shell_us" -v b="$proc_us" -v c="$lv_us" -v d="$shell_lv_us" \
+read -r n ticks thread_us coll_us tick_us lv_us shell_us shell_lv_us se <<<"$(tail -1 "$RESULTS")"
+ratio=$(awk -v a="$shell_us" -v b="$coll_us" 'BEGIN {printf "%.1f", b ? a / b : 0}')
+ratio_lv=$(awk -v a="$shell_us" -v b="$tick_us" -v c="$lv_us" -v d="$shell_lv_us" \
 	'BEGIN {printf "%.1f", (b + c) ? (a + d) / (b + c) : 0}')
 t1=$(awk -v r="$ratio" 'BEGIN {print (r >= 5) ? 1 : 0}')
-t2=$(awk -v x="$thread_us" 'BEGIN {print (x <= 5000) ? 1 : 0}')
+t2=$(awk -v x="$coll_us" 'BEGIN {print (x <= 5000) ? 1 : 0}')
 echo "target: N=$n blimp collection <= 1/5 of the shell's CPU: ${ratio}x -> $(bench_verdict "$t1")"
-echo "target: N=$n blimp collection <= 5 ms CPU: $(awk -v x="$thread_us" 'BEGIN {printf "%.2f", x / 1000}') ms -> $(bench_verdict "$t2")"
-echo "RESULT n_vms=$n blimp_collect_us=$thread_us blimp_tick_us=$proc_us libvirtd_per_tick_us=$lv_us shell_us=$shell_us libvirtd_per_shell_us=$shell_lv_us ratio=$ratio ratio_with_libvirtd=$ratio_lv target_ratio=$(bench_verdict "$t1") target_5ms=$(bench_verdict "$t2")"
+echo "target: N=$n blimp collection <= 5 ms CPU: $(ms "$coll_us") ms -> $(bench_verdict "$t2")"
+
+# where the time goes: perf over the collections, when a target is missed or asked for
+if { [ "$t1" = 0 ] || [ "$t2" = 0 ] || [ -n "${OBS_PERF:-}" ]; } && command -v perf >/dev/null; then
+	perf record -q -g -o "$BENCH_DIR/perf.data" -p "$DPID" -- sleep 10 >/dev/null 2>&1 &&
+		perf report -q -i "$BENCH_DIR/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -15 | sed 's/^/perf: /'
+fi
+echo "RESULT n_vms=$n collect_us=$coll_us collect_thread_us=$thread_us tick_us=$tick_us libvirtd_per_tick_us=$lv_us shell_us=$shell_us libvirtd_per_shell_us=$shell_lv_us ratio=$ratio ratio_with_libvirtd=$ratio_lv target_ratio=$(bench_verdict "$t1") target_5ms=$(bench_verdict "$t2")"
