@@ -138,8 +138,12 @@ int sim_new(const struct sim_config *c, const struct sim_fleet *f, struct sim **
 	s->plan.vms = s->plan_vms;
 	struct sim_rng rng;
 	sim_rng_seed(&rng, c->seed, UINT64_MAX - 1);
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		s->vms[i].stats_phase_ms = sim_rng_below(&rng, c->stats_period_ms);
+		s->vms[i].memsz = (double)f->vms[i].memsz_bytes;
+		s->vms[i].ovhd = (double)f->vms[i].ovhd_bytes;
+		s->vms[i].balloon = f->vms[i].balloon;
+	}
 	sim_snapshot_static(s);
 	s->res.policy = c->policy;
 	s->res.n_vms = s->n;
@@ -169,44 +173,39 @@ void sim_free(struct sim *s)
 	free(s);
 }
 
-static void sim_snapshot_fill(struct sim *s)
+void sim_snapshot_vm(struct sim *s, size_t i, uint64_t now)
 {
-	uint64_t now = s->now_ms, delay = s->cfg.collect_delay_ms;
-	s->snap.taken_ms = now;
-	sim_host_snapshot(s, &s->snap.host);
-	for (size_t i = 0; i < s->n; i++) {
-		const struct sim_vm_spec *sp = &s->fleet->vms[i];
-		const struct sim_vm *vm = &s->vms[i];
-		struct vm_snapshot *v = &s->snap_vms[i];
-		v->running = vm->running;
-		v->mctl = vm->running && vm->booted && sp->balloon;
-		v->balloon_actual_bytes = vm->running ? (uint64_t)vm->actual : sp->memsz_bytes;
-		if (v->mctl && vm->stats_valid) {
-			v->stats_age_ms = now - vm->stats_at_ms + delay;
-			v->guest_total_bytes = vm->g_total;
-			v->guest_available_bytes = vm->g_avail;
-			v->guest_free_bytes = vm->g_free;
-			v->guest_caches_bytes = vm->g_caches;
-			v->guest_swap_in_bytes = vm->g_swin;
-			v->guest_swap_out_bytes = vm->g_swout;
-			v->guest_major_faults = vm->g_majflt;
-			v->guest_oom_kills = vm->g_ooms;
-		} else {
-			v->stats_age_ms = MODEL_AGE_NEVER;
-			v->guest_total_bytes = v->guest_available_bytes = v->guest_free_bytes = 0;
-			v->guest_caches_bytes = 0;
-		}
-		v->consumed_bytes = vm->running ? (uint64_t)vm->consumed : 0;
-		v->ovhd_bytes = vm->running ? sp->ovhd_bytes : 0;
-		v->swapped_bytes = (uint64_t)vm->host_swapped;
-		v->shared_bytes = (uint64_t)vm->shared;
-		v->host_swap_ok = s->cfg.host_swap;
+	const struct sim_vm *vm = &s->vms[i];
+	struct vm_snapshot *v = &s->snap_vms[i];
+	v->running = vm->running;
+	v->mctl = vm->running && vm->booted && vm->balloon;
+	v->balloon_actual_bytes = (uint64_t)(vm->running ? vm->actual : vm->memsz);
+	if (v->mctl && vm->stats_valid) {
+		v->stats_age_ms = now - vm->stats_at_ms + s->cfg.collect_delay_ms;
+		v->guest_total_bytes = vm->g_total;
+		v->guest_available_bytes = vm->g_avail;
+		v->guest_free_bytes = vm->g_free;
+		v->guest_caches_bytes = vm->g_caches;
+		v->guest_swap_in_bytes = vm->g_swin;
+		v->guest_swap_out_bytes = vm->g_swout;
+		v->guest_major_faults = vm->g_majflt;
+		v->guest_oom_kills = vm->g_ooms;
+	} else {
+		v->stats_age_ms = MODEL_AGE_NEVER;
+		v->guest_total_bytes = v->guest_available_bytes = v->guest_free_bytes = 0;
+		v->guest_caches_bytes = 0;
 	}
+	v->consumed_bytes = vm->running ? (uint64_t)vm->consumed : 0;
+	v->ovhd_bytes = vm->running ? (uint64_t)vm->ovhd : 0;
+	v->swapped_bytes = (uint64_t)vm->host_swapped;
+	v->shared_bytes = (uint64_t)vm->shared;
+	v->host_swap_ok = s->cfg.host_swap;
 }
 
 static int sim_balance(struct sim *s, char *err, size_t errlen)
 {
-	sim_snapshot_fill(s);
+	s->snap.taken_ms = s->now_ms;
+	sim_host_snapshot(s, &s->snap.host);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = policy_run(&s->ps, s->pst, &s->snap, s->now_ms, &s->plan);
@@ -228,14 +227,7 @@ static int sim_balance(struct sim *s, char *err, size_t errlen)
 			return -EPROTO;
 		}
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		struct sim_vm *vm = &s->vms[i];
-		const struct vm_plan *p = &s->plan_vms[i];
-		if (!vm->running)
-			continue;
-		vm->target = (double)p->target_bytes;
-		vm->cgroup_limit = (double)p->cgroup_limit_bytes;
-	}
+	/* The VMs take their targets and limits in the next step's loop. */
 	const struct host_plan *hp = &s->plan.host;
 	s->ksm_scan_bytes_per_s =
 	    hp->ksm_run && hp->ksm_sleep_ms
@@ -266,15 +258,21 @@ int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
 		double dt_eff = s->now_ms % bal == 0 && s->have_plan
 				    ? (double)(step - s->cfg.collect_delay_ms) / 1000.0
 				    : dt_s;
+		bool apply = s->have_plan && s->now_ms % bal == 0;
 		double used = 0, consumed = 0;
 		for (size_t i = 0; i < s->n; i++) {
+			struct sim_vm *vm = &s->vms[i];
+			if (apply && vm->running) { /* the plan made at now_ms */
+				vm->target = (double)s->plan_vms[i].target_bytes;
+				vm->cgroup_limit = (double)s->plan_vms[i].cgroup_limit_bytes;
+			}
 			sim_vm_step(s, i, t_next, dt_s, dt_eff);
-			if (s->vms[i].running) {
-				consumed += s->vms[i].consumed;
-				used += s->vms[i].consumed + (double)s->fleet->vms[i].ovhd_bytes;
+			if (vm->running) {
+				consumed += vm->consumed;
+				used += vm->consumed + vm->ovhd;
 			}
 		}
-		sim_host_pass(s, step, used, consumed);
+		sim_host_pass(s, step, used, consumed, t_next % bal == 0 ? t_next : UINT64_MAX);
 		if (s->overflow)
 			s->res.host_overflow_ms += step;
 		if (s->sum_host_swapped > (double)s->res.host_swapped_peak_bytes)

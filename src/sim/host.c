@@ -11,9 +11,8 @@
  */
 #include "sim/internal.h"
 
-void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed)
+void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed, uint64_t snap_ms)
 {
-	const struct sim_vm_spec *specs = s->fleet->vms;
 	double budget = (double)s->cfg.host_mem_bytes;
 	s->overflow = used > budget + 0.5;
 	double frac = 0;
@@ -27,8 +26,11 @@ void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed)
 	s->n_running = s->n_violating = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct sim_vm *vm = &s->vms[i];
-		if (!vm->running)
+		if (!vm->running) {
+			if (snap_ms != UINT64_MAX)
+				sim_snapshot_vm(s, i, snap_ms);
 			continue;
+		}
 		if (frac > 0) {
 			double take = vm->consumed * frac;
 			vm->host_swapped += take;
@@ -36,11 +38,13 @@ void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed)
 		}
 		s->n_running++;
 		s->sum_consumed += vm->consumed;
-		s->sum_ovhd += (double)specs[i].ovhd_bytes;
+		s->sum_ovhd += vm->ovhd;
 		s->sum_shared += vm->shared;
 		s->sum_host_swapped += vm->host_swapped;
-		s->sum_memsz_running += (double)specs[i].memsz_bytes;
+		s->sum_memsz_running += vm->memsz;
 		sim_vm_account(s, i, dt_ms);
+		if (snap_ms != UINT64_MAX)
+			sim_snapshot_vm(s, i, snap_ms);
 	}
 	s->swap_demand_out = s->acc_demand_out;
 	s->swap_demand_in = s->acc_demand_in;

@@ -14,7 +14,8 @@
 
 /* One VM's modelled state. */
 struct sim_vm {
-	bool running, booted;
+	bool running, booted, balloon;
+	double memsz, ovhd;   /* copies of the spec's, so the host pass reads only this */
 	double actual;	      /* balloon actual: memory the guest holds */
 	double target;	      /* balloon target from the last plan */
 	double cgroup_limit;  /* host cgroup limit from the last plan; 0 = none */
@@ -80,8 +81,12 @@ void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, doubl
 /* vm.c: loss and SLO accounting after the host's reclaim (running VMs only). */
 void sim_vm_account(struct sim *s, size_t i, uint64_t dt_ms);
 /* host.c: host-wide reclaim when used (sum CONSUMED + OVHD) is beyond the budget,
- * totals, and sim_vm_account for every running VM. */
-void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed);
+ * totals, sim_vm_account for every running VM and, when snap_ms is not UINT64_MAX,
+ * every VM's snapshot entry as of snap_ms. */
+void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed, uint64_t snap_ms);
+/* engine.c: one VM's snapshot entry (done in the host pass on a balance tick, while
+ * the VM is in cache). */
+void sim_snapshot_vm(struct sim *s, size_t i, uint64_t now_ms);
 /* host.c: host snapshot fields. */
 void sim_host_snapshot(struct sim *s, struct host_snapshot *h);
 
