@@ -46,6 +46,9 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 	bool have_sample = false;
 	uint64_t sample = 0;
 
+	/* MEMSZ can shrink under a known uuid (VM redefined): ACTV never above MEMSZ */
+	vs->actvf_bytes = policy_min_u64(vs->actvf_bytes, memsz);
+	vs->actvs_bytes = policy_min_u64(vs->actvs_bytes, memsz);
 	w->fresh = policy_estimate_fresh(s, v);
 	w->distress = false;
 	w->in_use_bytes = 0;
