@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cmds.h"
+#include "cli/demo_cmd.h"
 
 const struct cli_command cli_commands[] = {
     {"status", "show the host: memory state, budget, accelerator, KSM, swap", cli_status_run,
@@ -16,6 +17,7 @@ const struct cli_command cli_commands[] = {
     {"set", "change a VM's shares, reservation, limit, maxmemctl", cli_set_run, false},
     {"shutdown", "stop blimpd (--keep-vms leaves VMs running)", cli_shutdown_run, false},
     {"sim", "simulate a fleet on the policy library, no VMs needed", cli_sim_run, false},
+    {"demo", "run the built-in demo: 4 VMs take turns, a timeline and a plot", cli_demo_run, false},
     {NULL, NULL, NULL, false},
 };
 
