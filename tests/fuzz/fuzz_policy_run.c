@@ -18,7 +18,8 @@
  *  - ACTV <= MEMSZ, reason and host state in range, KSM off when not asked for;
  *  - host swap (SWTGT, cgroup limit) only for running VMs the host may swap, under
  *    the blimp kind with host_swap on;
- *  - a running VM's entitlement in [min(lo, limit), limit];
+ *  - a running VM's entitlement in [min(lo, limit), limit], and the entitlements plus
+ *    OVHD plus minFree fit the budget whenever the minimums do;
  *  - blimp: stale stats never shrink a target; a shrink is at most one probe step;
  *  - the same inputs give the same plan.
  */
@@ -252,6 +253,7 @@ static void fz_check(const struct fz_run *r, const struct snapshot *snap,
 	FZ_CHECK(p->host.free_bytes <= s->budget_bytes);
 	if (p->host.ksm_run)
 		FZ_CHECK(p->host.ksm_pages_to_scan > 0);
+	unsigned __int128 sum_e = 0, sum_min = 0, ovhd = 0;
 	for (size_t k = 0; k < snap->n_vms; k++) {
 		const struct vm_snapshot *v = &snap->vms[k];
 		const struct vm_plan *vp = &p->vms[k];
@@ -281,6 +283,9 @@ static void fz_check(const struct fz_run *r, const struct snapshot *snap,
 			continue;
 		uint64_t emin = lo < limit ? lo : limit;
 		FZ_CHECK(vp->entitlement_bytes >= emin && vp->entitlement_bytes <= limit);
+		sum_e += vp->entitlement_bytes;
+		sum_min += emin;
+		ovhd += v->ovhd_bytes;
 		if (s->kind != POLICY_BLIMP || !r->have_prev[i])
 			continue;
 		if (!fz_fresh(s, v))
@@ -293,6 +298,9 @@ static void fz_check(const struct fz_run *r, const struct snapshot *snap,
 				 (unsigned __int128)step * d / s->balance_period_ms + 1);
 		}
 	}
+	uint64_t minfree = policy_minfree_bytes(s->budget_bytes);
+	if (sum_min + ovhd + minfree <= s->budget_bytes)
+		FZ_CHECK(sum_e + ovhd + minfree <= s->budget_bytes);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
