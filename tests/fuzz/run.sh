@@ -8,6 +8,9 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+# Inputs longer than this are cut: large seeds (a whole smaps) would otherwise make
+# every run slow; 16 KiB still holds dozens of mappings or a whole meminfo.
+FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-16384}
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 mkdir -p "$OUT/artifacts"
@@ -74,7 +77,7 @@ for src in "${targets[@]}"; do
 		{ printf '\x00\x02'; cat "$f"; } >"$corpus/seed-$h-p"
 	done < <(seeds_for "$module" "$name")
 	log="$OUT/$base.log"
-	if "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 \
+	if "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -max_len="$FUZZ_MAX_LEN" \
 		-artifact_prefix="$OUT/artifacts/$base-" -print_final_stats=1 "$corpus" \
 		>"$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
