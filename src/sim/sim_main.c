@@ -267,8 +267,8 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 	printf("capacity: host %.1f GiB, %.2f h, SLO violation time <= %.2f%%, no guest OOM\n",
 	       (double)a->cfg.host_mem_bytes / (double)MODEL_GIB,
 	       (double)a->cfg.duration_ms / 3600000.0, a->slo_pct);
-	printf("%-8s %8s %10s %8s %8s %6s\n", "policy", "max_vms", "overcommit", "slo_pct",
-	       "saved_g", "runs");
+	printf("%-8s %8s %10s %8s %9s %6s\n", "policy", "max_vms", "overcommit", "slo_pct",
+	       "saved_gib", "runs");
 	for (size_t k = 0; k < nk; k++) {
 		struct sim_config c = a->cfg;
 		c.policy = kinds[k];
@@ -278,7 +278,7 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 			goto out;
 		}
 		const struct sim_result *m = &res[k].at_max;
-		printf("%-8s %7zu%s %10.2f %8.3f %8.1f %6zu\n", policy_kind_name(kinds[k]),
+		printf("%-8s %7zu%s %10.2f %8.3f %9.1f %6zu\n", policy_kind_name(kinds[k]),
 		       res[k].max_vms, res[k].capped ? "+" : " ",
 		       m->overcommit_peak_permyriad / 10000.0, sim_result_slo_pct(m),
 		       (double)m->saved_mean_bytes / (double)MODEL_GIB, res[k].n_points);
