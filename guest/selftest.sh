@@ -42,7 +42,10 @@ cleanup() {
 trap cleanup EXIT
 
 # boot_guest NAME APPEND [QEMU ARGS...]: start QEMU in the background (pid in $qpid,
-# files in $tmp/NAME.*) and wait for the console's "blimp-guest: ready".
+# files in $tmp/NAME.*) and wait for the console's "blimp-guest: ready". The agent
+# socket is a virtio serial port named org.blimp.agent (flow-controlled, preferred by
+# the agent) unless $agent_dev says otherwise (virtconsole,chardev=agent: hvc0).
+agent_dev=virtserialport,chardev=agent,name=org.blimp.agent
 boot_guest() {
 	local name=$1 append=$2 start_ns boot_ms ready=
 	shift 2
@@ -55,7 +58,7 @@ boot_guest() {
 		-device virtio-balloon-pci,id=balloon0 \
 		-device virtio-serial-pci \
 		-chardev "socket,id=agent,path=$tmp/$name.agent,server=on,wait=off" \
-		-device virtconsole,chardev=agent \
+		-device "$agent_dev" \
 		-drive "file=$guest/data.img,if=none,id=data,format=raw,readonly=on" \
 		-device virtio-blk-pci,drive=data,serial=blimpdata \
 		"$@" </dev/null >"$tmp/$name.qemu" 2>&1 &
@@ -99,7 +102,7 @@ boot_guest main "blimp.swap=1 blimp.cmd=$cmdhex" \
 	-device virtio-blk-pci,drive=swap,serial=blimpswap
 # checks PHASE: run the Python checks of PHASE (main, nomod) against the running guest.
 checks() {
-	PYTHONPATH=$here python3 - "$tmp" "$1" "$marker" "$mem_mib" <<'EOF'
+	PYTHONPATH=$here python3 -u - "$tmp" "$1" "$marker" "$mem_mib" <<'EOF'
 import json, re, socket, sys, time
 from agentctl import Agent
 
@@ -131,37 +134,50 @@ def qmp(cmd, args=None):
     return r
 
 def finish():
-    st, out = a.exec("poweroff")
+    st, out = run("poweroff")
     check("poweroff accepted", st == 0, "%d" % st)
     with open(tmp + "/checks", "a") as f:
         f.write("%d %d\n" % (checks, len(failures)))
     sys.exit(0 if not failures else 1)
 
+def run(cmd, timeout_ms=0, wait_s=120):
+    """Every command gets a wall-clock limit: a lost reply fails the test, not hangs it."""
+    try:
+        return a.exec(cmd, timeout_ms=timeout_ms, wait_s=wait_s)
+    except TimeoutError:
+        check("reply to %r within %d s" % (cmd, wait_s), False, "no RESULT")
+        raise
+
 a = Agent(tmp + "/" + phase + ".agent")
 print("selftest: agent answered PING after %.2f s" % a.wait_ready(60))
 
 if phase == "nomod":
-    st, out = a.exec("lsmod | cut -d' ' -f1 | sort | tr '\\n' ' '; ls /sys/bus/virtio/drivers/")
+    st, out = run("lsmod | cut -d' ' -f1 | sort | tr '\\n' ' '; ls /sys/bus/virtio/drivers/")
     check("blimp.nomod=virtio_balloon: not loaded", st == 0 and b"virtio_balloon" not in out
           and b"virtio_blk" in out, repr(out))
     with open(tmp + "/nomod.console", "rb") as f:
         con = f.read()
     check("blimp.nomod reported on the console", b"blimp-guest: not loading virtio_balloon" in con)
     check("non-hex blimp.cmd refused on the console", b"blimp-guest: blimp.cmd is not hex, ignored" in con)
-    st, out = a.exec("cat /proc/swaps | wc -l; test -s /tmp/cmd.log || echo nocmd")
+    st, out = run("cat /proc/swaps | wc -l; test -s /tmp/cmd.log || echo nocmd")
     check("no swap, no cmd without their keys", (st, out) == (0, b"1\nnocmd\n"), repr(out))
+    check("agent fell back to hvc0 (virtconsole)", b"blimp-guest: agent on /dev/hvc0" in con)
+    st, out = run("head -c 100000 /dev/zero | tr '\\0' y")
+    check("100 KB reply over hvc0", (st, out) == (0, b"y" * 100000), "%d len %d" % (st, len(out)))
     finish()
 
-st, out = a.exec("cat /proc/meminfo")
+with open(tmp + "/main.console", "rb") as f:
+    check("agent on the org.blimp.agent serial port", re.search(rb"blimp-guest: agent on /dev/vport\d+p\d+", f.read()))
+st, out = run("cat /proc/meminfo")
 check("cat /proc/meminfo", st == 0 and b"MemTotal:" in out, "status %d" % st)
 m = re.search(rb"MemTotal:\s+(\d+) kB", out)
 total_kib = int(m.group(1)) if m else 0
 
-st, out = a.exec("memhog 100")
+st, out = run("memhog 100")
 check("memhog 100", st == 0 and b"memhog: touched 100 MiB" in out, "status %d %r" % (st, out[-200:]))
 
 t = time.monotonic()
-st, out = a.exec("wsloop 64 --duration 3")
+st, out = run("wsloop 64 --duration 3")
 lines = re.findall(rb"^wsloop t_ms=(\d+) pages_per_s=(\d+) resident_mib=(\d+)$", out, re.M)
 check("wsloop 64 --duration 3", st == 0 and len(lines) >= 2
       and all(int(p) > 0 and int(r) >= 60 for _, p, r in lines)
@@ -169,40 +185,40 @@ check("wsloop 64 --duration 3", st == 0 and len(lines) >= 2
 if lines:
     print("selftest:      wsloop pages_per_s=%s" % lines[-1][1].decode())
 
-st, out = a.exec("exit 3")
+st, out = run("exit 3")
 check("exit 3 -> status 3", st == 3, "status %d" % st)
-st, out = a.exec("echo out; echo err >&2; kill -9 $$")
+st, out = run("echo out; echo err >&2; kill -9 $$")
 check("killed by SIGKILL -> 137, stderr captured", st == 137 and out == b"out\nerr\n", "%d %r" % (st, out))
 t = time.monotonic()
-st, out = a.exec("echo before; sleep 30", timeout_ms=1000)
+st, out = run("echo before; sleep 30", timeout_ms=1000)
 check("timeout -> 124", st == 124 and out == b"before\n" and time.monotonic() - t < 10, "%d %r" % (st, out))
 t = time.monotonic()
-st, out = a.exec("sleep 20 & echo started")
+st, out = run("sleep 20 & echo started")
 check("background job does not hang the reply", st == 0 and out == b"started\n" and time.monotonic() - t < 5,
       "%d %r" % (st, out))
-st, out = a.exec("head -c 1500000 /dev/zero | tr '\\0' x")
+st, out = run("head -c 1500000 /dev/zero | tr '\\0' x")
 check("output capped at 1 MiB", st == 0 and len(out) < 1048576 + 100 and b"bytes dropped]" in out[-60:],
       "%d len %d" % (st, len(out)))
 
-st, out = a.exec("cat /sys/block/*/serial; echo; grep ' /data ' /proc/mounts; ls /data/files | wc -l")
+st, out = run("cat /sys/block/*/serial; echo; grep ' /data ' /proc/mounts; ls /data/files | wc -l")
 check("data disk mounted read-only at /data", st == 0 and b"blimpdata" in out and b" ro," in out, repr(out))
-st, out = a.exec("fileread /data/files --duration 3")
+st, out = run("fileread /data/files --duration 3")
 check("fileread /data/files", st == 0 and re.search(rb"^fileread t_ms=\d+ mib_per_s=\d+\.\d$", out, re.M) is not None,
       "%d %r" % (st, out[-200:]))
-st, out = a.exec("memcheck 32 --seconds 2 && memcheck 16 --seconds 1 --same")
+st, out = run("memcheck 32 --seconds 2 && memcheck 16 --seconds 1 --same")
 check("memcheck", st == 0 and out.count(b"memcheck ok passes=") == 2, "%d %r" % (st, out))
-st, out = a.exec("cat /proc/swaps")
+st, out = run("cat /proc/swaps")
 check("blimp.swap=1 enabled the blimpswap disk", st == 0 and b"/dev/vd" in out, repr(out))
-st, out = a.exec("cat /tmp/cmd.log")
+st, out = run("cat /tmp/cmd.log")
 check("blimp.cmd ran", out == (marker + "\nsecond line\n").encode(), repr(out))
-st, out = a.exec("ls /sys/bus/virtio/drivers/virtio_balloon/ | grep -c virtio; uname -r")
+st, out = run("ls /sys/bus/virtio/drivers/virtio_balloon/ | grep -c virtio; uname -r")
 check("virtio_balloon bound", st == 0 and out.startswith(b"1\n"), repr(out))
 
 # Inflate the balloon by 128 MiB through QEMU; the guest's MemTotal must drop.
 r = qmp("balloon", {"value": (mem_mib - 128) * 1024 * 1024})
 dropped = 0
 for _ in range(60):
-    st, out = a.exec("grep MemTotal /proc/meminfo")
+    st, out = run("grep MemTotal /proc/meminfo")
     m = re.search(rb"(\d+) kB", out)
     dropped = total_kib - int(m.group(1)) if m else 0
     if dropped >= 100 * 1024:
@@ -216,7 +232,7 @@ qmp("balloon", {"value": mem_mib * 1024 * 1024})
 a.close()
 a = Agent(tmp + "/" + phase + ".agent")
 a.wait_ready(10)
-check("reconnect after host disconnect", a.exec("echo again") == (0, b"again\n"))
+check("reconnect after host disconnect", run("echo again") == (0, b"again\n"))
 # The agent dying (here: killed by its own command) is respawned by init.
 try:
     r = a.exec("kill -9 $PPID", wait_s=3)
@@ -224,7 +240,7 @@ except TimeoutError:
     r = None
 check("agent killed by its command: no RESULT", r is None, repr(r))
 t = a.wait_ready(30)
-st, out = a.exec("echo respawned")
+st, out = run("echo respawned")
 with open(tmp + "/main.console", "rb") as f:
     readies = f.read().count(b"blimp-guest: ready")
 check("agent respawned by init (%.1f s)" % t, (st, out) == (0, b"respawned\n") and readies == 2,
@@ -237,6 +253,7 @@ rc=0
 checks main || rc=1
 wait_poweroff || rc=1
 if [ "$rc" = 0 ]; then
+	agent_dev=virtconsole,chardev=agent
 	boot_guest nomod "blimp.nomod=virtio-balloon blimp.cmd=not-hex"
 	checks nomod || rc=1
 	wait_poweroff || rc=1

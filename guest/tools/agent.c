@@ -8,7 +8,12 @@
  * is drained without waiting for EOF; if background children still hold it open, a
  * detached "drainer" process keeps reading it into /tmp/blimp-agent-bg.log so they
  * never die of SIGPIPE. On EOF or an I/O error on the port the agent reopens it after
- * a second and announces READY again. Only main exits; helpers return 0 or -errno. */
+ * a second and announces READY again. Only main exits; helpers return 0 or -errno.
+ *
+ * Transport: a virtio serial port (libvirt <channel>, found by name in sysfs) is
+ * preferred over the hvc0 console, because QEMU silently drops console output when
+ * the host socket is full (hw/char/virtio-console.c: no throttling for consoles),
+ * which loses bytes of large replies; serial ports are flow-controlled. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -442,19 +448,54 @@ static int agent_serve(int in_fd, int out_fd)
 	}
 }
 
+/* Find the virtio serial port called name (a libvirt <channel> target name) in
+ * sysfs; there is no udev here to make /dev/virtio-ports/NAME. */
+static int agent_find_port(const char *name, char *path, size_t len)
+{
+	DIR *d = opendir("/sys/class/virtio-ports");
+	struct dirent *e;
+	int rc = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while (rc != 0 && (e = readdir(d)) != NULL) {
+		char attr[512], buf[256];
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(attr, sizeof(attr), "/sys/class/virtio-ports/%s/name", e->d_name);
+		fd = open(attr, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!strcmp(buf, name) && (size_t)snprintf(path, len, "/dev/%s", e->d_name) < len)
+			rc = 0;
+	}
+	closedir(d);
+	return rc;
+}
+
 static void agent_usage(FILE *f)
 {
-	fprintf(f, "usage: blimp-agent [--announce FILE] [DEVICE]   (default /dev/hvc0)\n"
+	fprintf(f, "usage: blimp-agent [--announce FILE] [--port NAME] [DEVICE]\n"
 		   "       blimp-agent --stdio\n"
-		   "  Serve the blimp guest-agent protocol (docs/guest-agent.md) on DEVICE,\n"
-		   "  in raw mode, reopening it after EOF. --stdio serves stdin/stdout once\n"
-		   "  (for tests). --announce writes 'blimp-guest: ready' to FILE each time\n"
-		   "  the port is open and READY has been sent.\n");
+		   "  Serve the blimp guest-agent protocol (docs/guest-agent.md) on the virtio\n"
+		   "  serial port NAME if the VM has one, else on DEVICE (default /dev/hvc0,\n"
+		   "  put in raw mode), reopening it after EOF. --stdio serves stdin/stdout\n"
+		   "  once (for tests). --announce writes 'blimp-guest: ready' to FILE once\n"
+		   "  the port is open.\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *dev = "/dev/hvc0", *announce = NULL;
+	const char *dev = "/dev/hvc0", *announce = NULL, *port = NULL;
 	struct utsname uts;
 	int stdio = 0, last_open_err = 0;
 
@@ -466,6 +507,8 @@ int main(int argc, char **argv)
 			stdio = 1;
 		} else if (!strcmp(argv[a], "--announce") && a + 1 < argc) {
 			announce = argv[++a];
+		} else if (!strcmp(argv[a], "--port") && a + 1 < argc) {
+			port = argv[++a];
 		} else if (argv[a][0] != '-') {
 			dev = argv[a];
 		} else {
@@ -486,14 +529,20 @@ int main(int argc, char **argv)
 	}
 	for (;;) {
 		struct termios tio;
-		int fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC), rc;
+		char port_path[300];
+		const char *path = dev;
+		int fd, rc;
+
+		if (port && agent_find_port(port, port_path, sizeof(port_path)) == 0)
+			path = port_path;
+		fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 		if (fd < 0) {
 			/* Say it once: a guest booted without virtio_console would flood. */
 			int err = errno;
 
 			if (err != last_open_err)
-				fprintf(stderr, "blimp-agent: open %s: %s\n", dev, strerror(err));
+				fprintf(stderr, "blimp-agent: open %s: %s\n", path, strerror(err));
 			last_open_err = err;
 			sleep(1);
 			continue;
@@ -504,21 +553,27 @@ int main(int argc, char **argv)
 			tio.c_cc[VMIN] = 1;
 			tio.c_cc[VTIME] = 0;
 			if (tcsetattr(fd, TCSANOW, &tio) < 0)
-				fprintf(stderr, "blimp-agent: raw mode on %s: %s\n", dev,
+				fprintf(stderr, "blimp-agent: raw mode on %s: %s\n", path,
 					strerror(errno));
 		}
-		rc = agent_printf(fd, "READY %s\n", uts.release);
-		if (rc == 0 && announce) {
+		/* Announce before READY: on a serial port the write blocks until a host
+		 * connects. Once per agent process (a respawn announces again). */
+		if (announce) {
 			int afd = open(announce, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
 			if (afd >= 0) {
-				(void)agent_write_all(afd, "blimp-guest: ready\n", 19);
+				dprintf(afd, "blimp-guest: agent on %s\nblimp-guest: ready\n",
+					path);
 				close(afd);
 			}
+			announce = NULL;
 		}
+		rc = agent_printf(fd, "READY %s\n", uts.release);
 		if (rc == 0)
 			rc = agent_serve(fd, fd);
-		fprintf(stderr, "blimp-agent: %s: %s, reopening\n", dev, strerror(-rc));
+		/* EOF is routine on a serial port (the host disconnected): stay quiet. */
+		if (rc != -EPIPE)
+			fprintf(stderr, "blimp-agent: %s: %s, reopening\n", path, strerror(-rc));
 		close(fd);
 		sleep(1);
 	}
