@@ -73,8 +73,11 @@ void demo_plot_script(FILE *out, char names[][DEMO_NAME_MAX], unsigned n, uint64
 		"set format x '%%g'\nset xlabel 'seconds'\n"
 		"set y2range [-0.5:4.5]\n"
 		"set y2tics ('low' 0, 'hard' 1, 'soft' 2, 'clear' 3, 'high' 4)\n"
-		"set y2label 'state'\n",
-		(double)budget_bytes / (double)DEMO_MIB);
+		"set y2label 'state'\n"
+		"set yrange [0:%.0f]\n"
+		"set key inside left top horizontal opaque box font 'sans,9'\n",
+		(double)budget_bytes / (double)DEMO_MIB,
+		(double)budget_bytes / (double)DEMO_MIB * 1.35 + 1);
 	if (n)
 		fputs("plot $vm0 using 1:($8/M) with lines lw 2 lc rgb '#1f5fbf' title 'free', "
 		      "\\\n"
