@@ -25,6 +25,9 @@
 #define FLEET_MEMSZ_MAX_BYTES (16ULL * 1024 * MODEL_GIB)
 #define FLEET_TIME_MAX_MS (365ULL * 24 * 3600 * 1000)
 #define FLEET_SHARES_MAX 1000000000ULL
+/* Working-set points over the whole fleet, copies included (16 bytes each): a small
+ * file must not ask for more memory than the host has (ws x count). */
+#define FLEET_POINTS_MAX (8ULL * 1024 * 1024)
 
 enum fleet_col {
 	COL_NAME,
@@ -61,6 +64,7 @@ struct fleet_ctx {
 	char *err;
 	size_t errlen;
 	size_t line;
+	uint64_t points; /* working-set points so far, copies included */
 };
 
 __attribute__((format(printf, 2, 3))) static int fleet_err(struct fleet_ctx *c, const char *fmt,
@@ -340,6 +344,12 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 		r = fleet_err(c, "more than %d VMs", SIM_FLEET_MAX_VMS);
 		goto fail;
 	}
+	if ((unsigned __int128)count * v.ws.n + c->points > FLEET_POINTS_MAX) {
+		r = fleet_err(c, "ws: more than %llu points in the fleet (points x count)",
+			      FLEET_POINTS_MAX);
+		goto fail;
+	}
+	c->points += count * v.ws.n;
 	for (uint64_t k = 0; k < count; k++) {
 		struct sim_vm_spec copy = v;
 		if (count > 1) {
@@ -397,7 +407,7 @@ static int fleet_unique(struct fleet_ctx *c, const struct sim_fleet *f)
 
 int sim_fleet_parse(const char *buf, size_t len, struct sim_fleet *f, char *err, size_t errlen)
 {
-	struct fleet_ctx c = {err, errlen, 0};
+	struct fleet_ctx c = {.err = err, .errlen = errlen};
 	int map[COL__COUNT];
 	size_t ncols = 0;
 	bool have_header = false;
