@@ -243,14 +243,16 @@ int virt_domxml_build(const struct virt_domain_spec *s, char **out)
 	fputs("'/>\n"
 	      "      <target port='0'/>\n"
 	      "    </serial>\n"
-	      "    <console type='unix'>\n"
+	      /* The agent rides a named virtio-serial port (flow-controlled), not a
+	       * virtio console: QEMU drops console output when the socket is full. */
+	      "    <channel type='unix'>\n"
 	      "      <source mode='bind' path='",
 	      f);
 	xml_put_escaped(f, s->agent_sock);
 	fprintf(f,
 		"'/>\n"
-		"      <target type='virtio' port='0'/>\n"
-		"    </console>\n"
+		"      <target type='virtio' name='org.blimp.agent'/>\n"
+		"    </channel>\n"
 		"    <memballoon model='virtio' autodeflate='on' freePageReporting='%s'>\n",
 		s->free_page_reporting ? "on" : "off");
 	if (s->stats_period_s)

@@ -101,7 +101,8 @@ static void test_xml_basic(void **state)
 	assert_null(strstr(x, "<interface"));
 	assert_null(strstr(x, "<graphics"));
 	assert_non_null(strstr(x, "<source mode='bind' path='/s/vms/vm1/agent.sock'/>"));
-	assert_non_null(strstr(x, "<target type='virtio' port='0'/>"));
+	assert_non_null(strstr(x, "<channel type='unix'>"));
+	assert_non_null(strstr(x, "<target type='virtio' name='org.blimp.agent'/>"));
 	assert_non_null(strstr(x, "<source path='/s/vms/vm1/console.log'/>"));
 	assert_non_null(strstr(x, "autodeflate='on' freePageReporting='on'"));
 	assert_non_null(strstr(x, "<stats period='1'/>"));
