@@ -5,7 +5,8 @@
  * is dropped, so it can never block the loop or grow blimpd without bound). Requests
  * are handled one at a time per client, in order: while an asynchronous one (exec) is
  * outstanding the client is "held" and its further lines wait. A client that
- * disconnects while held is freed when the answer comes.
+ * disconnects while held is freed when the answer comes; `refs` pins a client while a
+ * callback that may kill it is still using it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@ struct ctl_client {
 	char *out;
 	size_t out_len, out_cap;
 	int holds;      /* outstanding asynchronous requests (0 or 1) */
+	int refs;       /* callers on the stack using this client */
 	bool closing;   /* close once the output is flushed */
 	bool dead;      /* fd closed; freed when holds drops to 0 */
 	unsigned uid;
@@ -60,6 +62,16 @@ static void ctl_client_free(struct ctl_client *c)
 	free(c);
 }
 
+/* Free a dead client nobody uses any more. Returns true if it was freed. */
+static bool ctl_client_reap(struct ctl_client *c)
+{
+	if (c->dead && c->holds == 0 && c->refs == 0) {
+		ctl_client_free(c);
+		return true;
+	}
+	return false;
+}
+
 static void ctl_client_kill(struct ctl_client *c)
 {
 	if (c->dead)
@@ -68,8 +80,7 @@ static void ctl_client_kill(struct ctl_client *c)
 	close(c->fd);
 	c->fd = -1;
 	c->dead = true;
-	if (c->holds == 0)
-		ctl_client_free(c);
+	ctl_client_reap(c);
 }
 
 static void ctl_watch(struct ctl_client *c)
@@ -172,14 +183,17 @@ void daemon_ctl_client_release(struct ctl_client *c)
 	if (c->holds > 0)
 		c->holds--;
 	if (c->dead) {
-		if (c->holds == 0)
-			ctl_client_free(c);
+		ctl_client_reap(c);
 		return;
 	}
 	ctl_watch(c);
 	/* lines that arrived while the client was held */
-	if (c->holds == 0)
+	if (c->holds == 0) {
+		c->refs++;
 		ctl_process(c);
+		c->refs--;
+		ctl_client_reap(c);
+	}
 }
 
 /* Handle every complete line in the input buffer, stopping while held. */
@@ -212,15 +226,13 @@ static void ctl_process(struct ctl_client *c)
 			continue;
 		}
 		log_debug("ctl", "request %s", daemon_cmd_name(req.cmd));
-		/* the handler may hold the client; a reference keeps it alive meanwhile */
-		c->holds++;
+		/* the handler may hold the client or kill it: keep it alive meanwhile */
+		c->refs++;
 		daemon_handle(c->d, c, &req);
 		daemon_request_free(&req);
-		c->holds--;
-		if (c->dead && c->holds == 0) {
-			ctl_client_free(c);
-			return;
-		}
+		c->refs--;
+		if (c->dead)
+			return; /* the caller's reference reaps it */
 	}
 	if (c->dead)
 		return;
@@ -281,22 +293,20 @@ static void ctl_client_cb(int fd, short revents, void *opaque)
 {
 	struct ctl_client *c = opaque;
 	(void)fd;
+	c->refs++;
 	if (revents & (POLLERR | POLLNVAL)) {
 		ctl_client_kill(c);
-		return;
-	}
-	if (revents & POLLIN) {
-		ctl_read(c);
-		if (c->dead)
-			return;
-	} else if ((revents & POLLHUP) && !(revents & POLLOUT)) {
-		if (c->holds == 0 && c->out_len == 0) {
+	} else {
+		if (revents & POLLIN)
+			ctl_read(c);
+		else if ((revents & POLLHUP) && !(revents & POLLOUT) && c->holds == 0 &&
+			 c->out_len == 0)
 			ctl_client_kill(c);
-			return;
-		}
+		if (!c->dead && (revents & POLLOUT))
+			ctl_flush(c);
 	}
-	if (revents & POLLOUT)
-		ctl_flush(c);
+	c->refs--;
+	ctl_client_reap(c);
 }
 
 static void ctl_accept_cb(int fd, short revents, void *opaque)
@@ -362,7 +372,10 @@ static void ctl_accept_cb(int fd, short revents, void *opaque)
 static int ctl_mkparent(const char *path)
 {
 	char dir[sizeof(ctl_path)];
-	snprintf(dir, sizeof(dir), "%s", path);
+	size_t n = strlen(path);
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, n + 1);
 	char *slash = strrchr(dir, '/');
 	if (!slash || slash == dir)
 		return 0;
@@ -439,7 +452,7 @@ int daemon_ctl_open(struct blimpd *d, char *err, size_t errlen)
 	}
 	ctl_fd = fd;
 	ctl_loop_id = id;
-	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
+	memcpy(ctl_path, sa.sun_path, sizeof(ctl_path));
 	return 0;
 }
 
@@ -458,6 +471,7 @@ void daemon_ctl_close(void)
 		if (ctl_clients[i]) {
 			c = ctl_clients[i];
 			c->holds = 0;
+			c->refs = 0;
 			ctl_client_free(c);
 		}
 	}

@@ -346,8 +346,8 @@ int main(int argc, char **argv)
 	daemon_restore_host(d);
 	if (!d->keep_vms_on_exit)
 		stop_managed_vms(d);
+	daemon_vms_free(d); /* agents answer pending execs (ECANCELED) while clients live */
 	daemon_ctl_close();
-	daemon_vms_free(d);
 	virt_conn_close(&d->conn);
 	policy_state_free(d->pstate);
 	close(sfd);
