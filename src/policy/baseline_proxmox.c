@@ -129,7 +129,9 @@ void policy_baseline_proxmox(const struct policy_settings *s, struct policy_stat
 		d->shares = v->settings.shares
 				? pve_i64(policy_min_u64(v->settings.shares, 1u << 24))
 				: PVE_DEFAULT_SHARES;
+		d->res = 0;
 		d->has_res = false;
+		d->done = false;
 		d->in_all = v->running && v->mctl && d->cur > 0 && d->min > 0;
 		int64_t freemem = ws[i].fresh ? pve_i64(v->guest_free_bytes) : 0;
 		bool ok = freemem > 0 && freemem > d->min / 4 && d->cur >= d->min;

@@ -18,9 +18,10 @@
 
 #define POLICY_KEY_MAX (MODEL_NAME_MAX + 8)
 
-/* Persistent per-VM state, keyed by uuid (or "name:" + name without a uuid). */
+/* Persistent per-VM state, keyed by uuid (or "name:" + name without a uuid). The
+ * fields every run touches come first, the key last (only its first key_len bytes are
+ * read when matching). */
 struct policy_vm_state {
-	char key[POLICY_KEY_MAX];
 	bool claimed;	       /* matched by a snapshot VM in the current run */
 	uint64_t target_bytes; /* last planned target */
 	bool have_actv;
@@ -36,6 +37,8 @@ struct policy_vm_state {
 	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
 	uint64_t backoff_until_ms; /* no shrink before this (0 = none) */
 	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
+	uint16_t key_len;	   /* strlen(key) */
+	char key[POLICY_KEY_MAX];
 };
 
 /* Per-run scratch a baseline may use for one VM (signed maths as in the originals). */
@@ -75,10 +78,19 @@ struct policy_state {
 	size_t cap_work;
 	bool have_host_state;
 	enum host_state host_state;
-	bool soft_mins_fit;	   /* this run: guest floors fitted in the entitlement */
-	uint64_t baseline_last_ms; /* baselines' own cadence (10 s rounds) */
+	bool soft_mins_fit;	     /* this run: guest floors fitted in the entitlement */
+	unsigned __int128 entitle_y; /* last run's y (policy_entitle_solve's warm start) */
+	uint64_t baseline_last_ms;   /* baselines' own cadence (10 s rounds) */
 	bool baseline_have_last;
 };
+
+/* entitle.c: policy_entitle, starting the search for y at *y_hint when it is not 0
+ * (policy_run passes the previous run's) and storing this run's y there; the result is
+ * the same for every hint. *passes (if not NULL) counts the O(N) passes made. */
+int policy_entitle_solve(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
+			 const struct policy_entitle_vm *vms, size_t n, uint64_t *out_bytes,
+			 unsigned __int128 *y_hint, unsigned *passes)
+    __attribute__((warn_unused_result));
 
 /* A balloon that has not moved toward its target for this many runs is stalled. */
 #define POLICY_STALL_PERIODS 3U
@@ -104,6 +116,9 @@ static inline uint64_t policy_max_u64(uint64_t a, uint64_t b)
 /* v * pm / 10000 without overflow (pm may exceed 10000). */
 static inline uint64_t policy_permyriad_of(uint64_t v, uint64_t pm)
 {
+	uint64_t p;
+	if (!__builtin_mul_overflow(v, pm, &p))
+		return p / MODEL_PERMYRIAD; /* 64-bit: GCC divides 128 bits in a libcall */
 	unsigned __int128 r = (unsigned __int128)v * pm / MODEL_PERMYRIAD;
 	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
 }

@@ -34,18 +34,41 @@ void policy_state_free(struct policy_state *st)
 	free(st);
 }
 
-static void policy_key_of(const struct vm_snapshot *v, char key[POLICY_KEY_MAX])
+/* The state key of a snapshot VM: its uuid, or "name:" + name without one. */
+static size_t policy_key_of(const struct vm_snapshot *v, char key[POLICY_KEY_MAX])
 {
 	size_t ul = strnlen(v->uuid, MODEL_UUID_LEN - 1);
 	if (ul > 0) {
 		memcpy(key, v->uuid, ul);
 		key[ul] = '\0';
-		return;
+		return ul;
 	}
 	size_t nl = strnlen(v->name, MODEL_NAME_MAX - 1);
 	memcpy(key, "name:", 5);
 	memcpy(key + 5, v->name, nl);
 	key[5 + nl] = '\0';
+	return 5 + nl;
+}
+
+/* Does vs belong to v? Same as comparing policy_key_of(v) with vs->key, without
+ * building the key (this runs for every VM on every tick). */
+static bool policy_key_equal(const struct policy_vm_state *vs, const struct vm_snapshot *v)
+{
+	size_t len = vs->key_len;
+	const char *k = vs->key;
+	const char *src = v->uuid;
+	size_t max = MODEL_UUID_LEN - 1;
+	if (v->uuid[0] == '\0') {
+		if (len < 5 || memcmp(k, "name:", 5) != 0)
+			return false;
+		k += 5;
+		len -= 5;
+		src = v->name;
+		max = MODEL_NAME_MAX - 1;
+	}
+	if (len > max || memcmp(k, src, len) != 0)
+		return false;
+	return len == max || src[len] == '\0';
 }
 
 static int policy_grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -90,15 +113,13 @@ static int policy_reserve(struct policy_state *st, size_t n)
 static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v, size_t hint,
 			   bool *is_new)
 {
-	char key[POLICY_KEY_MAX];
-	policy_key_of(v, key);
-	if (hint < st->n_vms && !st->vms[hint].claimed && strcmp(st->vms[hint].key, key) == 0) {
+	if (hint < st->n_vms && !st->vms[hint].claimed && policy_key_equal(&st->vms[hint], v)) {
 		*is_new = false;
 		st->vms[hint].claimed = true;
 		return hint;
 	}
 	for (size_t k = 0; k < st->n_vms; k++) {
-		if (!st->vms[k].claimed && strcmp(st->vms[k].key, key) == 0) {
+		if (!st->vms[k].claimed && policy_key_equal(&st->vms[k], v)) {
 			*is_new = false;
 			st->vms[k].claimed = true;
 			return k;
@@ -106,7 +127,7 @@ static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v,
 	}
 	size_t k = st->n_vms++;
 	memset(&st->vms[k], 0, sizeof(st->vms[k]));
-	memcpy(st->vms[k].key, key, sizeof(key));
+	st->vms[k].key_len = (uint16_t)policy_key_of(v, st->vms[k].key);
 	st->vms[k].claimed = true;
 	*is_new = true;
 	return k;
@@ -202,7 +223,8 @@ static void policy_entitlements(const struct policy_settings *s, struct policy_s
 		}
 	}
 	/* -ENOSPC (reservations alone exceed the budget) still fills the minimums. */
-	if (policy_entitle(avail, s->idle_tax_permyriad, st->ent_in, n, st->ent_out) == -EINVAL) {
+	if (policy_entitle_solve(avail, s->idle_tax_permyriad, st->ent_in, n, st->ent_out,
+				 &st->entitle_y, NULL) == -EINVAL) {
 		for (size_t i = 0; i < n; i++)
 			st->ent_out[i] = st->ent_in[i].max_bytes;
 	}
@@ -240,8 +262,7 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 	uint64_t used = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct vm_snapshot *v = &snap->vms[i];
-		struct policy_vm_work *w = &st->work[i];
-		memset(w, 0, sizeof(*w));
+		struct policy_vm_work *w = &st->work[i]; /* every field but .b is set below */
 		w->state_idx = policy_match(st, v, i, &w->is_new);
 		struct policy_vm_state *vs = &st->vms[w->state_idx];
 		policy_estimate_update(s, vs, v, now_ms, w);

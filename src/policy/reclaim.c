@@ -55,6 +55,9 @@ static uint64_t reclaim_probe_step(const struct policy_settings *s,
 	if (!w->is_new)
 		dt = now_ms > vs->last_run_ms ? policy_min_u64(now_ms - vs->last_run_ms, dt) : 0;
 	uint64_t per_period = policy_permyriad_of(w->memsz_bytes, s->probe_step_permyriad);
+	uint64_t p;
+	if (!__builtin_mul_overflow(per_period, dt, &p))
+		return p / s->balance_period_ms;
 	return (uint64_t)((unsigned __int128)per_period * dt / s->balance_period_ms);
 }
 
