@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "collect/access.h"
 #include "daemon/config.h"
 #include "model/model.h"
 #include "policy/policy.h"
@@ -39,6 +40,7 @@ struct daemon_vm {
 	bool smaps_valid;        /* other_rss_bytes comes from a full smaps read */
 	uint64_t smaps_at_ms;
 	uint64_t other_rss_bytes; /* QEMU's RSS beyond guest RAM at the last smaps read */
+	struct collect_access access; /* host-side access sampling (DAMON or referenced bits) */
 	uint64_t rss_bytes;
 	bool have_plan;
 	struct vm_plan plan;
@@ -91,6 +93,8 @@ void daemon_tick(void *opaque);
 /* Collection (gather.c): host figures; every VM's balloon stats and /proc figures. */
 int daemon_gather_host(struct host_snapshot *h) __attribute__((warn_unused_result));
 void daemon_gather_vms(struct blimpd *d);
+/* Stop a VM's host-side access sampler (a kdamond blimp started). */
+void daemon_vm_stop_sampling(struct daemon_vm *v);
 /* Fresh balloon actual and /proc figures for one VM (on-demand `stats`). */
 void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v);
 /* Fill *o with the vm object of the protocol (stats, top). */

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "collect/access.h"
+#include "collect/damon.h"
 #include "collect/ksm.h"
 #include "collect/meminfo.h"
 #include "collect/parse.h"
@@ -62,6 +64,9 @@ int daemon_gather_host(struct host_snapshot *h)
 	return 0;
 }
 
+/* Host-side access sampling window per VM. The referenced-bit method costs a smaps
+ * read per window, so it is as rare as the smaps split. */
+#define ACCESS_WINDOW_MS 30000
 #define SMAPS_PERIOD_MS 30000 /* OVHD moves slowly; see the cost note above */
 
 /* VmRSS and VmSwap from /proc/PID/status. */
@@ -151,6 +156,25 @@ static void gather_vm_proc_full(struct blimpd *d, struct daemon_vm *v, bool full
 		v->snap.consumed_bytes = v->snap.ovhd_bytes = v->snap.swapped_bytes = 0;
 		v->snap.shared_bytes = v->snap.zero_bytes = 0;
 	}
+}
+
+static void gather_vm_access(struct blimpd *d, struct daemon_vm *v, uint64_t now_ms)
+{
+	struct collect_access_opts o = {.proc_root = "/proc",
+					.damon_root = COLLECT_DAMON_ROOT,
+					.interval_ms = ACCESS_WINDOW_MS,
+					.guest_kvm = d->conn.accel == VIRT_ACCEL_KVM};
+	int r = collect_access_tick(&v->access, &o, v->pid, v->memsz_bytes, now_ms);
+	if (r >= 0 && (r & COLLECT_ACCESS_CHOSE))
+		log_info("collect", "%s: access sampling %s: %s", v->name,
+			 collect_access_method_name(v->access.method), v->access.why);
+	v->snap.damon_valid = v->access.valid;
+	v->snap.damon_active_bytes = v->access.valid ? v->access.active_bytes : 0;
+}
+
+void daemon_vm_stop_sampling(struct daemon_vm *v)
+{
+	collect_access_stop(&v->access);
 }
 
 void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v)
@@ -245,6 +269,7 @@ void daemon_gather_vms(struct blimpd *d)
 			v->stats_period_checked = true;
 		}
 		gather_vm_proc_full(d, v, v == full);
+		gather_vm_access(d, v, now_ms);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;
 	}
 	free(bs);

@@ -50,6 +50,7 @@ static void vm_drop(struct blimpd *d, size_t i)
 	struct daemon_vm *v = &d->vms[i];
 	log_info("vm", "%s: gone from libvirt", v->name);
 	daemon_release_vm(d, v->name);
+	daemon_vm_stop_sampling(v);
 	virt_agent_free(v->agent);
 	memmove(&d->vms[i], &d->vms[i + 1], (d->n_vms - i - 1) * sizeof(*v));
 	d->n_vms--;
@@ -108,6 +109,7 @@ int daemon_vms_sync(struct blimpd *d)
 			}
 			v = &d->vms[d->n_vms++];
 			memset(v, 0, sizeof(*v));
+			collect_access_init(&v->access);
 			snprintf(v->name, sizeof(v->name), "%s", in->name);
 			snprintf(v->uuid, sizeof(v->uuid), "%s", in->uuid);
 			log_info("vm", "%s: found (%s, %s)", v->name,
@@ -175,8 +177,10 @@ void daemon_vms_handle_events(struct blimpd *d)
 
 void daemon_vms_free(struct blimpd *d)
 {
-	for (size_t i = 0; i < d->n_vms; i++)
+	for (size_t i = 0; i < d->n_vms; i++) {
+		daemon_vm_stop_sampling(&d->vms[i]);
 		virt_agent_free(d->vms[i].agent);
+	}
 	free(d->vms);
 	d->vms = NULL;
 	d->n_vms = d->cap_vms = 0;
