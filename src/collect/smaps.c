@@ -1,8 +1,8 @@
 /*
  * DESIGN: smaps is the expensive file (the kernel walks every page table to print
  * it), so our side must be cheap: the file is streamed through one 64 KiB buffer,
- * and of each mapping's ~25 lines only Size, Rss, Swap and KSM are parsed; the
- * rest are rejected on their first byte or two.
+ * and of each mapping's ~25 lines only Size, Rss, Referenced, Swap and KSM are
+ * parsed; the rest are rejected on their first byte or two.
  *
  * Guest RAM is QEMU's pc.ram RAMBlock: one large read-write mapping, anonymous
  * (the default), memfd (memory-backend-memfd), /dev/shm or hugetlbfs. We keep the
@@ -165,7 +165,7 @@ int collect_smaps_line(struct collect_smaps *s, const char *line, size_t len)
 	char c = line[0];
 	if (hexval(c) >= 0)
 		return parse_header(s, line, end);
-	/* Field lines: only four matter; the first byte rejects most others. */
+	/* Field lines: only five matter; the first byte rejects most others. */
 	uint64_t *dst;
 	if (c == 'S') {
 		if ((v = collect_field(line, len, "Size", ':')))
@@ -176,6 +176,8 @@ int collect_smaps_line(struct collect_smaps *s, const char *line, size_t len)
 			return 0;
 	} else if (c == 'R' && (v = collect_field(line, len, "Rss", ':'))) {
 		dst = &s->cur.rss_bytes;
+	} else if (c == 'R' && (v = collect_field(line, len, "Referenced", ':'))) {
+		dst = &s->cur.referenced_bytes;
 	} else if (c == 'K' && (v = collect_field(line, len, "KSM", ':'))) {
 		dst = &s->cur.ksm_bytes;
 		s->ksm_field_seen = true;
@@ -220,6 +222,8 @@ static void choose(struct collect_smaps *s, size_t first, size_t n,
 		s->guest_ram_rss_bytes = collect_add_sat(s->guest_ram_rss_bytes, m->rss_bytes);
 		s->guest_ram_swap_bytes = collect_add_sat(s->guest_ram_swap_bytes, m->swap_bytes);
 		s->guest_ram_ksm_bytes = collect_add_sat(s->guest_ram_ksm_bytes, m->ksm_bytes);
+		s->guest_ram_referenced_bytes =
+		    collect_add_sat(s->guest_ram_referenced_bytes, m->referenced_bytes);
 	}
 }
 

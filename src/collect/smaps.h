@@ -12,7 +12,8 @@
 struct collect_smaps_map {
 	uint64_t start, end;
 	uint64_t size_bytes, rss_bytes, swap_bytes, ksm_bytes;
-	bool candidate; /* private/shared rw, anonymous or memfd/shm/hugetlbfs */
+	uint64_t referenced_bytes; /* "Referenced:": pages accessed since the last clear_refs */
+	bool candidate;		   /* private/shared rw, anonymous or memfd/shm/hugetlbfs */
 };
 
 enum collect_guest_ram_match {
@@ -36,6 +37,7 @@ struct collect_smaps {
 	uint64_t guest_ram_rss_bytes;
 	uint64_t guest_ram_swap_bytes;
 	uint64_t guest_ram_ksm_bytes;
+	uint64_t guest_ram_referenced_bytes; /* for host-side access sampling (access.h) */
 
 	/* parser state */
 	bool in_map;

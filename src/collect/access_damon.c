@@ -1,0 +1,96 @@
+/*
+ * DESIGN: the DAMON side of host-side access sampling. damon.c starts a vaddr
+ * kdamond with a "stat" scheme whose tried regions carry, per region,
+ * nr_accesses (samples of the last aggregation interval that found it accessed)
+ * and age (aggregation intervals the pattern has held). "Touched within the
+ * window" is then: nr_accesses > 0, or idle for fewer aggregation intervals than
+ * the window holds (age x aggr < window). That gives DAMON the same meaning as the
+ * referenced-bit method (touched during access_sample_s) while the kernel wait
+ * for fresh regions stays one short aggregation interval.
+ */
+#include "collect/access.h"
+#include "collect/parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const access_region_files[] = {"start", "end", "nr_accesses", "age"};
+
+static int access_damon_region(int dirfd, const char *sub, struct collect_damon_region *r)
+{
+	int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int e = 0;
+	memset(r, 0, sizeof(*r));
+	for (unsigned i = 0; i < 4; i++) {
+		char buf[64];
+		size_t len;
+		e = collect_file_readat(fd, access_region_files[i], buf, sizeof(buf), &len);
+		if (e == -ENOENT && i == 3) {
+			e = 0; /* no age (old kernel): only the last aggregation counts */
+			continue;
+		}
+		if (e == -EFBIG)
+			e = -EINVAL;
+		if (e < 0 ||
+		    (e = collect_damon_region_parse(access_region_files[i], buf, len, r)) < 0)
+			break;
+	}
+	close(fd);
+	return e;
+}
+
+int collect_access_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi, uint64_t aggr_us,
+				      uint64_t window_us, struct collect_damon_regions *out)
+{
+	if (!dir || !out || !aggr_us)
+		return -EINVAL;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	struct collect_damon_regions acc = {0};
+	int e = 0;
+	uint64_t window_aggrs = window_us / aggr_us;
+	for (unsigned i = 0;; i++) {
+		char sub[16];
+		struct collect_damon_region r;
+		snprintf(sub, sizeof(sub), "%u", i);
+		e = access_damon_region(dfd, sub, &r);
+		if (e == -ENOENT) {
+			e = 0;
+			break;
+		}
+		if (e < 0)
+			break;
+		if (r.nr_accesses == 0 && (r.found & 8) && r.age < window_aggrs)
+			r.nr_accesses = 1; /* idle now, but touched within the window */
+		if ((e = collect_damon_regions_add(&acc, &r, lo, hi)) < 0)
+			break;
+	}
+	close(dfd);
+	if (e == 0)
+		*out = acc;
+	return e;
+}
+
+int collect_access_damon_update(const struct collect_damon *d)
+{
+	if (!d || !d->running)
+		return -EINVAL;
+	char path[512];
+	if ((size_t)snprintf(path, sizeof(path), "%s/kdamonds/0/state", d->root) >= sizeof(path))
+		return -ENAMETOOLONG;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	static const char cmd[] = "update_schemes_tried_regions";
+	ssize_t w = write(fd, cmd, sizeof(cmd) - 1);
+	int e = w < 0 ? -errno : (size_t)w != sizeof(cmd) - 1 ? -EIO : 0;
+	if (close(fd) < 0 && e == 0)
+		e = -errno;
+	return e;
+}
