@@ -94,6 +94,9 @@ static const struct config_key config_keys[] = {
 	"how often host and VM statistics are collected"),
     KEY("stats_period_s", CONFIG_UINT, stats_period_s, "1", 1, 60, RT,
 	"guest balloon statistics period set on each VM"),
+    KEY("access_sample_s", CONFIG_UINT, access_sample_s, "30", 0, 3600, RT,
+	"host-side access sampling window per VM (DAMON, else clear_refs + smaps "
+	"Referenced); 0 = off"),
     /* What blimp may touch. */
     KEY("dry_run", CONFIG_BOOL, dry_run, "false", 0, 1, RT,
 	"log every plan and what would be done, change nothing"),

@@ -64,9 +64,6 @@ int daemon_gather_host(struct host_snapshot *h)
 	return 0;
 }
 
-/* Host-side access sampling window per VM. The referenced-bit method costs a smaps
- * read per window, so it is as rare as the smaps split. */
-#define ACCESS_WINDOW_MS 30000
 #define SMAPS_PERIOD_MS 30000 /* OVHD moves slowly; see the cost note above */
 
 /* VmRSS and VmSwap from /proc/PID/status. */
@@ -158,16 +155,27 @@ static void gather_vm_proc_full(struct blimpd *d, struct daemon_vm *v, bool full
 	}
 }
 
+/* Host-side access sampling (docs/collectors.md): a window of access_sample_s per
+ * VM; the referenced-bit method costs a clear_refs and a smaps walk per window. The
+ * model's damon_* fields carry the estimate whichever method made it. */
 static void gather_vm_access(struct blimpd *d, struct daemon_vm *v, uint64_t now_ms)
 {
 	struct collect_access_opts o = {.proc_root = "/proc",
 					.damon_root = COLLECT_DAMON_ROOT,
-					.interval_ms = ACCESS_WINDOW_MS,
+					.interval_ms = (uint64_t)d->cfg.access_sample_s * 1000,
 					.guest_kvm = d->conn.accel == VIRT_ACCEL_KVM};
 	int r = collect_access_tick(&v->access, &o, v->pid, v->memsz_bytes, now_ms);
 	if (r >= 0 && (r & COLLECT_ACCESS_CHOSE))
 		log_info("collect", "%s: access sampling %s: %s", v->name,
 			 collect_access_method_name(v->access.method), v->access.why);
+	else if (r < 0)
+		log_warn("collect", "%s: access sampling (%s): %s", v->name,
+			 collect_access_method_name(v->access.method), strerror(-r));
+	if (r > 0 && (r & COLLECT_ACCESS_SAMPLED))
+		log_debug("collect", "%s: host-side active %llu MiB of %llu MiB resident in %llu ms",
+			  v->name, (unsigned long long)(v->access.active_bytes / MODEL_MIB),
+			  (unsigned long long)(v->access.resident_bytes / MODEL_MIB),
+			  (unsigned long long)v->access.window_ms);
 	v->snap.damon_valid = v->access.valid;
 	v->snap.damon_active_bytes = v->access.valid ? v->access.active_bytes : 0;
 }

@@ -351,6 +351,12 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 	U("actv", p->actv_bytes);
 	U("actvs", p->actvs_bytes);
 	U("actvf", p->actvf_bytes);
+	/* host-side access sampling: -1 until a window has been measured */
+	json_object_object_add(o, "actv_host",
+			       v->access.valid ? json_object_new_uint64(v->access.active_bytes)
+					       : json_object_new_int64(-1));
+	json_object_object_add(o, "actv_host_method",
+			       json_object_new_string(collect_access_method_name(v->access.method)));
 	U("guest_total", s->guest_total_bytes);
 	U("guest_free", s->guest_free_bytes);
 	U("guest_available", s->guest_available_bytes);

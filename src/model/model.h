@@ -76,7 +76,9 @@ struct vm_snapshot {
 	uint64_t zipped_bytes;   /* ZIP: compressed by zswap (cgroup), where known */
 	bool host_swap_ok;       /* a cgroup limit can push this VM to host swap */
 
-	/* Host-side access sampling (DAMON), where the kernel has it. */
+	/* Host-side access sampling: guest RAM touched during the last window, by
+	 * whichever method worked (DAMON, or clear_refs + smaps Referenced; see
+	 * collect/access.h). The names predate the second method. */
 	bool damon_valid;
 	uint64_t damon_active_bytes;
 };
