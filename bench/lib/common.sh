@@ -123,11 +123,12 @@ bench_daemon_start() {
 	bench_die "blimpd did not come up"
 }
 
-# Orderly stop (blimpd stops its VMs), then the hard way.
+# Orderly stop (blimpd stops its VMs unless --keep-vms), then the hard way.
+# shellcheck disable=SC2120 # arguments are optional (--keep-vms)
 bench_daemon_stop() {
 	[ -n "$BENCH_DAEMON_PID" ] || return 0
 	kill -CONT "$BENCH_DAEMON_PID" 2>/dev/null
-	"$BLIMP" shutdown >/dev/null 2>&1 || kill "$BENCH_DAEMON_PID" 2>/dev/null
+	"$BLIMP" shutdown "$@" >/dev/null 2>&1 || kill "$BENCH_DAEMON_PID" 2>/dev/null
 	local _
 	for _ in $(seq 1 150); do
 		kill -0 "$BENCH_DAEMON_PID" 2>/dev/null || break

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""bench/policies analysis: wsloop logs, guest kernel logs and `blimp top -b` CSV of
+each run -> the table, the targets and the RESULT line (and optionally a plot).
+
+  analyze.py ovhd FILLED_CSV          largest OVHD of any VM, MiB (rounded up)
+  analyze.py table --dir D --ws W --phase S --vms N --policies "a b" --budget MIB [--plot PNG]
+
+Burst resident: the first wsloop sample (1 s apart, t_ms from wsloop's start) with
+resident_mib >= W and pages/s (mean of it and the next two samples) >= 90% of the
+same VM's median rate in the unconstrained run. Throughput: mean pages/s over the
+phase, summed over the VMs, relative to the unconstrained run. Both use pages/s
+adjusted for CPU contention: divided by the share of each interval the VM's vCPU
+thread was not waiting for a host CPU (schedstat, sampled by run.sh), since other
+load on a shared 2-core host swings TCG throughput by 3x; the raw figure is printed
+too.
+"""
+import argparse
+import csv
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+MIB = 1024 * 1024
+WS_RE = re.compile(r"wsloop t_ms=(\d+) pages_per_s=(\d+) resident_mib=(\d+)")
+OOM_RE = re.compile(r"Killed process \d+")
+
+
+def read_top(path):
+    """rows of `blimp top -b` (several iterations), as dicts"""
+    rows = []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("timestamp", "").startswith("timestamp"):
+                continue  # a repeated header
+            rows.append(row)
+    return rows
+
+
+def num(row, key):
+    try:
+        return int(float(row.get(key) or 0))
+    except ValueError:
+        return 0
+
+
+def cmd_ovhd(path):
+    rows = read_top(path)
+    o = max((num(r, "ovhd") for r in rows if r.get("name")), default=0)
+    print(math.ceil(o / MIB))
+
+
+def wsloop_samples(path):
+    out = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = WS_RE.search(line)
+                if m:
+                    out.append(tuple(int(x) for x in m.groups()))
+    except OSError:
+        pass
+    return out
+
+
+def read_vcpu(path):
+    """{vm: [(epoch_ms, run_ns, wait_ns)]} from run.sh's vcpu_sampler"""
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 4:
+                    out.setdefault(p[1], []).append((int(p[0]), int(p[2]), int(p[3])))
+    except OSError:
+        pass
+    return out
+
+
+def wait_share(series, t0_ms, t1_ms):
+    """share of [t0, t1] the vCPU thread spent runnable but waiting for a CPU"""
+    if not series or t1_ms <= t0_ms:
+        return 0.0
+
+    def at(t):
+        # linear interpolation of the cumulative wait_ns
+        if t <= series[0][0]:
+            return series[0][2]
+        for (ta, _, wa), (tb, _, wb) in zip(series, series[1:]):
+            if ta <= t <= tb:
+                return wa + (wb - wa) * (t - ta) / max(tb - ta, 1)
+        return series[-1][2]
+
+    share = (at(t1_ms) - at(t0_ms)) / 1e6 / (t1_ms - t0_ms)
+    return min(max(share, 0.0), 0.95)
+
+
+def adjusted(samples, series, start_ms):
+    """wsloop samples with pages/s divided by the share of the interval the vCPU
+    could run (1 - waiting share): (t_ms, raw, adjusted, resident)"""
+    out = []
+    prev = 0
+    for t, p, r in samples:
+        w = wait_share(series, start_ms + prev, start_ms + t)
+        out.append((t, p, p / (1.0 - w), r))
+        prev = t
+    return out
+
+
+def burst(adj, ws, ref):
+    """seconds from wsloop's start until resident >= WS and the adjusted rate, mean of
+    this and the next two samples, reaches 90% of ref; None if never"""
+    for k, (t, _, _, r) in enumerate(adj):
+        win = [a for _, _, a, _ in adj[k:k + 3]]
+        if r >= ws and win and sum(win) / len(win) >= 0.9 * ref:
+            return t / 1000.0
+    return None
+
+
+def oom_kills(path):
+    try:
+        with open(path, errors="replace") as f:
+            return len(OOM_RE.findall(f.read()))
+    except OSError:
+        return -1
+
+
+def vm_lost(path):
+    """1 if libvirt logged that the VM's QEMU crashed (killed), else 0"""
+    try:
+        with open(path, errors="replace") as f:
+            return 1 if "reason=crashed" in f.read() else 0
+    except OSError:
+        return 0
+
+
+def host_figures(path):
+    """(min free MiB = budget less sum CONSUMED + OVHD, negative when over budget;
+    peak reclaimed MiB = max over samples of sum MCTLSZ + SWCUR)"""
+    rows = read_top(path)
+    by_ts = {}
+    for r in rows:
+        by_ts.setdefault(r["timestamp"], []).append(r)
+    free_min = None
+    peak = 0
+    for ts_rows in by_ts.values():
+        vms = [r for r in ts_rows if r.get("name")]
+        free = num(ts_rows[0], "host_budget") - sum(num(r, "consumed") + num(r, "ovhd") for r in vms)
+        free_min = free if free_min is None else min(free_min, free)
+        peak = max(peak, sum(num(r, "mctlsz") + num(r, "swcur") for r in vms))
+    return (free_min or 0) / MIB, peak / MIB
+
+
+def fmt_t(t, phase_s):
+    return f"{t:.0f} s" if t is not None else f">{phase_s} s"
+
+
+def cmd_table(a):
+    labels = ["unconstrained"] + a.policies.split()
+    res = {}
+    for lab in labels:
+        d = os.path.join(a.dir, lab)
+        try:
+            go_ms = int(open(os.path.join(d, "go")).read().strip()) * 1000
+        except (OSError, ValueError):
+            go_ms = 0
+        vcpu = read_vcpu(os.path.join(d, "vcpu.txt"))
+        vms = []
+        for i in range(a.vms):
+            s = wsloop_samples(os.path.join(d, f"wsloop.pv{i}.log"))
+            adj = adjusted(s, vcpu.get(f"pv{i}", []), go_ms + i * a.phase * 1000)
+            vms.append({"adj": adj, "samples": s,
+                        "raw": sum(p for _, p, _ in s) / len(s) if s else 0,
+                        "mean": sum(x for _, _, x, _ in adj) / len(adj) if adj else 0,
+                        "oom": oom_kills(os.path.join(d, f"dmesg.pv{i}.log")),
+                        "lost": vm_lost(os.path.join(d, f"qemu-exit.pv{i}.log"))})
+        free_min, peak = host_figures(os.path.join(d, "top.csv"))
+        res[lab] = {"vms": vms, "free_min": free_min, "peak": peak}
+    # reference rate per VM: the unconstrained run's median adjusted rate
+    refs = [statistics.median([x for _, _, x, _ in v["adj"]]) if v["adj"] else 0
+            for v in res["unconstrained"]["vms"]]
+    for lab in labels:
+        for i, v in enumerate(res[lab]["vms"]):
+            v["t"] = burst(v["adj"], a.ws, refs[i]) if v["adj"] else None
+    base = sum(v["mean"] for v in res["unconstrained"]["vms"])
+    base_raw = sum(v["raw"] for v in res["unconstrained"]["vms"])
+    print(f"{'run':<14} {'burst resident (per VM)':<28} {'median':>7} {'thruput':>8} {'raw':>7} "
+          f"{'OOM':>4} {'lost':>4} {'free min':>10} {'reclaimed':>10}")
+    summary = {}
+    for lab in labels:
+        r = res[lab]
+        ts = [v["t"] for v in r["vms"]]
+        per_vm = " ".join(fmt_t(t, a.phase) for t in ts)
+        cens = [t if t is not None else float(a.phase) for t in ts]
+        med = statistics.median(cens) if cens else float(a.phase)
+        thr = sum(v["mean"] for v in r["vms"]) / base if base else 0
+        raw = sum(v["raw"] for v in r["vms"]) / base_raw if base_raw else 0
+        oom = sum(max(v["oom"], 0) for v in r["vms"])
+        lost = sum(v["lost"] for v in r["vms"])
+        unknown = any(v["oom"] < 0 and not v["lost"] for v in r["vms"])
+        summary[lab] = {"med": med, "thr": thr, "oom": oom, "lost": lost, "free_min": r["free_min"],
+                        "peak": r["peak"], "censored": any(t is None for t in ts)}
+        print(f"{lab:<14} {per_vm:<28} {fmt_t(med, a.phase) if med < a.phase else '>' + str(a.phase) + ' s':>7} "
+              f"{thr * 100:7.1f}% {raw * 100:6.1f}% {str(oom) + ('?' if unknown else ''):>4} {lost:>4} "
+              f"{r['free_min']:7.0f} MiB {r['peak']:6.0f} MiB")
+    print("burst resident: s from wsloop start until resident >= WS and pages/s (3-sample mean,\n"
+          "  contention-adjusted) >= 90% of the same VM's unconstrained median ('>': not in the phase)\n"
+          "thruput: mean contention-adjusted pages/s of the bursting VMs vs unconstrained (raw: unadjusted)\n"
+          "  adjusted = pages/s / (1 - share of the interval the vCPU thread waited for a host CPU)\n"
+          "free min: budget less sum CONSUMED+OVHD, lowest 1 s sample (< 0: over budget)\n"
+          "lost: VMs whose QEMU was killed (libvirt: reason=crashed; host memcg OOM)\n"
+          "reclaimed: peak over 1 s samples of sum MCTLSZ + SWCUR")
+    kv = {}
+    if "blimp" in summary:
+        b = summary["blimp"]
+        if "proxmox" in summary:
+            p = summary["proxmox"]
+            speed = p["med"] / b["med"] if b["med"] > 0 else float("inf")
+            ok = speed >= 3
+            print(f"target: bursts resident >= 3x faster than proxmox: {b['med']:.0f} s vs "
+                  f"{'>' if p['censored'] else ''}{p['med']:.0f} s = "
+                  f"{'>=' if p['censored'] else ''}{speed:.1f}x -> {'met' if ok else 'missed'}")
+            kv["speedup_vs_proxmox"] = f"{speed:.1f}"
+            kv["target_speed"] = "met" if ok else "missed"
+        ok = b["thr"] >= 0.9
+        print(f"target: blimp throughput within 10% of unconstrained: {b['thr'] * 100:.1f}% -> "
+              f"{'met' if ok else 'missed'}")
+        kv["target_throughput"] = "met" if ok else "missed"
+        ok = b["oom"] == 0 and b["lost"] == 0
+        print(f"target: zero guest OOM kills under blimp: {b['oom']} guest OOM kills, "
+              f"{b['lost']} VMs lost -> {'met' if ok else 'missed'}")
+        kv["target_oom"] = "met" if ok else "missed"
+    parts = []
+    for lab in labels:
+        s = summary[lab]
+        parts.append(f"{lab}_burst_s={s['med']:.0f}{'+' if s['censored'] else ''} "
+                     f"{lab}_thruput_pct={s['thr'] * 100:.0f} "
+                     f"{lab}_oom={s['oom']} {lab}_lost={s['lost']} {lab}_free_min_mib={s['free_min']:.0f} "
+                     f"{lab}_reclaimed_mib={s['peak']:.0f}")
+    parts += [f"{k}={v}" for k, v in kv.items()]
+    print("RESULT budget_mib=" + str(a.budget) + " " + " ".join(parts))
+    if a.plot:
+        plot(res, labels, a)
+
+
+def plot(res, labels, a):
+    """pages/s and resident MiB of the bursting VM over the scenario, one line per run"""
+    dd = os.path.dirname(os.path.abspath(a.plot))
+    gp = []
+    for lab in labels:
+        path = os.path.join(a.dir, f"plot.{lab}.dat")
+        with open(path, "w") as f:
+            for i, v in enumerate(res[lab]["vms"]):
+                for t, _, x, r in v["adj"]:
+                    f.write(f"{i * a.phase + t / 1000.0:.1f} {x / 1e6:.3f} {r}\n")
+                f.write("\n")
+        gp.append((lab, path))
+    script = [
+        "set terminal pngcairo size 1100,700 font ',10'" if has_cairo() else
+        "set terminal png size 1100,700",
+        f"set output '{a.plot}'",
+        "set multiplot layout 2,1 title 'demo scenario: the bursting VM (wsloop "
+        f"{a.ws} MiB, {a.phase} s per VM, budget {a.budget} MiB)'",
+        "set key outside right", "set grid",
+        "set ylabel 'M pages/s (contention-adjusted)'",
+        "plot " + ", ".join(f"'{p}' using 1:2 with lines lw 2 title '{lab}'" for lab, p in gp),
+        "set ylabel 'resident MiB'", "set xlabel 'scenario time (s)'",
+        "plot " + ", ".join(f"'{p}' using 1:3 with lines lw 2 title '{lab}'" for lab, p in gp),
+        "unset multiplot",
+    ]
+    os.makedirs(dd, exist_ok=True)
+    r = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True,
+                       capture_output=True)
+    if r.returncode != 0:
+        print("plot failed: " + r.stderr.strip()[:300], file=sys.stderr)
+
+
+def has_cairo():
+    r = subprocess.run(["gnuplot", "-e", "set terminal"], capture_output=True, text=True)
+    return "pngcairo" in (r.stdout + r.stderr)
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "ovhd":
+        cmd_ovhd(sys.argv[2])
+        return
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=["table"])
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--ws", type=int, required=True)
+    ap.add_argument("--phase", type=int, required=True)
+    ap.add_argument("--vms", type=int, required=True)
+    ap.add_argument("--policies", required=True)
+    ap.add_argument("--budget", required=True)
+    ap.add_argument("--plot", default="")
+    cmd_table(ap.parse_args())
+
+
+if __name__ == "__main__":
+    main()

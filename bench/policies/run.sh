@@ -1,0 +1,130 @@
+#!/bin/bash
+# bench/policies: the demo's 4-VM rotating working-set scenario (src/cli/demo_plan.c,
+# asked through plan.c) under each policy, plus an unconstrained run (same VMs, same
+# workload, a budget nothing presses against). Per run: a fresh blimpd (embedded
+# libvirt), 4 fresh guests that fill their page cache from the data disk, then VM i
+# runs `wsloop WS` during phase i. Recorded: `blimp top -b` every second (host free,
+# MCTLSZ, SWCUR), each guest's wsloop log (t_ms, pages_per_s, resident_mib) and its
+# kernel log (OOM kills). analyze.py turns them into the table.
+# Env: POL_POLICIES ("blimp static proxmox mom"), POL_PHASE_S (30, the demo's
+# default 120 s / 4 VMs), POL_VMS (4), POL_MEM_MIB (512), POL_WS_MIB (300),
+# POL_BIG_BUDGET (64G: the unconstrained run), POL_BUDGET_MIB (fix the budget instead
+# of the demo's choice from the measured OVHD), POL_PLOT (PNG to write),
+# BENCH_KEEP=1 keeps the work dir.
+# shellcheck source=bench/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+bench_init policies
+HERE=$(cd "$(dirname "$0")" && pwd)
+POLICIES=${POL_POLICIES:-blimp static proxmox mom}
+PHASE_S=${POL_PHASE_S:-30}
+NVMS=${POL_VMS:-4}
+MEM_MIB=${POL_MEM_MIB:-512}
+WS_MIB=${POL_WS_MIB:-300}
+BIG=${POL_BIG_BUDGET:-64G}
+FIXED_BUDGET_MIB=${POL_BUDGET_MIB:-}
+T_START=$SECONDS
+
+bench_build
+PLAN="$BENCH_DIR/plan"
+# shellcheck disable=SC2046 # pkg-config prints several flags
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -I"$BENCH_ROOT/src" \
+	$(pkg-config --cflags json-c) -o "$PLAN" "$HERE/plan.c" "$BENCH_ROOT/build/libcli.a" ||
+	bench_die "plan.c did not build"
+MAXMEMCTL_MIB=$("$PLAN" maxmemctl "$MEM_MIB")
+
+# vm_exec NAME CMD: run a shell command in the guest, print its output
+vm_exec() { "$BLIMP" exec "$1" --timeout 30 -- sh -c "$2"; }
+all_filled() {
+	local i
+	for i in $(seq 0 $((NVMS - 1))); do
+		vm_exec "pv$i" 'test -e /tmp/demo-filled' >/dev/null 2>&1 || return 1
+	done
+}
+
+# vcpu_sampler OUT SECONDS: every 0.5 s, per VM, the vCPU thread's schedstat (ns on
+# CPU, ns runnable but waiting for a CPU): under TCG on a shared 2-core host the
+# waiting share swings with other load, and analyze.py divides it out.
+vcpu_sampler() {
+	local out=$1 i pid t run wait end=$((SECONDS + $2))
+	declare -A task
+	for i in $(seq 0 $((NVMS - 1))); do
+		pid=$(bench_json pid stats "pv$i" 2>/dev/null)
+		for t in /proc/"$pid"/task/*; do
+			[ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/TCG" ] && task[$i]=$t
+		done
+	done
+	while [ "$SECONDS" -le "$end" ]; do
+		for i in "${!task[@]}"; do
+			read -r run wait _ 2>/dev/null <"${task[$i]}/schedstat" &&
+				echo "$(date +%s%3N) pv$i $run $wait"
+		done
+		sleep 0.5
+	done >"$out"
+}
+
+# one_run LABEL POLICY BUDGET, as `blimp demo` does it: blimpd under the static
+# policy while the guests boot and fill their page cache, OVHD measured, blimpd
+# restarted with --keep-vms under POLICY and BUDGET, the schedule started 2 s later.
+# Results under BENCH_DIR/LABEL.
+one_run() {
+	local label=$1 policy=$2 budget=$3 out="$BENCH_DIR/$1" i
+	mkdir -p "$out"
+	# the demo's host swap file: as large as all VMs
+	printf '[blimpd]\nswapfile_size = %sM\nlog_level = info\n' "$((NVMS * MEM_MIB))" >"$out/blimpd.conf"
+	BLIMP_SOCKET="$out/blimpd.sock"
+	BENCH_STATE="$out/state"
+	export BLIMP_SOCKET
+	: >"$BENCH_DIR/blimpd.log"
+	bench_log "$label: booting $NVMS guests under static"
+	bench_daemon_start --config "$out/blimpd.conf" --policy static
+	for i in $(seq 0 $((NVMS - 1))); do
+		"$BLIMP" start "pv$i" --mem "${MEM_MIB}M" --maxmemctl "${MAXMEMCTL_MIB}M" \
+			--guest-swap 256M -- sh -c "$("$PLAN" guest-cmd "$i" "$NVMS" "$PHASE_S" "$WS_MIB")" \
+			>"$out/start.pv$i.out" 2>&1 ||
+			bench_die "$label: start pv$i: $(cat "$out/start.pv$i.out")"
+	done
+	bench_wait 400 all_filled || bench_die "$label: page cache fill did not finish"
+	"$BLIMP" top -b -n 1 >"$out/filled.csv"
+	bench_daemon_stop --keep-vms
+	bench_log "$label: policy $policy, budget $budget"
+	bench_daemon_start --config "$out/blimpd.conf" --policy "$policy" --host-mem "$budget"
+	local secs=$((NVMS * PHASE_S + 3))
+	local go=$(($(date +%s) + 2))
+	for i in $(seq 0 $((NVMS - 1))); do
+		vm_exec "pv$i" "echo $go >/tmp/demo-go.t && mv /tmp/demo-go.t /tmp/demo-go" >/dev/null ||
+			bench_log "$label: go to pv$i failed"
+	done
+	echo "$go" >"$out/go"
+	vcpu_sampler "$out/vcpu.txt" "$((secs + 1))" &
+	local sampler=$!
+	while [ "$(date +%s)" -lt "$go" ]; do sleep 0.1; done
+	"$BLIMP" top -b -n "$secs" -d 1 >"$out/top.csv" 2>"$out/top.err"
+	wait "$sampler"
+	for i in $(seq 0 $((NVMS - 1))); do
+		bench_wait 30 vm_exec "pv$i" 'test -e /tmp/demo-done' || bench_log "$label: pv$i not done"
+		vm_exec "pv$i" 'cat /tmp/wsloop.log' >"$out/wsloop.pv$i.log" 2>&1
+		vm_exec "pv$i" 'dmesg' >"$out/dmesg.pv$i.log" 2>&1
+		# a QEMU that died (e.g. killed by the host's memcg OOM killer) says so here
+		grep -h 'shutting down, reason=' "$out/state/libvirt/log/qemu/pv$i.log" \
+			>"$out/qemu-exit.pv$i.log" 2>/dev/null
+	done
+	bench_daemon_stop
+	cp "$BENCH_DIR/blimpd.log" "$out/blimpd.log"
+}
+
+one_run unconstrained blimp "$BIG"
+OVHD_MIB=$(python3 "$HERE/analyze.py" ovhd "$BENCH_DIR/unconstrained/filled.csv")
+BUDGET_MIB=$("$PLAN" budget "$NVMS" "$MEM_MIB" "$WS_MIB" "$OVHD_MIB")
+bench_log "measured OVHD ${OVHD_MIB} MiB per VM -> budget ${BUDGET_MIB} MiB (demo_plan_budget)"
+if [ -n "$FIXED_BUDGET_MIB" ]; then
+	BUDGET_MIB=$FIXED_BUDGET_MIB
+	bench_log "budget fixed by POL_BUDGET_MIB: $BUDGET_MIB MiB"
+fi
+for p in $POLICIES; do
+	one_run "$p" "$p" "${BUDGET_MIB}M"
+done
+
+echo
+echo "bench/policies: demo scenario, $NVMS VMs x ${MEM_MIB} MiB (MCTLMAX ${MAXMEMCTL_MIB} MiB), wsloop ${WS_MIB} MiB for ${PHASE_S} s per VM in turn, budget ${BUDGET_MIB} MiB (OVHD ${OVHD_MIB} MiB/VM measured), host swap $((NVMS * MEM_MIB)) MiB, guest swap 256 MiB, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"
+python3 "$HERE/analyze.py" table --dir "$BENCH_DIR" --ws "$WS_MIB" --phase "$PHASE_S" \
+	--vms "$NVMS" --policies "$POLICIES" --budget "$BUDGET_MIB" --plot "${POL_PLOT:-}"
