@@ -9,38 +9,81 @@
  * CONSUMED is above the host target. In low, every other VM above its target gets
  * no more memory: cgroup limit = CONSUMED + OVHD. A limit below MEMSZ - MCTLMAX (the
  * balloon cannot reach it) is enforced the same way in every state.
+ * Hysteresis: when the host leaves hard/low, a VM's host target is kept until the
+ * host has been soft or better for POLICY_HOSTSWAP_HOLD_MS (any return to hard/low
+ * restarts the wait), then rises by POLICY_HOSTSWAP_RELEASE_PERMYRIAD of MEMSZ per
+ * period until it reaches the VM's ceiling and is dropped. Without it, swapping out
+ * frees memory, the state improves, the limit goes, the VM faults its memory back,
+ * the host is in hard again: a limit flipping on and off every period.
  * All of it only with settings.host_swap and a VM whose cgroup can swap (host_swap_ok):
  * a cgroup limit without swap would OOM-kill QEMU.
  */
 #include "policy/internal.h"
 
-void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *st,
-			  const struct snapshot *snap, enum host_state hs, struct plan *plan)
+/* Host target from the hard/low rules (UINT64_MAX: none). */
+static uint64_t hostswap_rule(const struct vm_snapshot *v, const struct policy_vm_state *vs,
+			      const struct policy_vm_work *w, const struct vm_plan *p)
 {
-	if (!s->host_swap)
-		return;
+	bool stalled = v->mctl && w->fresh && vs->stall_periods >= POLICY_STALL_PERIODS;
+	bool blind = !v->mctl || !w->fresh;
+	bool floor_bound = w->fresh && w->floor_bytes > p->entitlement_bytes &&
+			   p->target_bytes > p->entitlement_bytes;
+	if (stalled)
+		return p->target_bytes;
+	if (blind || floor_bound)
+		return policy_max_u64(p->entitlement_bytes, w->reserve_bytes);
+	return UINT64_MAX;
+}
+
+/* Soft or better: the kept target, raised step by step once the hold is over. */
+static uint64_t hostswap_release(const struct policy_settings *s, struct policy_vm_state *vs,
+				 const struct policy_vm_work *w, uint64_t now_ms, bool hold)
+{
+	if (!vs->swap_hold_bytes || hold)
+		return vs->swap_hold_bytes ? vs->swap_hold_bytes : UINT64_MAX;
+	uint64_t dt = now_ms > vs->last_run_ms
+			  ? policy_min_u64(now_ms - vs->last_run_ms, s->balance_period_ms)
+			  : 0;
+	uint64_t per_period =
+	    policy_permyriad_of(w->memsz_bytes, POLICY_HOSTSWAP_RELEASE_PERMYRIAD);
+	uint64_t step = (uint64_t)((unsigned __int128)per_period * dt / s->balance_period_ms);
+	uint64_t t = policy_add_sat(vs->swap_hold_bytes, policy_max_u64(step, 1));
+	vs->swap_hold_bytes = t >= w->hi_bytes ? 0 : t;
+	return vs->swap_hold_bytes ? vs->swap_hold_bytes : UINT64_MAX;
+}
+
+void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *st,
+			  const struct snapshot *snap, uint64_t now_ms, enum host_state hs,
+			  struct plan *plan)
+{
+	if (hs >= HOST_STATE_HARD) {
+		st->calm = false;
+	} else if (!st->calm) {
+		st->calm = true;
+		st->calm_since_ms = now_ms;
+	}
+	bool hold = !st->calm || now_ms < st->calm_since_ms ||
+		    now_ms - st->calm_since_ms < POLICY_HOSTSWAP_HOLD_MS;
 	for (size_t i = 0; i < snap->n_vms; i++) {
 		const struct vm_snapshot *v = &snap->vms[i];
 		const struct policy_vm_work *w = &st->work[i];
-		const struct policy_vm_state *vs = &st->vms[w->state_idx];
+		struct policy_vm_state *vs = &st->vms[w->state_idx];
 		struct vm_plan *p = &plan->vms[i];
-		if (!v->running || !v->host_swap_ok)
+		if (!s->host_swap || !v->running || !v->host_swap_ok) {
+			vs->swap_hold_bytes = 0;
 			continue;
+		}
 		uint64_t host_target = UINT64_MAX;
 		if (p->target_bytes > w->limit_bytes)
 			host_target = w->limit_bytes;
+		uint64_t swap_target;
 		if (hs >= HOST_STATE_HARD) {
-			bool stalled =
-			    v->mctl && w->fresh && vs->stall_periods >= POLICY_STALL_PERIODS;
-			bool blind = !v->mctl || !w->fresh;
-			bool floor_bound = w->fresh && w->floor_bytes > p->entitlement_bytes &&
-					   p->target_bytes > p->entitlement_bytes;
-			uint64_t ent = policy_max_u64(p->entitlement_bytes, w->reserve_bytes);
-			if (stalled)
-				host_target = policy_min_u64(host_target, p->target_bytes);
-			else if (blind || floor_bound)
-				host_target = policy_min_u64(host_target, ent);
+			swap_target = hostswap_rule(v, vs, w, p);
+			vs->swap_hold_bytes = swap_target == UINT64_MAX ? 0 : swap_target;
+		} else {
+			swap_target = hostswap_release(s, vs, w, now_ms, hold);
 		}
+		host_target = policy_min_u64(host_target, swap_target);
 		if (host_target != UINT64_MAX) {
 			p->cgroup_limit_bytes = policy_add_sat(host_target, v->ovhd_bytes);
 			p->swtgt_bytes = policy_sub_floor(v->consumed_bytes, host_target);

@@ -37,6 +37,7 @@ struct policy_vm_state {
 	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
 	uint64_t backoff_until_ms; /* no shrink before this (0 = none) */
 	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
+	uint64_t swap_hold_bytes;  /* host-swap target kept after hard/low (0 = none) */
 	uint16_t key_len;	   /* strlen(key) */
 	char key[POLICY_KEY_MAX];
 };
@@ -80,7 +81,9 @@ struct policy_state {
 	enum host_state host_state;
 	bool soft_mins_fit;	     /* this run: guest floors fitted in the entitlement */
 	unsigned __int128 entitle_y; /* last run's y (policy_entitle_solve's warm start) */
-	uint64_t baseline_last_ms;   /* baselines' own cadence (10 s rounds) */
+	bool calm;		     /* host soft or better since calm_since_ms (hostswap.c) */
+	uint64_t calm_since_ms;
+	uint64_t baseline_last_ms; /* baselines' own cadence (10 s rounds) */
 	bool baseline_have_last;
 };
 
@@ -94,6 +97,17 @@ int policy_entitle_solve(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
 
 /* A balloon that has not moved toward its target for this many runs is stalled. */
 #define POLICY_STALL_PERIODS 3U
+
+/* Host-swap hysteresis (hostswap.c). A limit set in hard/low is kept until the host
+ * has been soft or better for this long: swapping out frees memory within a period or
+ * two, which lifts the state, and dropping the limit at once lets the VM fault it all
+ * back and the host falls into hard again, a flap every period. A minute is several
+ * of blimpd's and the simulator's periods and longer than the swap-out transient. */
+#define POLICY_HOSTSWAP_HOLD_MS 60000ULL
+/* Then the limit rises by this much of MEMSZ per balance period (scaled by the time
+ * since the VM's last plan, like the probe) and is dropped once it reaches the VM's
+ * ceiling: the swapped-out memory comes back at a pace the host can follow. */
+#define POLICY_HOSTSWAP_RELEASE_PERMYRIAD 500U
 
 /* Saturating helpers. */
 static inline uint64_t policy_add_sat(uint64_t a, uint64_t b)
@@ -136,7 +150,8 @@ void policy_reclaim_plan(const struct policy_settings *s, struct policy_state *s
 			 struct plan *plan);
 /* hostswap.c: SWTGT and cgroup limits in hard/low (blimp only). */
 void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *st,
-			  const struct snapshot *snap, enum host_state hs, struct plan *plan);
+			  const struct snapshot *snap, uint64_t now_ms, enum host_state hs,
+			  struct plan *plan);
 
 /* Baselines (each in its own file): fill target_bytes and reason for every VM. */
 void policy_baseline_static(const struct policy_settings *s, struct policy_state *st,

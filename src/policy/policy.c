@@ -304,7 +304,7 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 	case POLICY_BLIMP:
 	default:
 		policy_reclaim_plan(s, st, snap, now_ms, hp->state, plan);
-		policy_hostswap_plan(s, st, snap, hp->state, plan);
+		policy_hostswap_plan(s, st, snap, now_ms, hp->state, plan);
 		break;
 	}
 

@@ -1,0 +1,161 @@
+/* Host-swap hysteresis: a cgroup limit set in hard/low does not flip off and on every
+ * period; it is kept for POLICY_HOSTSWAP_HOLD_MS of calm and released step by step. */
+#include "test_policy_fleet.h"
+
+#include "policy/internal.h"
+
+#define HOLD_TICKS (POLICY_HOSTSWAP_HOLD_MS / 1000)
+
+/* vm0: no balloon driver, wants all of its 4 GiB, can swap: only a cgroup limit holds
+ * it back. vm1: no driver either, 12 GiB, 3.9 GiB used, cgroup cannot swap. On
+ * an 8 GiB budget: vm0 at 4 GiB -> low; vm0 at its entitlement (~1.9 GiB) -> high. */
+static void flap_fleet(struct fleet *f)
+{
+	fleet_init(f, 2, 4 * GIB, 8 * GIB);
+	for (int i = 0; i < 2; i++) {
+		f->vms[i].mctl = false;
+		f->vms[i].stats_age_ms = MODEL_AGE_NEVER;
+	}
+	f->vms[1].host_swap_ok = false;
+	f->vms[1].consumed_bytes = 3900 * MIB;
+	f->vms[1].memsz_bytes = 12 * GIB; /* 3x the default shares */
+	f->vms[1].balloon_actual_bytes = 12 * GIB;
+}
+
+/* The host: vm0 gets what it wants up to its cgroup limit, at once. */
+static void flap_host(struct fleet *f, uint64_t want)
+{
+	uint64_t lim = f->plans[0].cgroup_limit_bytes;
+	uint64_t cap = lim ? lim - f->vms[0].ovhd_bytes : UINT64_MAX;
+	f->vms[0].consumed_bytes = want < cap ? want : cap;
+}
+
+/* Demand that never goes away: without hysteresis the limit went off in high and on
+ * in low every other period (~200 flips in 400 s). Now: off only after a full hold of
+ * calm, released in steps of at most 5% of MEMSZ, never tightened while calm. */
+static void test_no_flapping(void **state)
+{
+	(void)state;
+	struct fleet f;
+	flap_fleet(&f);
+	f.vms[0].consumed_bytes = 4 * GIB;
+	uint64_t step = 4 * GIB / 20;
+	unsigned flips = 0, hard_ticks = 0, limited_ticks = 0;
+	bool was_limited = false;
+	uint64_t last_lim = 0, calm_ticks = 0;
+	for (int t = 0; t < 400; t++) {
+		fleet_tick(&f);
+		enum host_state hs = f.plan.host.state;
+		uint64_t lim = f.plans[0].cgroup_limit_bytes;
+		bool limited = lim != 0;
+		calm_ticks = hs >= HOST_STATE_HARD ? 0 : calm_ticks + 1;
+		hard_ticks += hs >= HOST_STATE_HARD;
+		limited_ticks += limited;
+		if (limited != was_limited)
+			flips++;
+		if (was_limited && !limited) /* dropped: only after the hold */
+			assert_true(calm_ticks > HOLD_TICKS);
+		if (was_limited && limited && hs < HOST_STATE_HARD) {
+			assert_true(lim >= last_lim);	     /* never tighter while calm */
+			assert_true(lim - last_lim <= step); /* and released gradually */
+		}
+		was_limited = limited;
+		last_lim = lim;
+		flap_host(&f, 4 * GIB);
+	}
+	print_message("400 s: %u limit flips, %u s in hard/low, %u s limited\n", flips, hard_ticks,
+		      limited_ticks);
+	assert_true(hard_ticks >= 1);
+	assert_true(flips <= 2 * (400 / HOLD_TICKS) + 2); /* ~1 cycle per hold, not per tick */
+	assert_true(limited_ticks >= 400 * 3 / 4);
+	fleet_free(&f);
+}
+
+/* Demand that goes away: the limit is kept for the hold, then rises step by step to
+ * MEMSZ and is dropped; a return to hard during the hold restarts it. */
+static void test_release_after_hold(void **state)
+{
+	(void)state;
+	struct fleet f;
+	flap_fleet(&f);
+	f.vms[0].consumed_bytes = 4 * GIB;
+	fleet_tick(&f);
+	assert_true(f.plan.host.state >= HOST_STATE_HARD);
+	uint64_t lim0 = f.plans[0].cgroup_limit_bytes;
+	assert_true(lim0 > 0 && lim0 < 3 * GIB);
+	flap_host(&f, 1 * GIB); /* the workload ends: vm0 uses 1 GiB now */
+	int t = 0;
+	for (; t < 30; t++) { /* calm, within the hold: kept as it was */
+		fleet_tick(&f);
+		assert_true(f.plan.host.state < HOST_STATE_HARD);
+		assert_int_equal(f.plans[0].cgroup_limit_bytes, lim0);
+		flap_host(&f, 1 * GIB);
+	}
+	/* Back in hard for one period (another VM grew), then calm again: the wait restarts. */
+	f.vms[1].consumed_bytes = 6 * GIB + 900 * MIB;
+	fleet_tick(&f);
+	assert_true(f.plan.host.state >= HOST_STATE_HARD);
+	assert_true(f.plans[0].cgroup_limit_bytes > 0);
+	uint64_t lim1 = f.plans[0].cgroup_limit_bytes;
+	f.vms[1].consumed_bytes = 3900 * MIB;
+	for (t = 0; t < (int)HOLD_TICKS; t++) {
+		fleet_tick(&f);
+		assert_int_equal(f.plans[0].cgroup_limit_bytes, lim1);
+		flap_host(&f, 1 * GIB);
+	}
+	/* Then up by at most 5% of MEMSZ per period, and gone at MEMSZ. */
+	uint64_t last = lim1;
+	int steps = 0;
+	for (t = 0; t < 60 && f.plans[0].cgroup_limit_bytes; t++) {
+		fleet_tick(&f);
+		uint64_t lim = f.plans[0].cgroup_limit_bytes;
+		if (lim) {
+			assert_true(lim > last && lim - last <= 4 * GIB / 20);
+			last = lim;
+		}
+		steps++;
+		flap_host(&f, 1 * GIB);
+	}
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+	assert_true(steps >= 2); /* not at once */
+	assert_true(steps <= 2 + 20 * 65 / 100 + 20);
+	/* Gone for good: no limit while calm. */
+	for (t = 0; t < 10; t++) {
+		fleet_tick(&f);
+		assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+		assert_int_equal(f.plans[0].swtgt_bytes, 0);
+	}
+	fleet_free(&f);
+}
+
+/* Host swap switched off, or the VM's cgroup unable to swap: the kept limit goes at
+ * once (a limit without swap would OOM-kill QEMU). */
+static void test_hold_cleared_without_swap(void **state)
+{
+	(void)state;
+	struct fleet f;
+	flap_fleet(&f);
+	f.vms[0].consumed_bytes = 4 * GIB;
+	fleet_tick(&f);
+	assert_true(f.plans[0].cgroup_limit_bytes > 0);
+	flap_host(&f, 1 * GIB);
+	fleet_tick(&f);
+	assert_true(f.plans[0].cgroup_limit_bytes > 0); /* calm, kept */
+	f.vms[0].host_swap_ok = false;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+	f.vms[0].host_swap_ok = true;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0); /* not remembered */
+	fleet_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_no_flapping),
+	    cmocka_unit_test(test_release_after_hold),
+	    cmocka_unit_test(test_hold_cleared_without_swap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
