@@ -270,6 +270,25 @@ static int access_tick_damon(struct collect_access *a, const struct collect_acce
 	return COLLECT_ACCESS_SAMPLED;
 }
 
+bool collect_access_due(const struct collect_access *a, const struct collect_access_opts *o,
+			pid_t pid, uint64_t memsz_bytes, uint64_t now_ms)
+{
+	if (!a || !o || pid <= 0)
+		return false;
+	if (pid != a->pid || memsz_bytes != a->memsz_bytes || o->interval_ms != a->interval_ms)
+		return true;
+	switch (a->method) {
+	case COLLECT_ACCESS_REFS:
+		if (!a->armed)
+			return now_ms >= a->next_ms;
+		return now_ms - a->t0_ms >= a->interval_ms;
+	case COLLECT_ACCESS_DAMON:
+		return now_ms - a->t0_ms >= a->interval_ms;
+	default:
+		return false;
+	}
+}
+
 int collect_access_tick(struct collect_access *a, const struct collect_access_opts *o, pid_t pid,
 			uint64_t memsz_bytes, uint64_t now_ms)
 {

@@ -71,6 +71,11 @@ void collect_access_init(struct collect_access *a);
  * (valid is then false and the next try waits one interval). pid <= 0: stops. */
 int collect_access_tick(struct collect_access *a, const struct collect_access_opts *o, pid_t pid,
 			uint64_t memsz_bytes, uint64_t now_ms) __attribute__((warn_unused_result));
+/* Would collect_access_tick do I/O now (choose a method, clear bits, read smaps or
+ * DAMON)? Lets a caller spread that work over ticks (one VM per tick); a delayed
+ * read only lengthens the window, which the estimate reports. */
+bool collect_access_due(const struct collect_access *a, const struct collect_access_opts *o,
+			pid_t pid, uint64_t memsz_bytes, uint64_t now_ms);
 /* Stop (removes a kdamond blimp started; nothing to undo for REFS). */
 void collect_access_stop(struct collect_access *a);
 const char *collect_access_method_name(enum collect_access_method m);

@@ -156,14 +156,23 @@ static void gather_vm_proc_full(struct blimpd *d, struct daemon_vm *v, bool full
 }
 
 /* Host-side access sampling (docs/collectors.md): a window of access_sample_s per
- * VM; the referenced-bit method costs a clear_refs and a smaps walk per window. The
- * model's damon_* fields carry the estimate whichever method made it. */
-static void gather_vm_access(struct blimpd *d, struct daemon_vm *v, uint64_t now_ms)
+ * VM; the referenced-bit method costs a clear_refs and a smaps walk (~10 ms each for
+ * 512 MiB in 4 KiB pages), so at most one VM does that work per tick (*busy): the
+ * others' windows stretch by a tick or two. The model's damon_* fields carry the
+ * estimate whichever method made it. */
+static void gather_vm_access(struct blimpd *d, struct daemon_vm *v, uint64_t now_ms, bool *busy)
 {
 	struct collect_access_opts o = {.proc_root = "/proc",
 					.damon_root = COLLECT_DAMON_ROOT,
 					.interval_ms = (uint64_t)d->cfg.access_sample_s * 1000,
 					.guest_kvm = d->conn.accel == VIRT_ACCEL_KVM};
+	v->snap.damon_valid = v->access.valid;
+	v->snap.damon_active_bytes = v->access.valid ? v->access.active_bytes : 0;
+	if (collect_access_due(&v->access, &o, v->pid, v->memsz_bytes, now_ms)) {
+		if (*busy)
+			return;
+		*busy = true;
+	}
 	int r = collect_access_tick(&v->access, &o, v->pid, v->memsz_bytes, now_ms);
 	if (r >= 0 && (r & COLLECT_ACCESS_CHOSE))
 		log_info("collect", "%s: access sampling %s: %s", v->name,
@@ -172,8 +181,9 @@ static void gather_vm_access(struct blimpd *d, struct daemon_vm *v, uint64_t now
 		log_warn("collect", "%s: access sampling (%s): %s", v->name,
 			 collect_access_method_name(v->access.method), strerror(-r));
 	if (r > 0 && (r & COLLECT_ACCESS_SAMPLED))
-		log_debug("collect", "%s: host-side active %llu MiB of %llu MiB resident in %llu ms",
-			  v->name, (unsigned long long)(v->access.active_bytes / MODEL_MIB),
+		log_debug("collect",
+			  "%s: host-side active %llu MiB of %llu MiB resident in %llu ms", v->name,
+			  (unsigned long long)(v->access.active_bytes / MODEL_MIB),
 			  (unsigned long long)(v->access.resident_bytes / MODEL_MIB),
 			  (unsigned long long)v->access.window_ms);
 	v->snap.damon_valid = v->access.valid;
@@ -234,6 +244,7 @@ void daemon_gather_vms(struct blimpd *d)
 	uint64_t now_ms = virt_loop_now_ms();
 	/* the one VM whose smaps is most overdue gets the full read this tick */
 	struct daemon_vm *full = NULL;
+	bool access_busy = false; /* one VM's access sampling step per tick */
 	for (size_t i = 0; i < d->n_vms; i++) {
 		struct daemon_vm *v = &d->vms[i];
 		if (!v->active || (v->smaps_valid && now_ms - v->smaps_at_ms < SMAPS_PERIOD_MS))
@@ -277,7 +288,7 @@ void daemon_gather_vms(struct blimpd *d)
 			v->stats_period_checked = true;
 		}
 		gather_vm_proc_full(d, v, v == full);
-		gather_vm_access(d, v, now_ms);
+		gather_vm_access(d, v, now_ms, &access_busy);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;
 	}
 	free(bs);

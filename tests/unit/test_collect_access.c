@@ -153,7 +153,13 @@ static void test_refs_machine(void **state)
 	assert_string_equal(buf, "1");
 	assert_false(a.valid);
 
-	/* within the window: nothing is read or written */
+	/* within the window: nothing due, nothing is read or written */
+	assert_false(collect_access_due(&a, &o, PID, 512 * MIB, 6000));
+	assert_true(collect_access_due(&a, &o, PID, 512 * MIB, 11000));
+	assert_true(collect_access_due(&a, &o, PID + 1, 512 * MIB, 6000)); /* restart */
+	assert_true(collect_access_due(&a, &o, PID, 256 * MIB, 6000));
+	assert_false(collect_access_due(&a, &o, 0, 512 * MIB, 11000));
+	assert_false(collect_access_due(NULL, &o, PID, 512 * MIB, 11000));
 	fake_file("clear_refs", NULL);
 	assert_int_equal(collect_access_tick(&a, &o, PID, 512 * MIB, 6000), 0);
 	assert_int_equal(collect_access_tick(&a, &o, PID, 512 * MIB, 10999), 0);
@@ -187,9 +193,11 @@ static void test_refs_machine(void **state)
 	assert_int_equal(a.last_err, -EINVAL);
 	fake_file("smaps", FIX "smaps_ok");
 	fake_file("clear_refs", NULL);
+	assert_false(collect_access_due(&a, &o, PID, 512 * MIB, 40000));
 	assert_int_equal(collect_access_tick(&a, &o, PID, 512 * MIB, 40000), 0);
 	read_fake("clear_refs", buf, sizeof(buf));
 	assert_string_equal(buf, ""); /* still pausing */
+	assert_true(collect_access_due(&a, &o, PID, 512 * MIB, 43500));
 	assert_int_equal(collect_access_tick(&a, &o, PID, 512 * MIB, 43500), 0);
 	read_fake("clear_refs", buf, sizeof(buf));
 	assert_string_equal(buf, "1"); /* re-armed */
@@ -220,6 +228,7 @@ static void test_refs_machine(void **state)
 	assert_int_equal(collect_access_tick(&a, &o, PID, 512 * MIB, 70000), COLLECT_ACCESS_CHOSE);
 	assert_int_equal(a.method, COLLECT_ACCESS_NONE);
 	assert_non_null(strstr(a.why, "off"));
+	assert_false(collect_access_due(&a, &o, PID, 512 * MIB, 990000));
 	assert_int_equal(collect_access_tick(&a, &o, PID, 512 * MIB, 990000), 0);
 	read_fake("clear_refs", buf, sizeof(buf));
 	assert_string_equal(buf, "");
