@@ -77,6 +77,11 @@ struct policy_state {
 	struct policy_entitle_vm *ent_in;
 	uint64_t *ent_out;
 	size_t cap_work;
+	/* uuid -> index into vms, open addressing, for snapshots not in the last run's
+	 * order: built on the first miss of a run, sized for cap_vms (policy.c). */
+	size_t *map;
+	size_t map_slots; /* a power of two >= 2 * cap_vms, or 0 */
+	bool map_built;	  /* this run */
 	bool have_host_state;
 	enum host_state host_state;
 	bool soft_mins_fit;	     /* this run: guest floors fitted in the entitlement */

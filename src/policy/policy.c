@@ -31,6 +31,7 @@ void policy_state_free(struct policy_state *st)
 	free(st->work);
 	free(st->ent_in);
 	free(st->ent_out);
+	free(st->map);
 	free(st);
 }
 
@@ -96,6 +97,16 @@ static int policy_reserve(struct policy_state *st, size_t n)
 	int r = policy_grow((void **)&st->vms, &st->cap_vms, st->n_vms + n, sizeof(*st->vms));
 	if (r)
 		return r;
+	if (st->map_slots < 2 * st->cap_vms) {
+		size_t slots = 16;
+		while (slots < 2 * st->cap_vms)
+			slots *= 2;
+		size_t *m = realloc(st->map, slots * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		st->map = m;
+		st->map_slots = slots;
+	}
 	if (n <= st->cap_work)
 		return 0;
 	size_t c1 = st->cap_work, c2 = st->cap_work, c3 = st->cap_work;
@@ -110,19 +121,66 @@ static int policy_reserve(struct policy_state *st, size_t n)
 	return 0;
 }
 
+/* FNV-1a over the key's bytes (64-bit). */
+static uint64_t policy_hash(uint64_t h, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+#define POLICY_HASH_SEED 0xcbf29ce484222325ULL
+
+static uint64_t policy_hash_vm(const struct vm_snapshot *v)
+{
+	size_t ul = strnlen(v->uuid, MODEL_UUID_LEN - 1);
+	if (ul > 0)
+		return policy_hash(POLICY_HASH_SEED, v->uuid, ul);
+	uint64_t h = policy_hash(POLICY_HASH_SEED, "name:", 5);
+	return policy_hash(h, v->name, strnlen(v->name, MODEL_NAME_MAX - 1));
+}
+
+/* Index every state entry known at the start of this run, in index order (so along a
+ * probe chain equal keys come lowest index first, like a scan). */
+static void policy_map_build(struct policy_state *st)
+{
+	size_t mask = st->map_slots - 1;
+	for (size_t j = 0; j < st->map_slots; j++)
+		st->map[j] = SIZE_MAX;
+	for (size_t k = 0; k < st->n_vms; k++) {
+		size_t j = policy_hash(POLICY_HASH_SEED, st->vms[k].key, st->vms[k].key_len) & mask;
+		while (st->map[j] != SIZE_MAX)
+			j = (j + 1) & mask;
+		st->map[j] = k;
+	}
+	st->map_built = true;
+}
+
+/* The state of snapshot VM v: the entry at `hint` (the same index as last run, the
+ * usual case: one key comparison), else the lowest unclaimed entry with its key (hash
+ * map), else a new entry. Entries added in this run are claimed, so the map built
+ * from the entries at the start of the run sees every candidate. */
 static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v, size_t hint,
-			   bool *is_new)
+			   size_t n_known, bool *is_new)
 {
 	if (hint < st->n_vms && !st->vms[hint].claimed && policy_key_equal(&st->vms[hint], v)) {
 		*is_new = false;
 		st->vms[hint].claimed = true;
 		return hint;
 	}
-	for (size_t k = 0; k < st->n_vms; k++) {
-		if (!st->vms[k].claimed && policy_key_equal(&st->vms[k], v)) {
-			*is_new = false;
-			st->vms[k].claimed = true;
-			return k;
+	if (n_known > 0) {
+		if (!st->map_built)
+			policy_map_build(st);
+		size_t mask = st->map_slots - 1;
+		for (size_t j = policy_hash_vm(v) & mask; st->map[j] != SIZE_MAX;
+		     j = (j + 1) & mask) {
+			size_t k = st->map[j];
+			if (!st->vms[k].claimed && policy_key_equal(&st->vms[k], v)) {
+				*is_new = false;
+				st->vms[k].claimed = true;
+				return k;
+			}
 		}
 	}
 	size_t k = st->n_vms++;
@@ -260,10 +318,12 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 
 	/* 2-3: match, estimate, bounds. */
 	uint64_t used = 0;
+	size_t n_known = st->n_vms;
+	st->map_built = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct vm_snapshot *v = &snap->vms[i];
 		struct policy_vm_work *w = &st->work[i]; /* every field but .b is set below */
-		w->state_idx = policy_match(st, v, i, &w->is_new);
+		w->state_idx = policy_match(st, v, i, n_known, &w->is_new);
 		struct policy_vm_state *vs = &st->vms[w->state_idx];
 		policy_estimate_update(s, vs, v, now_ms, w);
 		policy_bounds(s, v, vs, w);
