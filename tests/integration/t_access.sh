@@ -36,6 +36,10 @@ for i in 1 2 3; do
 	fi
 	sleep "$WIN_S"
 done
+# keep the QEMU's smaps of the busy guest (IT_KEEP=1 leaves it in IT_DIR): the unit
+# test's fixture tests/fixtures/collect/access/qemu512_wsloop/smaps came from here
+qp=$(it_qemu_pid a1)
+[ -n "$qp" ] && cat "/proc/$qp/smaps" >"$IT_DIR/busy.smaps" 2>/dev/null
 it_check "actv_host ($(mib "$host") MiB) agrees with guest in-use ($(mib "$inuse") MiB) and wsloop ($WS_MIB MiB)" [ $ok -eq 1 ]
 busy=$host
 

@@ -77,6 +77,13 @@ static void test_from_smaps(void **state)
 	assert_true(c);
 	assert_int_equal(collect_access_from_smaps(NULL, &a, &c), -EINVAL);
 
+	/* a real TCG QEMU (512 MiB guest, guest RAM in huge pages) running wsloop 200,
+	 * taken by t_access.sh: guest RAM's Referenced only, not the 44 MiB of the
+	 * translation buffer's */
+	assert_int_equal(smaps_active(FIX "qemu512_wsloop/smaps", 512 * MIB, &a, &c), 0);
+	assert_int_equal(a, 253952 * KIB);
+	assert_false(c);
+
 	/* the real TCG QEMU fixture of the collectors parses with the new field */
 	assert_int_equal(
 	    smaps_active("tests/fixtures/collect/proc/qemu512/smaps", 512 * MIB, &a, &c), 0);
