@@ -52,9 +52,7 @@ static uint64_t hostswap_release(const struct policy_settings *s, struct policy_
 	return vs->swap_hold_bytes ? vs->swap_hold_bytes : UINT64_MAX;
 }
 
-void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *st,
-			  const struct snapshot *snap, uint64_t now_ms, enum host_state hs,
-			  struct plan *plan)
+bool policy_hostswap_begin(struct policy_state *st, uint64_t now_ms, enum host_state hs)
 {
 	if (hs >= HOST_STATE_HARD) {
 		st->calm = false;
@@ -62,33 +60,33 @@ void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *
 		st->calm = true;
 		st->calm_since_ms = now_ms;
 	}
-	bool hold = !st->calm || now_ms < st->calm_since_ms ||
-		    now_ms - st->calm_since_ms < POLICY_HOSTSWAP_HOLD_MS;
-	for (size_t i = 0; i < snap->n_vms; i++) {
-		const struct vm_snapshot *v = &snap->vms[i];
-		const struct policy_vm_work *w = &st->work[i];
-		struct policy_vm_state *vs = &st->vms[w->state_idx];
-		struct vm_plan *p = &plan->vms[i];
-		if (!s->host_swap || !v->running || !v->host_swap_ok) {
-			vs->swap_hold_bytes = 0;
-			continue;
-		}
-		uint64_t host_target = UINT64_MAX;
-		if (p->target_bytes > w->limit_bytes)
-			host_target = w->limit_bytes;
-		uint64_t swap_target;
-		if (hs >= HOST_STATE_HARD) {
-			swap_target = hostswap_rule(v, vs, w, p);
-			vs->swap_hold_bytes = swap_target == UINT64_MAX ? 0 : swap_target;
-		} else {
-			swap_target = hostswap_release(s, vs, w, now_ms, hold);
-		}
-		host_target = policy_min_u64(host_target, swap_target);
-		if (host_target != UINT64_MAX) {
-			p->cgroup_limit_bytes = policy_add_sat(host_target, v->ovhd_bytes);
-			p->swtgt_bytes = policy_sub_floor(v->consumed_bytes, host_target);
-		} else if (hs == HOST_STATE_LOW && v->consumed_bytes > p->target_bytes) {
-			p->cgroup_limit_bytes = policy_add_sat(v->consumed_bytes, v->ovhd_bytes);
-		}
+	return !st->calm || now_ms < st->calm_since_ms ||
+	       now_ms - st->calm_since_ms < POLICY_HOSTSWAP_HOLD_MS;
+}
+
+void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapshot *v,
+			const struct policy_vm_work *w, struct policy_vm_state *vs, uint64_t now_ms,
+			enum host_state hs, bool hold, struct vm_plan *p)
+{
+	if (!s->host_swap || !v->running || !v->host_swap_ok) {
+		vs->swap_hold_bytes = 0;
+		return;
+	}
+	uint64_t host_target = UINT64_MAX;
+	if (p->target_bytes > w->limit_bytes)
+		host_target = w->limit_bytes;
+	uint64_t swap_target;
+	if (hs >= HOST_STATE_HARD) {
+		swap_target = hostswap_rule(v, vs, w, p);
+		vs->swap_hold_bytes = swap_target == UINT64_MAX ? 0 : swap_target;
+	} else {
+		swap_target = hostswap_release(s, vs, w, now_ms, hold);
+	}
+	host_target = policy_min_u64(host_target, swap_target);
+	if (host_target != UINT64_MAX) {
+		p->cgroup_limit_bytes = policy_add_sat(host_target, v->ovhd_bytes);
+		p->swtgt_bytes = policy_sub_floor(v->consumed_bytes, host_target);
+	} else if (hs == HOST_STATE_LOW && v->consumed_bytes > p->target_bytes) {
+		p->cgroup_limit_bytes = policy_add_sat(v->consumed_bytes, v->ovhd_bytes);
 	}
 }

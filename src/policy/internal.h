@@ -22,7 +22,7 @@
  * fields every run touches come first, the key last (only its first key_len bytes are
  * read when matching). */
 struct policy_vm_state {
-	bool claimed;	       /* matched by a snapshot VM in the current run */
+	uint64_t claim_run;    /* matched in run number claim_run (policy_state.run) */
 	uint64_t target_bytes; /* last planned target */
 	bool have_actv;
 	uint64_t actvf_bytes;
@@ -82,6 +82,8 @@ struct policy_state {
 	size_t *map;
 	size_t map_slots; /* a power of two >= 2 * cap_vms, or 0 */
 	bool map_built;	  /* this run */
+	uint64_t run;	  /* runs so far: an entry is claimed when its claim_run == run */
+	size_t n_claimed; /* entries claimed in this run */
 	bool have_host_state;
 	enum host_state host_state;
 	bool soft_mins_fit;	     /* this run: guest floors fitted in the entitlement */
@@ -149,14 +151,18 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 /* ACTV = max(ACTVF, ACTVS); the active bytes used for the idle tax. */
 uint64_t policy_estimate_actv(const struct policy_vm_state *vs);
 
-/* reclaim.c: the blimp rules. Fills plan->vms[i] from work + entitlements. */
-void policy_reclaim_plan(const struct policy_settings *s, struct policy_state *st,
-			 const struct snapshot *snap, uint64_t now_ms, enum host_state hs,
-			 struct plan *plan);
-/* hostswap.c: SWTGT and cgroup limits in hard/low (blimp only). */
-void policy_hostswap_plan(const struct policy_settings *s, struct policy_state *st,
-			  const struct snapshot *snap, uint64_t now_ms, enum host_state hs,
-			  struct plan *plan);
+/* reclaim.c: the blimp rules for one running-or-not VM: fills p->target_bytes and
+ * p->reason from its work, state and p->entitlement_bytes. */
+void policy_reclaim_vm(const struct policy_settings *s, const struct vm_snapshot *v,
+		       const struct policy_vm_work *w, struct policy_vm_state *vs, uint64_t now_ms,
+		       enum host_state hs, struct vm_plan *p);
+/* hostswap.c (blimp only): once per run, the host side of the hysteresis (returns
+ * whether kept limits are still held); then per VM after policy_reclaim_vm, SWTGT and
+ * the cgroup limit. */
+bool policy_hostswap_begin(struct policy_state *st, uint64_t now_ms, enum host_state hs);
+void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapshot *v,
+			const struct policy_vm_work *w, struct policy_vm_state *vs, uint64_t now_ms,
+			enum host_state hs, bool hold, struct vm_plan *p);
 
 /* Baselines (each in its own file): fill target_bytes and reason for every VM. */
 void policy_baseline_static(const struct policy_settings *s, struct policy_state *st,

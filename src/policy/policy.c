@@ -164,9 +164,11 @@ static void policy_map_build(struct policy_state *st)
 static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v, size_t hint,
 			   size_t n_known, bool *is_new)
 {
-	if (hint < st->n_vms && !st->vms[hint].claimed && policy_key_equal(&st->vms[hint], v)) {
+	if (hint < st->n_vms && st->vms[hint].claim_run != st->run &&
+	    policy_key_equal(&st->vms[hint], v)) {
 		*is_new = false;
-		st->vms[hint].claimed = true;
+		st->vms[hint].claim_run = st->run;
+		st->n_claimed++;
 		return hint;
 	}
 	if (n_known > 0) {
@@ -176,9 +178,10 @@ static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v,
 		for (size_t j = policy_hash_vm(v) & mask; st->map[j] != SIZE_MAX;
 		     j = (j + 1) & mask) {
 			size_t k = st->map[j];
-			if (!st->vms[k].claimed && policy_key_equal(&st->vms[k], v)) {
+			if (st->vms[k].claim_run != st->run && policy_key_equal(&st->vms[k], v)) {
 				*is_new = false;
-				st->vms[k].claimed = true;
+				st->vms[k].claim_run = st->run;
+				st->n_claimed++;
 				return k;
 			}
 		}
@@ -186,7 +189,8 @@ static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v,
 	size_t k = st->n_vms++;
 	memset(&st->vms[k], 0, sizeof(st->vms[k]));
 	st->vms[k].key_len = (uint16_t)policy_key_of(v, st->vms[k].key);
-	st->vms[k].claimed = true;
+	st->vms[k].claim_run = st->run;
+	st->n_claimed++;
 	*is_new = true;
 	return k;
 }
@@ -234,51 +238,39 @@ static void policy_track_stall(const struct vm_snapshot *v, struct policy_vm_sta
 	vs->last_balloon_actual_bytes = actual;
 }
 
-/* Entitlements on budget - sum(OVHD) - minFree. Guest floors (and the kept target of a
- * VM whose balloon cannot be steered now) count as minimums when they all fit, so the
- * plan's targets fit the budget; otherwise only the hard minimums do. */
-static void policy_entitlements(const struct policy_settings *s, struct policy_state *st,
-				const struct snapshot *snap, uint64_t minfree, struct plan *plan)
+/* This run's entitlement input for one VM (zero when not running); returns its soft
+ * minimum: the guest floor (fresh stats) or the kept target (stale stats with a
+ * balloon driver), at least the hard minimum, at most the maximum. */
+static uint64_t policy_entitle_input(const struct vm_snapshot *v, const struct policy_vm_state *vs,
+				     const struct policy_vm_work *w, struct policy_entitle_vm *e)
 {
-	size_t n = snap->n_vms;
-	uint64_t ovhd = 0;
-	unsigned __int128 sum_soft = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct vm_snapshot *v = &snap->vms[i];
-		const struct policy_vm_work *w = &st->work[i];
-		const struct policy_vm_state *vs = &st->vms[w->state_idx];
-		struct policy_entitle_vm *e = &st->ent_in[i];
-		if (!v->running) {
-			memset(e, 0, sizeof(*e));
-			continue;
-		}
-		ovhd = policy_add_sat(ovhd, v->ovhd_bytes);
-		e->shares = model_vm_shares(&v->settings, v->memsz_bytes);
-		e->active_bytes = vs->have_actv ? policy_estimate_actv(vs) : v->memsz_bytes;
-		e->max_bytes = w->limit_bytes;
-		e->min_bytes = policy_min_u64(w->lo_bytes, w->limit_bytes);
-		uint64_t soft = e->min_bytes;
-		if (w->fresh)
-			soft = policy_max_u64(soft, w->floor_bytes);
-		else if (v->mctl)
-			soft = policy_max_u64(soft, w->prev_target_bytes);
-		sum_soft += policy_min_u64(soft, e->max_bytes);
+	if (!v->running) {
+		memset(e, 0, sizeof(*e));
+		return 0;
 	}
-	uint64_t avail = policy_sub_floor(policy_sub_floor(s->budget_bytes, ovhd), minfree);
+	e->shares = model_vm_shares(&v->settings, v->memsz_bytes);
+	e->active_bytes = vs->have_actv ? policy_estimate_actv(vs) : v->memsz_bytes;
+	e->max_bytes = w->limit_bytes;
+	e->min_bytes = policy_min_u64(w->lo_bytes, w->limit_bytes);
+	uint64_t soft = e->min_bytes;
+	if (w->fresh)
+		soft = policy_max_u64(soft, w->floor_bytes);
+	else if (v->mctl)
+		soft = policy_max_u64(soft, w->prev_target_bytes);
+	return policy_min_u64(soft, e->max_bytes);
+}
+
+/* Entitlements on avail = budget - sum(OVHD) - minFree. Guest floors (and the kept
+ * target of a VM whose balloon cannot be steered now) count as minimums when they all
+ * fit, so the plan's targets fit the budget; otherwise only the hard minimums do.
+ * ent_in is filled and each soft minimum parked in ent_out by the first pass. */
+static void policy_entitlements(const struct policy_settings *s, struct policy_state *st, size_t n,
+				uint64_t avail, unsigned __int128 sum_soft)
+{
 	st->soft_mins_fit = sum_soft <= avail;
 	if (st->soft_mins_fit) {
-		for (size_t i = 0; i < n; i++) {
-			const struct vm_snapshot *v = &snap->vms[i];
-			const struct policy_vm_work *w = &st->work[i];
-			struct policy_entitle_vm *e = &st->ent_in[i];
-			if (!v->running)
-				continue;
-			if (w->fresh)
-				e->min_bytes = policy_max_u64(e->min_bytes, w->floor_bytes);
-			else if (v->mctl)
-				e->min_bytes = policy_max_u64(e->min_bytes, w->prev_target_bytes);
-			e->min_bytes = policy_min_u64(e->min_bytes, e->max_bytes);
-		}
+		for (size_t i = 0; i < n; i++)
+			st->ent_in[i].min_bytes = st->ent_out[i];
 	}
 	/* -ENOSPC (reservations alone exceed the budget) still fills the minimums. */
 	if (policy_entitle_solve(avail, s->idle_tax_permyriad, st->ent_in, n, st->ent_out,
@@ -286,22 +278,38 @@ static void policy_entitlements(const struct policy_settings *s, struct policy_s
 		for (size_t i = 0; i < n; i++)
 			st->ent_out[i] = st->ent_in[i].max_bytes;
 	}
-	for (size_t i = 0; i < n; i++)
-		plan->vms[i].entitlement_bytes = snap->vms[i].running ? st->ent_out[i] : 0;
 }
 
+/* Drop the entries no snapshot VM claimed (nothing to do when all were). */
 static void policy_forget_gone(struct policy_state *st)
 {
+	if (st->n_claimed == st->n_vms)
+		return;
 	size_t k = 0;
 	for (size_t j = 0; j < st->n_vms; j++) {
-		if (!st->vms[j].claimed)
+		if (st->vms[j].claim_run != st->run)
 			continue;
 		if (k != j)
 			st->vms[k] = st->vms[j];
-		st->vms[k].claimed = false;
 		k++;
 	}
 	st->n_vms = k;
+}
+
+/* Safety clamps for every kind, the display figures, bookkeeping. */
+static void policy_finish_vm(const struct policy_settings *s, const struct policy_vm_work *w,
+			     struct policy_vm_state *vs, uint64_t now_ms, struct vm_plan *p)
+{
+	uint64_t t = policy_clamp_target(w, p->target_bytes);
+	if (t != p->target_bytes && s->kind != POLICY_BLIMP)
+		p->reason = PLAN_REASON_BASELINE;
+	p->target_bytes = t;
+	p->mctltgt_bytes = w->memsz_bytes - t;
+	p->actvf_bytes = vs->actvf_bytes;
+	p->actvs_bytes = vs->actvs_bytes;
+	p->actv_bytes = policy_estimate_actv(vs);
+	vs->target_bytes = t;
+	vs->last_run_ms = now_ms;
 }
 
 int policy_run(const struct policy_settings *s, struct policy_state *st,
@@ -316,10 +324,13 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 	if (r)
 		return r;
 
-	/* 2-3: match, estimate, bounds. */
-	uint64_t used = 0;
+	/* 2-3: match, estimate, bounds, entitlement inputs: one pass over the VMs. */
+	uint64_t used = 0, ovhd = 0;
+	unsigned __int128 sum_soft = 0;
 	size_t n_known = st->n_vms;
 	st->map_built = false;
+	st->run++;
+	st->n_claimed = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct vm_snapshot *v = &snap->vms[i];
 		struct policy_vm_work *w = &st->work[i]; /* every field but .b is set below */
@@ -328,9 +339,13 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		policy_estimate_update(s, vs, v, now_ms, w);
 		policy_bounds(s, v, vs, w);
 		policy_track_stall(v, vs, w);
-		if (v->running)
+		if (v->running) {
 			used =
 			    policy_add_sat(used, policy_add_sat(v->consumed_bytes, v->ovhd_bytes));
+			ovhd = policy_add_sat(ovhd, v->ovhd_bytes);
+		}
+		st->ent_out[i] = policy_entitle_input(v, vs, w, &st->ent_in[i]);
+		sum_soft += st->ent_out[i];
 		memset(&plan->vms[i], 0, sizeof(plan->vms[i]));
 	}
 	plan->n_vms = n;
@@ -348,41 +363,36 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 	st->have_host_state = true;
 
 	/* 5: entitlements. */
-	policy_entitlements(s, st, snap, hp->minfree_bytes, plan);
+	uint64_t avail =
+	    policy_sub_floor(policy_sub_floor(s->budget_bytes, ovhd), hp->minfree_bytes);
+	policy_entitlements(s, st, n, avail, sum_soft);
 
-	/* 6: targets. */
-	switch (s->kind) {
-	case POLICY_STATIC:
-		policy_baseline_static(s, st, snap, now_ms, plan);
-		break;
-	case POLICY_PROXMOX:
-		policy_baseline_proxmox(s, st, snap, now_ms, plan);
-		break;
-	case POLICY_MOM:
-		policy_baseline_mom(s, st, snap, now_ms, plan);
-		break;
-	case POLICY_BLIMP:
-	default:
-		policy_reclaim_plan(s, st, snap, now_ms, hp->state, plan);
-		policy_hostswap_plan(s, st, snap, now_ms, hp->state, plan);
-		break;
-	}
-
-	/* 7: safety clamps for every kind, bookkeeping. */
-	for (size_t i = 0; i < n; i++) {
-		const struct policy_vm_work *w = &st->work[i];
-		struct policy_vm_state *vs = &st->vms[w->state_idx];
-		struct vm_plan *p = &plan->vms[i];
-		uint64_t t = policy_clamp_target(w, p->target_bytes);
-		if (t != p->target_bytes && s->kind != POLICY_BLIMP)
-			p->reason = PLAN_REASON_BASELINE;
-		p->target_bytes = t;
-		p->mctltgt_bytes = w->memsz_bytes - t;
-		p->actvf_bytes = vs->actvf_bytes;
-		p->actvs_bytes = vs->actvs_bytes;
-		p->actv_bytes = policy_estimate_actv(vs);
-		vs->target_bytes = t;
-		vs->last_run_ms = now_ms;
+	/* 6-7: targets, then the safety clamps; blimp's rules per VM in one pass. */
+	if (s->kind == POLICY_BLIMP || (unsigned)s->kind >= POLICY__COUNT) {
+		bool hold = policy_hostswap_begin(st, now_ms, hp->state);
+		for (size_t i = 0; i < n; i++) {
+			const struct vm_snapshot *v = &snap->vms[i];
+			const struct policy_vm_work *w = &st->work[i];
+			struct policy_vm_state *vs = &st->vms[w->state_idx];
+			struct vm_plan *p = &plan->vms[i];
+			p->entitlement_bytes = v->running ? st->ent_out[i] : 0;
+			policy_reclaim_vm(s, v, w, vs, now_ms, hp->state, p);
+			policy_hostswap_vm(s, v, w, vs, now_ms, hp->state, hold, p);
+			policy_finish_vm(s, w, vs, now_ms, p);
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			plan->vms[i].entitlement_bytes = snap->vms[i].running ? st->ent_out[i] : 0;
+		if (s->kind == POLICY_STATIC)
+			policy_baseline_static(s, st, snap, now_ms, plan);
+		else if (s->kind == POLICY_PROXMOX)
+			policy_baseline_proxmox(s, st, snap, now_ms, plan);
+		else
+			policy_baseline_mom(s, st, snap, now_ms, plan);
+		for (size_t i = 0; i < n; i++) {
+			const struct policy_vm_work *w = &st->work[i];
+			policy_finish_vm(s, w, &st->vms[w->state_idx], now_ms, &plan->vms[i]);
+		}
 	}
 	if (s->kind == POLICY_STATIC) {
 		hp->ksm_run = false;

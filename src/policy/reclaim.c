@@ -73,59 +73,52 @@ static enum plan_reason reclaim_kept_reason(const struct policy_vm_work *w, uint
 	return PLAN_REASON_STALE;
 }
 
-void policy_reclaim_plan(const struct policy_settings *s, struct policy_state *st,
-			 const struct snapshot *snap, uint64_t now_ms, enum host_state hs,
-			 struct plan *plan)
+void policy_reclaim_vm(const struct policy_settings *s, const struct vm_snapshot *v,
+		       const struct policy_vm_work *w, struct policy_vm_state *vs, uint64_t now_ms,
+		       enum host_state hs, struct vm_plan *p)
 {
-	for (size_t i = 0; i < snap->n_vms; i++) {
-		const struct vm_snapshot *v = &snap->vms[i];
-		const struct policy_vm_work *w = &st->work[i];
-		struct policy_vm_state *vs = &st->vms[w->state_idx];
-		struct vm_plan *p = &plan->vms[i];
-		uint64_t prev = w->prev_target_bytes;
+	uint64_t prev = w->prev_target_bytes;
 
-		if (!v->running) {
-			p->target_bytes = prev;
-			p->reason = PLAN_REASON_NONE;
-			continue;
-		}
-		if (!w->fresh) {
-			p->target_bytes = prev;
-			p->reason = reclaim_kept_reason(w, vs->target_bytes);
-			continue;
-		}
-		uint64_t desired;
-		enum plan_reason why = reclaim_desired(p, w, &desired);
-		uint64_t actual = policy_min_u64(v->balloon_actual_bytes, w->memsz_bytes);
-		bool ballooned = prev < w->hi_bytes || (actual && actual < w->hi_bytes);
+	if (!v->running) {
+		p->target_bytes = prev;
+		p->reason = PLAN_REASON_NONE;
+		return;
+	}
+	if (!w->fresh) {
+		p->target_bytes = prev;
+		p->reason = reclaim_kept_reason(w, vs->target_bytes);
+		return;
+	}
+	uint64_t desired;
+	enum plan_reason why = reclaim_desired(p, w, &desired);
+	uint64_t actual = policy_min_u64(v->balloon_actual_bytes, w->memsz_bytes);
+	bool ballooned = prev < w->hi_bytes || (actual && actual < w->hi_bytes);
 
-		if (w->distress && ballooned) {
-			uint64_t base = policy_max_u64(prev, actual);
-			uint64_t t = policy_add_sat(
-			    base,
-			    policy_permyriad_of(w->memsz_bytes, POLICY_BACKOFF_STEP_PERMYRIAD));
-			t = policy_max_u64(t, policy_max_u64(w->floor_bytes, desired));
-			p->target_bytes = policy_clamp_target(w, t);
-			p->reason = PLAN_REASON_BACKOFF;
-			vs->backoff_until_ms = policy_add_sat(now_ms, s->backoff_hold_ms);
-		} else if (desired >= prev) {
+	if (w->distress && ballooned) {
+		uint64_t base = policy_max_u64(prev, actual);
+		uint64_t t = policy_add_sat(
+		    base, policy_permyriad_of(w->memsz_bytes, POLICY_BACKOFF_STEP_PERMYRIAD));
+		t = policy_max_u64(t, policy_max_u64(w->floor_bytes, desired));
+		p->target_bytes = policy_clamp_target(w, t);
+		p->reason = PLAN_REASON_BACKOFF;
+		vs->backoff_until_ms = policy_add_sat(now_ms, s->backoff_hold_ms);
+	} else if (desired >= prev) {
+		p->target_bytes = desired;
+		p->reason = why;
+	} else if (hs <= HOST_STATE_CLEAR) {
+		p->target_bytes = prev;
+		p->reason = PLAN_REASON_NONE;
+	} else if (now_ms < vs->backoff_until_ms) {
+		p->target_bytes = prev;
+		p->reason = PLAN_REASON_BACKOFF;
+	} else {
+		uint64_t step = reclaim_probe_step(s, vs, w, now_ms);
+		if (prev - desired > step) {
+			p->target_bytes = prev - step;
+			p->reason = PLAN_REASON_PROBE;
+		} else {
 			p->target_bytes = desired;
 			p->reason = why;
-		} else if (hs <= HOST_STATE_CLEAR) {
-			p->target_bytes = prev;
-			p->reason = PLAN_REASON_NONE;
-		} else if (now_ms < vs->backoff_until_ms) {
-			p->target_bytes = prev;
-			p->reason = PLAN_REASON_BACKOFF;
-		} else {
-			uint64_t step = reclaim_probe_step(s, vs, w, now_ms);
-			if (prev - desired > step) {
-				p->target_bytes = prev - step;
-				p->reason = PLAN_REASON_PROBE;
-			} else {
-				p->target_bytes = desired;
-				p->reason = why;
-			}
 		}
 	}
 }
