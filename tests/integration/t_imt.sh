@@ -1,9 +1,10 @@
 #!/bin/bash
 # The idle memory tax, measured (Waldspurger, OSDI 2002, section 5.3). Two 512 MiB
-# guests with equal shares on a budget that leaves them ~560 MiB together: `act` runs a
+# guests with equal shares on a budget that leaves them ~480 MiB together: `act` runs a
 # 300 MiB working set (wsloop), `idle` holds ~400 MiB of page cache and does nothing.
-# With tau = 0 the shares split memory evenly, so `act` gets ~280 MiB and its working
-# set spills to host swap (blimpd's swap file is on); with tau = 0.75 idle memory is
+# With tau = 0 the shares split memory evenly, so `act` is entitled to ~240 MiB, less
+# than its working set plus kernel (~340 MiB): it is squeezed (host swap (blimpd's swap file is on) or the
+# budget is exceeded; with tau = 0.75 idle memory is
 # taxed and `act` gets most of it. For each tau, after 60 s to settle, 30 s of wsloop
 # throughput (median pages_per_s) and of `act`'s CONSUMED are recorded. The test prints
 # the throughput ratio (the paper measured over 30% more with the tax) and asserts that
@@ -22,9 +23,9 @@ it_check "idle boots" it_vm_start idle --mem 512M --maxmemctl 410M \
 it_check "idle filled its page cache" it_wait 120 "$BLIMP" exec idle -- test -e /tmp/filled
 "$BLIMP" exec act -- sh -c "wsloop $WS_MIB --log /tmp/ws.log >/dev/null 2>&1 </dev/null &" >/dev/null
 sleep 10
-it_check "wsloop runs in act" "$BLIMP" exec act -- pidof wsloop
+it_check "wsloop runs in act" bash -c "'$BLIMP' exec act -- pidof wsloop >/dev/null"
 ovhd=$(($(it_stat act ovhd) > $(it_stat idle ovhd) ? $(it_stat act ovhd) : $(it_stat idle ovhd)))
-budget=$((((560 * MIB + 2 * ovhd) * 107 / 100 + MIB - 1) / MIB * MIB))
+budget=$((((480 * MIB + 2 * ovhd) * 107 / 100 + MIB - 1) / MIB * MIB))
 it_log "OVHD up to $(mib "$ovhd") MiB; budget $(mib "$budget") MiB"
 
 # run TAU: restart blimpd with --idle-tax TAU, settle, measure; sets RATE and CONS.
@@ -59,7 +60,7 @@ fi
 it_check "the taxed run gives act more memory ($(mib "$cons75") MiB > $(mib "$cons0") + 32 MiB)" \
 	[ "$cons75" -gt $((cons0 + 32 * MIB)) ]
 for v in act idle; do
-	k=$("$BLIMP" exec "$v" -- dmesg | grep -c "Killed process")
+	k=$("$BLIMP" exec "$v" -- dmesg 2>/dev/null) && k=$(printf '%s\n' "$k" | grep -c "Killed process"; true) || k=unreadable
 	it_check "no OOM kill in $v ($k)" [ "$k" = 0 ]
 done
 it_done

@@ -23,7 +23,12 @@ held() {
 }
 mib() { echo $((${1:-0} / MIB)); }
 oom_host() { awk '$1=="oom_kill"{print $2}' /proc/vmstat; }
-guest_ooms() { "$BLIMP" exec "$1" -- dmesg 2>/dev/null | grep -c "Killed process"; }
+# OOM kills in a guest's kernel log; "unreadable" if the guest does not answer
+guest_ooms() {
+	local log
+	log=$("$BLIMP" exec "$1" -- dmesg 2>/dev/null) || { echo unreadable; return; }
+	printf '%s\n' "$log" | grep -c "Killed process"
+}
 ws_start() { "$BLIMP" exec "$1" -- sh -c "wsloop $WS_MIB --log /tmp/ws.log >/dev/null 2>&1 </dev/null &" >/dev/null; }
 ws_stop() { "$BLIMP" exec "$1" -- sh -c 'kill $(pidof wsloop) 2>/dev/null; true' >/dev/null; }
 # wsloop's latest resident_mib in the guest

@@ -29,14 +29,20 @@ it_check "the guest holds more than the budget leaves it" [ "$((consumed0 + ovhd
 it_daemon_stop --keep-vms
 it_daemon_start --config "$IT_DIR/blimpd.conf" --policy blimp --host-mem "$budget" || exit 1
 it_check "blimpd's swap file is on" it_wait 20 grep -q "$IT_DIR/state/swapfile" /proc/swaps
+# CONSUMED within 10% of MEMSZ (51 MiB) of the entitlement, with pages in host swap.
+# The lowest CONSUMED seen is kept for the log.
+echo 999999999999 >"$IT_DIR/min"
 near_target() {
 	local c e
 	c=$(it_stat nb consumed) e=$(it_stat nb entitlement)
+	[ "$c" -lt "$(cat "$IT_DIR/min")" ] && echo "$c $e" >"$IT_DIR/min"
 	[ "$c" -le $((e + 51 * MIB)) ] && [ "$(it_stat nb swcur)" -gt 0 ]
 }
 t0=$SECONDS
 it_check "CONSUMED falls to about the target with SWCUR > 0 (within 120 s)" it_wait 120 near_target
 c=$(it_stat nb consumed) e=$(it_stat nb entitlement) s=$(it_stat nb swcur)
+read -r cmin emin <"$IT_DIR/min"
+it_log "lowest CONSUMED $(mib "$cmin") MiB (entitlement then $(mib "${emin:-0}") MiB)"
 it_log "after $((SECONDS - t0)) s: CONSUMED $(mib "$c") MiB, ENTITLEMENT $(mib "$e") MiB, SWCUR $(mib "$s") MiB, SWTGT $(mib "$(it_stat nb swtgt)") MiB, MCTLSZ $(mib "$(it_stat nb mctlsz)") MiB, reason $(it_stat nb reason)"
 it_check "CONSUMED $(mib "$c") MiB below what it held ($(mib "$consumed0") MiB) by >= 100 MiB" \
 	[ "$c" -le $((consumed0 - 100 * MIB)) ]
@@ -44,7 +50,7 @@ it_check "no balloon was used (MCTLSZ 0)" [ "$(it_stat nb mctlsz)" -eq 0 ]
 # The guest still works and its memory is intact after host swapping.
 it_check "memcheck 64 MiB passes in the host-swapped guest" \
 	bash -c "'$BLIMP' exec nb --timeout 120 -- memcheck 64 --seconds 5 | grep -q 'memcheck ok'"
-k=$("$BLIMP" exec nb -- dmesg | grep -c "Killed process")
+k=$("$BLIMP" exec nb -- dmesg 2>/dev/null) && k=$(printf '%s\n' "$k" | grep -c "Killed process"; true) || k=unreadable
 it_check "no OOM kill in the guest ($k)" [ "$k" = 0 ]
 it_check "no host OOM kill (oom_kill $oom0 -> $(oom_host))" [ "$(oom_host)" = "$oom0" ]
 it_daemon_stop

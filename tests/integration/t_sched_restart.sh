@@ -18,8 +18,8 @@ budget=$((((2 * ovhd + 2 * 280 * MIB) * 107 / 100 + MIB - 1) / MIB * MIB))
 it_log "OVHD $(mib "$ovhd") MiB; budget $(mib "$budget") MiB"
 it_daemon_stop --keep-vms
 it_daemon_start --policy blimp --host-mem "$budget" || exit 1
-ballooned() { [ "$(it_stat r1 mctltgt)" -ge $((60 * MIB)) ] && [ "$(it_stat r2 mctltgt)" -ge $((60 * MIB)) ]; }
-it_check "both VMs are being ballooned (MCTLTGT >= 60 MiB) within 120 s" it_wait 120 ballooned
+ballooned() { [ "$(it_stat r1 mctltgt)" -ge $((32 * MIB)) ] && [ "$(it_stat r2 mctltgt)" -ge $((32 * MIB)) ]; }
+it_check "both VMs are being ballooned (MCTLTGT >= 32 MiB) within 120 s" it_wait 120 ballooned
 sleep 5
 pid1=$(it_qemu_pid r1) pid2=$(it_qemu_pid r2)
 t1=$(it_stat r1 mctltgt) t2=$(it_stat r2 mctltgt)

@@ -73,10 +73,11 @@ if [ "$a2" -gt 0 ]; then
 	it_check "ratio about 2:1 (1.50 <= $((ratio100 / 100)).$(printf %02d $((ratio100 % 100))) <= 2.60)" \
 		[ "$ratio100" -ge 150 -a "$ratio100" -le 260 ]
 fi
-it_check "fileread still runs in s1" "$BLIMP" exec s1 -- pidof fileread
-it_check "fileread still runs in s2" "$BLIMP" exec s2 -- pidof fileread
 for v in s1 s2; do
-	k=$("$BLIMP" exec "$v" -- dmesg | grep -c "Killed process")
+	it_check "fileread still runs in $v" bash -c "'$BLIMP' exec $v -- pidof fileread >/dev/null"
+done
+for v in s1 s2; do
+	k=$("$BLIMP" exec "$v" -- dmesg 2>/dev/null) && k=$(printf '%s\n' "$k" | grep -c "Killed process"; true) || k=unreadable
 	it_check "no OOM kill in $v ($k)" [ "$k" = 0 ]
 done
 it_done
