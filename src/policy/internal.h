@@ -88,6 +88,7 @@ struct policy_state {
 	enum host_state host_state;
 	bool soft_mins_fit;	     /* this run: guest floors fitted in the entitlement */
 	unsigned __int128 entitle_y; /* last run's y (policy_entitle_solve's warm start) */
+	size_t n_swap_held;	     /* VMs holding a host-swap target after the last run */
 	bool calm;		     /* host soft or better since calm_since_ms (hostswap.c) */
 	uint64_t calm_since_ms;
 	uint64_t baseline_last_ms; /* baselines' own cadence (10 s rounds) */

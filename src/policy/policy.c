@@ -370,16 +370,25 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 	/* 6-7: targets, then the safety clamps; blimp's rules per VM in one pass. */
 	if (s->kind == POLICY_BLIMP || (unsigned)s->kind >= POLICY__COUNT) {
 		bool hold = policy_hostswap_begin(st, now_ms, hp->state);
+		/* Memory still owed to VMs held by host swap: the balloon keeps reclaiming
+		 * toward the entitlements (soft) in clear, so the held VMs can be released
+		 * without the host falling back into hard. */
+		enum host_state reclaim_hs = hp->state;
+		if (st->n_swap_held && reclaim_hs == HOST_STATE_CLEAR)
+			reclaim_hs = HOST_STATE_SOFT;
+		size_t held = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct vm_snapshot *v = &snap->vms[i];
 			const struct policy_vm_work *w = &st->work[i];
 			struct policy_vm_state *vs = &st->vms[w->state_idx];
 			struct vm_plan *p = &plan->vms[i];
 			p->entitlement_bytes = v->running ? st->ent_out[i] : 0;
-			policy_reclaim_vm(s, v, w, vs, now_ms, hp->state, p);
+			policy_reclaim_vm(s, v, w, vs, now_ms, reclaim_hs, p);
 			policy_hostswap_vm(s, v, w, vs, now_ms, hp->state, hold, p);
+			held += vs->swap_hold_bytes != 0;
 			policy_finish_vm(s, w, vs, now_ms, p);
 		}
+		st->n_swap_held = held;
 	} else {
 		for (size_t i = 0; i < n; i++)
 			plan->vms[i].entitlement_bytes = snap->vms[i].running ? st->ent_out[i] : 0;
@@ -391,8 +400,10 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 			policy_baseline_mom(s, st, snap, now_ms, plan);
 		for (size_t i = 0; i < n; i++) {
 			const struct policy_vm_work *w = &st->work[i];
+			st->vms[w->state_idx].swap_hold_bytes = 0; /* baselines: no host swap */
 			policy_finish_vm(s, w, &st->vms[w->state_idx], now_ms, &plan->vms[i]);
 		}
+		st->n_swap_held = 0;
 	}
 	if (s->kind == POLICY_STATIC) {
 		hp->ksm_run = false;

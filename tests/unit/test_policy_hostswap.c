@@ -150,12 +150,51 @@ static void test_hold_cleared_without_swap(void **state)
 	fleet_free(&f);
 }
 
+/* While a VM is held by host swap the memory is still owed: in clear the balloon
+ * keeps probing the others toward their entitlements (as in soft), where without a
+ * held VM it would only deflate. */
+static void test_balloon_reclaims_while_held(void **state)
+{
+	(void)state;
+	struct fleet f;
+	flap_fleet(&f);
+	struct vm_snapshot *b = &f.vms[1]; /* a fresh, idle guest with a balloon driver */
+	b->mctl = true;
+	b->stats_age_ms = 500;
+	b->guest_total_bytes = 12 * GIB;
+	b->guest_available_bytes = 11 * GIB;
+	f.vms[0].consumed_bytes = 4 * GIB;
+	fleet_tick(&f);
+	assert_true(f.plan.host.state >= HOST_STATE_HARD);
+	uint64_t lim = f.plans[0].cgroup_limit_bytes;
+	assert_true(lim > 0);
+	flap_host(&f, 4 * GIB);
+	b->consumed_bytes = 8 * GIB - f.vms[0].consumed_bytes - 1 * GIB; /* free 1 GiB */
+	fleet_tick(&f);
+	assert_int_equal(f.plan.host.state, HOST_STATE_CLEAR);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, lim); /* held */
+	assert_int_equal(f.plans[1].reason, PLAN_REASON_PROBE);
+	assert_true(f.plans[1].target_bytes < 12 * GIB);
+
+	/* The same host without a held VM: clear only deflates. */
+	struct fleet g;
+	fleet_init(&g, 2, 4 * GIB, 8 * GIB);
+	g.vms[0] = f.vms[0];
+	g.vms[1] = f.vms[1];
+	fleet_tick(&g);
+	assert_int_equal(g.plan.host.state, HOST_STATE_CLEAR);
+	assert_int_equal(g.plans[1].target_bytes, 12 * GIB);
+	fleet_free(&g);
+	fleet_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_no_flapping),
 	    cmocka_unit_test(test_release_after_hold),
 	    cmocka_unit_test(test_hold_cleared_without_swap),
+	    cmocka_unit_test(test_balloon_reclaims_while_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
