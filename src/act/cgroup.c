@@ -31,6 +31,7 @@
 
 #include "act/cgroup_fs.h"
 #include "act/knob.h"
+#include "act/originals.h"
 
 #define CG_NAME_MAX 64
 #define CG_V1_STEPS 8
@@ -58,6 +59,7 @@ struct act_cgroup {
 	char mount_root[PATH_MAX]; /* hierarchy path mounted at root */
 	int version;
 	bool dry_run;
+	struct act_originals *originals; /* limits' originals on disk, or NULL */
 	int (*on_mkdir)(const char *dir, void *arg);
 	int (*rmdir_hook)(const char *dir, void *arg);
 	void *hook_arg;
@@ -120,6 +122,7 @@ struct act_cgroup *act_cgroup_new(const struct act_cgroup_opts *o, int *err)
 		}
 	}
 	a->dry_run = o->dry_run;
+	a->originals = o->originals;
 	a->on_mkdir = o->on_mkdir;
 	a->rmdir_hook = o->rmdir;
 	a->hook_arg = o->hook_arg;
@@ -325,6 +328,8 @@ static void cg_knobs_init(struct act_cgroup *a, struct act_cgroup_vm *vm)
 		r |= act_knob_init(&vm->swappiness, "(none)", vm->dir, "memory.swappiness");
 	}
 	(void)r; /* dir fits PATH_MAX and the file names are short: cannot overflow */
+	act_knob_bind(&vm->limit, a->originals);
+	act_knob_bind(&vm->swappiness, a->originals);
 }
 
 /* Is dir a cgroup QEMU has to itself? Also true for a blimp/NAME left by an
@@ -419,19 +424,20 @@ static int cg_make_own(struct act_cgroup *a, struct act_cgroup_vm *vm, const cha
 	return 0;
 }
 
-static int cg_resolve(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen)
+/* The memory cgroup directory of pid (dir has PATH_MAX bytes). */
+static int cg_pid_dir(struct act_cgroup *a, pid_t pid, char *dir, char *msg, size_t msglen)
 {
-	char rel[PATH_MAX], dir[PATH_MAX];
-	int r = act_cgroup_fs_pid_path(a->proc_root, vm->pid, a->version, rel, sizeof(rel));
+	char rel[PATH_MAX];
+	int r = act_cgroup_fs_pid_path(a->proc_root, pid, a->version, rel, sizeof(rel));
 	if (r < 0) {
 		act_msg_append(msg, msglen, "cannot find the memory cgroup of pid %d: %s; ",
-			       (int)vm->pid, strerror(-r));
+			       (int)pid, strerror(-r));
 		return r;
 	}
-	r = cg_abs(a, rel, dir, sizeof(dir));
+	r = cg_abs(a, rel, dir, PATH_MAX);
 	if (r < 0) {
 		act_msg_append(msg, msglen, "memory cgroup %s of pid %d is outside %s; ", rel,
-			       (int)vm->pid, a->root);
+			       (int)pid, a->root);
 		return r;
 	}
 	if (a->version == 2) {
@@ -446,6 +452,18 @@ static int cg_resolve(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 			*strrchr(dir, '/') = '\0';
 		}
 	}
+	return 0;
+}
+
+/* may_create false: only a cgroup QEMU has to itself (or blimp's leftover) is
+ * resolved; -EAGAIN where blimp would have to create one. */
+static int cg_resolve(struct act_cgroup *a, struct act_cgroup_vm *vm, bool may_create, char *msg,
+		      size_t msglen)
+{
+	char dir[PATH_MAX];
+	int r = cg_pid_dir(a, vm->pid, dir, msg, msglen);
+	if (r < 0)
+		return r;
 	bool ours;
 	r = cg_dedicated(a, dir, vm->pid, vm->name, &ours);
 	if (r < 0) {
@@ -453,6 +471,8 @@ static int cg_resolve(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 			       strerror(-r));
 		return r;
 	}
+	if (r == 0 && !may_create)
+		return -EAGAIN;
 	vm->dry_created = false;
 	if (r == 1) {
 		snprintf(vm->dir, sizeof(vm->dir), "%s", dir);
@@ -690,8 +710,17 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 			vm->created = false;
 		}
 	}
+	/* No limit for a VM blimp never limited: nothing to do, unless a blimpd that
+	 * died left a limit on its cgroup (recorded in originals): then resolve it (a
+	 * cgroup QEMU has to itself only) and let the limit knob restore it. */
+	bool leftover = false;
+	if (limit_bytes == 0 && (!vm || !vm->resolved) && act_originals_pending(a->originals)) {
+		char dir[PATH_MAX];
+		leftover = cg_pid_dir(a, pid, dir, NULL, 0) == 0 &&
+			   act_originals_pending_in(a->originals, dir);
+	}
 	if (!vm) {
-		if (limit_bytes == 0)
+		if (limit_bytes == 0 && !leftover)
 			return 0; /* never limited, nothing to do: create nothing */
 		struct act_cgroup_vm **nv = realloc(a->vms, (a->n_vms + 1) * sizeof(*nv));
 		if (!nv)
@@ -706,9 +735,11 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 	vm->pid = pid;
 	vm->starttime = start;
 	if (!vm->resolved) {
-		if (limit_bytes == 0)
+		if (limit_bytes == 0 && !leftover)
 			return 0;
-		r = cg_resolve(a, vm, msg, msglen);
+		r = cg_resolve(a, vm, !leftover, msg, msglen);
+		if (r == -EAGAIN)
+			return 0; /* shares its cgroup now: the exit restores the leftover */
 		if (r < 0)
 			return r;
 	}

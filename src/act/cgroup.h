@@ -18,12 +18,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct act_originals;
+
 struct act_cgroup_opts {
 	const char *proc_root;	       /* "/proc" */
 	const char *cgroup_root;       /* memory controller mount; NULL = detect from mountinfo */
 	const char *cgroup_mount_root; /* hierarchy path mounted there; NULL = "/" */
 	int version;		       /* 1 or 2; 0 with cgroup_root NULL = detect */
 	bool dry_run;
+	/* Limits' originals on disk (act/originals.h), NULL = none. A VM whose cgroup
+	 * still carries a limit from a blimpd that died gets it restored on its first
+	 * apply, also with limit 0. */
+	struct act_originals *originals;
 	/* Tests only: a fake cgroupfs does not make control files on mkdir or refuse
 	 * rmdir of a populated cgroup; these hooks stand in for the kernel. NULL on
 	 * a real host. Each returns 0 or -errno. */

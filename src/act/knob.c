@@ -5,6 +5,7 @@
  * costs no syscall. Dry-run still reads (to say "old->new") but never writes.
  */
 #include "act/knob.h"
+#include "act/originals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,8 +105,33 @@ void act_knob_mark_written(struct act_knob *k, const char *value)
 	k->written = k->have_orig;
 }
 
+void act_knob_bind(struct act_knob *k, struct act_originals *originals)
+{
+	k->originals = originals;
+	char v[ACT_KNOB_VALUE_MAX];
+	if (act_originals_claim(originals, k->label, k->path, v, sizeof(v)) == 1) {
+		memcpy(k->orig, v, sizeof(k->orig));
+		k->have_orig = true;
+		k->written = true;
+		k->persisted = true;
+	}
+}
+
+/* Drop the knob's recorded original (restored, or its object is gone). */
+static void knob_unpersist(struct act_knob *k, char *msg, size_t msglen)
+{
+	if (!k->persisted)
+		return;
+	int r = act_originals_drop(k->originals, k->path);
+	if (r < 0)
+		act_msg_append(msg, msglen, "%s: cannot update the originals file: %s; ", k->label,
+			       strerror(-r));
+	k->persisted = false;
+}
+
 void act_knob_forget(struct act_knob *k)
 {
+	knob_unpersist(k, NULL, 0);
 	k->have_orig = false;
 	k->have_last = false;
 	k->written = false;
@@ -139,6 +165,18 @@ int act_knob_set(struct act_knob *k, const char *value, bool dry_run, char *msg,
 	if (dry_run) {
 		act_msg_append(msg, msglen, "would set %s %s->%s; ", k->label, cur, value);
 	} else {
+		if (k->originals && !k->persisted) {
+			/* On disk before the write: a crash between leaves an original
+			 * equal to the value, which is harmless to restore. */
+			r = act_originals_put(k->originals, k->label, k->path, k->orig);
+			if (r < 0)
+				act_msg_append(msg, msglen,
+					       "%s: original %s not recorded (%s), a crash would "
+					       "lose it; ",
+					       k->label, k->orig, strerror(-r));
+			else
+				k->persisted = true;
+		}
 		r = act_write_file(k->path, value);
 		if (r < 0) {
 			act_msg_append(msg, msglen, "%s: cannot write %s to %s: %s; ", k->label,
@@ -173,6 +211,10 @@ int act_knob_restore(struct act_knob *k, bool dry_run, char *msg, size_t msglen)
 			}
 		}
 	}
+	if (dry_run)
+		k->persisted = false; /* dry-run changes nothing, on disk neither */
+	else
+		knob_unpersist(k, msg, msglen);
 	act_knob_forget(k);
 	return ret;
 }

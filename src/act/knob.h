@@ -11,6 +11,8 @@
 
 #define ACT_KNOB_VALUE_MAX 64
 
+struct act_originals;
+
 struct act_knob {
 	char path[PATH_MAX];
 	const char *label;	       /* short name for messages, e.g. "ksm.run" */
@@ -18,12 +20,21 @@ struct act_knob {
 	char last[ACT_KNOB_VALUE_MAX]; /* value last applied (or would have been, dry-run) */
 	bool have_orig;
 	bool have_last;
-	bool written; /* blimp changed it: restore on exit */
+	bool written;			 /* blimp changed it: restore on exit */
+	struct act_originals *originals; /* on-disk originals (act/originals.h), or NULL */
+	bool persisted;			 /* originals holds this knob's entry */
 };
 
 /* Set path and label; clears all remembered state. -ENAMETOOLONG if it does not fit. */
 int act_knob_init(struct act_knob *k, const char *label, const char *dir, const char *file)
     __attribute__((warn_unused_result));
+
+/* Use originals (NULL: none) for this knob: its original is recorded there before
+ * blimp's first write, and dropped when restored or forgotten. If the file already
+ * holds this knob's original (an earlier blimpd died), that becomes the original and
+ * the knob counts as changed by blimp, so exit restores it even if this blimpd never
+ * writes. Call after act_knob_init. */
+void act_knob_bind(struct act_knob *k, struct act_originals *originals);
 
 /* Make the file hold value. Does nothing if value was the last one applied; reads
  * the file the first time (to remember the original). Appends what it did (or would
@@ -42,7 +53,8 @@ int act_knob_restore(struct act_knob *k, bool dry_run, char *msg, size_t msglen)
  * read already (a failed act_knob_set did that). */
 void act_knob_mark_written(struct act_knob *k, const char *value);
 
-/* Forget everything (the object behind the file went away); keeps path and label. */
+/* Forget everything (the object behind the file went away; its recorded original
+ * too); keeps path, label and the originals binding. */
 void act_knob_forget(struct act_knob *k);
 
 /* File helpers shared by the actuators. Read a small file, trailing whitespace

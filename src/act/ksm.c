@@ -45,6 +45,13 @@ void act_ksm_free(struct act_ksm *k)
 	free(k);
 }
 
+void act_ksm_use_originals(struct act_ksm *k, struct act_originals *originals)
+{
+	act_knob_bind(&k->run, originals);
+	act_knob_bind(&k->pages_to_scan, originals);
+	act_knob_bind(&k->sleep_ms, originals);
+}
+
 bool act_ksm_present(const struct act_ksm *k)
 {
 	return access(k->run.path, F_OK) == 0;

@@ -16,6 +16,11 @@ struct act_ksm;
 struct act_ksm *act_ksm_new(const char *sysfs_root, bool dry_run);
 void act_ksm_free(struct act_ksm *k);
 
+/* Record originals on disk and take those an earlier blimpd left (act/originals.h).
+ * Call before the first apply; NULL = none. */
+struct act_originals;
+void act_ksm_use_originals(struct act_ksm *k, struct act_originals *originals);
+
 /* Is KSM there at all (SYSFS/kernel/mm/ksm/run exists)? */
 bool act_ksm_present(const struct act_ksm *k);
 

@@ -68,6 +68,7 @@ struct act_swap *act_swap_new(const struct act_swap_opts *o, int *err)
 		free(s);
 		return NULL;
 	}
+	act_knob_bind(&s->zswap, o->originals);
 	s->zswap_present = access(s->zswap.path, F_OK) == 0;
 	*err = 0;
 	return s;

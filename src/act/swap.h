@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct act_originals;
+
 #define ACT_SWAP_LABEL "blimp"
 
 struct act_swap_opts {
@@ -20,6 +22,7 @@ struct act_swap_opts {
 	const char *sysfs_root; /* "/sys" (zswap parameters) */
 	const char *proc_root;	/* "/proc" (/proc/swaps) */
 	bool dry_run;
+	struct act_originals *originals; /* zswap's original on disk (act/originals.h) */
 	/* Tests only: stand-ins for swapon(2)/swapoff(2); NULL = the real calls. */
 	int (*swapon)(const char *path, int flags, void *arg);
 	int (*swapoff)(const char *path, void *arg);

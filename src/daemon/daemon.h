@@ -17,6 +17,8 @@
 
 #define BLIMPD_VERSION "0.1.0"
 
+struct act_originals;
+
 struct daemon_vm {
 	char name[MODEL_NAME_MAX];
 	char uuid[MODEL_UUID_LEN];
@@ -57,6 +59,9 @@ struct blimpd {
 	size_t n_vms, cap_vms;
 
 	struct policy_state *pstate;
+	/* STATE/host-originals: host settings' originals across a kill -9 (NULL in
+	 * dry-run); handed to the actuators, finished in daemon_restore_host. */
+	struct act_originals *originals;
 	struct host_snapshot host;
 	bool have_host_plan;
 	struct host_plan host_plan;

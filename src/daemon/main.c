@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "act/knob.h"
+#include "act/originals.h"
 #include "daemon/daemon.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -126,6 +128,33 @@ static int make_state_dir(const char *dir)
 	}
 	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+/* STATE/host-originals (act/originals.h): what a blimpd killed with SIGKILL changed
+ * on the host, so this one restores the true originals on exit. */
+static int open_host_originals(struct blimpd *d)
+{
+	char path[PATH_MAX], boot_id[64] = "", note[1024];
+	if (snprintf(path, sizeof(path), "%s/host-originals", d->cfg.state_dir) >=
+	    (int)sizeof(path)) {
+		log_warn("act", "state directory path too long: host originals not recorded");
+		return 0;
+	}
+	bool have_boot =
+	    act_read_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id)) == 0;
+	int r = act_originals_open(path, have_boot ? boot_id : NULL, &d->originals, note,
+				   sizeof(note));
+	if (r < 0 && r != -ENOMEM) {
+		log_warn("act", "host originals %s: %s (not recorded this run)", path, strerror(-r));
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (act_originals_refused(d->originals))
+		log_err("act", "%s", note);
+	else if (note[0])
+		log_info("act", "%s", note);
 	return 0;
 }
 
@@ -272,6 +301,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blimpd: cannot create state directory %s: %s\n", d->cfg.state_dir,
 			strerror(-r));
 		return 2;
+	}
+	if (!d->cfg.dry_run && open_host_originals(d) < 0) {
+		fprintf(stderr, "blimpd: out of memory\n");
+		return 1;
 	}
 
 	/* signals: through a signalfd on the loop; blocked before libvirt's thread

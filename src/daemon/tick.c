@@ -23,6 +23,7 @@
 
 #include "act/cgroup.h"
 #include "act/ksm.h"
+#include "act/originals.h"
 #include "act/swap.h"
 #include "daemon/daemon.h"
 #include "util/log.h"
@@ -51,7 +52,8 @@ static void act_swap_once(struct blimpd *d)
 				  .zswap = d->cfg.zswap,
 				  .sysfs_root = "/sys",
 				  .proc_root = "/proc",
-				  .dry_run = d->cfg.dry_run};
+				  .dry_run = d->cfg.dry_run,
+				  .originals = d->originals};
 	int err = 0;
 	tick_swap = act_swap_new(&o, &err);
 	if (!tick_swap) {
@@ -71,7 +73,9 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 	if (!d->cfg.manage_cgroups || v->pid <= 0 || tick_cgroup_failed)
 		return;
 	if (!tick_cgroup) {
-		struct act_cgroup_opts o = {.proc_root = "/proc", .dry_run = d->cfg.dry_run};
+		struct act_cgroup_opts o = {.proc_root = "/proc",
+					    .dry_run = d->cfg.dry_run,
+					    .originals = d->originals};
 		int err = 0;
 		tick_cgroup = act_cgroup_new(&o, &err);
 		if (!tick_cgroup) {
@@ -164,8 +168,8 @@ static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm
 	d->host_plan = plan->host;
 	d->have_host_plan = true;
 	if (d->cfg.manage_ksm) {
-		if (!tick_ksm)
-			tick_ksm = act_ksm_new("/sys", d->cfg.dry_run);
+		if (!tick_ksm && (tick_ksm = act_ksm_new("/sys", d->cfg.dry_run)))
+			act_ksm_use_originals(tick_ksm, d->originals);
 		if (tick_ksm && act_ksm_present(tick_ksm)) {
 			char msg[512] = "";
 			int r = act_ksm_apply(tick_ksm, plan->host.ksm_run, plan->host.ksm_pages_to_scan,
@@ -252,7 +256,6 @@ void daemon_tick(void *opaque)
 
 void daemon_restore_host(struct blimpd *d)
 {
-	(void)d;
 	char cmsg[1024] = "";
 	if (tick_cgroup) {
 		if (act_cgroup_restore(tick_cgroup, cmsg, sizeof(cmsg)) < 0)
@@ -280,6 +283,16 @@ void daemon_restore_host(struct blimpd *d)
 			log_info("act", "KSM restored: %s", msg);
 		act_ksm_free(tick_ksm);
 		tick_ksm = NULL;
+	}
+	if (d->originals) {
+		/* what a blimpd that died changed and this one never touched */
+		cmsg[0] = '\0';
+		if (act_originals_finish(d->originals, cmsg, sizeof(cmsg)) < 0)
+			log_warn("act", "host originals: %s", cmsg);
+		else if (cmsg[0])
+			log_info("act", "host originals: %s", cmsg);
+		act_originals_free(d->originals);
+		d->originals = NULL;
 	}
 }
 
