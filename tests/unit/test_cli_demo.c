@@ -1,6 +1,7 @@
 /* blimp demo's pure parts: options, the guests' schedule and the budget, timeline rows
  * and the running summary (with missing and hostile values), OOM and wsloop log
  * parsing, the gnuplot script (run through gnuplot when it is installed). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -334,6 +335,31 @@ static void test_plot(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* blimpd is looked up next to the running binary; none next to the test binary. */
+static void test_daemon_missing(void **state)
+{
+	(void)state;
+	char dir[4096];
+	assert_int_equal(demo_exe_dir(dir, sizeof(dir)), 0);
+	assert_non_null(strstr(dir, "tests"));
+	char probe[4200];
+	snprintf(probe, sizeof(probe), "%s/blimpd", dir);
+	if (access(probe, X_OK) == 0)
+		skip();
+	struct demo_daemon d = {0};
+	char why[512] = "";
+	int r = demo_daemon_start(&d, "/tmp", "/tmp/none.sock", NULL, "blimp", 0, 0, NULL, why,
+				  sizeof(why));
+	assert_int_equal(r, -ENOENT);
+	assert_non_null(strstr(why, "blimpd"));
+	assert_non_null(strstr(why, "build it with make"));
+	assert_int_equal(d.pid, 0);
+	/* stopping a daemon that never started is a no-op */
+	assert_int_equal(demo_daemon_stop(&d, "/tmp/none.sock", false, 1), 0);
+	char small[4];
+	assert_true(demo_exe_dir(small, sizeof(small)) < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,7 +368,7 @@ int main(void)
 	    cmocka_unit_test(test_guest_cmd),	   cmocka_unit_test(test_active),
 	    cmocka_unit_test(test_timeline_rows),  cmocka_unit_test(test_timeline_hostile),
 	    cmocka_unit_test(test_oom_and_wsloop), cmocka_unit_test(test_summary),
-	    cmocka_unit_test(test_plot),
+	    cmocka_unit_test(test_plot),	   cmocka_unit_test(test_daemon_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
