@@ -24,21 +24,21 @@
 struct policy_vm_state {
 	uint64_t claim_run;    /* matched in run number claim_run (policy_state.run) */
 	uint64_t target_bytes; /* last planned target */
-	bool have_actv;
 	uint64_t actvf_bytes;
 	uint64_t actvs_bytes;
-	bool have_counters;   /* the guest counters below are from a fresh sample */
 	uint64_t counters_ms; /* when the guest produced them (now - stats age) */
 	uint64_t last_major_faults;
 	uint64_t last_swap_in_bytes;
 	uint64_t last_oom_kills;
-	bool have_balloon;
 	uint64_t last_balloon_actual_bytes;
-	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
 	uint64_t backoff_until_ms; /* no shrink before this (0 = none) */
 	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
 	uint64_t swap_hold_bytes;  /* host-swap target kept after hard/low (0 = none) */
-	uint16_t key_len;	   /* strlen(key) */
+	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
+	bool have_actv;
+	bool have_counters; /* the guest counters above are from a fresh sample */
+	bool have_balloon;
+	uint16_t key_len; /* strlen(key) */
 	char key[POLICY_KEY_MAX];
 };
 
@@ -51,7 +51,6 @@ struct policy_baseline_vm {
 
 /* Per-run scratch for one snapshot VM (not kept between runs). */
 struct policy_vm_work {
-	struct policy_baseline_vm b;
 	size_t state_idx;      /* index into policy_state.vms */
 	bool is_new;	       /* first time this VM is seen */
 	bool fresh;	       /* guest stats usable this run */
@@ -66,6 +65,7 @@ struct policy_vm_work {
 	uint64_t hi_bytes;    /* max(limit, MEMSZ - MCTLMAX) */
 	uint64_t floor_bytes; /* guest floor: in-use + margin (0 if not fresh) */
 	uint64_t prev_target_bytes;
+	struct policy_baseline_vm b; /* last: blimp never touches it */
 };
 
 struct policy_state {
