@@ -3,7 +3,19 @@
  * counters in /proc/PID/status every tick; the split between guest RAM and QEMU's
  * own memory (OVHD) is measured with smaps now and then and carried forward:
  * guest RAM resident = RSS - OVHD(last measured). The error is bounded by how much
- * OVHD moved since the last measurement; a large RSS move forces a re-measure.
+ * OVHD moved since the last measurement; a large RSS (or swap) move forces a
+ * re-measure.
+ *
+ * Between measurements:
+ *   SWCUR (guest RAM's swap) = the process's swap now, scaled by guest RAM's share
+ *     of the process's swap at the last smaps read (of its RSS when nothing was
+ *     swapped then). Any anonymous page of QEMU can be swapped (under TCG the 1 GiB
+ *     translation buffer too), so the change is split in the measured proportion
+ *     rather than all given to guest RAM; capped at what of guest RAM is not
+ *     resident. Counting the whole process's swap as the VM's was wrong.
+ *   KSM merged in guest RAM = the process's merged pages now less the merges
+ *     outside guest RAM at the last read: only guest RAM is MADV_MERGEABLE (QEMU
+ *     marks it alone), so a change in merging is guest RAM's.
  */
 #include "collect/pidcache.h"
 #include "collect/parse.h"
@@ -64,6 +76,27 @@ int collect_proc_status_read(const char *path, struct collect_proc_status *out)
 	return collect_proc_status_parse(buf, len, out);
 }
 
+/* Guest RAM's share of swap now (see the DESIGN note). */
+static uint64_t pid_cache_guest_swap(const struct collect_proc_pid *full, uint64_t swap,
+				     uint64_t guest_rss)
+{
+	uint64_t part, whole;
+	if (full->swap_bytes) {
+		part = full->guest_ram_swap_bytes;
+		whole = full->swap_bytes;
+	} else {
+		part = full->guest_ram_rss_bytes;
+		whole = full->rss_bytes;
+	}
+	if (!whole || !swap)
+		return 0;
+	if (part > whole)
+		part = whole;
+	uint64_t g = (uint64_t)((unsigned __int128)swap * part / whole);
+	uint64_t room = collect_sub_floor(full->guest_ram_size_bytes, guest_rss);
+	return g < room ? g : room;
+}
+
 void collect_pid_cache_estimate(const struct collect_proc_pid *full,
 				const struct collect_proc_status *st,
 				const struct collect_ksm_stat *ksm, uint64_t page_size,
@@ -76,15 +109,12 @@ void collect_pid_cache_estimate(const struct collect_proc_pid *full,
 	out->swap_bytes = swap;
 	if (full->guest_ram_found) {
 		uint64_t other = full->other_rss_bytes < rss ? full->other_rss_bytes : rss;
-		out->other_rss_bytes = other;
-		out->guest_ram_rss_bytes = rss - other;
-		if (out->guest_ram_rss_bytes > full->guest_ram_size_bytes)
-			out->guest_ram_rss_bytes = full->guest_ram_size_bytes;
-		uint64_t other_swap =
-		    collect_sub_floor(full->swap_bytes, full->guest_ram_swap_bytes);
-		out->guest_ram_swap_bytes = collect_sub_floor(swap, other_swap);
-		/* Per-mapping KSM can't be tracked without smaps: keep its share of
-		 * the process's merges as last measured. */
+		uint64_t guest = rss - other;
+		if (guest > full->guest_ram_size_bytes)
+			guest = full->guest_ram_size_bytes;
+		out->guest_ram_rss_bytes = guest;
+		out->other_rss_bytes = rss - guest; /* RSS = guest RAM + OVHD, always */
+		out->guest_ram_swap_bytes = pid_cache_guest_swap(full, swap, guest);
 	} else {
 		out->other_rss_bytes = rss;
 	}
@@ -92,14 +122,31 @@ void collect_pid_cache_estimate(const struct collect_proc_pid *full,
 		out->ksm_stat_found = true;
 		collect_mul_sat(ksm->merging_pages, page_size, &out->ksm_merging_bytes);
 		collect_mul_sat(ksm->zero_pages, page_size, &out->ksm_zero_bytes);
-		if (out->guest_ram_ksm_known && out->guest_ram_ksm_bytes > out->ksm_merging_bytes)
-			out->guest_ram_ksm_bytes = out->ksm_merging_bytes;
+		if (out->guest_ram_ksm_known) {
+			uint64_t elsewhere =
+			    collect_sub_floor(full->ksm_merging_bytes, full->guest_ram_ksm_bytes);
+			out->guest_ram_ksm_bytes =
+			    collect_sub_floor(out->ksm_merging_bytes, elsewhere);
+		}
 	}
 }
 
 static uint64_t absdiff(uint64_t a, uint64_t b)
 {
 	return a > b ? a - b : b - a;
+}
+
+bool collect_pid_cache_due(const struct collect_pid_cache *c,
+			   const struct collect_pid_cache_opts *opts, uint64_t rss_bytes,
+			   uint64_t swap_bytes, uint64_t now_ms)
+{
+	struct collect_pid_cache_opts o = {COLLECT_PID_CACHE_MAX_AGE_MS,
+					   COLLECT_PID_CACHE_RSS_DELTA_BYTES};
+	if (opts)
+		o = *opts;
+	return !c->valid || now_ms - c->full_ms >= o.max_age_ms || now_ms < c->full_ms ||
+	       absdiff(rss_bytes, c->full_rss_bytes) >= o.rss_delta_bytes ||
+	       absdiff(swap_bytes, c->full.swap_bytes) >= o.rss_delta_bytes;
 }
 
 int collect_pid_cache_update(const char *pid_dir, uint64_t memsz_bytes, uint64_t now_ms,
@@ -109,7 +156,8 @@ int collect_pid_cache_update(const char *pid_dir, uint64_t memsz_bytes, uint64_t
 {
 	if (!pid_dir || !c || !out)
 		return -EINVAL;
-	struct collect_pid_cache_opts o = {30000, 64 * 1024 * 1024};
+	struct collect_pid_cache_opts o = {COLLECT_PID_CACHE_MAX_AGE_MS,
+					   COLLECT_PID_CACHE_RSS_DELTA_BYTES};
 	if (opts)
 		o = *opts;
 	char path[512];
@@ -120,8 +168,7 @@ int collect_pid_cache_update(const char *pid_dir, uint64_t memsz_bytes, uint64_t
 	if (r < 0)
 		return r;
 	uint64_t rss = st.bytes[COLLECT_ST_VM_RSS];
-	bool due = !c->valid || now_ms - c->full_ms >= o.max_age_ms || now_ms < c->full_ms ||
-		   absdiff(rss, c->full_rss_bytes) >= o.rss_delta_bytes;
+	bool due = collect_pid_cache_due(c, &o, rss, st.bytes[COLLECT_ST_VM_SWAP], now_ms);
 	if (did_full)
 		*did_full = false;
 	if (due && (allow_full || !c->valid)) {

@@ -31,9 +31,12 @@ int collect_proc_status_parse(const char *buf, size_t len, struct collect_proc_s
 int collect_proc_status_read(const char *path, struct collect_proc_status *out)
     __attribute__((warn_unused_result));
 
+#define COLLECT_PID_CACHE_MAX_AGE_MS 30000		/* OVHD moves slowly */
+#define COLLECT_PID_CACHE_RSS_DELTA_BYTES (64ULL << 20) /* a balloon move, a burst */
+
 struct collect_pid_cache_opts {
 	uint64_t max_age_ms;	  /* redo the split at least this often (default 30 s) */
-	uint64_t rss_delta_bytes; /* or when RSS moved this much since (default 64 MiB) */
+	uint64_t rss_delta_bytes; /* or when RSS or swap moved this much since (64 MiB) */
 };
 
 /* Per-VM state, zero-initialised by the caller; reset it when the pid changes. */
@@ -44,11 +47,18 @@ struct collect_pid_cache {
 	struct collect_proc_pid full;
 };
 
+/* Is a full smaps read due (never measured, old, or RSS/swap moved a lot since)?
+ * opts NULL = defaults. For choosing which VM gets the one full read of a tick. */
+bool collect_pid_cache_due(const struct collect_pid_cache *c,
+			   const struct collect_pid_cache_opts *opts, uint64_t rss_bytes,
+			   uint64_t swap_bytes, uint64_t now_ms);
+
 /* Fill out for the QEMU at pid_dir. A full smaps read happens when the cache is
  * invalid, or when it is due and allow_full is true (so a caller can spread full
  * reads over ticks: one VM per tick). Otherwise guest RAM resident is estimated as
  * RSS now less the last measured non-guest RSS (OVHD changes slowly; guest RAM
- * does not), and likewise for swap. *did_full tells which happened (may be NULL).
+ * does not); guest RAM's swap as the process's swap in the last measured
+ * proportion; see pidcache.c. *did_full tells which happened (may be NULL).
  * Returns 0 or -errno (-ENOENT/-ESRCH: the process is gone). */
 int collect_pid_cache_update(const char *pid_dir, uint64_t memsz_bytes, uint64_t now_ms,
 			     const struct collect_pid_cache_opts *opts, bool allow_full,

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "collect/access.h"
+#include "collect/pidcache.h"
 #include "daemon/config.h"
 #include "model/model.h"
 #include "policy/policy.h"
@@ -39,11 +40,13 @@ struct daemon_vm {
 	uint64_t applied_target_bytes; /* last balloon target blimpd set (0 = none yet) */
 
 	struct vm_snapshot snap; /* latest collection */
-	bool smaps_valid;        /* other_rss_bytes comes from a full smaps read */
-	uint64_t smaps_at_ms;
-	uint64_t other_rss_bytes; /* QEMU's RSS beyond guest RAM at the last smaps read */
+	/* QEMU's /proc figures: the guest-RAM split measured with smaps now and then,
+	 * carried between by /proc/PID/status (collect/pidcache.h); reset with the pid */
+	struct collect_pid_cache pidcache;
+	pid_t pidcache_pid;
 	struct collect_access access; /* host-side access sampling (DAMON or referenced bits) */
-	uint64_t rss_bytes;
+	uint64_t rss_bytes;  /* QEMU's whole RSS, this tick */
+	uint64_t swap_bytes; /* QEMU's whole swap, this tick */
 	bool have_plan;
 	struct vm_plan plan;
 };

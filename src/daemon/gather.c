@@ -7,10 +7,12 @@
  * there; nothing here trusts them further.
  *
  * Cost: the kernel walks every page table to produce smaps (~5 ms of system time for
- * a TCG QEMU here), so a full smaps read happens for at most one VM per tick and for
- * each VM once every SMAPS_PERIOD_MS. Between them the fast path reads
- * /proc/PID/status (VmRSS, VmSwap) and ksm_stat (tens of microseconds) and takes
- * CONSUMED = RSS - OVHD(last smaps) - KSM-merged; OVHD moves slowly, RSS is fresh.
+ * a TCG QEMU here), so a full smaps read happens for at most one VM per tick (the
+ * one most overdue: never measured first, then the oldest among those whose split
+ * is 30 s old or whose RSS or swap moved 64 MiB). Between them collect/pidcache
+ * reads /proc/PID/status (VmRSS, VmSwap) and ksm_stat (tens of microseconds):
+ * CONSUMED = RSS - OVHD(last smaps) - KSM-merged in guest RAM; SWCUR = the
+ * process's swap in guest RAM's share at the last smaps read (pidcache.c says why).
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,8 +25,8 @@
 #include "collect/damon.h"
 #include "collect/ksm.h"
 #include "collect/meminfo.h"
-#include "collect/parse.h"
 #include "collect/memstats.h"
+#include "collect/pidcache.h"
 #include "collect/procpid.h"
 #include "collect/psi.h"
 #include "collect/swaps.h"
@@ -64,65 +66,9 @@ int daemon_gather_host(struct host_snapshot *h)
 	return 0;
 }
 
-#define SMAPS_PERIOD_MS 30000 /* OVHD moves slowly; see the cost note above */
-
-/* VmRSS and VmSwap from /proc/PID/status. */
-static int gather_status(pid_t pid, uint64_t *rss, uint64_t *swap)
-{
-	char path[64], buf[4096];
-	size_t len;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	int r = collect_file_read(path, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
-	struct collect_lines it;
-	const char *line;
-	size_t ll;
-	bool have_rss = false;
-	*swap = 0;
-	collect_lines_init(&it, buf, len);
-	while (collect_lines_next(&it, &line, &ll)) {
-		const char *v;
-		uint64_t *dst = NULL, kib;
-		if ((v = collect_field(line, ll, "VmRSS", ':')))
-			dst = rss;
-		else if ((v = collect_field(line, ll, "VmSwap", ':')))
-			dst = swap;
-		if (!dst)
-			continue;
-		v = collect_skip_blanks(v, line + ll);
-		if (collect_u64_parse(&v, line + ll, &kib) < 0 ||
-		    collect_mul_sat(kib, 1024, dst)) /* true: overflowed */
-			return -EINVAL;
-		if (dst == rss)
-			have_rss = true;
-	}
-	return have_rss ? 0 : -EINVAL;
-}
-
-/* Cheap figures between smaps reads. */
-static int gather_vm_fast(struct daemon_vm *v)
-{
-	uint64_t rss, swap;
-	int r = gather_status(v->pid, &rss, &swap);
-	if (r < 0)
-		return r;
-	char path[64];
-	struct collect_ksm_stat ks = {0};
-	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)v->pid);
-	if (collect_ksm_stat_read(path, &ks) < 0)
-		ks.found = false;
-	uint64_t merged = ks.found ? ks.merging_pages * MODEL_PAGE_SIZE : 0;
-	v->rss_bytes = rss;
-	v->snap.ovhd_bytes = v->other_rss_bytes < rss ? v->other_rss_bytes : rss;
-	v->snap.consumed_bytes = collect_sub_floor(rss, v->snap.ovhd_bytes + merged);
-	v->snap.shared_bytes = merged;
-	v->snap.zero_bytes = ks.found ? ks.zero_pages * MODEL_PAGE_SIZE : 0;
-	v->snap.swapped_bytes = swap;
-	return 0;
-}
-
-static void gather_vm_proc_full(struct blimpd *d, struct daemon_vm *v, bool full)
+/* QEMU's /proc figures: a full smaps read when full is true (or the split was never
+ * measured), else the /proc/PID/status estimate. */
+static void gather_vm_proc(struct blimpd *d, struct daemon_vm *v, bool full)
 {
 	if (v->pid > 0 && kill(v->pid, 0) != 0)
 		v->pid = 0;
@@ -131,28 +77,31 @@ static void gather_vm_proc_full(struct blimpd *d, struct daemon_vm *v, bool full
 		if (virt_dom_pid(d->conn.run_dir, "", v->name, v->uuid, &pid) == 0)
 			v->pid = pid;
 	}
-	if (v->pid > 0 && !full && v->smaps_valid) {
-		int fr = gather_vm_fast(v);
-		if (fr == 0)
-			return;
-		log_debug("collect", "%s: fast path failed: %s", v->name, strerror(-fr));
+	if (v->pid != v->pidcache_pid) {
+		memset(&v->pidcache, 0, sizeof(v->pidcache));
+		v->pidcache_pid = v->pid;
 	}
-
 	struct collect_proc_pid pp;
 	char dir[64];
 	snprintf(dir, sizeof(dir), "/proc/%d", (int)v->pid);
-	if (v->pid > 0 && collect_proc_pid_read(dir, v->memsz_bytes, MODEL_PAGE_SIZE, &pp) == 0) {
+	/* max_age 0: a full read whenever allowed (the caller chose this VM) */
+	const struct collect_pid_cache_opts now_opts = {0, 0};
+	int r = v->pid > 0 ? collect_pid_cache_update(dir, v->memsz_bytes, virt_loop_now_ms(),
+						      full ? &now_opts : NULL, full, &v->pidcache,
+						      &pp, NULL)
+			   : -ESRCH;
+	if (r == 0) {
 		v->rss_bytes = pp.rss_bytes;
+		v->swap_bytes = pp.swap_bytes;
 		collect_vm_host_figures_to_snapshot(&pp, &v->snap);
-		v->other_rss_bytes = v->snap.ovhd_bytes;
-		v->smaps_valid = true;
-		v->smaps_at_ms = virt_loop_now_ms();
-	} else {
-		v->smaps_valid = false;
-		v->rss_bytes = 0;
-		v->snap.consumed_bytes = v->snap.ovhd_bytes = v->snap.swapped_bytes = 0;
-		v->snap.shared_bytes = v->snap.zero_bytes = 0;
+		return;
 	}
+	if (v->pid > 0)
+		log_debug("collect", "%s: /proc/%d: %s", v->name, (int)v->pid, strerror(-r));
+	memset(&v->pidcache, 0, sizeof(v->pidcache));
+	v->rss_bytes = v->swap_bytes = 0;
+	v->snap.consumed_bytes = v->snap.ovhd_bytes = v->snap.swapped_bytes = 0;
+	v->snap.shared_bytes = v->snap.zero_bytes = 0;
 }
 
 /* Host-side access sampling (docs/collectors.md): a window of access_sample_s per
@@ -202,7 +151,7 @@ void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v)
 		return;
 	if (virt_dom_balloon_actual(&d->conn, v->name, &actual) == 0 && actual <= v->memsz_bytes)
 		v->snap.balloon_actual_bytes = actual;
-	gather_vm_proc_full(d, v, true);
+	gather_vm_proc(d, v, true);
 }
 
 /* libvirt's bulk stats back into its tagged form (kB, counts, seconds). */
@@ -242,15 +191,17 @@ void daemon_gather_vms(struct blimpd *d)
 	}
 	uint64_t now_s = (uint64_t)time(NULL);
 	uint64_t now_ms = virt_loop_now_ms();
-	/* the one VM whose smaps is most overdue gets the full read this tick */
+	/* the one VM whose smaps is most overdue gets the full read this tick (by last
+	 * tick's RSS and swap; a VM never measured is read in full regardless) */
 	struct daemon_vm *full = NULL;
 	bool access_busy = false; /* one VM's access sampling step per tick */
 	for (size_t i = 0; i < d->n_vms; i++) {
 		struct daemon_vm *v = &d->vms[i];
-		if (!v->active || (v->smaps_valid && now_ms - v->smaps_at_ms < SMAPS_PERIOD_MS))
+		const struct collect_pid_cache *c = &v->pidcache;
+		if (!v->active || !c->valid ||
+		    !collect_pid_cache_due(c, NULL, v->rss_bytes, v->swap_bytes, now_ms))
 			continue;
-		if (!full || (!v->smaps_valid && full->smaps_valid) ||
-		    (v->smaps_valid == full->smaps_valid && v->smaps_at_ms < full->smaps_at_ms))
+		if (!full || c->full_ms < full->pidcache.full_ms)
 			full = v;
 	}
 	for (size_t i = 0; i < d->n_vms; i++) {
@@ -287,7 +238,7 @@ void daemon_gather_vms(struct blimpd *d)
 					 d->cfg.stats_period_s);
 			v->stats_period_checked = true;
 		}
-		gather_vm_proc_full(d, v, v == full);
+		gather_vm_proc(d, v, v == full);
 		gather_vm_access(d, v, now_ms, &access_busy);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;
 	}

@@ -364,9 +364,31 @@ static void test_status_and_estimate(void **state)
 	assert_int_equal(est.rss_bytes, 400 * MIB);
 	assert_int_equal(est.guest_ram_rss_bytes, 250 * MIB);
 	assert_int_equal(est.other_rss_bytes, 150 * MIB);
-	assert_int_equal(est.guest_ram_swap_bytes, 40 * MIB);
+	/* guest RAM had 100 of 110 MiB swapped: its share of the 50 MiB now */
+	assert_int_equal(est.guest_ram_swap_bytes, 50 * MIB * 10 / 11);
 	assert_int_equal(est.ksm_merging_bytes, 5 * MIB);
 	assert_int_equal(est.guest_ram_ksm_bytes, 5 * MIB); /* can't exceed the process's */
+	/* Merging grew to 30 MiB, 2 MiB of it outside guest RAM when measured: the
+	 * growth is guest RAM's (only it is mergeable). */
+	full.ksm_merging_bytes = 22 * MIB;
+	k.merging_pages = 30 * 256;
+	collect_pid_cache_estimate(&full, &now, &k, 4096, &est);
+	assert_int_equal(est.guest_ram_ksm_bytes, 28 * MIB);
+	full.ksm_merging_bytes = 0;
+	/* Nothing swapped when measured: the new swap split like RSS was (300 of 450). */
+	struct collect_proc_pid dry = full;
+	dry.swap_bytes = dry.guest_ram_swap_bytes = 0;
+	now.bytes[COLLECT_ST_VM_SWAP] = 90 * MIB;
+	collect_pid_cache_estimate(&dry, &now, NULL, 4096, &est);
+	assert_int_equal(est.guest_ram_swap_bytes, 60 * MIB);
+	/* Never more than what of guest RAM is not resident: 512 - 500 MiB. */
+	now.bytes[COLLECT_ST_VM_RSS] = 650 * MIB;
+	now.bytes[COLLECT_ST_VM_SWAP] = 110 * MIB;
+	collect_pid_cache_estimate(&full, &now, NULL, 4096, &est);
+	assert_int_equal(est.guest_ram_rss_bytes, 500 * MIB);
+	assert_int_equal(est.guest_ram_swap_bytes, 12 * MIB);
+	now.bytes[COLLECT_ST_VM_SWAP] = 50 * MIB;
+	now.bytes[COLLECT_ST_VM_RSS] = 400 * MIB;
 	/* RSS below the old OVHD: guest RAM 0, never negative. */
 	now.bytes[COLLECT_ST_VM_RSS] = 100 * MIB;
 	collect_pid_cache_estimate(&full, &now, NULL, 4096, &est);
@@ -376,6 +398,19 @@ static void test_status_and_estimate(void **state)
 	now.bytes[COLLECT_ST_VM_RSS] = 4096 * MIB;
 	collect_pid_cache_estimate(&full, &now, NULL, 4096, &est);
 	assert_int_equal(est.guest_ram_rss_bytes, 512 * MIB);
+	assert_int_equal(est.other_rss_bytes, (4096 - 512) * MIB); /* the rest is OVHD */
+
+	/* Due: never measured, old, RSS or swap moved 64 MiB. */
+	struct collect_pid_cache dc = {.valid = true, .full_ms = 1000, .full_rss_bytes = 400 * MIB};
+	dc.full.swap_bytes = 10 * MIB;
+	assert_false(collect_pid_cache_due(&dc, NULL, 400 * MIB, 10 * MIB, 30999));
+	assert_true(collect_pid_cache_due(&dc, NULL, 400 * MIB, 10 * MIB, 31000));
+	assert_true(collect_pid_cache_due(&dc, NULL, 336 * MIB, 10 * MIB, 2000));
+	assert_false(collect_pid_cache_due(&dc, NULL, 337 * MIB, 73 * MIB, 2000));
+	assert_true(collect_pid_cache_due(&dc, NULL, 400 * MIB, 74 * MIB, 2000));
+	assert_true(collect_pid_cache_due(&dc, NULL, 400 * MIB, 10 * MIB, 999)); /* clock back */
+	dc.valid = false;
+	assert_true(collect_pid_cache_due(&dc, NULL, 400 * MIB, 10 * MIB, 2000));
 
 	/* The cache on fixture dirs (no status file there: -ENOENT). */
 	struct collect_pid_cache c = {0};
