@@ -43,41 +43,14 @@ const char *collect_meminfo_name(enum collect_meminfo_field f)
 	return (unsigned)f < COLLECT_MI__COUNT ? names[f] : "?";
 }
 
-static int lookup(const char *name, size_t n)
-{
-	for (int i = 0; i < COLLECT_MI__COUNT; i++)
-		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
-			return i;
-	return -1;
-}
-
 int collect_meminfo_parse(const char *buf, size_t len, struct collect_meminfo *out)
 {
 	if (!buf || !out)
 		return -EINVAL;
 	struct collect_meminfo m = {0};
-	struct collect_lines it;
-	const char *line;
-	size_t ll;
-	collect_lines_init(&it, buf, len);
-	while (collect_lines_next(&it, &line, &ll)) {
-		const char *colon = memchr(line, ':', ll);
-		if (!colon)
-			continue;
-		int f = lookup(line, (size_t)(colon - line));
-		if (f < 0)
-			continue;
-		const char *p = colon + 1, *end = line + ll;
-		uint64_t kb;
-		int r = collect_u64_parse(&p, end, &kb);
-		if (r < 0)
-			return r;
-		if (!collect_rest_is(p, end, "kB"))
-			return -EINVAL;
-		if (collect_mul_sat(kb, COLLECT_KIB, &m.bytes[f]))
-			return -ERANGE;
-		m.found |= 1ULL << f;
-	}
+	int r = collect_kb_fields_parse(buf, len, names, COLLECT_MI__COUNT, m.bytes, &m.found);
+	if (r < 0)
+		return r;
 	if (!m.found)
 		return -EINVAL;
 	*out = m;

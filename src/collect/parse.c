@@ -156,3 +156,37 @@ int collect_u64_whole(const char *buf, size_t len, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+int collect_kb_fields_parse(const char *buf, size_t len, const char *const *names, size_t n,
+			    uint64_t *bytes, uint64_t *found)
+{
+	if (!buf || !names || !bytes || !found || n > 64)
+		return -EINVAL;
+	*found = 0;
+	struct collect_lines it;
+	const char *line;
+	size_t ll;
+	collect_lines_init(&it, buf, len);
+	while (collect_lines_next(&it, &line, &ll)) {
+		const char *colon = memchr(line, ':', ll);
+		if (!colon)
+			continue;
+		size_t nl = (size_t)(colon - line), f;
+		for (f = 0; f < n; f++)
+			if (names[f] && strlen(names[f]) == nl && memcmp(names[f], line, nl) == 0)
+				break;
+		if (f == n)
+			continue;
+		const char *p = colon + 1, *end = line + ll;
+		uint64_t kb;
+		int r = collect_u64_parse(&p, end, &kb);
+		if (r < 0)
+			return r;
+		if (!collect_rest_is(p, end, "kB"))
+			return -EINVAL;
+		if (collect_mul_sat(kb, COLLECT_KIB, &bytes[f]))
+			return -ERANGE;
+		*found |= 1ULL << f;
+	}
+	return 0;
+}

@@ -53,6 +53,13 @@ int collect_i64_parse(const char **pp, const char *end, int64_t *out) COLLECT_WU
  * e.g. "kB"; pass NULL for none). Returns true if so. */
 bool collect_rest_is(const char *p, const char *end, const char *unit);
 
+/* Lines "Name: N kB" (/proc/meminfo, /proc/PID/status, smaps_rollup) for a table
+ * of n names (n <= 64): bytes[i] and bit i of *found for each name seen; other
+ * lines are skipped. -EINVAL on a malformed value of a listed name, -ERANGE when
+ * the byte count overflows. */
+int collect_kb_fields_parse(const char *buf, size_t len, const char *const *names, size_t n,
+			    uint64_t *bytes, uint64_t *found) COLLECT_WUR;
+
 /* One value from a sysfs-style file ("123\n"): the whole buffer must be one
  * unsigned number plus optional trailing whitespace. */
 int collect_u64_whole(const char *buf, size_t len, uint64_t *out) COLLECT_WUR;

@@ -36,30 +36,11 @@ int collect_proc_status_parse(const char *buf, size_t len, struct collect_proc_s
 	if (!buf || !out)
 		return -EINVAL;
 	struct collect_proc_status st = {0};
-	struct collect_lines it;
-	const char *line;
-	size_t ll;
-	collect_lines_init(&it, buf, len);
-	while (collect_lines_next(&it, &line, &ll)) {
-		if (ll < 2 || (line[0] != 'V' && line[0] != 'R'))
-			continue;
-		for (int f = 0; f < COLLECT_ST__COUNT; f++) {
-			const char *v = collect_field(line, ll, st_names[f], ':');
-			if (!v)
-				continue;
-			const char *end = line + ll;
-			uint64_t kb;
-			int r = collect_u64_parse(&v, end, &kb);
-			if (r < 0)
-				return r;
-			if (!collect_rest_is(v, end, "kB"))
-				return -EINVAL;
-			if (collect_mul_sat(kb, COLLECT_KIB, &st.bytes[f]))
-				return -ERANGE;
-			st.found |= 1U << f;
-			break;
-		}
-	}
+	uint64_t found;
+	int r = collect_kb_fields_parse(buf, len, st_names, COLLECT_ST__COUNT, st.bytes, &found);
+	if (r < 0)
+		return r;
+	st.found = (uint32_t)found;
 	if (!(st.found & (1U << COLLECT_ST_VM_RSS)))
 		return -ESRCH;
 	*out = st;

@@ -30,28 +30,12 @@ int collect_smaps_rollup_parse(const char *buf, size_t len, struct collect_smaps
 	if (!buf || !out)
 		return -EINVAL;
 	struct collect_smaps_rollup ro = {0};
-	struct collect_lines it;
-	const char *line;
-	size_t ll;
-	collect_lines_init(&it, buf, len);
-	while (collect_lines_next(&it, &line, &ll)) {
-		for (int f = 0; f < COLLECT_ROLLUP__COUNT; f++) {
-			const char *v = collect_field(line, ll, rollup_names[f], ':');
-			if (!v)
-				continue;
-			const char *end = line + ll;
-			uint64_t kb;
-			int r = collect_u64_parse(&v, end, &kb);
-			if (r < 0)
-				return r;
-			if (!collect_rest_is(v, end, "kB"))
-				return -EINVAL;
-			if (collect_mul_sat(kb, COLLECT_KIB, &ro.bytes[f]))
-				return -ERANGE;
-			ro.found |= 1U << f;
-			break;
-		}
-	}
+	uint64_t found;
+	int r = collect_kb_fields_parse(buf, len, rollup_names, COLLECT_ROLLUP__COUNT, ro.bytes,
+					&found);
+	if (r < 0)
+		return r;
+	ro.found = (uint32_t)found;
 	if (!(ro.found & (1U << COLLECT_ROLLUP_RSS)))
 		return -EINVAL;
 	*out = ro;

@@ -96,6 +96,26 @@ static void test_fields_and_lines(void **state)
 	assert_false(collect_lines_next(&it, &line, &ll));
 }
 
+static void test_kb_fields(void **state)
+{
+	(void)state;
+	const char *const names[] = {"VmRSS", NULL, "Swap"};
+	uint64_t b[3] = {0}, found = 7;
+	const char ok[] = "Name:\tq\nVmRSSX:\tjunk\nVmRSS:\t  12 kB\nnocolon\n Swap: 1 kB\n"
+			  "Swap:\t3 kB\nHugeSwap: x\n";
+	assert_int_equal(collect_kb_fields_parse(ok, strlen(ok), names, 3, b, &found), 0);
+	assert_int_equal(found, 5); /* " Swap" is not "Swap"; the NULL slot never matches */
+	assert_int_equal(b[0], 12 * 1024);
+	assert_int_equal(b[2], 3 * 1024);
+	const char *bad[] = {"VmRSS: 12 MB\n", "VmRSS: kB\n", "VmRSS: -1 kB\n", "VmRSS: 12 kB x\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(
+		    collect_kb_fields_parse(bad[i], strlen(bad[i]), names, 3, b, &found), -EINVAL);
+	const char big[] = "Swap: 18014398509481984 kB\n"; /* 2^54 KiB: 2^64 bytes */
+	assert_int_equal(collect_kb_fields_parse(big, strlen(big), names, 3, b, &found), -ERANGE);
+	assert_int_equal(collect_kb_fields_parse(ok, strlen(ok), names, 65, b, &found), -EINVAL);
+}
+
 static void test_file_read(void **state)
 {
 	(void)state;
@@ -127,6 +147,7 @@ int main(void)
 	    cmocka_unit_test(test_numbers),
 	    cmocka_unit_test(test_fields_and_lines),
 	    cmocka_unit_test(test_file_read),
+	    cmocka_unit_test(test_kb_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
