@@ -17,33 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const access_region_files[] = {"start", "end", "nr_accesses", "age"};
-
-static int access_damon_region(int dirfd, const char *sub, struct collect_damon_region *r)
-{
-	int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int e = 0;
-	memset(r, 0, sizeof(*r));
-	for (unsigned i = 0; i < 4; i++) {
-		char buf[64];
-		size_t len;
-		e = collect_file_readat(fd, access_region_files[i], buf, sizeof(buf), &len);
-		if (e == -ENOENT && i == 3) {
-			e = 0; /* no age (old kernel): only the last aggregation counts */
-			continue;
-		}
-		if (e == -EFBIG)
-			e = -EINVAL;
-		if (e < 0 ||
-		    (e = collect_damon_region_parse(access_region_files[i], buf, len, r)) < 0)
-			break;
-	}
-	close(fd);
-	return e;
-}
-
 int collect_access_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi, uint64_t aggr_us,
 				      uint64_t window_us, struct collect_damon_regions *out)
 {
@@ -59,7 +32,7 @@ int collect_access_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi,
 		char sub[16];
 		struct collect_damon_region r;
 		snprintf(sub, sizeof(sub), "%u", i);
-		e = access_damon_region(dfd, sub, &r);
+		e = collect_damon_region_readat(dfd, sub, &r);
 		if (e == -ENOENT) {
 			e = 0;
 			break;

@@ -77,7 +77,7 @@ int collect_damon_regions_add(struct collect_damon_regions *out,
 	return 0;
 }
 
-static int read_region(int dirfd, const char *sub, struct collect_damon_region *r)
+int collect_damon_region_readat(int dirfd, const char *sub, struct collect_damon_region *r)
 {
 	int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -116,7 +116,7 @@ int collect_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi,
 		char sub[16];
 		struct collect_damon_region r;
 		snprintf(sub, sizeof(sub), "%u", i);
-		e = read_region(dfd, sub, &r);
+		e = collect_damon_region_readat(dfd, sub, &r);
 		if (e == -ENOENT) {
 			e = 0;
 			break;

@@ -28,6 +28,10 @@ struct collect_damon_regions {
  * are ignored). -EINVAL if not a number, -ERANGE on overflow. */
 int collect_damon_region_parse(const char *name, const char *buf, size_t len,
 			       struct collect_damon_region *r) __attribute__((warn_unused_result));
+/* One region directory sub (of dirfd): its files parsed into r ("age" optional,
+ * for older kernels). 0 or -errno. */
+int collect_damon_region_readat(int dirfd, const char *sub, struct collect_damon_region *r)
+    __attribute__((warn_unused_result));
 /* Account one complete region (start < end) to `out`, clipped to [lo, hi).
  * -EINVAL if the region is incomplete or empty. */
 int collect_damon_regions_add(struct collect_damon_regions *out,

@@ -22,6 +22,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/proto.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "virt/loop.h"
 
@@ -309,6 +310,18 @@ static void ctl_client_cb(int fd, short revents, void *opaque)
 	ctl_client_reap(c);
 }
 
+/* An error line to a client not taken on (best effort), and close it. */
+static void ctl_refuse(int cfd, int err, const char *why)
+{
+	char *line = daemon_reply_err(NULL, err, why);
+	if (line) {
+		ssize_t w = send(cfd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)w;
+		free(line);
+	}
+	close(cfd);
+}
+
 static void ctl_accept_cb(int fd, short revents, void *opaque)
 {
 	struct blimpd *d = opaque;
@@ -324,13 +337,7 @@ static void ctl_accept_cb(int fd, short revents, void *opaque)
 			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
 				log_warn("ctl", "refused client uid %u (only root or uid %u)",
 					 (unsigned)cred.uid, (unsigned)getuid());
-			char *line = daemon_reply_err(NULL, -EACCES, "permission denied");
-			if (line) {
-				ssize_t w = send(cfd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
-				(void)w;
-				free(line);
-			}
-			close(cfd);
+			ctl_refuse(cfd, -EACCES, "permission denied");
 			continue;
 		}
 		int slot = -1;
@@ -345,13 +352,7 @@ static void ctl_accept_cb(int fd, short revents, void *opaque)
 		if (!c || !c->in) {
 			if (c)
 				free(c);
-			char *line = daemon_reply_err(NULL, -EBUSY, "too many clients");
-			if (line) {
-				ssize_t w = send(cfd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
-				(void)w;
-				free(line);
-			}
-			close(cfd);
+			ctl_refuse(cfd, -EBUSY, "too many clients");
 			continue;
 		}
 		c->d = d;
@@ -380,18 +381,9 @@ static int ctl_mkparent(const char *path)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	/* create missing parents 0700 (existing ones are left as they are) */
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	/* the socket's own directory 0700 when missing (existing ones are left as
+	 * they are) */
+	return util_mkdir_p(dir, 0755, 0700);
 }
 
 int daemon_ctl_open(struct blimpd *d, char *err, size_t errlen)

@@ -17,6 +17,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/proto.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/agent.h"
@@ -172,24 +173,6 @@ static bool file_exists(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
@@ -357,7 +340,7 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 
 	/* files: fresh directory (left-overs of an earlier VM of this name go) */
 	daemon_vm_remove_files(d, name);
-	r = mkdir_p(dir, 0700);
+	r = util_mkdir_p(dir, 0755, 0700);
 	if (r < 0) {
 		snprintf(err, sizeof(err), "cannot create %.300s: %s", dir, strerror(-r));
 		free(xml);

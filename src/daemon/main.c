@@ -20,6 +20,7 @@
 #include "act/knob.h"
 #include "act/originals.h"
 #include "daemon/daemon.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/dom.h"
@@ -110,25 +111,6 @@ static void usage(FILE *f)
 	      "\n"
 	      "Every setting (docs/settings.md) can also be given in the settings file.\n",
 	      f);
-}
-
-static int make_state_dir(const char *dir)
-{
-	char tmp[PATH_MAX];
-	if (strlen(dir) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, dir, strlen(dir) + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* STATE/host-originals (act/originals.h): what a blimpd killed with SIGKILL changed
@@ -296,7 +278,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blimpd: %s\n", err);
 		return 2;
 	}
-	int r = make_state_dir(d->cfg.state_dir);
+	int r = util_mkdir_p(d->cfg.state_dir, 0755, 0700);
 	if (r < 0) {
 		fprintf(stderr, "blimpd: cannot create state directory %s: %s\n", d->cfg.state_dir,
 			strerror(-r));

@@ -122,16 +122,26 @@ void daemon_request_free(struct daemon_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
+/* args[key]: 0 with *o set, -ENOENT when absent or null (an error in err when
+ * required: -EINVAL). */
+static int arg_get(json_object *args, const char *key, bool required, json_object **o, char *err,
+		   size_t errlen)
+{
+	if (json_object_object_get_ex(args, key, o) && !json_object_is_type(*o, json_type_null))
+		return 0;
+	if (!required)
+		return -ENOENT;
+	snprintf(err, errlen, "missing argument \"%s\"", key);
+	return -EINVAL;
+}
+
 int daemon_arg_string(json_object *args, const char *key, bool required, const char **out,
 		      char *err, size_t errlen)
 {
 	json_object *o;
-	if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null)) {
-		if (!required)
-			return -ENOENT;
-		snprintf(err, errlen, "missing argument \"%s\"", key);
-		return -EINVAL;
-	}
+	int r = arg_get(args, key, required, &o, err, errlen);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(o, json_type_string)) {
 		snprintf(err, errlen, "argument \"%s\" must be a string", key);
 		return -EINVAL;
@@ -144,12 +154,9 @@ int daemon_arg_u64(json_object *args, const char *key, bool required, uint64_t *
 		   char *err, size_t errlen)
 {
 	json_object *o;
-	if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null)) {
-		if (!required)
-			return -ENOENT;
-		snprintf(err, errlen, "missing argument \"%s\"", key);
-		return -EINVAL;
-	}
+	int r = arg_get(args, key, required, &o, err, errlen);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(o, json_type_int)) {
 		snprintf(err, errlen, "argument \"%s\" must be a non-negative integer", key);
 		return -EINVAL;
@@ -167,8 +174,9 @@ int daemon_arg_u64(json_object *args, const char *key, bool required, uint64_t *
 int daemon_arg_bool(json_object *args, const char *key, bool *out, char *err, size_t errlen)
 {
 	json_object *o;
-	if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null))
-		return -ENOENT;
+	int r = arg_get(args, key, false, &o, err, errlen);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(o, json_type_boolean)) {
 		snprintf(err, errlen, "argument \"%s\" must be true or false", key);
 		return -EINVAL;
@@ -181,8 +189,9 @@ int daemon_arg_strv(json_object *args, const char *key, json_object **out, char 
 		    size_t errlen)
 {
 	json_object *o;
-	if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null))
-		return -ENOENT;
+	int r = arg_get(args, key, false, &o, err, errlen);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(o, json_type_array)) {
 		snprintf(err, errlen, "argument \"%s\" must be an array of strings", key);
 		return -EINVAL;

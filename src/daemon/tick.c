@@ -254,43 +254,38 @@ void daemon_tick(void *opaque)
 	}
 }
 
+/* One restore step's outcome in the log. */
+static void restore_log(const char *what, int r, const char *msg)
+{
+	if (r < 0)
+		log_warn("act", "%s restore: %s", what, msg[0] ? msg : strerror(-r));
+	else if (msg[0])
+		log_info("act", "%s restored: %s", what, msg);
+}
+
 void daemon_restore_host(struct blimpd *d)
 {
-	char cmsg[1024] = "";
+	char msg[1024] = "";
 	if (tick_cgroup) {
-		if (act_cgroup_restore(tick_cgroup, cmsg, sizeof(cmsg)) < 0)
-			log_warn("act", "cgroup restore: %s", cmsg);
-		else if (cmsg[0])
-			log_info("act", "cgroups restored: %s", cmsg);
+		restore_log("cgroup", act_cgroup_restore(tick_cgroup, msg, sizeof(msg)), msg);
 		act_cgroup_free(tick_cgroup);
 		tick_cgroup = NULL;
 	}
 	if (tick_swap) {
-		cmsg[0] = '\0';
-		if (act_swap_restore(tick_swap, cmsg, sizeof(cmsg)) < 0)
-			log_warn("act", "host swap restore: %s", cmsg);
-		else if (cmsg[0])
-			log_info("act", "host swap: %s", cmsg);
+		restore_log("host swap", act_swap_restore(tick_swap, msg, sizeof(msg)), msg);
 		act_swap_free(tick_swap);
 		tick_swap = NULL;
 	}
 	if (tick_ksm) {
-		char msg[512] = "";
-		int r = act_ksm_restore(tick_ksm, msg, sizeof(msg));
-		if (r < 0)
-			log_warn("act", "KSM restore: %s", msg);
-		else if (msg[0])
-			log_info("act", "KSM restored: %s", msg);
+		restore_log("KSM", act_ksm_restore(tick_ksm, msg, sizeof(msg)), msg);
 		act_ksm_free(tick_ksm);
 		tick_ksm = NULL;
 	}
 	if (d->originals) {
 		/* what a blimpd that died changed and this one never touched */
-		cmsg[0] = '\0';
-		if (act_originals_finish(d->originals, cmsg, sizeof(cmsg)) < 0)
-			log_warn("act", "host originals: %s", cmsg);
-		else if (cmsg[0])
-			log_info("act", "host originals: %s", cmsg);
+		msg[0] = '\0';
+		restore_log("host originals", act_originals_finish(d->originals, msg, sizeof(msg)),
+			    msg);
 		act_originals_free(d->originals);
 		d->originals = NULL;
 	}

@@ -17,6 +17,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "util/fs.h"
 #include "util/log.h"
 
 static pthread_t conn_event_thread;
@@ -62,30 +63,12 @@ const char *virt_last_error(void)
 	return (e && e->message) ? e->message : "unknown libvirt error";
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int virt_conn_write_embed_config(const char *state_dir)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], tmp[PATH_MAX + 32];
 	if (snprintf(dir, sizeof(dir), "%s/libvirt/etc/qemu", state_dir) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
-	int r = mkdir_p(dir, 0700);
+	int r = util_mkdir_p(dir, 0700, 0700);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/libvirt/etc/qemu.conf", state_dir);
@@ -228,7 +211,8 @@ static void conn_register(struct virt_conn *c)
 			 virt_last_error());
 }
 
-int virt_conn_reopen(struct virt_conn *c)
+/* Callbacks off, connection closed (reopen and close). */
+static void conn_drop(struct virt_conn *c)
 {
 	if (c->conn) {
 		if (c->lifecycle_id >= 0)
@@ -238,6 +222,11 @@ int virt_conn_reopen(struct virt_conn *c)
 		c->conn = NULL;
 	}
 	c->lifecycle_id = -1;
+}
+
+int virt_conn_reopen(struct virt_conn *c)
+{
+	conn_drop(c);
 	c->conn = virConnectOpen(c->uri);
 	if (!c->conn)
 		return -EIO;
@@ -247,14 +236,7 @@ int virt_conn_reopen(struct virt_conn *c)
 
 void virt_conn_close(struct virt_conn *c)
 {
-	if (c->conn) {
-		if (c->lifecycle_id >= 0)
-			virConnectDomainEventDeregisterAny(c->conn, c->lifecycle_id);
-		virConnectUnregisterCloseCallback(c->conn, conn_close_cb);
-		virConnectClose(c->conn);
-		c->conn = NULL;
-	}
-	c->lifecycle_id = -1;
+	conn_drop(c);
 	if (c->event_fd >= 0)
 		close(c->event_fd);
 	c->event_fd = -1;
