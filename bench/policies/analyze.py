@@ -94,7 +94,8 @@ def wait_share(series, t0_ms, t1_ms):
         return series[-1][2]
 
     share = (at(t1_ms) - at(t0_ms)) / 1e6 / (t1_ms - t0_ms)
-    return min(max(share, 0.0), 0.95)
+    # capped: at most a 4x correction, so a misaligned sample cannot explode
+    return min(max(share, 0.0), 0.75)
 
 
 def adjusted(samples, series, start_ms):
@@ -136,13 +137,20 @@ def vm_lost(path):
         return 0
 
 
-def host_figures(path):
-    """(min free MiB = budget less sum CONSUMED + OVHD, negative when over budget;
-    peak reclaimed MiB = max over samples of sum MCTLSZ + SWCUR)"""
+def settle_ms(phase_s):
+    """the guests start full of page cache, over any budget: as the demo does, the
+    free minimum leaves out the first half phase (at most 30 s)"""
+    return min(phase_s // 2, 30) * 1000
+
+
+def host_figures(path, from_ms=0):
+    """(min free MiB = budget less sum CONSUMED + OVHD from from_ms on, negative when
+    over budget; peak reclaimed MiB = max over samples of sum MCTLSZ + SWCUR)"""
     rows = read_top(path)
     by_ts = {}
     for r in rows:
-        by_ts.setdefault(r["timestamp"], []).append(r)
+        if float(r["timestamp"]) * 1000 >= from_ms:
+            by_ts.setdefault(r["timestamp"], []).append(r)
     free_min = None
     peak = 0
     for ts_rows in by_ts.values():
@@ -172,11 +180,11 @@ def cmd_table(a):
             s = wsloop_samples(os.path.join(d, f"wsloop.pv{i}.log"))
             adj = adjusted(s, vcpu.get(f"pv{i}", []), go_ms + i * a.phase * 1000)
             vms.append({"adj": adj, "samples": s,
-                        "raw": sum(p for _, p, _ in s) / len(s) if s else 0,
-                        "mean": sum(x for _, _, x, _ in adj) / len(adj) if adj else 0,
+                        "raw": statistics.median([p for _, p, _ in s]) if s else 0,
+                        "mean": statistics.median([x for _, _, x, _ in adj]) if adj else 0,
                         "oom": oom_kills(os.path.join(d, f"dmesg.pv{i}.log")),
                         "lost": vm_lost(os.path.join(d, f"qemu-exit.pv{i}.log"))})
-        free_min, peak = host_figures(os.path.join(d, "top.csv"))
+        free_min, peak = host_figures(os.path.join(d, "top.csv"), go_ms + settle_ms(a.phase))
         res[lab] = {"vms": vms, "free_min": free_min, "peak": peak}
     # reference rate per VM: the unconstrained run's median adjusted rate
     refs = [statistics.median([x for _, _, x, _ in v["adj"]]) if v["adj"] else 0
@@ -207,9 +215,11 @@ def cmd_table(a):
               f"{r['free_min']:7.0f} MiB {r['peak']:6.0f} MiB")
     print("burst resident: s from wsloop start until resident >= WS and pages/s (3-sample mean,\n"
           "  contention-adjusted) >= 90% of the same VM's unconstrained median ('>': not in the phase)\n"
-          "thruput: mean contention-adjusted pages/s of the bursting VMs vs unconstrained (raw: unadjusted)\n"
-          "  adjusted = pages/s / (1 - share of the interval the vCPU thread waited for a host CPU)\n"
-          "free min: budget less sum CONSUMED+OVHD, lowest 1 s sample (< 0: over budget)\n"
+          "thruput: median contention-adjusted pages/s of each bursting VM, summed, vs unconstrained\n"
+          "  (raw: unadjusted); adjusted = pages/s / (1 - share of the interval the vCPU thread\n"
+          "  waited for a host CPU), at most 4x\n"
+          "free min: budget less sum CONSUMED+OVHD, lowest 1 s sample after the first half phase\n"
+          "  (the guests start full of page cache; < 0: over budget)\n"
           "lost: VMs whose QEMU was killed (libvirt: reason=crashed; host memcg OOM)\n"
           "reclaimed: peak over 1 s samples of sum MCTLSZ + SWCUR")
     kv = {}
@@ -217,11 +227,15 @@ def cmd_table(a):
         b = summary["blimp"]
         if "proxmox" in summary:
             p = summary["proxmox"]
-            speed = p["med"] / b["med"] if b["med"] > 0 else float("inf")
+            if b["censored"]:
+                speed, txt = 0.0, "blimp's median burst was not resident within the phase"
+            else:
+                speed = p["med"] / max(b["med"], 1.0)
+                txt = (f"{b['med']:.0f} s vs {'>' if p['censored'] else ''}{p['med']:.0f} s = "
+                       f"{'>=' if p['censored'] else ''}{speed:.1f}x")
             ok = speed >= 3
-            print(f"target: bursts resident >= 3x faster than proxmox: {b['med']:.0f} s vs "
-                  f"{'>' if p['censored'] else ''}{p['med']:.0f} s = "
-                  f"{'>=' if p['censored'] else ''}{speed:.1f}x -> {'met' if ok else 'missed'}")
+            print(f"target: bursts resident >= 3x faster than proxmox: {txt} -> "
+                  f"{'met' if ok else 'missed'}")
             kv["speedup_vs_proxmox"] = f"{speed:.1f}"
             kv["target_speed"] = "met" if ok else "missed"
         ok = b["thr"] >= 0.9
