@@ -22,32 +22,7 @@ int collect_access_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi,
 {
 	if (!dir || !out || !aggr_us)
 		return -EINVAL;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	struct collect_damon_regions acc = {0};
-	int e = 0;
-	uint64_t window_aggrs = window_us / aggr_us;
-	for (unsigned i = 0;; i++) {
-		char sub[16];
-		struct collect_damon_region r;
-		snprintf(sub, sizeof(sub), "%u", i);
-		e = collect_damon_region_readat(dfd, sub, &r);
-		if (e == -ENOENT) {
-			e = 0;
-			break;
-		}
-		if (e < 0)
-			break;
-		if (r.nr_accesses == 0 && (r.found & 8) && r.age < window_aggrs)
-			r.nr_accesses = 1; /* idle now, but touched within the window */
-		if ((e = collect_damon_regions_add(&acc, &r, lo, hi)) < 0)
-			break;
-	}
-	close(dfd);
-	if (e == 0)
-		*out = acc;
-	return e;
+	return collect_damon_regions_read_recent(dir, lo, hi, window_us / aggr_us, out);
 }
 
 int collect_access_damon_update(const struct collect_damon *d)

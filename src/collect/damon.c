@@ -104,6 +104,12 @@ int collect_damon_region_readat(int dirfd, const char *sub, struct collect_damon
 int collect_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi,
 			       struct collect_damon_regions *out)
 {
+	return collect_damon_regions_read_recent(dir, lo, hi, 0, out);
+}
+
+int collect_damon_regions_read_recent(const char *dir, uint64_t lo, uint64_t hi,
+				      uint64_t recent_aggrs, struct collect_damon_regions *out)
+{
 	if (!dir || !out)
 		return -EINVAL;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -121,7 +127,11 @@ int collect_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi,
 			e = 0;
 			break;
 		}
-		if (e < 0 || (e = collect_damon_regions_add(&acc, &r, lo, hi)) < 0)
+		if (e < 0)
+			break;
+		if (r.nr_accesses == 0 && (r.found & 8) && r.age < recent_aggrs)
+			r.nr_accesses = 1; /* idle now, but touched within the window */
+		if ((e = collect_damon_regions_add(&acc, &r, lo, hi)) < 0)
 			break;
 	}
 	close(dfd);

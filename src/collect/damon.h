@@ -43,6 +43,11 @@ int collect_damon_regions_add(struct collect_damon_regions *out,
 int collect_damon_regions_read(const char *dir, uint64_t lo, uint64_t hi,
 			       struct collect_damon_regions *out)
     __attribute__((warn_unused_result));
+/* Same, and a region idle in the last aggregation but younger than recent_aggrs
+ * aggregations ("age", where the kernel has it) counts as accessed. */
+int collect_damon_regions_read_recent(const char *dir, uint64_t lo, uint64_t hi,
+				      uint64_t recent_aggrs, struct collect_damon_regions *out)
+    __attribute__((warn_unused_result));
 
 struct collect_damon_attrs {
 	uint64_t sample_us; /* default 10 ms */

@@ -157,6 +157,17 @@ int collect_u64_whole(const char *buf, size_t len, uint64_t *out)
 	return 0;
 }
 
+int collect_kb_value(const char *p, const char *end, uint64_t *bytes)
+{
+	uint64_t kb;
+	int r = collect_u64_parse(&p, end, &kb);
+	if (r < 0)
+		return r;
+	if (!collect_rest_is(p, end, "kB"))
+		return -EINVAL;
+	return collect_mul_sat(kb, COLLECT_KIB, bytes) ? -ERANGE : 0;
+}
+
 int collect_kb_fields_parse(const char *buf, size_t len, const char *const *names, size_t n,
 			    uint64_t *bytes, uint64_t *found)
 {
@@ -177,15 +188,9 @@ int collect_kb_fields_parse(const char *buf, size_t len, const char *const *name
 				break;
 		if (f == n)
 			continue;
-		const char *p = colon + 1, *end = line + ll;
-		uint64_t kb;
-		int r = collect_u64_parse(&p, end, &kb);
+		int r = collect_kb_value(colon + 1, line + ll, &bytes[f]);
 		if (r < 0)
 			return r;
-		if (!collect_rest_is(p, end, "kB"))
-			return -EINVAL;
-		if (collect_mul_sat(kb, COLLECT_KIB, &bytes[f]))
-			return -ERANGE;
 		*found |= 1ULL << f;
 	}
 	return 0;

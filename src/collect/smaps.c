@@ -146,17 +146,6 @@ static int parse_header(struct collect_smaps *s, const char *p, const char *end)
 	return 0;
 }
 
-static int parse_kb(const char *p, const char *end, uint64_t *out)
-{
-	uint64_t kb;
-	int r = collect_u64_parse(&p, end, &kb);
-	if (r < 0)
-		return r;
-	if (!collect_rest_is(p, end, "kB"))
-		return -EINVAL;
-	return collect_mul_sat(kb, COLLECT_KIB, out) ? -ERANGE : 0;
-}
-
 int collect_smaps_line(struct collect_smaps *s, const char *line, size_t len)
 {
 	if (len == 0)
@@ -187,7 +176,7 @@ int collect_smaps_line(struct collect_smaps *s, const char *line, size_t len)
 	if (!s->in_map)
 		return -EINVAL;
 	uint64_t val;
-	int r = parse_kb(v, end, &val);
+	int r = collect_kb_value(v, end, &val);
 	if (r < 0)
 		return r;
 	if (dst == &s->cur.size_bytes) {
