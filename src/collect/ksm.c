@@ -63,34 +63,21 @@ int collect_ksm_parse(const char *name, const char *buf, size_t len, struct coll
 	return 0;
 }
 
+static int ksm_parse_cb(const char *name, const char *buf, size_t len, void *ctx)
+{
+	return collect_ksm_parse(name, buf, len, ctx);
+}
+
 int collect_ksm_read(const char *dir, struct collect_ksm *out)
 {
 	if (!dir || !out)
 		return -EINVAL;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
 	struct collect_ksm k = {0};
-	int r = 0;
-	for (int f = 0; f < COLLECT_KSM__COUNT; f++) {
-		char buf[64];
-		size_t len;
-		r = collect_file_readat(dfd, names[f], buf, sizeof(buf), &len);
-		if (r == -ENOENT) {
-			r = 0;
-			continue;
-		}
-		if (r == -EFBIG)
-			r = -EINVAL;
-		if (r < 0 || (r = collect_ksm_parse(names[f], buf, len, &k)) < 0)
-			goto out;
-	}
-	if (!collect_ksm_has(&k, COLLECT_KSM_RUN)) {
-		r = -ENOENT;
-		goto out;
-	}
+	int r = collect_dir_files_read(dir, names, COLLECT_KSM__COUNT, ksm_parse_cb, &k);
+	if (r < 0)
+		return r;
+	if (!collect_ksm_has(&k, COLLECT_KSM_RUN))
+		return -ENOENT;
 	*out = k;
-out:
-	close(dfd);
-	return r;
+	return 0;
 }

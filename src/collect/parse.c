@@ -195,3 +195,30 @@ int collect_kb_fields_parse(const char *buf, size_t len, const char *const *name
 	}
 	return 0;
 }
+
+int collect_dir_files_read(const char *dir, const char *const *names, size_t n,
+			   int (*parse)(const char *name, const char *buf, size_t len, void *ctx),
+			   void *ctx)
+{
+	if (!dir || !names || !parse)
+		return -EINVAL;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int r = 0;
+	for (size_t f = 0; f < n; f++) {
+		char buf[128];
+		size_t len;
+		r = collect_file_readat(dfd, names[f], buf, sizeof(buf), &len);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r == -EFBIG)
+			r = -EINVAL;
+		if (r < 0 || (r = parse(names[f], buf, len, ctx)) < 0)
+			break;
+	}
+	close(dfd);
+	return r;
+}

@@ -63,6 +63,13 @@ int collect_kb_value(const char *p, const char *end, uint64_t *bytes) COLLECT_WU
 int collect_kb_fields_parse(const char *buf, size_t len, const char *const *names, size_t n,
 			    uint64_t *bytes, uint64_t *found) COLLECT_WUR;
 
+/* Read the small files names[0..n) of directory dir (sysfs style: one value each,
+ * at most 127 bytes, else -EINVAL) and hand each to parse(name, buf, len, ctx); a
+ * missing file is skipped. Stops at the first error. 0 or -errno. */
+int collect_dir_files_read(const char *dir, const char *const *names, size_t n,
+			   int (*parse)(const char *name, const char *buf, size_t len, void *ctx),
+			   void *ctx) COLLECT_WUR;
+
 /* One value from a sysfs-style file ("123\n"): the whole buffer must be one
  * unsigned number plus optional trailing whitespace. */
 int collect_u64_whole(const char *buf, size_t len, uint64_t *out) COLLECT_WUR;

@@ -83,27 +83,15 @@ int collect_zswap_parse(const char *name, const char *buf, size_t len, struct co
 	return 0;
 }
 
+static int zswap_parse_cb(const char *name, const char *buf, size_t len, void *ctx)
+{
+	return collect_zswap_parse(name, buf, len, ctx);
+}
+
 static int read_dir(const char *dir, int first, int last, struct collect_zswap *z)
 {
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	int r = 0;
-	for (int f = first; f <= last; f++) {
-		char buf[128];
-		size_t len;
-		r = collect_file_readat(dfd, names[f], buf, sizeof(buf), &len);
-		if (r == -ENOENT) {
-			r = 0;
-			continue;
-		}
-		if (r == -EFBIG)
-			r = -EINVAL;
-		if (r < 0 || (r = collect_zswap_parse(names[f], buf, len, z)) < 0)
-			break;
-	}
-	close(dfd);
-	return r;
+	return collect_dir_files_read(dir, &names[first], (size_t)(last - first + 1),
+				      zswap_parse_cb, z);
 }
 
 int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)
