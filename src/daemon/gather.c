@@ -66,6 +66,10 @@ int daemon_gather_host(struct host_snapshot *h)
 	return 0;
 }
 
+/* A VM whose RSS keeps moving (a balloon on its way) is re-measured at most this
+ * often: the split only corrects OVHD, which moves slowly. */
+#define SMAPS_MIN_GAP_MS 5000
+
 /* QEMU's /proc figures: a full smaps read when full is true (or the split was never
  * measured), else the /proc/PID/status estimate. */
 static void gather_vm_proc(struct blimpd *d, struct daemon_vm *v, bool full)
@@ -198,7 +202,7 @@ void daemon_gather_vms(struct blimpd *d)
 	for (size_t i = 0; i < d->n_vms; i++) {
 		struct daemon_vm *v = &d->vms[i];
 		const struct collect_pid_cache *c = &v->pidcache;
-		if (!v->active || !c->valid ||
+		if (!v->active || !c->valid || now_ms - c->full_ms < SMAPS_MIN_GAP_MS ||
 		    !collect_pid_cache_due(c, NULL, v->rss_bytes, v->swap_bytes, now_ms))
 			continue;
 		if (!full || c->full_ms < full->pidcache.full_ms)
