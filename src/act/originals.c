@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "act/knob.h"
+#include "act/swap.h"
 
 #define ORIG_MAGIC "blimp-host-originals 1"
 #define ORIG_MAX_ENTRIES 1024
@@ -499,7 +500,9 @@ int act_originals_finish(struct act_originals *o, char *msg, size_t msglen)
 			orig_remove(o, e);
 			continue;
 		}
-		int r = act_write_file(e->path, e->value);
+		int r = strcmp(e->label, "swap.file") == 0
+			    ? act_swap_remove_leftover(e->path, "/proc", msg, msglen)
+			    : act_write_file(e->path, e->value);
 		if (r < 0) {
 			act_msg_append(msg, msglen, "%s: cannot restore %s: %s; ", e->label,
 				       e->value, strerror(-r));

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "act/knob.h"
+#include "act/originals.h"
 #include "model/model.h"
 
 extern char **environ;
@@ -69,6 +70,10 @@ struct act_swap *act_swap_new(const struct act_swap_opts *o, int *err)
 		return NULL;
 	}
 	act_knob_bind(&s->zswap, o->originals);
+	/* A swap file an earlier blimpd left at this path is this object's to handle:
+	 * enable adopts it (after checking its label), restore removes it. */
+	char off[8];
+	(void)!act_originals_claim(o->originals, "swap.file", s->path, off, sizeof(off));
 	s->zswap_present = access(s->zswap.path, F_OK) == 0;
 	*err = 0;
 	return s;
@@ -329,6 +334,11 @@ int act_swap_enable(struct act_swap *s, char *msg, size_t msglen)
 		}
 	}
 	s->active = true;
+	/* recorded, so a blimpd that dies leaves a way to remove it (act/originals.h) */
+	r = s->o.originals ? act_originals_put(s->o.originals, "swap.file", s->path, "off") : 0;
+	if (r < 0)
+		act_msg_append(msg, msglen, "swap file not recorded in the originals (%s); ",
+			       strerror(-r));
 	if (s->o.priority >= 0)
 		act_msg_append(msg, msglen, "swapon %s priority %d; ", s->path, s->o.priority);
 	else
@@ -380,8 +390,43 @@ int act_swap_restore(struct act_swap *s, char *msg, size_t msglen)
 				ret = r;
 		} else {
 			act_msg_append(msg, msglen, "removed %s; ", s->path);
+			r = act_originals_drop(s->o.originals, s->path);
+			if (r < 0)
+				act_msg_append(msg, msglen, "cannot update the originals: %s; ",
+					       strerror(-r));
 		}
 		s->created = false;
 	}
 	return ret;
+}
+
+int act_swap_remove_leftover(const char *path, const char *proc_root, char *msg, size_t msglen)
+{
+	int ours = act_swap_is_ours(path);
+	if (ours == -ENOENT)
+		return 0;
+	if (ours != 1) {
+		act_msg_append(msg, msglen, "%s is not blimp's swap file: left alone; ", path);
+		return ours < 0 ? ours : -EEXIST;
+	}
+	struct act_swap_opts o = {
+	    .path = path, .size_bytes = SWAP_MIN_BYTES, .priority = -1, .proc_root = proc_root};
+	int err = 0;
+	struct act_swap *s = act_swap_new(&o, &err);
+	if (!s)
+		return err;
+	int listed = swap_listed(s);
+	if (listed < 0) {
+		act_msg_append(msg, msglen, "cannot read %s: %s; ", s->proc_swaps,
+			       strerror(-listed));
+		act_swap_free(s);
+		return listed;
+	}
+	s->active = listed == 1;
+	s->created = true;
+	char m[512] = "";
+	int r = act_swap_restore(s, m, sizeof(m));
+	act_msg_append(msg, msglen, "%s", m);
+	act_swap_free(s);
+	return r;
 }

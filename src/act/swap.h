@@ -48,5 +48,11 @@ bool act_swap_active(const struct act_swap *s);
 int act_swap_restore(struct act_swap *s, char *msg, size_t msglen)
     __attribute__((warn_unused_result));
 
+/* A swap file left by a blimpd that died (and not configured now): if path carries
+ * blimp's label, swapoff (when PROC/swaps lists it) and unlink. 0 (also when there
+ * is no file), -EEXIST when it is not blimp's (left alone), or -errno. */
+int act_swap_remove_leftover(const char *path, const char *proc_root, char *msg, size_t msglen)
+    __attribute__((warn_unused_result));
+
 /* Does the file at path carry a swap header with blimp's label? 1, 0 or -errno. */
 int act_swap_is_ours(const char *path) __attribute__((warn_unused_result));

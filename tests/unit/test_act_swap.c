@@ -11,6 +11,7 @@
 #include <sys/swap.h>
 
 #include "../fixtures/act/fixture.h"
+#include "act/originals.h"
 #include "act/swap.h"
 
 struct fx {
@@ -242,6 +243,82 @@ static void test_no_zswap_and_replaced_file(void **state)
 	act_swap_free(s);
 }
 
+static struct act_swap *fx_new_orig(struct fx *f, struct act_originals *o)
+{
+	struct act_swap_opts so = {
+	    .path = f->file,
+	    .size_bytes = 1 << 20,
+	    .priority = -1,
+	    .zswap = true,
+	    .sysfs_root = f->sys,
+	    .proc_root = f->proc,
+	    .swapon = fake_swapon,
+	    .swapoff = fake_swapoff,
+	    .hook_arg = f,
+	    .originals = o,
+	};
+	int err = 1;
+	struct act_swap *s = act_swap_new(&so, &err);
+	assert_non_null(s);
+	return s;
+}
+
+/* A blimpd with a swap file is killed: the next one, without swap configured,
+ * removes the file and puts zswap back at its clean exit; with it configured, adopts
+ * the file and removes it on exit; a file that is no longer blimp's is left alone. */
+static void test_crash_leftover(void **state)
+{
+	struct fx *f = *state;
+	char msg[1024], note[512], orig[4300];
+	snprintf(orig, sizeof(orig), "%s/host-originals", f->root);
+	for (int round = 0; round < 3; round++) {
+		struct act_originals *o = NULL;
+		assert_int_equal(act_originals_open(orig, NULL, &o, note, sizeof(note)), 0);
+		struct act_swap *s = fx_new_orig(f, o);
+		assert_int_equal(act_swap_enable(s, msg, sizeof(msg)), 0);
+		assert_int_equal(act_swap_is_ours(f->file), 1);
+		assert_int_equal(act_originals_count(o), 2); /* swap.file, zswap.enabled */
+		act_swap_free(s);			     /* killed */
+		act_originals_free(o);
+		assert_string_equal(fx_read(f->root, "sys/module/zswap/parameters/enabled"), "Y");
+
+		assert_int_equal(act_originals_open(orig, NULL, &o, note, sizeof(note)), 0);
+		assert_int_equal(act_originals_pending(o), 2);
+		if (round == 0) {
+			/* no swap configured now: the exit cleans up */
+			msg[0] = '\0';
+			assert_int_equal(act_originals_finish(o, msg, sizeof(msg)), 0);
+			assert_non_null(strstr(msg, "removed"));
+			assert_false(fx_exists(f->root, "swapfile"));
+		} else if (round == 1) {
+			/* configured again: adopted, then removed by restore */
+			s = fx_new_orig(f, o);
+			assert_int_equal(act_originals_pending(o), 0);
+			int offs = f->swapoffs;
+			assert_int_equal(act_swap_enable(s, msg, sizeof(msg)), 0);
+			assert_non_null(strstr(msg, "reusing"));
+			assert_int_equal(act_swap_restore(s, msg, sizeof(msg)), 0);
+			assert_int_equal(f->swapoffs, offs + 1);
+			assert_false(fx_exists(f->root, "swapfile"));
+			assert_int_equal(act_originals_finish(o, msg, sizeof(msg)), 0);
+			act_swap_free(s);
+		} else {
+			/* overwritten in place by something else: never removed */
+			assert_int_equal(fx_write(f->root, "swapfile", "precious\n"), 0);
+			msg[0] = '\0';
+			assert_int_equal(act_originals_finish(o, msg, sizeof(msg)), -EEXIST);
+			assert_non_null(strstr(msg, "not blimp's"));
+			assert_string_equal(fx_read(f->root, "swapfile"), "precious");
+			assert_true(access(orig, F_OK) == 0); /* kept for a later look */
+			unlink(f->file);
+		}
+		assert_string_equal(fx_read(f->root, "sys/module/zswap/parameters/enabled"), "N");
+		if (round < 2)
+			assert_true(access(orig, F_OK) != 0);
+		act_originals_free(o);
+	}
+}
+
 static void test_bad_options(void **state)
 {
 	struct fx *f = *state;
@@ -308,6 +385,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_zswap_and_replaced_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_leftover, setup, teardown),
 	    cmocka_unit_test(test_real_swap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
