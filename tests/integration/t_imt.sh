@@ -10,9 +10,8 @@
 # measured over 30% more with the tax) and asserts that the taxed run gives `act` more
 # memory (by at least 32 MiB).
 . "$(dirname "$0")/lib.sh"
-MIB=$((1024 * 1024))
+. "$(dirname "$0")/t_sched_lib.inc"
 WS_MIB=300
-mib() { echo $((${1:-0} / MIB)); }
 median() { sort -n | awk '{v[NR]=$1} END{if(NR) print v[int((NR+1)/2)]; else print 0}'; }
 
 printf '[blimpd]\nswapfile_size = 1G\n' >"$IT_DIR/blimpd.conf"
@@ -20,6 +19,7 @@ it_daemon_start --config "$IT_DIR/blimpd.conf" --policy static || exit 1
 it_check "act boots" it_vm_start act --mem 512M --maxmemctl 410M
 it_check "idle boots" it_vm_start idle --mem 512M --maxmemctl 410M \
 	-- sh -c 'cat /data/files/*/* >/dev/null 2>&1; echo 1 >/tmp/filled'
+oom_mark
 it_check "idle filled its page cache" it_wait 120 "$BLIMP" exec idle -- test -e /tmp/filled
 "$BLIMP" exec act -- sh -c "wsloop $WS_MIB --log /tmp/ws.log >/dev/null 2>&1 </dev/null &" >/dev/null
 sleep 10
@@ -45,7 +45,7 @@ run() {
 	RATE=$("$BLIMP" exec act -- tail -n +$((n0 + 1)) /tmp/ws.log |
 		sed -n 's/.*pages_per_s=\([0-9]*\).*/\1/p' | median)
 	CONS=$((sum / k))
-	it_log "tau=$tau: act CONSUMED $(mib "$CONS") MiB (mean of $k), SWCUR $(mib "$sw") MiB, ENTITLEMENT $(mib "$(it_stat act entitlement)") MiB; idle CONSUMED $(mib "$(it_stat idle consumed)") MiB, MCTLSZ $(mib "$(it_stat idle mctlsz)") MiB; wsloop median $RATE pages/s"
+	it_log "tau=$tau: act CONSUMED $(mib "$CONS") MiB (mean of $k), SWCUR $(mib "$sw") MiB, ENTITLEMENT $(mib "$(it_stat act entitlement)") MiB, ACTV $(mib "$(it_stat act actv)") MiB; idle CONSUMED $(mib "$(it_stat idle consumed)") MiB, MCTLSZ $(mib "$(it_stat idle mctlsz)") MiB, ACTV $(mib "$(it_stat idle actv)") MiB; wsloop median $RATE pages/s"
 }
 
 run 0
@@ -60,7 +60,8 @@ fi
 it_check "the taxed run gives act more memory ($(mib "$cons75") MiB > $(mib "$cons0") + 32 MiB)" \
 	[ "$cons75" -gt $((cons0 + 32 * MIB)) ]
 for v in act idle; do
-	k=$("$BLIMP" exec "$v" -- dmesg 2>/dev/null) && k=$(printf '%s\n' "$k" | grep -c "Killed process"; true) || k=unreadable
+	k=$(guest_ooms "$v")
 	it_check "no OOM kill in $v ($k)" [ "$k" = 0 ]
 done
+oom_check
 it_done

@@ -5,19 +5,22 @@
 # before the kill (no jump back to 0 or to MEMSZ), and over the next seconds it moves no
 # faster than the policy's own probe step allows.
 . "$(dirname "$0")/lib.sh"
-MIB=$((1024 * 1024))
-mib() { echo $((${1:-0} / MIB)); }
+. "$(dirname "$0")/t_sched_lib.inc"
 
+# Balloon only: no cgroup limits pushing QEMU to host swap (the test is about the
+# balloon; host swap has its own test, t_sched_noballoon.sh).
+printf '[blimpd]\nhost_swap = false\n' >"$IT_DIR/blimpd.conf"
 it_daemon_start --policy static || exit 1
 fill='cat /data/files/*/* >/dev/null 2>&1; echo 1 >/tmp/filled'
 it_check "r1 boots" it_vm_start r1 --mem 512M --shares 3000 -- sh -c "$fill"
 it_check "r2 boots" it_vm_start r2 --mem 512M -- sh -c "$fill"
+oom_mark
 for v in r1 r2; do it_check "$v filled" it_wait 120 "$BLIMP" exec "$v" -- test -e /tmp/filled; done
 ovhd=$(($(it_stat r1 ovhd) > $(it_stat r2 ovhd) ? $(it_stat r1 ovhd) : $(it_stat r2 ovhd)))
 budget=$((((2 * ovhd + 2 * 280 * MIB) * 107 / 100 + MIB - 1) / MIB * MIB))
 it_log "OVHD $(mib "$ovhd") MiB; budget $(mib "$budget") MiB"
 it_daemon_stop --keep-vms
-it_daemon_start --policy blimp --host-mem "$budget" || exit 1
+it_daemon_start --config "$IT_DIR/blimpd.conf" --policy blimp --host-mem "$budget" || exit 1
 ballooned() { [ "$(it_stat r1 mctltgt)" -ge $((32 * MIB)) ] && [ "$(it_stat r2 mctltgt)" -ge $((32 * MIB)) ]; }
 it_check "both VMs are being ballooned (MCTLTGT >= 32 MiB) within 120 s" it_wait 120 ballooned
 sleep 5
@@ -30,7 +33,7 @@ IT_DAEMON_PID=
 sleep 2
 it_check "r1's QEMU survives the daemon's SIGKILL" kill -0 "$pid1"
 it_check "r2's QEMU survives the daemon's SIGKILL" kill -0 "$pid2"
-it_daemon_start --policy blimp --host-mem "$budget" || exit 1
+it_daemon_start --config "$IT_DIR/blimpd.conf" --policy blimp --host-mem "$budget" || exit 1
 it_check "r1 found again, managed" bash -c "'$BLIMP' ls | grep -E '^r1 .*running.* yes'"
 it_check "r2 found again, managed" bash -c "'$BLIMP' ls | grep -E '^r2 .*running.* yes'"
 it_check "the same QEMU processes" [ "$(it_qemu_pid r1)" = "$pid1" -a "$(it_qemu_pid r2)" = "$pid2" ]
@@ -55,4 +58,9 @@ for _ in 1 2 3 4 5; do
 done
 it_check "no jump in MCTLTGT over 5 s after restart" [ "$jump" = 0 ]
 it_check "the guests still answer" "$BLIMP" exec r1 -- true
+for v in r1 r2; do
+	k=$(guest_ooms "$v")
+	it_check "no OOM kill in $v ($k)" [ "$k" = 0 ]
+done
+oom_check
 it_done

@@ -11,27 +11,20 @@
 # steps (1% of MEMSZ per second), guest page cache refills between steps, and OVHD
 # (counted in the budget, not in the split) differs by ~10 MiB between the two QEMUs.
 . "$(dirname "$0")/lib.sh"
-MIB=$((1024 * 1024))
+. "$(dirname "$0")/t_sched_lib.inc"
 RES_MIB=128
 ABOVE_MIB=300 # memory above both reservations the budget leaves
 
-top_csv() { "$BLIMP" top -b -n 1 >"$IT_DIR/top.csv" 2>/dev/null; }
-col() {
-	awk -F, -v vm="$1" -v c="$2" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $13==vm{print $h[c]}' \
-		"$IT_DIR/top.csv"
-}
-held() {
-	awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $13!=""{s+=$h["consumed"]+$h["ovhd"]} END{print s+0}' \
-		"$IT_DIR/top.csv"
-}
-mib() { echo $((${1:-0} / MIB)); }
-
+# Balloon only: no cgroup limits pushing QEMU to host swap (the test is about the
+# balloon; host swap has its own test, t_sched_noballoon.sh).
+printf '[blimpd]\nhost_swap = false\n' >"$IT_DIR/blimpd.conf"
 it_daemon_start --policy static || exit 1
 busy='fileread /data/files --interval-ms 5000 >/tmp/fileread.log 2>&1'
 it_check "s1 boots (shares 2000)" it_vm_start s1 --mem 512M --shares 2000 \
 	--reservation ${RES_MIB}M --maxmemctl 410M -- sh -c "$busy"
 it_check "s2 boots (shares 1000)" it_vm_start s2 --mem 512M --shares 1000 \
 	--reservation ${RES_MIB}M --maxmemctl 410M -- sh -c "$busy"
+oom_mark
 sleep 20
 top_csv
 total=$(held)
@@ -44,7 +37,7 @@ it_check "too little memory for both ($(mib "$budget") < $(mib "$total") - 200 M
 	[ "$budget" -lt $((total - 200 * MIB)) ]
 
 it_daemon_stop --keep-vms
-it_daemon_start --policy blimp --idle-tax 0 --host-mem "$budget" || exit 1
+it_daemon_start --config "$IT_DIR/blimpd.conf" --policy blimp --idle-tax 0 --host-mem "$budget" || exit 1
 # Settle: shrinking ~350 MiB of page cache at the probe rate (~5 MiB/s per VM) plus
 # convergence of the split.
 fits() { top_csv && [ "$(held)" -le "$budget" ]; }
@@ -77,7 +70,8 @@ for v in s1 s2; do
 	it_check "fileread still runs in $v" bash -c "'$BLIMP' exec $v -- pidof fileread >/dev/null"
 done
 for v in s1 s2; do
-	k=$("$BLIMP" exec "$v" -- dmesg 2>/dev/null) && k=$(printf '%s\n' "$k" | grep -c "Killed process"; true) || k=unreadable
+	k=$(guest_ooms "$v")
 	it_check "no OOM kill in $v ($k)" [ "$k" = 0 ]
 done
+oom_check
 it_done
