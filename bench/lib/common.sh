@@ -203,5 +203,13 @@ for k in sys.argv[1].split("."):
 print(v)' "$path"
 }
 
+# The tree the binaries were built from (commit, "+dirty" when src/ has changes).
+bench_rev() {
+	local r
+	r=$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	git -C "$BENCH_ROOT" diff --quiet HEAD -- src 2>/dev/null || r="$r+dirty"
+	echo "$r"
+}
+
 # met/missed
 bench_verdict() { if [ "$1" = 1 ]; then echo met; else echo missed; fi; }

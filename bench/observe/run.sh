@@ -25,6 +25,7 @@ SHELL_ITERS=${OBS_SHELL_ITERS:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 bench_build
+REV=$(bench_rev)
 bench_libvirtd_start
 cat >"$BENCH_DIR/blimpd.conf" <<EOF
 [blimpd]
@@ -119,7 +120,7 @@ done
 # table
 ms() { awk -v x="$1" 'BEGIN {printf "%.2f", x / 1000}'; }
 echo
-echo "bench/observe: CPU per full collection (host + N VMs of $MEM), accel $(bench_accel), $(nproc) cores, collect every ${PERIOD_MS} ms for ${WINDOW_S} s; shell loop ${SHELL_ITERS} iterations"
+echo "bench/observe: CPU per full collection (host + N VMs of $MEM), tree $REV, accel $(bench_accel), $(nproc) cores, collect every ${PERIOD_MS} ms for ${WINDOW_S} s; shell loop ${SHELL_ITERS} iterations"
 printf '%-3s %6s %10s %10s %10s %11s %10s %11s %7s %8s\n' N colls coll_ms thread_ms tick_ms libvirtd_ms shell_ms libvirtd_ms ratio ratio+lv
 while read -r n ticks thread_us coll_us tick_us lv_us shell_us shell_lv_us se; do
 	r=$(awk -v a="$shell_us" -v b="$coll_us" 'BEGIN {printf "%.1f", b ? a / b : 0}')

@@ -25,6 +25,7 @@ FIXED_BUDGET_MIB=${POL_BUDGET_MIB:-}
 T_START=$SECONDS
 
 bench_build
+REV=$(bench_rev)
 PLAN="$BENCH_DIR/plan"
 # shellcheck disable=SC2046 # pkg-config prints several flags
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -I"$BENCH_ROOT/src" \
@@ -125,6 +126,6 @@ for p in $POLICIES; do
 done
 
 echo
-echo "bench/policies: demo scenario, $NVMS VMs x ${MEM_MIB} MiB (MCTLMAX ${MAXMEMCTL_MIB} MiB), wsloop ${WS_MIB} MiB for ${PHASE_S} s per VM in turn, budget ${BUDGET_MIB} MiB (OVHD ${OVHD_MIB} MiB/VM measured), host swap $((NVMS * MEM_MIB)) MiB, guest swap 256 MiB, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"
+echo "bench/policies: demo scenario, $NVMS VMs x ${MEM_MIB} MiB (MCTLMAX ${MAXMEMCTL_MIB} MiB), wsloop ${WS_MIB} MiB for ${PHASE_S} s per VM in turn, budget ${BUDGET_MIB} MiB (OVHD ${OVHD_MIB} MiB/VM measured), host swap $((NVMS * MEM_MIB)) MiB, guest swap 256 MiB, tree $REV, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"
 python3 "$HERE/analyze.py" table --dir "$BENCH_DIR" --ws "$WS_MIB" --phase "$PHASE_S" \
 	--vms "$NVMS" --policies "$POLICIES" --budget "$BUDGET_MIB" --plot "${POL_PLOT:-}"
