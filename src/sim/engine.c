@@ -67,6 +67,8 @@ int sim_config_validate(const struct sim_config *c, char *err, size_t errlen)
 		  (unsigned long long)c->stats_period_ms);
 	CFG_CHECK(c->collect_delay_ms <= c->step_ms, "collection delay above the step");
 	CFG_CHECK(c->host_swap_bytes_per_s > 0, "host swap rate must be > 0");
+	CFG_CHECK(c->host_ram_bytes == 0 || c->host_ram_bytes >= c->host_mem_bytes,
+		  "host RAM below the budget");
 	CFG_CHECK(c->slo_loss_permyriad <= MODEL_PERMYRIAD, "SLO loss above 100%%");
 	CFG_CHECK(c->ws_touch_ms > 0, "working-set touch period must be > 0");
 	uint64_t sample = c->sample_ms ? c->sample_ms : c->balance_ms;

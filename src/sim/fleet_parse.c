@@ -50,6 +50,7 @@ enum fleet_col {
 	COL_WS,
 	COL_PERIOD,
 	COL_COUNT,
+	COL_CACHE_INIT,
 	COL__COUNT
 };
 
@@ -57,7 +58,7 @@ static const char *const col_names[COL__COUNT] = {
     "name",	 "memsz",	   "shares",	   "reservation",   "limit",  "maxmemctl",
     "balloon",	 "deflate_on_oom", "balloon_rate", "start_s",	    "boot_s", "guest_swap",
     "idle_anon", "cache_cap",	   "cache_rate",   "shareable_pct", "ovhd",   "ws",
-    "period_s",	 "count"};
+    "period_s",	 "count",	   "cache_init"};
 _Static_assert(sizeof(col_names) / sizeof(col_names[0]) == COL__COUNT, "columns in step");
 
 struct fleet_ctx {
@@ -317,6 +318,9 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 	if (FIELD(COL_CACHE_RATE) && fleet_size(c, "cache_rate", fields[COL_CACHE_RATE],
 						1024 * MODEL_GIB, &v.cache_bytes_per_s))
 		return -EINVAL;
+	if (FIELD(COL_CACHE_INIT) &&
+	    fleet_size(c, "cache_init", fields[COL_CACHE_INIT], memsz, &v.cache_init_bytes))
+		return -EINVAL;
 	if (FIELD(COL_SHAREABLE)) {
 		if (fleet_fixed(fields[COL_SHAREABLE], 2, 10000, &pct))
 			return fleet_err(c, "shareable_pct: bad '%.40s' (0..100, 2 decimals)",
@@ -334,6 +338,8 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 				 SIM_FLEET_MAX_VMS);
 	if (v.idle_anon_bytes >= memsz)
 		return fleet_err(c, "idle_anon: must be below memsz");
+	if (v.cache_init_bytes > v.cache_cap_bytes)
+		return fleet_err(c, "cache_init: must not exceed cache_cap");
 	if (FIELD(COL_WS)) {
 		r = fleet_ws(c, fields[COL_WS], memsz, &v.ws);
 		if (r)

@@ -2,22 +2,23 @@
  * The host model: the budget, unmanaged reclaim and KSM's scan rate.
  *
  * DESIGN: while the VMs step, the loop adds up CONSUMED + OVHD. Beyond the
- * budget the host kernel itself reclaims (global LRU, not the policy's choice): the
- * excess goes to host swap at once, taken from each VM in proportion to its
- * CONSUMED, and the time is counted as overflow. KSM's scan rate comes from the last
- * plan (pages_to_scan per sleep_ms); the time to find a VM's shareable pages is the
- * time to scan all resident guest RAM once. The same pass totals the host figures and
- * does each VM's SLO accounting, so a step reads every VM twice, not four times.
+ * host's RAM (the budget unless host_ram_bytes says more) the host kernel itself reclaims (global
+ * LRU, not the policy's choice): the excess goes to host swap at once, taken from each VM in
+ * proportion to its CONSUMED, and the time is counted as overflow. KSM's scan rate comes from the
+ * last plan (pages_to_scan per sleep_ms); the time to find a VM's shareable pages is the time to
+ * scan all resident guest RAM once. The same pass totals the host figures and does each VM's SLO
+ * accounting, so a step reads every VM twice, not four times.
  */
 #include "sim/internal.h"
 
 void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed, uint64_t snap_ms)
 {
-	double budget = (double)s->cfg.host_mem_bytes;
-	s->overflow = used > budget + 0.5;
+	double ram =
+	    (double)(s->cfg.host_ram_bytes ? s->cfg.host_ram_bytes : s->cfg.host_mem_bytes);
+	s->overflow = used > ram + 0.5;
 	double frac = 0;
 	if (s->overflow && consumed > 0) {
-		frac = (used - budget) / consumed;
+		frac = (used - ram) / consumed;
 		if (frac > 1)
 			frac = 1; /* OVHD alone beyond the budget: everything swapped */
 	}

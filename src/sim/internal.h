@@ -26,6 +26,7 @@ struct sim_vm {
 	double resident;      /* guest RAM resident on the host */
 	double shared;	      /* saved by KSM */
 	double host_swapped;  /* SWCUR */
+	double cold;	      /* last step's cold memory: resident, not working set */
 	double consumed;      /* CONSUMED = resident - shared - host_swapped */
 	double ws;	      /* working set now */
 	double missing_guest; /* working set not in guest RAM (guest swap or OOM-killed) */

@@ -59,6 +59,8 @@ struct sim_vm_spec {
 	uint64_t idle_anon_bytes;     /* kernel, daemons: in use, not in the working set */
 	uint64_t cache_cap_bytes;     /* page cache grows toward this */
 	uint64_t cache_bytes_per_s;   /* page cache growth rate */
+	uint64_t cache_init_bytes;    /* page cache held from start_s on (a guest that read
+				       * its disk before the run); 0 = starts empty */
 	uint32_t shareable_permyriad; /* of resident guest RAM that KSM can merge */
 	uint64_t ovhd_bytes;	      /* OVHD: QEMU's memory beyond guest RAM */
 	struct sim_trace ws;	      /* working set: must be resident for full speed */
@@ -111,6 +113,11 @@ struct sim_config {
 	uint64_t collect_delay_ms;	/* collection + decision latency before acting */
 	uint64_t host_mem_bytes;	/* budget */
 	uint64_t host_swap_bytes_per_s; /* host swap device throughput (out and in, each) */
+	uint64_t host_ram_bytes;	/* where the host kernel reclaims on its own; 0 = the
+					 * budget (a budget below RAM costs nothing when exceeded) */
+	bool host_swap_eager;		/* host-swapped cold pages come back as soon as the
+					 * limit allows (the old model); default: only pages the
+					 * guest touches (its working set) come back, as in Linux */
 	uint32_t slo_loss_permyriad;	/* a VM losing more than this of its throughput violates */
 	uint64_t oom_restart_ms;	/* a guest's OOM-killed workload restarts after this */
 	uint64_t ws_touch_ms;		/* the working set is touched once per this (fault rate) */

@@ -32,6 +32,10 @@ static void sim_usage(FILE *out, const char *prog)
 		"                      --plan: all)\n"
 		"  --host-mem SIZE     budget (default 2/3 of the fleet's MEMSZ; --plan: 64G)\n"
 		"  --host-swap-rate SIZE  host swap throughput per second (default 200M)\n"
+		"  --host-ram SIZE     the host's RAM, where its kernel reclaims by itself\n"
+		"                      (default: the budget)\n"
+		"  --host-swap-eager   host-swapped cold pages come back when the limit lifts\n"
+		"                      (default: only touched pages come back, as in Linux)\n"
 		"  --no-host-swap      the policy may not use host swap\n"
 		"  --out DIR           timelines: DIR/vms.csv, DIR/host.csv (all: DIR/<policy>/)\n"
 		"  --sample-ms MS      timeline row period (default = balance period)\n"
@@ -82,6 +86,8 @@ enum {
 	OPT_HOSTMEM,
 	OPT_SWAPRATE,
 	OPT_NOSWAP,
+	OPT_HOSTRAM,
+	OPT_SWAPEAGER,
 	OPT_OUT,
 	OPT_SAMPLE,
 	OPT_CHECK,
@@ -116,6 +122,8 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 	    {"host-mem", required_argument, NULL, OPT_HOSTMEM},
 	    {"host-swap-rate", required_argument, NULL, OPT_SWAPRATE},
 	    {"no-host-swap", no_argument, NULL, OPT_NOSWAP},
+	    {"host-ram", required_argument, NULL, OPT_HOSTRAM},
+	    {"host-swap-eager", no_argument, NULL, OPT_SWAPEAGER},
 	    {"out", required_argument, NULL, OPT_OUT},
 	    {"sample-ms", required_argument, NULL, OPT_SAMPLE},
 	    {"check", no_argument, NULL, OPT_CHECK},
@@ -180,6 +188,12 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 			break;
 		case OPT_NOSWAP:
 			a->cfg.host_swap = false;
+			break;
+		case OPT_HOSTRAM:
+			bad = size_parse(v, &a->cfg.host_ram_bytes) || a->cfg.host_ram_bytes == 0;
+			break;
+		case OPT_SWAPEAGER:
+			a->cfg.host_swap_eager = true;
 			break;
 		case OPT_OUT:
 			a->cfg.out_dir = v;

@@ -13,7 +13,10 @@
  * uses (free page reporting returns free pages; without a balloon driver there is no
  * reporting and the host keeps the high-water mark), less what KSM merged, less what
  * the host swapped. Host swap follows the plan's cgroup limit at the host's swap
- * rate, shared among VMs in proportion to their demand in the previous step.
+ * rate, shared among VMs in proportion to their demand in the previous step. Swap-in
+ * is lazy, as in Linux: only working-set pages come back (when touched); cold pages
+ * stay swapped until the guest frees them (freed cold pages are the swapped ones
+ * first: the guest's and the host's LRU agree on what is cold).
  * Lost throughput = working set not resident (in guest swap, OOM-killed, or in host
  * swap beyond the VM's cold pages) / working set.
  */
@@ -135,18 +138,33 @@ static void vm_host(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *
 		vm->shared += (shareable - vm->shared) *
 			      vm_min(1.0, dt_s * s->ksm_scan_bytes_per_s / s->total_resident);
 	double need = vm->resident - vm->shared;
+	double cold = vm_max(need - vm_max(vm->ws - vm->missing_guest, 0), 0);
+	if (!s->cfg.host_swap_eager) {
+		/* Cold memory the guest frees (the balloon takes cache, the working set
+		 * evicts it) is its coldest, the pages the host swapped first: those swap
+		 * slots go first. */
+		if (cold < vm->cold)
+			vm->host_swapped = vm_max(vm->host_swapped - (vm->cold - cold), 0);
+		vm->cold = cold;
+	}
 	double tgt = 0;
 	if (vm->cgroup_limit > 0)
 		tgt = vm_max(need + (double)sp->ovhd_bytes - vm->cgroup_limit, 0);
 	double rate = (double)s->cfg.host_swap_bytes_per_s * dt_s;
 	if (tgt > vm->host_swapped) {
-		double d = tgt - vm->host_swapped;
-		double share = s->swap_demand_out > rate ? rate / s->swap_demand_out : 1.0;
+		/* this VM's demand counts too: one VM alone cannot beat the device */
+		double d = tgt - vm->host_swapped, demand = vm_max(s->swap_demand_out, d);
+		double share = demand > rate ? rate / demand : 1.0;
 		vm->host_swapped += d * share;
 		s->acc_demand_out += d;
 	} else if (tgt < vm->host_swapped) {
+		/* Linux swaps a page in when it is touched: the working set's pages come
+		 * back, cold ones stay in swap after the limit lifts (eager: all come back). */
 		double d = vm->host_swapped - tgt;
-		double share = s->swap_demand_in > rate ? rate / s->swap_demand_in : 1.0;
+		if (!s->cfg.host_swap_eager)
+			d = vm_min(d, vm_max(vm->host_swapped - cold, 0));
+		double demand = vm_max(s->swap_demand_in, d);
+		double share = demand > rate ? rate / demand : 1.0;
 		vm->host_swapped -= d * share;
 		s->acc_demand_in += d;
 	}
@@ -164,12 +182,16 @@ void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, doubl
 	if (!vm->running) {
 		vm->running = true;
 		vm->actual = vm->target = (double)sp->memsz_bytes;
+		vm->cache = (double)sp->cache_init_bytes;
 	}
 	uint64_t since = t_next_ms - sp->start_ms;
 	if (since < sp->boot_ms) {
 		vm->booted = false;
 		vm->anon_res = (double)sp->idle_anon_bytes * (double)since / (double)sp->boot_ms;
-		vm->cache = 0;
+		/* A guest that filled its cache before the run holds it while it boots (here:
+		 * until blimpd has its first stats). */
+		vm->cache =
+		    vm_min((double)sp->cache_init_bytes, (double)sp->memsz_bytes - vm->anon_res);
 		vm->ws = 0;
 		vm->missing_guest = 0;
 	} else {
