@@ -11,6 +11,14 @@
  * Counter deltas use the guest's own sample times (now - stats age), so the same
  * stats read twice give no rate, and a counter that goes down (guest reboot) is a
  * new baseline, not a huge delta.
+ *
+ * The balloon's own pages: Linux's virtio_balloon takes inflated pages out of MemTotal
+ * only when deflate-on-OOM is off. With it on (blimp starts every VM so), MemTotal stays
+ * put and the balloon's pages count as used, so total - available would read the
+ * balloon as guest demand and the guest floor would ratchet up as the balloon grows.
+ * Which case applies is read from the guest itself: if MemTotal is closer to the
+ * largest MemTotal seen than to that less the ballooned bytes, the balloon is inside
+ * it and is taken out of in-use.
  */
 #include "policy/internal.h"
 
@@ -56,6 +64,10 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 		uint64_t total = policy_min_u64(v->guest_total_bytes, memsz);
 		uint64_t avail = policy_min_u64(v->guest_available_bytes, total);
 		uint64_t in_use = total - avail;
+		uint64_t ballooned = policy_sub_floor(memsz, v->balloon_actual_bytes);
+		vs->guest_total_max_bytes = policy_max_u64(vs->guest_total_max_bytes, total);
+		if (ballooned && total > policy_sub_floor(vs->guest_total_max_bytes, ballooned / 2))
+			in_use = policy_sub_floor(in_use, ballooned);
 		uint64_t at_ms = policy_sub_floor(now_ms, v->stats_age_ms);
 		uint64_t boost = 0;
 		if (vs->have_counters && at_ms > vs->counters_ms) {

@@ -31,6 +31,7 @@ struct policy_vm_state {
 	uint64_t last_swap_in_bytes;
 	uint64_t last_oom_kills;
 	uint64_t last_balloon_actual_bytes;
+	uint64_t guest_total_max_bytes; /* largest MemTotal the guest reported */
 	uint64_t backoff_until_ms; /* no shrink before this (0 = none) */
 	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
 	uint64_t swap_hold_bytes;  /* host-swap target kept after hard/low (0 = none) */

@@ -79,6 +79,21 @@ static inline void fleet_tick(struct fleet *f)
 /* The guest follows its balloon: actual = target, consumed tracks in-use. */
 static inline void fleet_follow(struct fleet *f)
 {
-	for (size_t i = 0; i < f->snap.n_vms; i++)
-		f->vms[i].balloon_actual_bytes = f->plans[i].target_bytes;
+	/* Without deflate-on-OOM the balloon's pages leave MemTotal (and MemAvailable):
+	 * the guest's own use stays what it was. */
+	for (size_t i = 0; i < f->snap.n_vms; i++) {
+		struct vm_snapshot *v = &f->vms[i];
+		uint64_t from = v->balloon_actual_bytes, to = f->plans[i].target_bytes;
+		uint64_t used = v->guest_total_bytes > v->guest_available_bytes
+				    ? v->guest_total_bytes - v->guest_available_bytes
+				    : 0;
+		if (to >= from)
+			v->guest_total_bytes += to - from;
+		else
+			v->guest_total_bytes -= from - to < v->guest_total_bytes ? from - to
+										   : v->guest_total_bytes;
+		v->guest_available_bytes =
+		    v->guest_total_bytes > used ? v->guest_total_bytes - used : 0;
+		v->balloon_actual_bytes = to;
+	}
 }

@@ -192,10 +192,11 @@ static void test_guest_floor(void **state)
 	}
 	assert_int_equal(f.plans[0].target_bytes, floor);
 	assert_int_equal(f.plans[0].reason, PLAN_REASON_GUEST_FLOOR);
-	/* In-use jumps: the floor follows at once. */
-	f.vms[0].guest_available_bytes = 512 * MIB;
+	/* In-use jumps to all the guest holds: the floor follows at once. */
+	assert_int_equal(f.vms[0].guest_total_bytes, floor);
+	f.vms[0].guest_available_bytes = 0;
 	fleet_tick(&f);
-	assert_int_equal(f.plans[0].target_bytes, floor + 512 * MIB);
+	assert_int_equal(f.plans[0].target_bytes, floor + 4 * GIB * 500 / 10000);
 	fleet_free(&f);
 }
 
@@ -371,6 +372,36 @@ static void test_idle_gives_to_active(void **state)
 	fleet_free(&f);
 }
 
+/* With deflate-on-OOM the guest's MemTotal keeps the balloon's pages and counts them as
+ * used; without it they leave MemTotal. Either way ACTV must be the guest's own use,
+ * not its own use plus the balloon. */
+static void test_balloon_not_counted_as_use(void **state)
+{
+	(void)state;
+	for (int doo = 0; doo <= 1; doo++) {
+		struct fleet f;
+		fleet_init(&f, 1, 512 * MIB, 4 * GIB);
+		struct vm_snapshot *v = &f.vms[0];
+		v->guest_total_bytes = 460 * MIB;
+		v->guest_available_bytes = 420 * MIB; /* 40 MiB in use */
+		for (int i = 0; i < 5; i++)
+			fleet_tick(&f);
+		assert_in_range(f.plans[0].actv_bytes, 39 * MIB, 41 * MIB);
+		/* balloon inflated by 300 MiB */
+		v->balloon_actual_bytes = 212 * MIB;
+		if (doo) {
+			v->guest_available_bytes = 120 * MIB; /* total stays, balloon is "used" */
+		} else {
+			v->guest_total_bytes = 160 * MIB;
+			v->guest_available_bytes = 120 * MIB;
+		}
+		for (int i = 0; i < 50; i++)
+			fleet_tick(&f);
+		assert_in_range(f.plans[0].actv_bytes, 39 * MIB, 41 * MIB);
+		fleet_free(&f);
+	}
+}
+
 static void test_state_map(void **state)
 {
 	(void)state;
@@ -420,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_hostile_stats),
 	    cmocka_unit_test(test_host_swap),
 	    cmocka_unit_test(test_idle_gives_to_active),
+	    cmocka_unit_test(test_balloon_not_counted_as_use),
 	    cmocka_unit_test(test_state_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
