@@ -25,6 +25,7 @@ struct policy_settings {
 	uint64_t guest_margin_bytes;    /* floor = guest in-use + max(margin, margin_permyriad) */
 	uint32_t guest_margin_permyriad;/* of MEMSZ, default 500 (5%) */
 	uint32_t probe_step_permyriad;  /* slow probe: shrink by at most this of MEMSZ per period */
+	bool probe_scale_by_state;      /* step x1 soft, x4 hard, x16 low (default true) */
 	uint32_t backoff_hold_ms;       /* after a back-off, no shrink for this long */
 	uint32_t fast_alpha_permyriad;  /* EWMA weight per sample, fast average */
 	uint32_t slow_alpha_permyriad;  /* EWMA weight per sample, slow average */
@@ -50,6 +51,9 @@ void policy_state_free(struct policy_state *st);
 int policy_run(const struct policy_settings *s, struct policy_state *st,
 	       const struct snapshot *snap, uint64_t now_ms, struct plan *plan)
 	__attribute__((warn_unused_result));
+
+/* How many probe steps a shrink may take per period in host state hs. */
+uint32_t policy_probe_multiplier(const struct policy_settings *s, enum host_state hs);
 
 /* vSphere's sliding minFree for a budget: 6% of the first 4 GiB, 4% of the next
  * 8 GiB, 2% of the next 16 GiB, 1% of the rest. */

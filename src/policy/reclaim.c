@@ -11,7 +11,11 @@
  *   - desired below it: nothing in high/clear (no reclaim needed there); in soft and
  *     worse shrink by at most probe_step_permyriad of MEMSZ per balance period, scaled
  *     by the time since this VM's last plan (so calling twice per period does not
- *     double the step), never while a back-off hold lasts.
+ *     double the step), never while a back-off hold lasts. The step grows with the
+ *     host's need: x1 in soft, x4 in hard, x16 in low. The guest floor (in-use +
+ *     margin) already bounds how far it can go; the slow probe only hedges the in-use
+ *     estimate, and in hard/low the alternative to ballooning is host swapping,
+ *     which costs the guest far more than a quick inflate down to its floor.
  * reason is the rule that bound the result.
  */
 #include "policy/internal.h"
@@ -47,14 +51,22 @@ static enum plan_reason reclaim_desired(const struct vm_plan *p, const struct po
 	return why;
 }
 
+uint32_t policy_probe_multiplier(const struct policy_settings *s, enum host_state hs)
+{
+	if (!s->probe_scale_by_state || hs <= HOST_STATE_SOFT)
+		return 1;
+	return hs == HOST_STATE_HARD ? 4 : 16;
+}
+
 static uint64_t reclaim_probe_step(const struct policy_settings *s,
 				   const struct policy_vm_state *vs, const struct policy_vm_work *w,
-				   uint64_t now_ms)
+				   uint64_t now_ms, enum host_state hs)
 {
 	uint64_t dt = s->balance_period_ms;
 	if (!w->is_new)
 		dt = now_ms > vs->last_run_ms ? policy_min_u64(now_ms - vs->last_run_ms, dt) : 0;
 	uint64_t per_period = policy_permyriad_of(w->memsz_bytes, s->probe_step_permyriad);
+	per_period *= policy_probe_multiplier(s, hs);
 	uint64_t p;
 	if (!__builtin_mul_overflow(per_period, dt, &p))
 		return p / s->balance_period_ms;
@@ -112,7 +124,7 @@ void policy_reclaim_vm(const struct policy_settings *s, const struct vm_snapshot
 		p->target_bytes = prev;
 		p->reason = PLAN_REASON_BACKOFF;
 	} else {
-		uint64_t step = reclaim_probe_step(s, vs, w, now_ms);
+		uint64_t step = reclaim_probe_step(s, vs, w, now_ms, hs);
 		if (prev - desired > step) {
 			p->target_bytes = prev - step;
 			p->reason = PLAN_REASON_PROBE;

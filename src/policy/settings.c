@@ -40,6 +40,7 @@ void policy_settings_default(struct policy_settings *s)
 	s->stale_after_ms = 5000;     /* 5 missed 1 s stats periods */
 	s->guest_margin_bytes = 64 * MODEL_MIB;
 	s->guest_margin_permyriad = 500; /* 5% of MEMSZ */
+	s->probe_scale_by_state = true;
 	s->probe_step_permyriad = 100;	 /* 1% of MEMSZ per period (Senpai: 1% per step) */
 	s->backoff_hold_ms = 30000;	 /* no shrink for 30 s after distress */
 	s->fast_alpha_permyriad = 5000;	 /* ACTVF: half-life ~1 period */

@@ -291,8 +291,9 @@ static void fz_check(const struct fz_run *r, const struct snapshot *snap,
 		if (!fz_fresh(s, v))
 			FZ_CHECK(vp->target_bytes == r->prev_target[i]);
 		if (vp->target_bytes < r->prev_target[i]) {
-			uint64_t step = m / 10000 * s->probe_step_permyriad +
-					m % 10000 * s->probe_step_permyriad / 10000;
+			uint64_t step = (m / 10000 * s->probe_step_permyriad +
+					 m % 10000 * s->probe_step_permyriad / 10000) *
+					policy_probe_multiplier(s, p->host.state);
 			uint64_t d = dt_ms < s->balance_period_ms ? dt_ms : s->balance_period_ms;
 			FZ_CHECK(r->prev_target[i] - vp->target_bytes <=
 				 (unsigned __int128)step * d / s->balance_period_ms + 1);

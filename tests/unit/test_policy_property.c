@@ -133,8 +133,9 @@ static void check_invariants(const struct fleet *f, const uint64_t *prev_target,
 		if (!is_fresh(&f->s, v)) /* stale never shrinks (settings fixed here) */
 			assert_int_equal(vp->target_bytes, prev_target[i]);
 		if (vp->target_bytes < prev_target[i]) { /* only the bounded probe shrinks */
-			uint64_t step = v->memsz_bytes / 10000 * f->s.probe_step_permyriad +
-					v->memsz_bytes % 10000 * f->s.probe_step_permyriad / 10000;
+			uint64_t step = (v->memsz_bytes / 10000 * f->s.probe_step_permyriad +
+					 v->memsz_bytes % 10000 * f->s.probe_step_permyriad / 10000) *
+					policy_probe_multiplier(&f->s, f->plan.host.state);
 			uint64_t d =
 			    dt_ms < f->s.balance_period_ms ? dt_ms : f->s.balance_period_ms;
 			assert_true(prev_target[i] - vp->target_bytes <=

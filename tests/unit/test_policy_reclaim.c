@@ -8,6 +8,7 @@ static void fleet_pressure(struct fleet *f)
 	fleet_init(f, 2, 4 * GIB, 6 * GIB);
 	f->vms[0].consumed_bytes = 3 * GIB;
 	f->vms[1].consumed_bytes = 3 * GIB;
+	f->s.probe_scale_by_state = false; /* these tests pin the base step */
 }
 
 /* Idle guest: 10% in use. */
@@ -117,6 +118,32 @@ static void test_probe_bounded_per_period(void **state)
 	f.now_ms += 60000;
 	fleet_tick(&f);
 	assert_int_equal(f.plans[0].target_bytes, prev - step);
+	fleet_free(&f);
+}
+
+/* The probe step grows with the host's need: x4 in hard, x16 in low. */
+static void test_probe_scales_with_state(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_pressure(&f);
+	f.s.probe_scale_by_state = true;
+	vm_idle(&f.vms[0]);
+	vm_idle(&f.vms[1]);
+	uint64_t step = 4 * GIB / 100;
+	fleet_tick(&f); /* first run: the state settles, targets start at actual */
+	fleet_follow(&f);
+	uint64_t prev = f.plans[0].target_bytes;
+	fleet_tick(&f);
+	enum host_state hs = f.plan.host.state;
+	assert_true(hs >= HOST_STATE_HARD);
+	assert_int_equal(policy_probe_multiplier(&f.s, hs), hs == HOST_STATE_HARD ? 4 : 16);
+	uint64_t shrink = prev - f.plans[0].target_bytes;
+	assert_true(shrink > step); /* more than soft's step... */
+	assert_true(shrink <= step * policy_probe_multiplier(&f.s, hs)); /* ...within the bound */
+	assert_int_equal(policy_probe_multiplier(&f.s, HOST_STATE_SOFT), 1);
+	f.s.probe_scale_by_state = false;
+	assert_int_equal(policy_probe_multiplier(&f.s, HOST_STATE_LOW), 1);
 	fleet_free(&f);
 }
 
@@ -445,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(test_stale_never_shrinks),
 	    cmocka_unit_test(test_new_vm_starts_at_balloon_actual),
 	    cmocka_unit_test(test_probe_bounded_per_period),
+	    cmocka_unit_test(test_probe_scales_with_state),
 	    cmocka_unit_test(test_fast_backoff_after_faults),
 	    cmocka_unit_test(test_guest_floor),
 	    cmocka_unit_test(test_limit_maxmemctl_reservation),
