@@ -7,15 +7,22 @@
  *   demo_summary.c   pure: guest OOM kills in a kernel log, the summary text
  *   demo_daemon.c    fork/exec of blimpd next to the blimp binary, orderly stop
  *   demo_plot.c      the gnuplot script and running gnuplot
+ *   demo_guests.c    the guests, through blimpd: start, fill, go, kernel logs
+ *   demo_record.c    once a second: `top` into timeline.csv and onto the screen
  *   cmd_demo.c       options and the run itself
  */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
+#include <signal.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <json-c/json.h>
+
+#include "cli/cli.h"
 
 #define DEMO_MIB (1024ULL * 1024ULL)
 #define DEMO_VMS_MAX 16
@@ -116,7 +123,7 @@ struct demo_daemon {
  * -errno with why. */
 int demo_daemon_start(struct demo_daemon *d, const char *dir, const char *socket,
 		      const char *guest_dir, const char *policy, uint64_t budget_bytes,
-		      uint64_t swap_bytes, volatile int *stop, char *why, size_t whylen)
+		      uint64_t swap_bytes, volatile sig_atomic_t *stop, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 /* Ask it to exit (keep_vms: leave the VMs running), wait up to wait_s, then SIGTERM and
  * SIGKILL. Always reaps the child. 0 if it exited by itself with status 0. */
@@ -134,3 +141,46 @@ int demo_plot(const char *dir, char names[][DEMO_NAME_MAX], unsigned n, uint64_t
 /* The gnuplot script itself (pure, for tests). */
 void demo_plot_script(FILE *out, char names[][DEMO_NAME_MAX], unsigned n, uint64_t phase_s,
 		      uint64_t seconds, uint64_t budget_bytes);
+
+/* ---- the run (cmd_demo.c, demo_guests.c, demo_record.c) ---- */
+
+/* Set by SIGINT/SIGTERM/SIGHUP: every wait of the demo returns early. */
+extern volatile sig_atomic_t demo_stop;
+
+/* Under TCG, QEMU's translation cache grows as a guest runs new code: right after the
+ * boot and the page-cache fill the built-in guest's OVHD is 95-160 MiB and it settles
+ * near 160 MiB (measured, 512 MiB guests, QEMU 7.2). The budget counts the settled value. */
+#define DEMO_TCG_OVHD_BYTES (160 * DEMO_MIB)
+
+struct demo {
+	struct demo_opts o;
+	char dir[PATH_MAX];
+	char socket[PATH_MAX];
+	char guest_dir[PATH_MAX + 32];
+	struct cli_ctx ctx;
+	struct demo_daemon daemon;
+	char names[DEMO_VMS_MAX][DEMO_NAME_MAX];
+	unsigned started;
+	uint64_t budget_bytes;
+	uint64_t phase_s;
+	bool screen;
+};
+
+uint64_t demo_now_ms(clockid_t clk);
+/* Sleep ms, or less if asked to stop. */
+void demo_nap(uint64_t ms);
+/* "demo: ..." on stdout, flushed. */
+void demo_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Guests (demo_guests.c). Each returns a CLI exit status. */
+int demo_exec(struct demo *d, const char *name, const char *const *argv, int timeout_ms,
+	      int *status, char **output);
+int demo_start_vms(struct demo *d);
+int demo_wait_filled(struct demo *d);
+bool demo_is_tcg(struct demo *d);
+uint64_t demo_measure_ovhd(struct demo *d);
+int demo_go(struct demo *d, time_t t0);
+void demo_collect_guests(struct demo *d, struct demo_vm_result *res);
+
+/* The scheduler run (demo_record.c): until --seconds passed or demo_stop. */
+int demo_record(struct demo *d, uint64_t t0_real_ms, struct demo_stats *stats);

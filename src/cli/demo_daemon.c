@@ -92,7 +92,7 @@ static void demo_log_tail(const char *path, char *why, size_t whylen)
 
 int demo_daemon_start(struct demo_daemon *d, const char *dir, const char *socket,
 		      const char *guest_dir, const char *policy, uint64_t budget_bytes,
-		      uint64_t swap_bytes, volatile int *stop, char *why, size_t whylen)
+		      uint64_t swap_bytes, volatile sig_atomic_t *stop, char *why, size_t whylen)
 {
 	char exe_dir[4096], state[4096], conf[4096], mem[32];
 	int r = demo_exe_dir(exe_dir, sizeof(exe_dir));
