@@ -297,21 +297,42 @@ def measure(real, out_lines):
             f"blimpd.log -> first top sample with stats_age_ms >= 0), range "
             f"{min(boots):.1f}-{max(boots):.1f} s (before t=0; not simulated)")
 
-    # stats period: intervals between changes of a VM's guest stats in top
+    # stats period: how often a VM's guest stats change in top (blimpd collects every
+    # second; the poller samples every 0.5 s): the median interval between changes of
+    # (free, available, caches, minor faults), which move whenever the guest reports
     ivals = []
     for n in order:
-        st = []
+        last, last_t = None, None
         for t, res in top:
             for v in res.get("vms", []):
-                if v.get("name") == n and v.get("stats_age_ms", -1) >= 0:
-                    st.append((t, v.get("stats_age_ms")))
-        # the stats' own time: sample time - age; a new value when it moves forward
-        stamps = sorted({round(t - a / 1000.0, 1) for t, a in st})
-        ivals += [b - a for a, b in zip(stamps, stamps[1:]) if 0.2 < b - a < 10]
-    p["stats_ms"] = int(round(statistics.median(ivals) * 10)) * 100 if ivals else 1000
+                if v.get("name") != n or v.get("stats_age_ms", -1) < 0:
+                    continue
+                key = tuple(v.get(k) for k in ("guest_free", "guest_available", "guest_caches",
+                                               "guest_minor_faults"))
+                if last is not None and key != last:
+                    if 0.2 < t - last_t < 10:
+                        ivals.append(t - last_t)
+                    last_t = t
+                elif last is None:
+                    last_t = t
+                last = key
+    p["stats_ms"] = int(round(statistics.median(ivals) * 2)) * 500 if ivals else 1000
+    p["stats_ms"] = max(500, p["stats_ms"])
     say(f"stats period: {p['stats_ms']} ms (" + (
-        f"median interval between successive stats times, sample time - stats_age_ms, "
-        f"{len(ivals)} intervals)" if ivals else "no top.jsonl: the configured 1 s)"))
+        f"median interval between changes of a VM's guest stats in top.jsonl, "
+        f"{len(ivals)} changes, sampled every 0.5 s; blimpd sets 1 s)" if ivals else
+        "no top.jsonl: blimpd's stats_period_s, 1 s)"))
+
+    # the guest kernel's memory outside MemTotal (image, reserved): MEMSZ - MemTotal
+    kern = []
+    for n in order:
+        tot = [v for _, v in top_vm_series(top, n, "guest_total")]
+        if tot:
+            kern.append(memsz[n] - max(tot))
+    p["guest_kernel"] = int(statistics.median(kern)) if kern else 0
+    say(f"guest kernel outside MemTotal: {p['guest_kernel'] / MIB:.0f} MiB (MEMSZ - the "
+        f"largest guest_total in top.jsonl, median over the VMs" +
+        (")" if kern else "; no top.jsonl: 0)"))
 
     p["ovhd"] = {n: int(statistics.median(r["ovhd"] for _, r in vms[n])) for n in order}
     say("OVHD per VM (median of the run): " +
@@ -349,15 +370,21 @@ def measure(real, out_lines):
 
     # initial state at t=0 (and before it, from the poller)
     at0 = {n: vms[n][0][1] for n in order}
-    resident0 = {n: at0[n]["consumed"] + at0[n]["swcur"] for n in order}
+    shrd0 = {}
+    for n in order:
+        sh = [v for t, v in top_vm_series(top, n, "shrd") if t >= t0 - 0.25]
+        shrd0[n] = sh[0] if sh else 0
+    resident0 = {n: at0[n]["consumed"] + at0[n]["swcur"] + shrd0[n] for n in order}
     caches = {}
     inuse = {}
     fill_rates = []
     for n in order:
         c = top_vm_series(top, n, "guest_caches")
         pre = [(t, v) for t, v in c if t <= restart]
+        at = [v for t, v in c if t >= t0 - 0.25]
+        if at:  # the cache at t=0 (some guests are still filling at the restart)
+            caches[n] = at[0]
         if pre:
-            caches[n] = pre[-1][1]
             mx = max(v for _, v in pre)
             t_lo, dur = rise_time(pre, 0.1 * mx, 0.9 * mx)
             if dur:
@@ -375,9 +402,9 @@ def measure(real, out_lines):
         else:  # no poller: in use is ACTV at t=0, the rest of what the host holds is cache
             cache = max(0, resident0[n] - at0[n]["actv"])
         p["cache"][n] = int(cache)
-        p["idle_anon"][n] = int(max(8 * MIB, resident0[n] - cache))
+        p["idle_anon"][n] = int(max(8 * MIB, p["guest_kernel"], resident0[n] - cache))
     say("page cache at t=0: " + ", ".join(f"{n} {p['cache'][n] / MIB:.0f}" for n in order) +
-        " MiB (" + ("guest_caches from top.jsonl at the restart" if caches else
+        " MiB (" + ("guest_caches from top.jsonl at t=0" if caches else
                     "CONSUMED + SWCUR - ACTV at t=0") + "); it does not grow afterwards "
         "(the guests read their disk once)")
     if fill_rates:
@@ -386,37 +413,62 @@ def measure(real, out_lines):
             f"(guest_caches from 10% to 90% of its peak; before t=0, not simulated)")
     say("idle in-use (idle_anon) at t=0: " +
         ", ".join(f"{n} {p['idle_anon'][n] / MIB:.0f}" for n in order) +
-        " MiB (what the host held, CONSUMED + SWCUR, less the page cache" +
+        " MiB (what the host held at t=0, CONSUMED + SWCUR + SHRD, less the page cache" +
         (f"; the guests' own MemTotal - MemAvailable: " +
          ", ".join(f"{inuse[n] / MIB:.0f}" for n in order if n in inuse) + " MiB)"
          if inuse else ")"))
 
-    # KSM
+    # KSM: SHRD per VM once KSM has scanned (the second half of the run): about the
+    # same in every VM whatever it holds (the guest kernel, alike in every guest), so
+    # it is modelled as a fixed amount, not a share of what is resident
     shr = []
     for n in order:
-        for t, v in top_vm_series(top, n, "shrd"):
-            if t >= restart:
-                shr.append(v)
-    cons = [v for n in order for t, v in top_vm_series(top, n, "consumed") if t >= restart]
-    if shr and sum(cons) > 0:
-        p["shareable_pct"] = round(100.0 * sum(shr) / (sum(cons) + sum(shr)), 2)
-        say(f"KSM: SHRD is {p['shareable_pct']:.2f}% of resident guest RAM over the run (top.jsonl)")
-    else:
-        p["shareable_pct"] = 0.0
-        say("KSM: no SHRD recorded (no top.jsonl): shareable 0%")
+        shr += [v for t, v in top_vm_series(top, n, "shrd") if t >= t0 + duration / 2]
+    p["shareable"] = int(statistics.median(shr)) if shr else 0
+    say(f"KSM: SHRD {p['shareable'] / MIB:.0f} MiB per VM (median over the VMs in the second "
+        f"half of the run, top.jsonl; it hardly moves with what a VM holds: a fixed "
+        f"shareable amount, shareable_pct 0)" if shr else "KSM: no top.jsonl: nothing shared")
 
-    # working set: the active VM's in-use rise in its phase
-    ws_mib, lag, fill = [], [], []
+    # the slow probe's step in low (blimpd logs every balloon target it sets)
+    steps = []
+    probe = re.compile(r"(\S+): balloon target ([\d.]+)M -> ([\d.]+)M \(probe\)")
+    for t, comp, msg in log:
+        m = probe.search(msg)
+        if comp == "act" and m and restart <= t <= restart + 8:
+            d = float(m.group(2)) - float(m.group(3))
+            if d > 0:
+                steps.append(d * MIB / memsz.get(m.group(1), memsz[order[0]]))
+    p["probe_unscaled"] = bool(steps) and max(steps) < 0.02
+    say(f"slow probe in state low: at most {100 * max(steps) if steps else 0:.1f}% of MEMSZ per "
+        f"pass in the first 8 s (blimpd.log 'balloon target ... (probe)'): "
+        + ("not scaled by the host state, so the simulation runs with --no-probe-scale"
+           if p["probe_unscaled"] else "scaled by the host state (the policy's default)"))
+
+    # working set: the active VM's in-use rise in its phase. With deflate-on-OOM the
+    # balloon's pages stay inside MemTotal as used: in-use = MemTotal - MemAvailable
+    # less the ballooned bytes when MemTotal did not shrink with the balloon
+    ws_mib, lag, fill, end_lag = [], [], [], []
     for i, n in enumerate(order):
         a0 = i * p["phase_s"]
+        e0 = a0 + p["phase_s"]
         if top:
-            tot = dict(top_vm_series(top, n, "guest_total"))
-            av = top_vm_series(top, n, "guest_available")
-            iu = [(t - t0, tot[t] - a) for t, a in av if t in tot]
+            iu = []
+            tmax = 0
+            for t, res in top:
+                for v in res.get("vms", []):
+                    if v.get("name") != n or v.get("stats_age_ms", -1) < 0:
+                        continue
+                    tot, av = v.get("guest_total", 0), v.get("guest_available", 0)
+                    tmax = max(tmax, tot)
+                    ball = max(0, memsz[n] - v.get("balloon_actual", memsz[n]))
+                    u = tot - av
+                    if ball and tot > tmax - ball / 2:
+                        u -= ball
+                    iu.append((t - t0, u))
         else:
             iu = [(t, r["actv"]) for t, r in vms[n]]
         before = [v for t, v in iu if a0 - 5 <= t < a0]
-        during = [v for t, v in iu if a0 <= t < a0 + p["phase_s"]]
+        during = [v for t, v in iu if a0 <= t < e0]
         if not before or not during:
             continue
         base = statistics.median(before)
@@ -424,23 +476,29 @@ def measure(real, out_lines):
         if peak < 32 * MIB:
             continue
         ws_mib.append(peak / MIB)
-        ph = [(t, v - base) for t, v in iu if a0 <= t < a0 + p["phase_s"]]
+        ph = [(t, v - base) for t, v in iu if a0 <= t < e0]
         t_lo, dur = rise_time(ph, 0.1 * peak, 0.9 * peak)
         if t_lo is not None:
             lag.append(t_lo - a0)
             if dur:
                 fill.append(0.8 * peak / dur / MIB)
+        # the end: the first sample from the phase's last quarter on below half the peak
+        gone = [t for t, v in iu if t >= e0 - p["phase_s"] / 4 and v - base < peak / 2]
+        if gone and min(gone) < e0 + p["phase_s"]:
+            end_lag.append(min(gone) - e0)
     if not top:  # ACTV is a moving average: it says when, not how much
-        ws_mib = []
+        ws_mib, end_lag = [], []
     p["ws_mib"] = int(statistics.median(ws_mib)) if ws_mib else 300
     p["ws_lag_s"] = round(statistics.median(lag), 1) if lag else 1.0
     p["ws_fill_mib_s"] = round(statistics.median(fill), 1) if fill else 100.0
-    src = ("guest MemTotal - MemAvailable from top.jsonl" if top else
+    p["ws_end_lag_s"] = round(statistics.median(end_lag), 1) if end_lag else 0.0
+    src = ("guest MemTotal - MemAvailable less the balloon, top.jsonl" if top else
            "no top.jsonl: the demo's default --ws 300; start and fill from ACTV in timeline.csv")
     say(f"working set: {p['ws_mib']} MiB above the idle in-use (90th percentile in the phase, "
-        f"{src}); it starts {p['ws_lag_s']:.1f} s after the phase begins and fills at "
-        f"{p['ws_fill_mib_s']:.0f} MiB/s (10% -> 90%), medians over the VMs; it ends with the "
-        f"phase (wsloop --duration)")
+        f"{src}); it starts {p['ws_lag_s']:.1f} s after the phase begins, fills at "
+        f"{p['ws_fill_mib_s']:.0f} MiB/s (10% -> 90%) and is gone {p['ws_end_lag_s']:.1f} s after "
+        f"the phase ends (in-use below half; per VM: "
+        + ", ".join(f"{x:.1f}" for x in end_lag) + " s), medians over the VMs")
     return p, vms
 
 
@@ -452,13 +510,13 @@ def write_fleet(p, path):
     with open(path, "w") as f:
         f.write("# written by bench/calibrate/calib.py from a real blimp demo run\n")
         f.write("name,memsz,maxmemctl,guest_swap,balloon_rate,start_s,boot_s,idle_anon,"
-                "cache_cap,cache_init,cache_rate,shareable_pct,ovhd,ws\n")
+                "guest_kernel,cache_cap,cache_init,cache_rate,shareable_pct,shareable,ovhd,ws\n")
         ws = p["ws_mib"] * MIB
         fill_s = max(0.1, p["ws_mib"] / max(p["ws_fill_mib_s"], 1))
         for i, n in enumerate(p["vms"]):
             a = off + i * p["phase_s"] + p["ws_lag_s"]
             b = a + fill_s
-            e = off + (i + 1) * p["phase_s"]
+            e = off + (i + 1) * p["phase_s"] + p["ws_end_lag_s"]
             pts = []
             if a > 0.001:
                 pts.append((0.0, 0))
@@ -473,8 +531,8 @@ def write_fleet(p, path):
             memsz = p["memsz"][n]
             cache = p["cache"][n]
             f.write(f"{n},{memsz},{memsz // 5 * 4},{256 * MIB},{p['balloon_mib_s'] * MIB},0,"
-                    f"{p['boot_s']:.1f},{p['idle_anon'][n]},{max(cache, 1)},{cache},0,"
-                    f"{p['shareable_pct']:.2f},{p['ovhd'][n]},{' '.join(trace)}\n")
+                    f"{p['boot_s']:.1f},{p['idle_anon'][n]},{p['guest_kernel']},{max(cache, 1)},{cache},0,"
+                    f"0,{p['shareable']},{p['ovhd'][n]},{' '.join(trace)}\n")
 
 
 def run_sim(p, blimp, fleet, out_dir, extra):
@@ -485,7 +543,8 @@ def run_sim(p, blimp, fleet, out_dir, extra):
             "--host-mem", str(p["budget"]), "--balance-ms", str(bal), "--step-ms", str(step),
             "--delay-ms", str(min(100, step)), "--stats-ms", str(p["stats_ms"]),
             "--host-swap-rate", f"{p['swap_mib_s']}M", "--host-ram", str(p["host_ram"]), "--hours", f"{secs / 3600.0:.6f}",
-            "--seed", "1", "--out", out_dir] + extra
+            "--seed", "1", "--out", out_dir] + (
+                ["--no-probe-scale"] if p["probe_unscaled"] else []) + extra
     with open(os.path.join(out_dir, "sim.cmd"), "w") as f:
         f.write(" ".join(args) + "\n")
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

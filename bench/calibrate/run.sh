@@ -35,7 +35,7 @@ cal_stop_children() {
 		POLL_PID=
 	fi
 }
-trap 'cal_stop_children; bench_cleanup' EXIT
+trap 'cal_rc=$?; cal_stop_children; (exit $cal_rc); bench_cleanup' EXIT
 
 bench_build
 if [ -n "${CAL_REAL:-}" ]; then

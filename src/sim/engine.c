@@ -122,6 +122,8 @@ int sim_new(const struct sim_config *c, const struct sim_fleet *f, struct sim **
 	if (stale > s->ps.stale_after_ms)
 		s->ps.stale_after_ms = stale;
 	s->ps.host_swap = c->host_swap;
+	if (c->probe_unscaled)
+		s->ps.probe_scale_by_state = false;
 	char perr[160];
 	r = policy_settings_validate(&s->ps, perr, sizeof(perr));
 	if (r) {

@@ -51,14 +51,16 @@ enum fleet_col {
 	COL_PERIOD,
 	COL_COUNT,
 	COL_CACHE_INIT,
+	COL_GUEST_KERNEL,
+	COL_SHAREABLE_FIXED,
 	COL__COUNT
 };
 
 static const char *const col_names[COL__COUNT] = {
-    "name",	 "memsz",	   "shares",	   "reservation",   "limit",  "maxmemctl",
-    "balloon",	 "deflate_on_oom", "balloon_rate", "start_s",	    "boot_s", "guest_swap",
-    "idle_anon", "cache_cap",	   "cache_rate",   "shareable_pct", "ovhd",   "ws",
-    "period_s",	 "count",	   "cache_init"};
+    "name",	 "memsz",	   "shares",	   "reservation",   "limit",	"maxmemctl",
+    "balloon",	 "deflate_on_oom", "balloon_rate", "start_s",	    "boot_s",	"guest_swap",
+    "idle_anon", "cache_cap",	   "cache_rate",   "shareable_pct", "ovhd",	"ws",
+    "period_s",	 "count",	   "cache_init",   "guest_kernel",  "shareable"};
 _Static_assert(sizeof(col_names) / sizeof(col_names[0]) == COL__COUNT, "columns in step");
 
 struct fleet_ctx {
@@ -321,6 +323,12 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 	if (FIELD(COL_CACHE_INIT) &&
 	    fleet_size(c, "cache_init", fields[COL_CACHE_INIT], memsz, &v.cache_init_bytes))
 		return -EINVAL;
+	if (FIELD(COL_GUEST_KERNEL) &&
+	    fleet_size(c, "guest_kernel", fields[COL_GUEST_KERNEL], memsz, &v.kernel_bytes))
+		return -EINVAL;
+	if (FIELD(COL_SHAREABLE_FIXED) &&
+	    fleet_size(c, "shareable", fields[COL_SHAREABLE_FIXED], memsz, &v.shareable_bytes))
+		return -EINVAL;
 	if (FIELD(COL_SHAREABLE)) {
 		if (fleet_fixed(fields[COL_SHAREABLE], 2, 10000, &pct))
 			return fleet_err(c, "shareable_pct: bad '%.40s' (0..100, 2 decimals)",
@@ -338,6 +346,8 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 				 SIM_FLEET_MAX_VMS);
 	if (v.idle_anon_bytes >= memsz)
 		return fleet_err(c, "idle_anon: must be below memsz");
+	if (v.kernel_bytes > v.idle_anon_bytes)
+		return fleet_err(c, "guest_kernel: must not exceed idle_anon");
 	if (v.cache_init_bytes > v.cache_cap_bytes)
 		return fleet_err(c, "cache_init: must not exceed cache_cap");
 	if (FIELD(COL_WS)) {

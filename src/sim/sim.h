@@ -57,11 +57,15 @@ struct sim_vm_spec {
 	uint64_t boot_ms;	      /* no guest stats until booted */
 	uint64_t guest_swap_bytes;    /* guest swap; 0 = none (then too little memory = OOM) */
 	uint64_t idle_anon_bytes;     /* kernel, daemons: in use, not in the working set */
+	uint64_t kernel_bytes;	      /* of idle_anon, what lies outside the guest's MemTotal
+				       * (kernel image, reserved): never reported as in use */
 	uint64_t cache_cap_bytes;     /* page cache grows toward this */
 	uint64_t cache_bytes_per_s;   /* page cache growth rate */
 	uint64_t cache_init_bytes;    /* page cache held from start_s on (a guest that read
 				       * its disk before the run); 0 = starts empty */
 	uint32_t shareable_permyriad; /* of resident guest RAM that KSM can merge */
+	uint64_t shareable_bytes;     /* plus this much (pages every guest holds alike: its
+				       * kernel), at most what is resident */
 	uint64_t ovhd_bytes;	      /* OVHD: QEMU's memory beyond guest RAM */
 	struct sim_trace ws;	      /* working set: must be resident for full speed */
 };
@@ -122,6 +126,8 @@ struct sim_config {
 	uint64_t oom_restart_ms;	/* a guest's OOM-killed workload restarts after this */
 	uint64_t ws_touch_ms;		/* the working set is touched once per this (fault rate) */
 	bool host_swap;			/* policy may use host swap (cgroup limits) */
+	bool probe_unscaled;		/* settings.probe_scale_by_state off (as blimpd ran
+					 * before it had the setting) */
 	bool check;			/* check plan invariants every balance period */
 	const char *out_dir;		/* NULL: no timeline files */
 	uint64_t sample_ms;		/* timeline rows every sample_ms (multiple of balance) */

@@ -36,6 +36,8 @@ static void sim_usage(FILE *out, const char *prog)
 		"                      (default: the budget)\n"
 		"  --host-swap-eager   host-swapped cold pages come back when the limit lifts\n"
 		"                      (default: only touched pages come back, as in Linux)\n"
+		"  --no-probe-scale    the policy's slow probe does not grow with the host\n"
+		"                      state (settings.probe_scale_by_state off)\n"
 		"  --no-host-swap      the policy may not use host swap\n"
 		"  --out DIR           timelines: DIR/vms.csv, DIR/host.csv (all: DIR/<policy>/)\n"
 		"  --sample-ms MS      timeline row period (default = balance period)\n"
@@ -88,6 +90,7 @@ enum {
 	OPT_NOSWAP,
 	OPT_HOSTRAM,
 	OPT_SWAPEAGER,
+	OPT_NOPROBESCALE,
 	OPT_OUT,
 	OPT_SAMPLE,
 	OPT_CHECK,
@@ -124,6 +127,7 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 	    {"no-host-swap", no_argument, NULL, OPT_NOSWAP},
 	    {"host-ram", required_argument, NULL, OPT_HOSTRAM},
 	    {"host-swap-eager", no_argument, NULL, OPT_SWAPEAGER},
+	    {"no-probe-scale", no_argument, NULL, OPT_NOPROBESCALE},
 	    {"out", required_argument, NULL, OPT_OUT},
 	    {"sample-ms", required_argument, NULL, OPT_SAMPLE},
 	    {"check", no_argument, NULL, OPT_CHECK},
@@ -194,6 +198,9 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 			break;
 		case OPT_SWAPEAGER:
 			a->cfg.host_swap_eager = true;
+			break;
+		case OPT_NOPROBESCALE:
+			a->cfg.probe_unscaled = true;
 			break;
 		case OPT_OUT:
 			a->cfg.out_dir = v;

@@ -99,7 +99,8 @@ static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm 
 			   vm_min((double)sp->cache_cap_bytes, room));
 }
 
-static void vm_stats_refresh(const struct sim *s, struct sim_vm *vm, uint64_t t_next_ms)
+static void vm_stats_refresh(const struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *vm,
+			     uint64_t t_next_ms)
 {
 	uint64_t period = s->cfg.stats_period_ms;
 	if (t_next_ms < vm->stats_phase_ms)
@@ -111,7 +112,11 @@ static void vm_stats_refresh(const struct sim *s, struct sim_vm *vm, uint64_t t_
 	double freeb = vm_max(room - vm->cache, 0);
 	vm->stats_valid = true;
 	vm->stats_at_ms = b;
-	vm->g_total = (uint64_t)vm->actual;
+	/* Linux's virtio_balloon takes inflated pages out of MemTotal only without
+	 * deflate-on-OOM; with it they stay inside as used memory. The kernel's own
+	 * image and reserved memory are never in MemTotal. */
+	double total = sp->deflate_on_oom ? vm->memsz : vm->actual;
+	vm->g_total = (uint64_t)vm_max(total - (double)sp->kernel_bytes, 0);
 	vm->g_free = (uint64_t)freeb;
 	vm->g_caches = (uint64_t)vm->cache;
 	vm->g_avail = (uint64_t)(freeb + vm->cache);
@@ -131,7 +136,9 @@ static void vm_host(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *
 		vm->touched = vm_max(vm->touched, used);
 		vm->resident = vm_min(vm->touched, memsz);
 	}
-	double shareable = vm->resident * sp->shareable_permyriad / MODEL_PERMYRIAD;
+	double shareable =
+	    vm_min(vm->resident, (double)sp->shareable_bytes +
+				     vm->resident * sp->shareable_permyriad / MODEL_PERMYRIAD);
 	if (vm->shared > shareable)
 		vm->shared = shareable; /* merged pages written or freed */
 	else if (s->ksm_scan_bytes_per_s > 0 && s->total_resident > 0)
@@ -198,7 +205,7 @@ void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, doubl
 		vm->booted = true;
 		vm_guest(s, sp, vm, t_next_ms, dt_s, dt_eff_s);
 		if (sp->balloon)
-			vm_stats_refresh(s, vm, t_next_ms);
+			vm_stats_refresh(s, sp, vm, t_next_ms);
 	}
 	vm_host(s, sp, vm, dt_s);
 }
