@@ -31,6 +31,8 @@ import subprocess
 import sys
 
 MIB = 1024 * 1024
+# --without: model parts added for the calibration (docs/simulator.md "Calibration")
+ABLATIONS = ["host-ram", "lazy-swap", "memtotal", "kernel", "ksm-fixed", "probe", "end-lag"]
 
 
 def die(msg):
@@ -425,6 +427,9 @@ def measure(real, out_lines):
     for n in order:
         shr += [v for t, v in top_vm_series(top, n, "shrd") if t >= t0 + duration / 2]
     p["shareable"] = int(statistics.median(shr)) if shr else 0
+    cons = [v for n in order for t, v in top_vm_series(top, n, "consumed")
+            if t >= t0 + duration / 2]
+    p["shareable_pct"] = round(100.0 * sum(shr) / (sum(cons) + sum(shr)), 2) if shr else 0.0
     say(f"KSM: SHRD {p['shareable'] / MIB:.0f} MiB per VM (median over the VMs in the second "
         f"half of the run, top.jsonl; it hardly moves with what a VM holds: a fixed "
         f"shareable amount, shareable_pct 0)" if shr else "KSM: no top.jsonl: nothing shared")
@@ -510,13 +515,15 @@ def write_fleet(p, path):
     with open(path, "w") as f:
         f.write("# written by bench/calibrate/calib.py from a real blimp demo run\n")
         f.write("name,memsz,maxmemctl,guest_swap,balloon_rate,start_s,boot_s,idle_anon,"
-                "guest_kernel,cache_cap,cache_init,cache_rate,shareable_pct,shareable,ovhd,ws\n")
+                "guest_kernel,cache_cap,cache_init,cache_rate,shareable_pct,shareable,ovhd,"
+                "deflate_on_oom,ws\n")
+        wo = p.get("without", [])
         ws = p["ws_mib"] * MIB
         fill_s = max(0.1, p["ws_mib"] / max(p["ws_fill_mib_s"], 1))
         for i, n in enumerate(p["vms"]):
             a = off + i * p["phase_s"] + p["ws_lag_s"]
             b = a + fill_s
-            e = off + (i + 1) * p["phase_s"] + p["ws_end_lag_s"]
+            e = off + (i + 1) * p["phase_s"] + (0 if "end-lag" in wo else p["ws_end_lag_s"])
             pts = []
             if a > 0.001:
                 pts.append((0.0, 0))
@@ -530,9 +537,16 @@ def write_fleet(p, path):
                 last = t
             memsz = p["memsz"][n]
             cache = p["cache"][n]
+            kern = 0 if "kernel" in wo else p["guest_kernel"]
+            if "ksm-fixed" in wo:
+                pct, fixed = p["shareable_pct"], 0
+            else:
+                pct, fixed = 0.0, p["shareable"]
+            # without "memtotal": MemTotal follows the balloon, as the model had it
+            doo = 0 if "memtotal" in wo else 1
             f.write(f"{n},{memsz},{memsz // 5 * 4},{256 * MIB},{p['balloon_mib_s'] * MIB},0,"
-                    f"{p['boot_s']:.1f},{p['idle_anon'][n]},{p['guest_kernel']},{max(cache, 1)},{cache},0,"
-                    f"0,{p['shareable']},{p['ovhd'][n]},{' '.join(trace)}\n")
+                    f"{p['boot_s']:.1f},{p['idle_anon'][n]},{kern},{max(cache, 1)},{cache},0,"
+                    f"{pct:.2f},{fixed},{p['ovhd'][n]},{doo},{' '.join(trace)}\n")
 
 
 def run_sim(p, blimp, fleet, out_dir, extra):
@@ -542,9 +556,16 @@ def run_sim(p, blimp, fleet, out_dir, extra):
     args = [blimp, "sim", "--fleet", fleet, "--policy", p["policy"],
             "--host-mem", str(p["budget"]), "--balance-ms", str(bal), "--step-ms", str(step),
             "--delay-ms", str(min(100, step)), "--stats-ms", str(p["stats_ms"]),
-            "--host-swap-rate", f"{p['swap_mib_s']}M", "--host-ram", str(p["host_ram"]), "--hours", f"{secs / 3600.0:.6f}",
-            "--seed", "1", "--out", out_dir] + (
-                ["--no-probe-scale"] if p["probe_unscaled"] else []) + extra
+            "--host-swap-rate", f"{p['swap_mib_s']}M", "--hours", f"{secs / 3600.0:.6f}",
+            "--seed", "1", "--out", out_dir]
+    wo = p.get("without", [])
+    if "host-ram" not in wo:
+        args += ["--host-ram", str(p["host_ram"])]
+    if "lazy-swap" in wo:
+        args += ["--host-swap-eager"]
+    if p["probe_unscaled"] and "probe" not in wo:
+        args += ["--no-probe-scale"]
+    args += extra
     with open(os.path.join(out_dir, "sim.cmd"), "w") as f:
         f.write(" ".join(args) + "\n")
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -640,10 +661,13 @@ def main():
     ap.add_argument("--png")
     ap.add_argument("--title", default="blimp sim vs a real blimp demo run: CONSUMED per VM")
     ap.add_argument("--sim-flag", action="append", default=[])
+    ap.add_argument("--without", action="append", default=[], choices=ABLATIONS,
+                    help="leave one calibration step out (to see what it is worth)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     report = []
     p, vms = measure(a.real, report)
+    p["without"] = a.without
     with open(os.path.join(a.out, "params.json"), "w") as f:
         json.dump(p, f, indent=1, sort_keys=True)
     print("measured (how):")
