@@ -11,9 +11,17 @@
  *   thread through tasks) in. v2 needs +memory in cgroup.subtree_control of every
  *   ancestor; a non-root parent with processes refuses that (no internal processes)
  *   and blimp falls back to ROOT/blimp/NAME.
- * v1 refuses a limit below usage with EBUSY when it cannot reclaim enough in one go:
- * the limit then steps down (act_cgroup_v1_steps), and whatever was reached stays
- * while the next plan tries again.
+ * Never an OOM kill (docs/actuators.md, "Host swap safety"):
+ *   v1: memory.oom_control oom_kill_disable=1 is written before the first limit and
+ *   restored after the limit is; if it cannot be set, no limit is. At its limit with
+ *   nothing to reclaim the cgroup then waits (under_oom) instead of losing QEMU, and
+ *   every apply looks: under_oom (v2: usage a step above memory.high) raises the
+ *   limit at once to usage + a step and holds it there for
+ *   ACT_CGROUP_RESCUE_HOLD_APPLIES applies.
+ *   A lower limit comes a step per apply (act_cgroup_next_limit), so each step's
+ *   reclaim has a period to finish; a higher one at once. v1 refuses a step it
+ *   cannot reclaim (EBUSY): the limit is then held at usage + a step, never at
+ *   usage (which would stall the next fault), and the next apply tries again.
  * Teardown order: set limits back, move processes back, rmdir what blimp created,
  * then (last VM) undo +memory where blimp added it.
  */
@@ -34,7 +42,6 @@
 #include "act/originals.h"
 
 #define CG_NAME_MAX 64
-#define CG_V1_STEPS 8
 #define CG_MAX_ENABLED 64 /* v2 directories where blimp added +memory */
 
 struct act_cgroup_vm {
@@ -51,6 +58,13 @@ struct act_cgroup_vm {
 	bool created;		    /* dir is DIR/blimp/NAME, made (or left over) by blimp */
 	struct act_knob limit;	    /* v1 memory.limit_in_bytes, v2 memory.high */
 	struct act_knob swappiness; /* v1 only */
+	struct act_knob oom_guard;  /* v1 memory.oom_control: oom_kill_disable (orig "0"/"1") */
+	uint64_t hold_floor_bytes;  /* after a rescue: the limit stays at least this */
+	unsigned hold_applies;	    /* ... for this many more applies */
+	bool have_kills;
+	uint64_t kills; /* memory.oom_control oom_kill when last looked */
+	bool have_failcnt;
+	uint64_t failcnt; /* memory.failcnt when last looked */
 };
 
 struct act_cgroup {
@@ -59,6 +73,8 @@ struct act_cgroup {
 	char mount_root[PATH_MAX]; /* hierarchy path mounted at root */
 	int version;
 	bool dry_run;
+	uint64_t step_bytes; /* most a limit falls per apply */
+	struct act_cgroup_safety safety;
 	struct act_originals *originals; /* limits' originals on disk, or NULL */
 	int (*on_mkdir)(const char *dir, void *arg);
 	int (*rmdir_hook)(const char *dir, void *arg);
@@ -122,6 +138,8 @@ struct act_cgroup *act_cgroup_new(const struct act_cgroup_opts *o, int *err)
 		}
 	}
 	a->dry_run = o->dry_run;
+	a->step_bytes = o->step_down_bytes ? (o->step_down_bytes + 4095) & ~(uint64_t)4095
+					   : ACT_CGROUP_STEP_DEFAULT;
 	a->originals = o->originals;
 	a->on_mkdir = o->on_mkdir;
 	a->rmdir_hook = o->rmdir;
@@ -323,13 +341,21 @@ static void cg_knobs_init(struct act_cgroup *a, struct act_cgroup_vm *vm)
 				  "memory.limit_in_bytes");
 		r |= act_knob_init(&vm->swappiness, "memory.swappiness", vm->dir,
 				   "memory.swappiness");
+		r |= act_knob_init(&vm->oom_guard, "memory.oom_control", vm->dir,
+				   "memory.oom_control");
 	} else {
 		r = act_knob_init(&vm->limit, "memory.high", vm->dir, "memory.high");
 		r |= act_knob_init(&vm->swappiness, "(none)", vm->dir, "memory.swappiness");
+		r |= act_knob_init(&vm->oom_guard, "(none)", vm->dir, "memory.oom_control");
 	}
 	(void)r; /* dir fits PATH_MAX and the file names are short: cannot overflow */
 	act_knob_bind(&vm->limit, a->originals);
 	act_knob_bind(&vm->swappiness, a->originals);
+	act_knob_bind(&vm->oom_guard, a->originals);
+	vm->hold_floor_bytes = 0;
+	vm->hold_applies = 0;
+	vm->have_kills = false;
+	vm->have_failcnt = false;
 }
 
 /* Is dir a cgroup QEMU has to itself? Also true for a blimp/NAME left by an
@@ -537,6 +563,12 @@ static int cg_release(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 		r = act_knob_restore(&vm->swappiness, a->dry_run, msg, msglen);
 		if (r < 0 && ret == 0)
 			ret = r;
+		/* The OOM guard goes last, and only once the limit is gone. */
+		if (ret == 0) {
+			r = act_knob_restore(&vm->oom_guard, a->dry_run, msg, msglen);
+			if (r < 0)
+				ret = r;
+		}
 	}
 	if (same && vm->created) {
 		if (a->dry_run) {
@@ -578,6 +610,7 @@ static int cg_release(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 	}
 	act_knob_forget(&vm->limit);
 	act_knob_forget(&vm->swappiness);
+	act_knob_forget(&vm->oom_guard);
 	vm->resolved = false;
 	vm->created = false;
 	vm->dry_created = false;
@@ -595,85 +628,252 @@ static void cg_drop(struct act_cgroup *a, struct act_cgroup_vm *vm)
 	free(vm);
 }
 
-/* v1: the limit was refused (EBUSY, usage above it): step down toward target. */
-static int cg_v1_step_down(struct act_cgroup_vm *vm, uint64_t target, char *msg, size_t msglen)
+static uint64_t cg_page_up(uint64_t v)
 {
-	char usage_path[PATH_MAX + 32], buf[64];
-	uint64_t usage = 0, current = UINT64_MAX;
-	if (cg_join(usage_path, sizeof(usage_path), vm->dir, "memory.usage_in_bytes") == 0 &&
-	    act_read_file(usage_path, buf, sizeof(buf)) == 0)
-		usage = strtoull(buf, NULL, 10);
-	const char *cur = vm->limit.have_last ? vm->limit.last : vm->limit.orig;
-	if (cur[0])
-		current = strtoull(cur, NULL, 10);
-	uint64_t steps[CG_V1_STEPS];
-	size_t n = act_cgroup_v1_steps(current, usage, target, steps, CG_V1_STEPS);
-	uint64_t reached = 0;
-	bool any = false;
-	for (size_t i = 0; i < n; i++) {
-		char v[24];
-		snprintf(v, sizeof(v), "%" PRIu64, steps[i]);
-		int r = act_write_file(vm->limit.path, v);
-		if (r == -EBUSY)
-			break;
-		if (r < 0) {
-			act_msg_append(msg, msglen, "memory.limit_in_bytes: cannot write %s: %s; ",
-				       v, strerror(-r));
-			return r;
-		}
-		reached = steps[i];
-		any = true;
+	return v > UINT64_MAX - 4095 ? UINT64_MAX & ~(uint64_t)4095 : (v + 4095) & ~(uint64_t)4095;
+}
+
+static uint64_t cg_add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* A number from a file of vm's cgroup. */
+static int cg_read_u64(const struct act_cgroup_vm *vm, const char *file, uint64_t *out)
+{
+	char path[PATH_MAX + 32];
+	if (cg_join(path, sizeof(path), vm->dir, file) < 0)
+		return -ENAMETOOLONG;
+	return act_cgroup_fs_read_u64(path, out);
+}
+
+static int cg_usage(const struct act_cgroup *a, const struct act_cgroup_vm *vm, uint64_t *out)
+{
+	return cg_read_u64(vm, a->version == 1 ? "memory.usage_in_bytes" : "memory.current", out);
+}
+
+/* The limit in force: the last one blimp applied, else what the file holds
+ * (UINT64_MAX: none, or unreadable). */
+static uint64_t cg_limit_now(const struct act_cgroup_vm *vm)
+{
+	uint64_t v;
+	if (vm->limit.have_last) {
+		char *end;
+		errno = 0;
+		unsigned long long x = strtoull(vm->limit.last, &end, 10);
+		return errno || *end || vm->limit.last[0] == '\0' ? UINT64_MAX : x;
 	}
-	if (any) {
-		char v[24];
-		snprintf(v, sizeof(v), "%" PRIu64, reached);
-		act_knob_mark_written(&vm->limit, v);
+	return act_cgroup_fs_read_u64(vm->limit.path, &v) == 0 ? v : UINT64_MAX;
+}
+
+static int cg_read_oom(const struct act_cgroup_vm *vm, struct act_cgroup_oom *o)
+{
+	char buf[256];
+	int r = act_read_file(vm->oom_guard.path, buf, sizeof(buf));
+	return r < 0 ? r : act_cgroup_fs_oom_parse(buf, o);
+}
+
+/* v1: oom_kill_disable = 1 before any limit. The file shows three lines and takes
+ * "0" or "1", so the knob's original is the flag alone, set here before
+ * act_knob_set's first read would take the three lines for it. */
+static int cg_oom_guard_on(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
+			   size_t msglen)
+{
+	struct act_knob *k = &vm->oom_guard;
+	if (a->version != 1 || (k->have_last && strcmp(k->last, "1") == 0))
+		return 0;
+	struct act_cgroup_oom o;
+	int r = cg_read_oom(vm, &o);
+	if (r < 0) {
+		act_msg_append(msg, msglen,
+			       "memory.oom_control: cannot read it (%s): no limit without "
+			       "oom_kill_disable; ",
+			       strerror(-r));
+		return r;
 	}
-	if (any && reached == target) {
-		act_msg_append(msg, msglen, "memory.limit_in_bytes stepped down to %" PRIu64 "; ",
-			       target);
+	if (!k->have_orig) {
+		snprintf(k->orig, sizeof(k->orig), "%d", o.kill_disable ? 1 : 0);
+		k->have_orig = true;
+	}
+	if (o.kill_disable) {
+		snprintf(k->last, sizeof(k->last), "1");
+		k->have_last = true;
 		return 0;
 	}
+	r = act_knob_set(k, "1", a->dry_run, NULL, 0);
+	if (r < 0) {
+		act_msg_append(msg, msglen,
+			       "memory.oom_control: cannot set oom_kill_disable (%s): no limit "
+			       "without it; ",
+			       strerror(-r));
+		return r;
+	}
+	act_msg_append(msg, msglen, "%smemory.oom_control oom_kill_disable 0->1; ",
+		       a->dry_run ? "would set " : "");
+	return 0;
+}
+
+/* Every apply while blimp holds a limit: is the cgroup stuck at it (v1 under_oom: a
+ * charge waits because nothing can be reclaimed; v2: usage a step above memory.high,
+ * reclaim cannot keep up)? Then raise the limit at once to usage + a step and hold it
+ * there; if even that write fails, take the limit off for the hold. */
+static void cg_watch(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen)
+{
+	if (!vm->limit.written || a->dry_run || vm->dry_created)
+		return;
+	uint64_t limit = cg_limit_now(vm), usage = 0, failcnt_delta = 0;
+	bool have_usage = cg_usage(a, vm, &usage) == 0;
+	bool stuck = false;
+	if (a->version == 1) {
+		struct act_cgroup_oom o;
+		int r = cg_read_oom(vm, &o);
+		if (r < 0) {
+			act_msg_append(msg, msglen, "cannot read %s: %s; ", vm->oom_guard.path,
+				       strerror(-r));
+		} else {
+			if (o.have_kills && vm->have_kills && o.kills > vm->kills) {
+				a->safety.oom_kills += o.kills - vm->kills;
+				act_msg_append(msg, msglen,
+					       "%" PRIu64 " OOM kill(s) in %s under blimp's limit; ",
+					       o.kills - vm->kills, vm->dir);
+			}
+			vm->have_kills = o.have_kills;
+			vm->kills = o.kills;
+			stuck = o.under_oom;
+			if (!o.kill_disable && vm->oom_guard.have_last) {
+				/* Someone cleared it: set it again before the next limit. */
+				vm->oom_guard.have_last = false;
+				act_msg_append(msg, msglen, "oom_kill_disable was cleared; ");
+			}
+		}
+		uint64_t fc;
+		if (cg_read_u64(vm, "memory.failcnt", &fc) == 0) {
+			if (vm->have_failcnt && fc > vm->failcnt)
+				failcnt_delta = fc - vm->failcnt;
+			vm->failcnt = fc;
+			vm->have_failcnt = true;
+		}
+	} else {
+		stuck = have_usage && limit != UINT64_MAX && usage > limit &&
+			usage - limit > a->step_bytes;
+	}
+	if (!stuck)
+		return;
+	uint64_t base = have_usage && cg_page_up(usage) > limit ? cg_page_up(usage) : limit;
+	uint64_t to = cg_page_up(cg_add_sat(base, a->step_bytes));
+	a->safety.rescues++;
+	vm->hold_applies = ACT_CGROUP_RESCUE_HOLD_APPLIES;
+	char v[24];
+	snprintf(v, sizeof(v), "%" PRIu64, to);
+	int r = act_write_file(vm->limit.path, v);
+	if (r == 0) {
+		act_knob_mark_written(&vm->limit, v);
+		vm->hold_floor_bytes = to;
+		act_msg_append(msg, msglen,
+			       "stuck at its limit (%s, usage %" PRIu64 ", failcnt +%" PRIu64
+			       "): %s raised %" PRIu64 "->%s at once, held %u applies (rescue "
+			       "#%" PRIu64 "); ",
+			       a->version == 1 ? "under_oom" : "reclaim behind memory.high", usage,
+			       failcnt_delta, vm->limit.label, limit, v,
+			       ACT_CGROUP_RESCUE_HOLD_APPLIES, a->safety.rescues);
+		return;
+	}
+	vm->hold_floor_bytes = UINT64_MAX; /* no limit during the hold */
+	act_msg_append(msg, msglen, "stuck at its limit, cannot raise %s (%s): removing it; ",
+		       vm->limit.label, strerror(-r));
+}
+
+/* No limit: the limit back first, then swappiness, the OOM guard last. */
+static int cg_unlimit(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen)
+{
+	int r = act_knob_restore(&vm->limit, a->dry_run, msg, msglen);
+	if (r < 0 || a->version != 1)
+		return r < 0 ? r : 0;
+	r = act_knob_restore(&vm->swappiness, a->dry_run, msg, msglen);
+	if (r < 0)
+		return r;
+	r = act_knob_restore(&vm->oom_guard, a->dry_run, msg, msglen);
+	return r < 0 ? r : 0;
+}
+
+/* v1 refused a step (EBUSY: the kernel could not reclaim that much now). Hold the
+ * limit at usage + a step, never at usage itself: at usage the next fault would have
+ * nothing to reclaim either. */
+static int cg_v1_refused(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t cur,
+			 uint64_t want, char *msg, size_t msglen)
+{
+	a->safety.refused++;
+	uint64_t usage = 0, held = cur;
+	bool have_usage = cg_read_u64(vm, "memory.usage_in_bytes", &usage) == 0;
+	if (have_usage) {
+		uint64_t h = cg_page_up(cg_add_sat(usage, a->step_bytes));
+		char v[24];
+		snprintf(v, sizeof(v), "%" PRIu64, h);
+		if (h < cur && h > want && act_write_file(vm->limit.path, v) == 0) {
+			act_knob_mark_written(&vm->limit, v);
+			held = h;
+		}
+	}
 	act_msg_append(msg, msglen,
-		       "memory.limit_in_bytes at %s (usage %" PRIu64 "), target %" PRIu64
-		       " refused for now; ",
-		       any ? vm->limit.last : cur, usage, target);
+		       "memory.limit_in_bytes %" PRIu64 " refused (usage %" PRIu64
+		       ", not reclaimable now): held at %" PRIu64 "; ",
+		       want, usage, held);
 	return -EBUSY;
 }
 
 static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t limit_bytes,
 			char *msg, size_t msglen)
 {
-	if (limit_bytes == 0) {
-		/* No limit: put back whatever blimp changed. */
-		int r = act_knob_restore(&vm->limit, a->dry_run, msg, msglen);
-		if (r < 0)
-			return r;
-		if (a->version == 1) {
-			r = act_knob_restore(&vm->swappiness, a->dry_run, msg, msglen);
-			if (r < 0)
-				return r;
-		}
-		return 0;
+	if (limit_bytes)
+		cg_watch(a, vm, msg, msglen);
+	if (vm->hold_applies > 0) {
+		vm->hold_applies--;
+		if (vm->hold_floor_bytes == UINT64_MAX)
+			limit_bytes = 0;
+		else if (limit_bytes && limit_bytes < vm->hold_floor_bytes)
+			limit_bytes = vm->hold_floor_bytes;
 	}
-	limit_bytes = (limit_bytes + 4095) & ~(uint64_t)4095;
-	char v[24];
-	snprintf(v, sizeof(v), "%" PRIu64, limit_bytes);
+	if (limit_bytes == 0)
+		return cg_unlimit(a, vm, msg, msglen);
+	limit_bytes = cg_page_up(limit_bytes);
 	if (vm->dry_created) {
-		act_msg_append(msg, msglen, "would set %s=%s in %s; ", vm->limit.label, v, vm->dir);
+		act_msg_append(msg, msglen, "would set %s=%" PRIu64 " in %s; ", vm->limit.label,
+			       limit_bytes, vm->dir);
 		return 0;
 	}
 	int r;
 	if (a->version == 1) {
+		r = cg_oom_guard_on(a, vm, msg, msglen);
+		if (r < 0)
+			return r;
 		/* Reclaim from this cgroup goes to swap as readily as to page cache. */
 		r = act_knob_set(&vm->swappiness, "100", a->dry_run, msg, msglen);
 		if (r < 0)
 			return r;
 	}
+	uint64_t cur = cg_limit_now(vm), next = limit_bytes, usage = 0;
+	if (limit_bytes < cur) {
+		r = cg_usage(a, vm, &usage);
+		if (r < 0) {
+			act_msg_append(msg, msglen, "cannot read the usage of %s (%s): limit not "
+				       "lowered; ", vm->dir, strerror(-r));
+			return r;
+		}
+		next = act_cgroup_next_limit(cur, usage, limit_bytes, a->step_bytes);
+		if (next >= cur)
+			return 0;
+	}
+	char v[24];
+	snprintf(v, sizeof(v), "%" PRIu64, next);
 	r = act_knob_set(&vm->limit, v, a->dry_run, msg, msglen);
 	if (r == -EBUSY && a->version == 1)
-		return cg_v1_step_down(vm, limit_bytes, msg, msglen);
-	return r < 0 ? r : 0;
+		return cg_v1_refused(a, vm, cur, next, msg, msglen);
+	if (r < 0)
+		return r;
+	if (next != limit_bytes)
+		act_msg_append(msg, msglen, "stepping down to %" PRIu64 " (usage %" PRIu64 "); ",
+			       limit_bytes, usage);
+	return 0;
 }
 
 int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
@@ -706,6 +906,7 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 				       vm->dir);
 			act_knob_forget(&vm->limit);
 			act_knob_forget(&vm->swappiness);
+			act_knob_forget(&vm->oom_guard);
 			vm->resolved = false;
 			vm->created = false;
 		}
@@ -744,6 +945,11 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 			return r;
 	}
 	return cg_set_limit(a, vm, limit_bytes, msg, msglen);
+}
+
+void act_cgroup_safety_get(const struct act_cgroup *a, struct act_cgroup_safety *out)
+{
+	*out = a->safety;
 }
 
 int act_cgroup_dir(const struct act_cgroup *a, const char *name, char *buf, size_t len)

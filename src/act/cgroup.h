@@ -11,6 +11,13 @@
  *
  * VMs are tracked by identity: the QEMU PID with its start time, and the cgroup
  * directory's inode. A restarted VM or a recreated cgroup is resolved afresh.
+ *
+ * A limit never OOM-kills QEMU (docs/actuators.md, "Host swap safety"): v1 sets
+ * memory.oom_control oom_kill_disable=1 before the first limit (no limit without
+ * it) and restores it after the limit; v2 uses memory.high only, never memory.max.
+ * Limits fall by at most one step per apply and rise at once; a cgroup found stuck
+ * at its limit (v1 under_oom, v2 usage a step above memory.high) has its limit
+ * raised at once and held there for a while.
  */
 #pragma once
 #include <stdbool.h>
@@ -26,6 +33,8 @@ struct act_cgroup_opts {
 	const char *cgroup_mount_root; /* hierarchy path mounted there; NULL = "/" */
 	int version;		       /* 1 or 2; 0 with cgroup_root NULL = detect */
 	bool dry_run;
+	/* Most a limit falls per apply (page-aligned); 0 = ACT_CGROUP_STEP_DEFAULT. */
+	uint64_t step_down_bytes;
 	/* Limits' originals on disk (act/originals.h), NULL = none. A VM whose cgroup
 	 * still carries a limit from a blimpd that died gets it restored on its first
 	 * apply, also with limit 0. */
@@ -40,6 +49,21 @@ struct act_cgroup_opts {
 
 struct act_cgroup;
 
+/* 64 MiB per apply (a second at the default balance period): swap-out at a rate a
+ * disk sustains, so the reclaim each step asks for is done before the next one. */
+#define ACT_CGROUP_STEP_DEFAULT (64ULL << 20)
+/* After a rescue the limit is not lowered again for this many applies (a minute at
+ * the default period, as long as the policy's host-swap hold). */
+#define ACT_CGROUP_RESCUE_HOLD_APPLIES 60U
+
+/* Safety counters since act_cgroup_new. */
+struct act_cgroup_safety {
+	uint64_t rescues;   /* limits raised at once: cgroup stuck at its limit */
+	uint64_t refused;   /* v1 lower limits refused (EBUSY): held at usage + a step */
+	uint64_t oom_kills; /* OOM kills the kernel counted in a cgroup blimp limited (v1
+			     * memory.oom_control oom_kill; should stay 0) */
+};
+
 /* NULL with *err set (-ENOENT: no memory controller, -ENOMEM, -ENAMETOOLONG). */
 struct act_cgroup *act_cgroup_new(const struct act_cgroup_opts *o, int *err);
 void act_cgroup_free(struct act_cgroup *a);
@@ -50,10 +74,16 @@ int act_cgroup_version(const struct act_cgroup *a);
  * time and again when the VM restarted. msg tells what was done (or would be, in
  * dry-run); empty when nothing changed. 0 or -errno:
  *   -EINVAL bad name/pid, -ESRCH no such process, -EBUSY (v2) the parent cgroup has
- *   processes so +memory cannot be delegated, -EBUSY (v1) the limit is still above
- *   target after stepping down (retried on the next apply). */
+ *   processes so +memory cannot be delegated, -EBUSY (v1) the kernel could not
+ *   reclaim down to the step (held at usage + a step, retried on the next apply),
+ *   -EOPNOTSUPP and friends (v1) oom_kill_disable cannot be set: no limit is set.
+ * A limit lower than the one in force is approached a step per call
+ * (step_down_bytes below min(limit, usage)); a higher one is written at once. */
 int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
 		     char *msg, size_t msglen) __attribute__((warn_unused_result));
+
+/* The safety counters (for the log and status). */
+void act_cgroup_safety_get(const struct act_cgroup *a, struct act_cgroup_safety *out);
 
 /* The cgroup directory blimp manages for name (for status and collectors).
  * -ENOENT if the VM is not tracked. */

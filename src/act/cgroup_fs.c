@@ -252,32 +252,82 @@ int act_cgroup_fs_has_word(const char *file, const char *word)
 	return 0;
 }
 
-size_t act_cgroup_v1_steps(uint64_t current, uint64_t usage, uint64_t target, uint64_t *steps,
-			   size_t max_steps)
+uint64_t act_cgroup_next_limit(uint64_t current, uint64_t usage, uint64_t target,
+			       uint64_t step_bytes)
 {
-	if (max_steps == 0)
+	target = (target + 4095) & ~(uint64_t)4095;
+	if (target >= current)
+		return target; /* raise (or keep) at once */
+	/* Lowering: from where the cgroup is now (usage above a limit cannot stay),
+	 * at most one step of reclaim. A limit between usage and current costs no
+	 * reclaim, so it comes first. */
+	uint64_t up = usage > UINT64_MAX - 4095 ? UINT64_MAX : (usage + 4095) & ~(uint64_t)4095;
+	uint64_t from = current < up ? current : up;
+	uint64_t floor = from > step_bytes ? (from - step_bytes) & ~(uint64_t)4095 : 0;
+	return target > floor ? target : floor;
+}
+
+/* One "key value" line of memory.oom_control; 1 found, 0 absent, -EINVAL bad. */
+static int cgfs_oom_field(const char *text, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (len > kl && strncmp(l, key, kl) == 0 && l[kl] == ' ') {
+			char num[24];
+			size_t nlen = len - kl - 1;
+			if (nlen == 0 || nlen >= sizeof(num))
+				return -EINVAL;
+			memcpy(num, l + kl + 1, nlen);
+			num[nlen] = '\0';
+			for (size_t i = 0; i < nlen; i++)
+				if (num[i] < '0' || num[i] > '9')
+					return -EINVAL;
+			errno = 0;
+			unsigned long long v = strtoull(num, NULL, 10);
+			if (errno)
+				return -EINVAL;
+			*out = v;
+			return 1;
+		}
+		l += len + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+int act_cgroup_fs_oom_parse(const char *text, struct act_cgroup_oom *out)
+{
+	uint64_t disable = 0, under = 0, kills = 0;
+	int r1 = cgfs_oom_field(text, "oom_kill_disable", &disable);
+	int r2 = cgfs_oom_field(text, "under_oom", &under);
+	int r3 = cgfs_oom_field(text, "oom_kill", &kills);
+	if (r1 <= 0 || r2 <= 0 || r3 < 0 || disable > 1 || under > 1)
+		return -EINVAL;
+	out->kill_disable = disable == 1;
+	out->under_oom = under == 1;
+	out->have_kills = r3 == 1;
+	out->kills = kills;
+	return 0;
+}
+
+int act_cgroup_fs_read_u64(const char *file, uint64_t *out)
+{
+	char buf[32];
+	int r = act_read_file(file, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (strcmp(buf, "max") == 0) {
+		*out = UINT64_MAX;
 		return 0;
-	uint64_t from = current < usage ? current : usage;
-	if (from <= target || max_steps == 1) {
-		steps[0] = target;
-		return 1;
 	}
-	size_t n = 0;
-	/* First clamp at usage (stops growth even if nothing can be reclaimed), then
-	 * walk down in equal, page-aligned steps. */
-	uint64_t first = (from + 4095) & ~(uint64_t)4095;
-	if (first < current)
-		steps[n++] = first;
-	uint64_t gap = from - target;
-	size_t rest = max_steps - n;
-	for (size_t i = 1; i <= rest; i++) {
-		uint64_t v = from - (uint64_t)((unsigned __int128)gap * i / rest);
-		v &= ~(uint64_t)4095; /* pages */
-		if (v < target || i == rest)
-			v = target;
-		if (n > 0 && steps[n - 1] == v)
-			continue;
-		steps[n++] = v;
-	}
-	return n;
+	if (buf[0] < '0' || buf[0] > '9')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }

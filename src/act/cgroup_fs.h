@@ -35,9 +35,27 @@ int act_cgroup_fs_read_pids(const char *file, pid_t **out, size_t *n)
  * cgroup.subtree_control). 1, 0 or -errno. */
 int act_cgroup_fs_has_word(const char *file, const char *word) __attribute__((warn_unused_result));
 
-/* v1 limit steps: when a limit below usage is refused (EBUSY), clamp at usage first,
- * then approach the target from min(current, usage) in equal steps, at most
- * max_steps writes in all. Fills steps[] in the order to write, last = target;
- * returns how many. */
-size_t act_cgroup_v1_steps(uint64_t current, uint64_t usage, uint64_t target, uint64_t *steps,
-			   size_t max_steps);
+/* The limit to write this apply on the way to target (page-aligned): at once when it
+ * is a raise; when lowering, no more than step_bytes below min(current, usage), so
+ * each apply asks the kernel to reclaim at most one step and the next apply gives
+ * it time (a limit far below usage at once makes v1 refuse it or, with swap short,
+ * stall or OOM the cgroup). current = the limit in force (UINT64_MAX: none). */
+uint64_t act_cgroup_next_limit(uint64_t current, uint64_t usage, uint64_t target,
+			       uint64_t step_bytes);
+
+/* v1 memory.oom_control, three lines: "oom_kill_disable 0|1", "under_oom 0|1" and
+ * (kernels since 4.13) "oom_kill N". */
+struct act_cgroup_oom {
+	bool kill_disable;
+	bool under_oom; /* charges are waiting: the cgroup is at its limit, nothing reclaimable */
+	bool have_kills;
+	uint64_t kills; /* OOM kills in this cgroup so far */
+};
+
+/* Parse memory.oom_control's text. -EINVAL unless both flags are there as 0 or 1. */
+int act_cgroup_fs_oom_parse(const char *text, struct act_cgroup_oom *out)
+    __attribute__((warn_unused_result));
+
+/* A decimal counter or size file (memory.usage_in_bytes, memory.failcnt,
+ * memory.current, memory.high); "max" reads as UINT64_MAX. -EINVAL on garbage. */
+int act_cgroup_fs_read_u64(const char *file, uint64_t *out) __attribute__((warn_unused_result));

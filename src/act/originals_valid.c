@@ -26,6 +26,7 @@ struct orig_knob {
 static const char *const ksm_run_words[] = {"0", "1", "2", NULL};
 static const char *const yes_no_words[] = {"Y", "N", "1", "0", NULL};
 static const char *const off_words[] = {"off", NULL};
+static const char *const flag_words[] = {"0", "1", NULL};
 
 static const struct orig_knob orig_knobs[] = {
     {"ksm.run", "/kernel/mm/ksm/run", ORIG_ONE_OF, 0, ksm_run_words},
@@ -35,6 +36,8 @@ static const struct orig_knob orig_knobs[] = {
     {"memory.limit_in_bytes", "/memory.limit_in_bytes", ORIG_UINT, INT64_MAX, NULL},
     {"memory.swappiness", "/memory.swappiness", ORIG_UINT, 200, NULL},
     {"memory.high", "/memory.high", ORIG_UINT_OR_MAX, INT64_MAX, NULL},
+    /* v1 oom_kill_disable, set while blimp holds a limit (act/cgroup.c) */
+    {"memory.oom_control", "/memory.oom_control", ORIG_ONE_OF, 0, flag_words},
     /* blimp's swap file (any path): "off" = there was none; restoring it means
      * swapoff + unlink, and only of a file with blimp's swap label */
     {"swap.file", "", ORIG_ONE_OF, 0, off_words},

@@ -84,9 +84,19 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 			return;
 		}
 	}
-	char msg[512] = "";
+	char msg[1024] = "";
+	struct act_cgroup_safety s0, s1;
+	act_cgroup_safety_get(tick_cgroup, &s0);
 	int r = act_cgroup_apply(tick_cgroup, v->name, v->pid, limit_bytes, msg, sizeof(msg));
-	if (r < 0 && r != -EBUSY)
+	act_cgroup_safety_get(tick_cgroup, &s1);
+	if (s1.rescues != s0.rescues || s1.oom_kills != s0.oom_kills || s1.refused != s0.refused)
+		/* A limit met a cgroup it could not squeeze: raised (rescue), held (refused),
+		 * or worse (kill). Totals since start, so a repeat shows in one line. */
+		log_warn("act",
+			 "%s: host swap limit safety: %s(rescues %" PRIu64 ", refused %" PRIu64
+			 ", OOM kills %" PRIu64 ")",
+			 v->name, msg, s1.rescues, s1.refused, s1.oom_kills);
+	else if (r < 0 && r != -EBUSY)
 		log_warn("act", "%s: cgroup limit: %s", v->name, msg[0] ? msg : strerror(-r));
 	else if (msg[0])
 		log_info("act", "%s: %s%s", v->name, msg, d->cfg.dry_run ? " [dry-run]" : "");

@@ -1,5 +1,7 @@
 /* act/cgroup on fake /proc and cgroupfs trees (v1 and v2): dedicated cgroups,
- * created blimp/NAME cgroups, identity tracking, dry-run, restore, hostile input. */
+ * created blimp/NAME cgroups, identity tracking, dry-run, restore, hostile input,
+ * and the OOM safety: oom_kill_disable set and restored, limits lowered a step per
+ * apply, a cgroup stuck at its limit rescued at once. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <inttypes.h>
 
 #include "../fixtures/act/fixture.h"
 #include "act/cgroup.h"
@@ -21,6 +24,8 @@ struct fx {
 	char cg[4200];
 	int version;
 	int mkdirs;
+	int under_oom; /* what the fake kernel shows in memory.oom_control */
+	int oom_kills;
 };
 
 /* What the kernel puts in a new cgroup directory. */
@@ -32,10 +37,14 @@ static int fake_mkdir(const char *dir, void *arg)
 		if (fx_write(dir, "cgroup.procs", "") || fx_write(dir, "tasks", "") ||
 		    fx_write(dir, "memory.limit_in_bytes", V1_UNLIMITED "\n") ||
 		    fx_write(dir, "memory.swappiness", "60\n") ||
-		    fx_write(dir, "memory.usage_in_bytes", "0\n"))
+		    fx_write(dir, "memory.usage_in_bytes", "0\n") ||
+		    fx_write(dir, "memory.failcnt", "0\n") ||
+		    fx_write(dir, "memory.oom_control",
+			     "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"))
 			return -EIO;
 	} else {
 		if (fx_write(dir, "cgroup.procs", "") || fx_write(dir, "memory.high", "max\n") ||
+		    fx_write(dir, "memory.current", "0\n") ||
 		    fx_write(dir, "memory.swap.max", "max\n") ||
 		    fx_write(dir, "cgroup.subtree_control", "\n") ||
 		    fx_write(dir, "cgroup.type", "domain\n"))
@@ -70,6 +79,47 @@ static int fake_rmdir(const char *dir, void *arg)
 	}
 	closedir(d);
 	return rmdir(dir) < 0 ? -errno : 0;
+}
+
+/* The kernel's side of memory.oom_control: it takes "0" or "1" and shows three
+ * lines. Rewrites every such file under dir that blimp wrote as the kernel would. */
+static void fx_kernel_oom(struct fx *f, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char p[8192];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR) {
+			fx_kernel_oom(f, p);
+			continue;
+		}
+		if (strcmp(de->d_name, "memory.oom_control") != 0)
+			continue;
+		const char *v = fx_read(dir, "memory.oom_control");
+		int flag = strcmp(v, "1") == 0	 ? 1
+			   : strcmp(v, "0") == 0 ? 0
+			   : strstr(v, "oom_kill_disable 1") != NULL;
+		char text[128];
+		snprintf(text, sizeof(text), "oom_kill_disable %d\nunder_oom %d\noom_kill %d\n",
+			 flag, f->under_oom, f->oom_kills);
+		assert_int_equal(fx_write(dir, "memory.oom_control", text), 0);
+	}
+	closedir(d);
+}
+
+/* act_cgroup_apply, then the fake kernel catches up. */
+static int fx_apply(struct fx *f, struct act_cgroup *a, const char *name, pid_t pid,
+		    uint64_t limit, char *msg, size_t len)
+{
+	fx_kernel_oom(f, f->cg);
+	int r = act_cgroup_apply(a, name, pid, limit, msg, len);
+	fx_kernel_oom(f, f->cg);
+	return r;
 }
 
 static void fx_proc(struct fx *f, int pid, const char *cgline, const char *start)
@@ -165,7 +215,7 @@ static void test_v1_dedicated(void **state)
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[1024], dir[4300];
 
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), "1000001536");
 	assert_string_equal(fx_read(f->root, VMDIR "memory.swappiness"), "100");
 	assert_non_null(strstr(msg, "memory.limit_in_bytes " V1_UNLIMITED "->1000001536"));
@@ -175,16 +225,16 @@ static void test_v1_dedicated(void **state)
 
 	/* Same limit: no write. */
 	assert_int_equal(fx_write(f->root, VMDIR "memory.limit_in_bytes", "123\n"), 0);
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1000 * 1000 * 1000, msg, sizeof(msg)), 0);
 	assert_string_equal(msg, "");
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), "123");
 
 	/* Limit removed: originals back. */
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 0, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 0, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.swappiness"), "60");
 
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 2ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 2ULL << 30, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), "2147483648");
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
@@ -203,10 +253,10 @@ static void test_v1_shared_creates_own(void **state)
 	char msg[2048];
 
 	/* No limit yet: nothing is created or moved. */
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 0, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 0, msg, sizeof(msg)), 0);
 	assert_false(fx_exists(f->root, "cg/process_api/abc/blimp"));
 
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 256ULL << 20, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 256ULL << 20, msg, sizeof(msg)), 0);
 	assert_int_equal(f->mkdirs, 2);
 	assert_string_equal(fx_read(f->root, "cg/process_api/abc/blimp/vm1/cgroup.procs"), "100");
 	/* Each thread was written to tasks (the fake keeps only the last one). */
@@ -224,7 +274,7 @@ static void test_v1_shared_creates_own(void **state)
 	/* A second VM in the same shared cgroup shares blimp/. */
 	fx_proc(f, 300, "4:memory:/process_api/abc\n", "6000");
 	assert_int_equal(fx_write(f->root, "cg/process_api/abc/cgroup.procs", "200\n300\n"), 0);
-	assert_int_equal(act_cgroup_apply(a, "vm2", 300, 128ULL << 20, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm2", 300, 128ULL << 20, msg, sizeof(msg)), 0);
 	assert_int_equal(f->mkdirs, 3);
 
 	/* vm1 stops: moved back, its cgroup removed, blimp/ stays for vm2. */
@@ -248,7 +298,7 @@ static void test_v1_root_cgroup(void **state)
 	fx_proc(f, 100, "4:memory:/\n", "5000");
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[1024];
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 64ULL << 20, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 64ULL << 20, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, "cg/blimp/vm1/memory.limit_in_bytes"), "67108864");
 	assert_string_equal(fx_read(f->root, "cg/memory.limit_in_bytes"), V1_UNLIMITED);
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
@@ -264,7 +314,7 @@ static void test_identity(void **state)
 	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[2048];
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
 
 	/* libvirt recreated the cgroup (VM restarted under the same PID by chance, or
 	 * the cgroup was remade): a new inode means a new object, write again. */
@@ -275,7 +325,7 @@ static void test_identity(void **state)
 		     "100\n"); /* new inode: kernfs ids are never reused */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/old'", f->root);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "recreated"));
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), "1073741824");
 
@@ -283,7 +333,7 @@ static void test_identity(void **state)
 	 * a new libvirt cgroup. The old one is restored first. */
 	fx_cgroup_v1(f, "machine/qemu-2-vm1.libvirt-qemu", "100\n");
 	fx_proc(f, 100, "4:memory:/machine/qemu-2-vm1.libvirt-qemu\n", "9999");
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "restarted"));
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
 	assert_string_equal(
@@ -306,7 +356,7 @@ static void test_leftover_from_crash(void **state)
 	fx_proc(f, 100, "4:memory:/shared/blimp/vm1\n", "5000");
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[1024];
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
 	assert_int_equal(f->mkdirs, 0);
 	assert_string_equal(fx_read(f->root, "cg/shared/blimp/vm1/memory.limit_in_bytes"),
 			    "1073741824");
@@ -325,13 +375,13 @@ static void test_dry_run(void **state)
 	fx_proc(f, 300, "4:memory:/machine/qemu-1-vm2.libvirt-qemu\n", "5000");
 	struct act_cgroup *a = fx_new(f, 1, true);
 	char msg[1024];
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "would create"));
 	assert_non_null(strstr(msg, "would set memory.limit_in_bytes=1073741824"));
 	assert_false(fx_exists(f->root, "cg/shared/blimp"));
 	assert_string_equal(fx_read(f->root, "cg/shared/cgroup.procs"), "100\n200");
 
-	assert_int_equal(act_cgroup_apply(a, "vm2", 300, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm2", 300, 1ULL << 30, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "would set memory.limit_in_bytes " V1_UNLIMITED));
 	assert_string_equal(
 	    fx_read(f->root, "cg/machine/qemu-1-vm2.libvirt-qemu/memory.limit_in_bytes"),
@@ -352,7 +402,7 @@ static void test_v2(void **state)
 	fx_proc(f, 100, "0::/machine.slice/vm1.scope/emulator\n", "5000");
 	struct act_cgroup *a = fx_new(f, 2, false);
 	char msg[2048];
-	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 512ULL << 20, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 512ULL << 20, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, "cg/machine.slice/vm1.scope/memory.high"),
 			    "536870912");
 	assert_string_equal(fx_read(f->root, "cg/machine.slice/vm1.scope/emulator/memory.high"),
@@ -364,7 +414,7 @@ static void test_v2(void **state)
 	fx_cgroup_v2(f, "user", "300\n301\n", "domain\n");
 	fx_proc(f, 300, "0::/user\n", "7000");
 	assert_int_equal(fx_write(f->root, "cg/user/memory.swap.max", "0\n"), 0);
-	assert_int_equal(act_cgroup_apply(a, "vm2", 300, 256ULL << 20, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm2", 300, 256ULL << 20, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, "cg/cgroup.subtree_control"), "+memory");
 	assert_string_equal(fx_read(f->root, "cg/user/cgroup.subtree_control"), "+memory");
 	assert_string_equal(fx_read(f->root, "cg/user/blimp/cgroup.subtree_control"), "+memory");
@@ -386,27 +436,27 @@ static void test_hostile(void **state)
 	fx_cgroup_v1(f, "machine/vm", "100\n");
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[1024];
-	assert_int_equal(act_cgroup_apply(a, "../etc", 100, 1, msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(act_cgroup_apply(a, "a/b", 100, 1, msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(act_cgroup_apply(a, "", 100, 1, msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(act_cgroup_apply(a, "vm", 0, 1, msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(act_cgroup_apply(a, "vm", 4242, 1ULL << 30, msg, sizeof(msg)), -ESRCH);
+	assert_int_equal(fx_apply(f, a, "../etc", 100, 1, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "a/b", 100, 1, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "", 100, 1, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "vm", 0, 1, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "vm", 4242, 1ULL << 30, msg, sizeof(msg)), -ESRCH);
 
 	/* Garbage /proc/PID/cgroup and a path escaping with "..". */
 	fx_proc(f, 100, "garbage\n", "5000");
-	assert_int_equal(act_cgroup_apply(a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
 	fx_proc(f, 100, "4:memory:/machine/../../etc\n", "5000");
-	assert_int_equal(act_cgroup_apply(a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
 	/* No memory line at all. */
 	fx_proc(f, 100, "3:cpu:/\n", "5000");
-	assert_int_equal(act_cgroup_apply(a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(fx_apply(f, a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -ENOENT);
 	/* Garbage in cgroup.procs. */
 	fx_proc(f, 100, "4:memory:/machine/vm\n", "5000");
 	assert_int_equal(fx_write(f->root, "cg/machine/vm/cgroup.procs", "100\nxyz\n"), 0);
-	assert_int_equal(act_cgroup_apply(a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
 	/* Garbage stat. */
 	assert_int_equal(fx_write(f->root, "proc/100/stat", "100 (q) S 1\n"), 0);
-	assert_int_equal(act_cgroup_apply(a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(fx_apply(f, a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(fx_read(f->root, "cg/machine/vm/memory.limit_in_bytes"), V1_UNLIMITED);
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	act_cgroup_free(a);
@@ -470,43 +520,281 @@ static void test_mount_root(void **state)
 	struct act_cgroup *a = act_cgroup_new(&o, &err);
 	assert_non_null(a);
 	char msg[1024];
-	assert_int_equal(act_cgroup_apply(a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm", 100, 1ULL << 30, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, "cg/machine/vm/memory.limit_in_bytes"), "1073741824");
 	fx_proc(f, 200, "4:memory:/lxc/c2/x\n", "5000");
-	assert_int_equal(act_cgroup_apply(a, "vm2", 200, 1ULL << 30, msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(fx_apply(f, a, "vm2", 200, 1ULL << 30, msg, sizeof(msg)), -ENOENT);
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	act_cgroup_free(a);
 }
 
-static void test_v1_steps(void **state)
+static void test_next_limit(void **state)
 {
 	(void)state;
-	uint64_t s[8];
-	/* Usage 1 GiB, unlimited now, target 512 MiB: 8 page-aligned steps down. */
-	size_t n = act_cgroup_v1_steps(UINT64_MAX, 1ULL << 30, 512ULL << 20, s, 8);
-	assert_int_equal(n, 8);
-	assert_int_equal(s[0], 1ULL << 30); /* clamp at usage first */
-	for (size_t i = 1; i < n; i++)
-		assert_true(s[i] < s[i - 1]);
-	for (size_t i = 0; i < n; i++)
-		assert_int_equal(s[i] % 4096, 0);
-	assert_int_equal(s[n - 1], 512ULL << 20);
-	/* Already below usage and limit: one step. */
-	n = act_cgroup_v1_steps(1ULL << 30, 256ULL << 20, 512ULL << 20, s, 8);
-	assert_int_equal(n, 1);
-	assert_int_equal(s[0], 512ULL << 20);
-	/* Tiny gap: no duplicates. */
-	n = act_cgroup_v1_steps(UINT64_MAX, 4096 * 3, 4096, s, 8);
-	assert_true(n >= 2 && n <= 3);
-	for (size_t i = 1; i < n; i++)
-		assert_true(s[i] < s[i - 1]);
-	assert_int_equal(s[n - 1], 4096);
-	/* Usage above the current limit: no clamp step (it would raise the limit). */
-	n = act_cgroup_v1_steps(600ULL << 20, 1ULL << 30, 100ULL << 20, s, 4);
-	assert_int_equal(n, 4);
-	assert_true(s[0] < (600ULL << 20));
-	assert_int_equal(s[n - 1], 100ULL << 20);
-	assert_int_equal(act_cgroup_v1_steps(1, 2, 0, s, 0), 0);
+	const uint64_t M = 1ULL << 20, S = 64 * M;
+	/* Raises and equal limits: at once. */
+	assert_int_equal(act_cgroup_next_limit(512 * M, 512 * M, 1024 * M, S), 1024 * M);
+	assert_int_equal(act_cgroup_next_limit(512 * M, 100 * M, 512 * M, S), 512 * M);
+	/* Unlimited, usage 2 GiB, target 512 MiB: one step below usage. */
+	assert_int_equal(act_cgroup_next_limit(UINT64_MAX, 2048 * M, 512 * M, S), 1984 * M);
+	/* Usage far below the limit: down to usage costs no reclaim, then one step. */
+	assert_int_equal(act_cgroup_next_limit(2048 * M, 300 * M, 100 * M, S), 236 * M);
+	/* Target within a step: the target. */
+	assert_int_equal(act_cgroup_next_limit(1024 * M, 1000 * M, 980 * M, S), 980 * M);
+	/* Usage above the limit (v2 memory.high): from the limit. */
+	assert_int_equal(act_cgroup_next_limit(512 * M, 900 * M, 100 * M, S), 448 * M);
+	/* Page alignment, tiny values, no underflow. */
+	assert_int_equal(act_cgroup_next_limit(UINT64_MAX, 5000, 1, S), 4096);
+	assert_int_equal(act_cgroup_next_limit(UINT64_MAX, UINT64_MAX, 4096, S) % 4096, 0);
+	assert_int_equal(act_cgroup_next_limit(8192, 8192, 0, S), 0);
+	/* Never lower than a step below min(current, usage), for many values. */
+	for (uint64_t cur = 64 * M; cur < 4096 * M; cur += 333 * M)
+		for (uint64_t use = 0; use < 4096 * M; use += 257 * M)
+			for (uint64_t t = 4096; t < 4096 * M; t += 511 * M) {
+				uint64_t n = act_cgroup_next_limit(cur, use, t, S);
+				uint64_t from = cur < use ? cur : use;
+				assert_int_equal(n % 4096, 0);
+				if (t >= cur)
+					assert_true(n >= t);
+				else
+					assert_true(n >= t && n + S + 4096 > from && n <= cur);
+			}
+}
+
+static void test_oom_parse(void **state)
+{
+	(void)state;
+	struct act_cgroup_oom o;
+	assert_int_equal(act_cgroup_fs_oom_parse("oom_kill_disable 1\nunder_oom 1\noom_kill 7\n", &o),
+			 0);
+	assert_true(o.kill_disable && o.under_oom && o.have_kills);
+	assert_int_equal(o.kills, 7);
+	assert_int_equal(act_cgroup_fs_oom_parse("oom_kill_disable 0\nunder_oom 0", &o), 0);
+	assert_false(o.kill_disable || o.under_oom || o.have_kills);
+	const char *bad[] = {"", "1", "0", "oom_kill_disable 1", "under_oom 0\noom_kill 0",
+			     "oom_kill_disable 2\nunder_oom 0", "oom_kill_disable x\nunder_oom 0",
+			     "oom_kill_disable 0\nunder_oom -1", "oom_kill_disable 0\nunder_oom 0\n"
+			     "oom_kill 99999999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(act_cgroup_fs_oom_parse(bad[i], &o), -EINVAL);
+}
+
+static struct act_cgroup *fx_new_step(struct fx *f, int version, uint64_t step)
+{
+	struct act_cgroup_opts o = {.proc_root = f->proc,
+				    .cgroup_root = f->cg,
+				    .version = version,
+				    .step_down_bytes = step,
+				    .on_mkdir = fake_mkdir,
+				    .rmdir = fake_rmdir,
+				    .hook_arg = f};
+	f->version = version;
+	int err = 1;
+	struct act_cgroup *a = act_cgroup_new(&o, &err);
+	assert_non_null(a);
+	return a;
+}
+
+static uint64_t fx_u64(struct fx *f, const char *rel)
+{
+	return strtoull(fx_read(f->root, rel), NULL, 10);
+}
+
+static void fx_set_u64(struct fx *f, const char *rel, uint64_t v)
+{
+	char t[32];
+	snprintf(t, sizeof(t), "%" PRIu64 "\n", v);
+	assert_int_equal(fx_write(f->root, rel, t), 0);
+}
+
+/* v1: oom_kill_disable on before the first limit, back after the last; no limit
+ * when it cannot be set; an admin's own 1 is left as it was. */
+static void test_v1_oom_guard(void **state)
+{
+	struct fx *f = *state;
+	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
+	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	struct act_cgroup *a = fx_new(f, 1, false);
+	char msg[2048];
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "oom_kill_disable 0->1"));
+	/* the guard comes before the limit in the message, as in the writes */
+	assert_true(strstr(msg, "oom_kill_disable") < strstr(msg, "memory.limit_in_bytes"));
+	assert_non_null(strstr(fx_read(f->root, VMDIR "memory.oom_control"), "oom_kill_disable 1"));
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), "1073741824");
+	/* No limit: the limit first, then the guard. */
+	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 0, msg, sizeof(msg)), 0);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.oom_control"), "0");
+	assert_true(strstr(msg, "memory.limit_in_bytes restored") <
+		    strstr(msg, "memory.oom_control restored to 0"));
+	/* Again, then blimpd exits: both back. */
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(fx_read(f->root, VMDIR "memory.oom_control"), "oom_kill_disable 1"));
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.oom_control"), "0");
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
+	act_cgroup_free(a);
+
+	/* The guard cannot be read or written (here: not a file): no limit at all. */
+	a = fx_new(f, 1, false);
+	char p[8400];
+	snprintf(p, sizeof(p), "%s/" VMDIR "memory.oom_control", f->root);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_true(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)) < 0);
+	assert_non_null(strstr(msg, "no limit without oom_kill_disable"));
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
+	assert_int_equal(rmdir(p), 0);
+	/* Garbage in it: the same. */
+	assert_int_equal(fx_write(f->root, VMDIR "memory.oom_control", "garbage\n"), 0);
+	assert_true(act_cgroup_apply(a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)) < 0);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	act_cgroup_free(a);
+
+	/* An admin's oom_kill_disable 1 is kept, and never "restored" to 0. */
+	assert_int_equal(fx_write(f->root, VMDIR "memory.oom_control",
+				  "oom_kill_disable 1\nunder_oom 0\noom_kill 0\n"),
+			 0);
+	a = fx_new(f, 1, false);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
+	assert_null(strstr(msg, "oom_kill_disable 0->1"));
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(fx_read(f->root, VMDIR "memory.oom_control"), "oom_kill_disable 1"));
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
+	act_cgroup_free(a);
+}
+
+/* A limit falls at most a step per apply, from min(limit, usage); rises at once. */
+static void test_step_down(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t M = 1ULL << 20;
+	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
+	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 2048 * M);
+	struct act_cgroup *a = fx_new(f, 1, false);
+	char msg[2048];
+	uint64_t prev = 2048 * M;
+	int applies = 0;
+	for (; applies < 100; applies++) {
+		assert_int_equal(fx_apply(f, a, "vm1", 100, 512 * M, msg, sizeof(msg)), 0);
+		uint64_t lim = fx_u64(f, VMDIR "memory.limit_in_bytes");
+		assert_true(lim < prev && prev - lim <= 64 * M); /* a step, never more */
+		fx_set_u64(f, VMDIR "memory.usage_in_bytes", lim); /* reclaim done */
+		prev = lim;
+		if (lim == 512 * M)
+			break;
+		assert_non_null(strstr(msg, "stepping down to 536870912"));
+	}
+	assert_int_equal(applies + 1, (2048 - 512) / 64);
+	/* Raise: at once. */
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1536 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 1536 * M);
+	/* Usage well below the limit: straight to a step below usage. */
+	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 600 * M);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 100 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 536 * M);
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	act_cgroup_free(a);
+}
+
+/* v1: under_oom while limited -> the limit goes up at once (usage + a step), is held
+ * there for the hold, and the rescue is counted. */
+static void test_v1_under_oom_rescue(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t M = 1ULL << 20;
+	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
+	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 420 * M);
+	struct act_cgroup *a = fx_new(f, 1, false);
+	char msg[2048];
+	struct act_cgroup_safety sf;
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 400 * M);
+	/* Quiet ticks: no rescue. */
+	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 400 * M);
+	fx_set_u64(f, VMDIR "memory.failcnt", 10);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+	act_cgroup_safety_get(a, &sf);
+	assert_int_equal(sf.rescues, 0);
+
+	/* Swap ran out: the kernel stalls the cgroup at its limit. */
+	f->under_oom = 1;
+	fx_set_u64(f, VMDIR "memory.failcnt", 57);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "under_oom"));
+	assert_non_null(strstr(msg, "failcnt +47"));
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	act_cgroup_safety_get(a, &sf);
+	assert_int_equal(sf.rescues, 1);
+	f->under_oom = 0;
+
+	/* Held: the plan's lower limit is not applied during the hold ... */
+	for (unsigned i = 1; i < ACT_CGROUP_RESCUE_HOLD_APPLIES; i++) {
+		assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+		assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	}
+	/* ... a higher one is, at once ... */
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 600 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 600 * M);
+	/* ... and after it, down again a step at a time. */
+	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 600 * M);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 536 * M);
+
+	/* The kernel killed in this cgroup anyway (guard cleared behind blimp's back):
+	 * counted, and the guard is set again. */
+	f->oom_kills = 1;
+	assert_int_equal(fx_write(f->root, VMDIR "memory.oom_control",
+				  "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"),
+			 0);
+	assert_int_equal(act_cgroup_apply(a, "vm1", 100, 536 * M, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "1 OOM kill(s)"));
+	assert_non_null(strstr(msg, "oom_kill_disable 0->1"));
+	act_cgroup_safety_get(a, &sf);
+	assert_int_equal(sf.oom_kills, 1);
+	assert_int_equal(sf.rescues, 1);
+
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.oom_control"), "0");
+	act_cgroup_free(a);
+}
+
+/* v2: memory.high only (never memory.max); usage a step above it = reclaim cannot
+ * keep up: raised at once. */
+static void test_v2_rescue(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t M = 1ULL << 20;
+	fx_cgroup_v2(f, "", "1\n", "domain\n");
+	fx_cgroup_v2(f, "machine.slice/vm1.scope", "100\n", "domain\n");
+	assert_int_equal(fx_write(f->root, "cg/machine.slice/vm1.scope/memory.max", "max\n"), 0);
+	fx_proc(f, 100, "0::/machine.slice/vm1.scope\n", "5000");
+	fx_set_u64(f, "cg/machine.slice/vm1.scope/memory.current", 500 * M);
+	struct act_cgroup *a = fx_new_step(f, 2, 32 * M);
+	char msg[2048];
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 300 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, "cg/machine.slice/vm1.scope/memory.high"), 468 * M);
+	fx_set_u64(f, "cg/machine.slice/vm1.scope/memory.current", 480 * M); /* within a step */
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 300 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, "cg/machine.slice/vm1.scope/memory.high"), 436 * M);
+	fx_set_u64(f, "cg/machine.slice/vm1.scope/memory.current", 700 * M); /* stuck */
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 300 * M, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "memory.high raised"));
+	assert_int_equal(fx_u64(f, "cg/machine.slice/vm1.scope/memory.high"), 732 * M);
+	struct act_cgroup_safety sf;
+	act_cgroup_safety_get(a, &sf);
+	assert_int_equal(sf.rescues, 1);
+	assert_string_equal(fx_read(f->root, "cg/machine.slice/vm1.scope/memory.max"), "max");
+	assert_false(fx_exists(f->root, "cg/machine.slice/vm1.scope/memory.oom_control"));
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	assert_string_equal(fx_read(f->root, "cg/machine.slice/vm1.scope/memory.high"), "max");
+	act_cgroup_free(a);
 }
 
 int main(void)
@@ -522,7 +810,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mount_root, setup, teardown),
-	    cmocka_unit_test(test_v1_steps),
+	    cmocka_unit_test(test_next_limit),
+	    cmocka_unit_test(test_oom_parse),
+	    cmocka_unit_test_setup_teardown(test_v1_oom_guard, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_step_down, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v1_under_oom_rescue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v2_rescue, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
