@@ -90,3 +90,36 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 		p->cgroup_limit_bytes = policy_add_sat(v->consumed_bytes, v->ovhd_bytes);
 	}
 }
+
+/* Swap capacity: SWTGT is memory the kernel has to find swap slots for, and a
+ * cgroup at its limit with no slot left stalls (v1 with oom_kill_disable) or is
+ * OOM-killed. So the sum of SWTGT over the fleet must fit in free swap less a
+ * reserve (POLICY_SWAP_RESERVE_*: zswap, the host's own swapping and the guests'
+ * next allocations need some); if it does not, every VM's SWTGT is scaled by the
+ * same factor and its limit raised by what was cut. No swap at all: no limits. */
+void policy_hostswap_fit(const struct host_snapshot *h, size_t n, struct vm_plan *plans)
+{
+	if (h->swap_total_bytes == 0) {
+		for (size_t i = 0; i < n; i++)
+			plans[i].cgroup_limit_bytes = plans[i].swtgt_bytes = 0;
+		return;
+	}
+	uint64_t reserve =
+	    policy_max_u64(POLICY_SWAP_RESERVE_MIN_BYTES,
+			   policy_permyriad_of(h->swap_total_bytes, POLICY_SWAP_RESERVE_PERMYRIAD));
+	uint64_t room = policy_sub_floor(h->swap_free_bytes, reserve);
+	unsigned __int128 need = 0;
+	for (size_t i = 0; i < n; i++)
+		if (plans[i].cgroup_limit_bytes)
+			need += plans[i].swtgt_bytes;
+	if (need <= room)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct vm_plan *p = &plans[i];
+		if (!p->cgroup_limit_bytes || !p->swtgt_bytes)
+			continue;
+		uint64_t keep = (uint64_t)((unsigned __int128)p->swtgt_bytes * room / need);
+		p->cgroup_limit_bytes = policy_add_sat(p->cgroup_limit_bytes, p->swtgt_bytes - keep);
+		p->swtgt_bytes = keep;
+	}
+}

@@ -117,6 +117,13 @@ int policy_entitle_solve(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
  * since the VM's last plan, like the probe) and is dropped once it reaches the VM's
  * ceiling: the swapped-out memory comes back at a pace the host can follow. */
 #define POLICY_HOSTSWAP_RELEASE_PERMYRIAD 500U
+/* Swap kept free when sizing host swap targets (hostswap.c, policy_hostswap_fit):
+ * 10% of the host's swap, at least 64 MiB. A limit that needs more swap than
+ * there is stalls or OOM-kills QEMU; the reserve covers what moves between the
+ * snapshot and the kernel acting on the limit (the guests keep allocating, the
+ * host swaps too). */
+#define POLICY_SWAP_RESERVE_PERMYRIAD 1000U
+#define POLICY_SWAP_RESERVE_MIN_BYTES (64ULL * MODEL_MIB)
 
 /* Saturating helpers. */
 static inline uint64_t policy_add_sat(uint64_t a, uint64_t b)
@@ -165,6 +172,10 @@ bool policy_hostswap_begin(struct policy_state *st, uint64_t now_ms, enum host_s
 void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapshot *v,
 			const struct policy_vm_work *w, struct policy_vm_state *vs, uint64_t now_ms,
 			enum host_state hs, bool hold, struct vm_plan *p);
+
+/* hostswap.c: after every VM's plan, scale SWTGT (raising the limits) so their sum
+ * fits in the host's free swap less a reserve; no swap at all: no limits. */
+void policy_hostswap_fit(const struct host_snapshot *h, size_t n, struct vm_plan *plans);
 
 /* Baselines (each in its own file): fill target_bytes and reason for every VM. */
 void policy_baseline_static(const struct policy_settings *s, struct policy_state *st,

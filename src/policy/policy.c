@@ -389,6 +389,7 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 			policy_finish_vm(s, w, vs, now_ms, p);
 		}
 		st->n_swap_held = held;
+		policy_hostswap_fit(&snap->host, n, plan->vms);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			plan->vms[i].entitlement_bytes = snap->vms[i].running ? st->ent_out[i] : 0;

@@ -57,6 +57,9 @@ static inline void fleet_init(struct fleet *f, size_t n, uint64_t memsz, uint64_
 		fleet_vm(&f->vms[i], (int)i, memsz);
 	f->snap.n_vms = n;
 	f->snap.vms = f->vms;
+	/* host swap that never runs short (policy_hostswap_fit); tests of the cap set less */
+	f->snap.host.swap_total_bytes = 64 * GIB;
+	f->snap.host.swap_free_bytes = 64 * GIB;
 	f->plan.vms = f->plans;
 	f->now_ms = 1000000;
 }

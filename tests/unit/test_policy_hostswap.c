@@ -2,6 +2,8 @@
  * period; it is kept for POLICY_HOSTSWAP_HOLD_MS of calm and released step by step. */
 #include "test_policy_fleet.h"
 
+#include <inttypes.h>
+
 #include "policy/internal.h"
 
 #define HOLD_TICKS (POLICY_HOSTSWAP_HOLD_MS / 1000)
@@ -188,6 +190,89 @@ static void test_balloon_reclaims_while_held(void **state)
 	fleet_free(&f);
 }
 
+/* Swap capacity: four VMs without balloon drivers, each 4 GiB consumed on an 8 GiB
+ * host, all pushed to host swap. With 64 GiB of swap the targets are as the rules
+ * say; with 1.5 GiB free (of 2 GiB) they are scaled by one factor so the sum fits
+ * in free swap less the reserve (10% of 2 GiB), the limits raised by what was cut. */
+static void cap_fleet(struct fleet *f)
+{
+	fleet_init(f, 4, 4 * GIB, 8 * GIB);
+	for (int i = 0; i < 4; i++) {
+		f->vms[i].mctl = false;
+		f->vms[i].stats_age_ms = MODEL_AGE_NEVER;
+		f->vms[i].consumed_bytes = 4 * GIB - (uint64_t)i * 256 * MIB;
+		f->vms[i].ovhd_bytes = 100 * MIB;
+	}
+}
+
+static void test_swap_capacity(void **state)
+{
+	(void)state;
+	struct fleet f, g;
+	cap_fleet(&f);
+	fleet_tick(&f);
+	assert_true(f.plan.host.state >= HOST_STATE_HARD);
+	uint64_t want = 0;
+	for (int i = 0; i < 4; i++) {
+		assert_true(f.plans[i].swtgt_bytes > 0);
+		assert_int_equal(f.plans[i].cgroup_limit_bytes + f.plans[i].swtgt_bytes,
+				 f.vms[i].consumed_bytes + f.vms[i].ovhd_bytes);
+		want += f.plans[i].swtgt_bytes;
+	}
+
+	cap_fleet(&g);
+	g.snap.host.swap_total_bytes = 2 * GIB;
+	g.snap.host.swap_free_bytes = 1536 * MIB;
+	uint64_t room = 1536 * MIB - 2 * GIB / 10;
+	assert_true(want > room); /* the rules alone would overfill swap */
+	fleet_tick(&g);
+	uint64_t got = 0;
+	for (int i = 0; i < 4; i++) {
+		const struct vm_plan *p = &g.plans[i], *q = &f.plans[i];
+		assert_true(p->cgroup_limit_bytes > q->cgroup_limit_bytes); /* raised */
+		assert_true(p->swtgt_bytes < q->swtgt_bytes);
+		/* what the limit leaves to swap is exactly SWTGT */
+		assert_int_equal(p->cgroup_limit_bytes + p->swtgt_bytes,
+				 g.vms[i].consumed_bytes + g.vms[i].ovhd_bytes);
+		/* one factor for all: SWTGT_i / want_i = room / want, to a byte */
+		uint64_t exp = (uint64_t)((unsigned __int128)q->swtgt_bytes * room / want);
+		assert_int_equal(p->swtgt_bytes, exp);
+		assert_int_equal(p->target_bytes, q->target_bytes); /* balloons untouched */
+		got += p->swtgt_bytes;
+	}
+	assert_true(got <= room && got + 4 > room - 4);
+	print_message("SWTGT wanted %" PRIu64 " MiB, free swap less reserve %" PRIu64
+		      " MiB, planned %" PRIu64 " MiB\n",
+		      (uint64_t)(want / MIB), (uint64_t)(room / MIB), (uint64_t)(got / MIB));
+
+	/* Swap below the reserve: nothing more pushed; limits hold at CONSUMED + OVHD. */
+	g.snap.host.swap_free_bytes = 100 * MIB;
+	fleet_tick(&g);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(g.plans[i].swtgt_bytes, 0);
+		assert_int_equal(g.plans[i].cgroup_limit_bytes,
+				 g.vms[i].consumed_bytes + g.vms[i].ovhd_bytes);
+	}
+	/* A small swap: the reserve is 64 MiB at least. */
+	g.snap.host.swap_total_bytes = 256 * MIB;
+	g.snap.host.swap_free_bytes = 256 * MIB;
+	fleet_tick(&g);
+	got = 0;
+	for (int i = 0; i < 4; i++)
+		got += g.plans[i].swtgt_bytes;
+	assert_true(got <= 192 * MIB && got > 190 * MIB);
+	/* No swap at all: no limit, whatever host_swap_ok says. */
+	g.snap.host.swap_total_bytes = 0;
+	g.snap.host.swap_free_bytes = 0;
+	fleet_tick(&g);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(g.plans[i].cgroup_limit_bytes, 0);
+		assert_int_equal(g.plans[i].swtgt_bytes, 0);
+	}
+	fleet_free(&f);
+	fleet_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +280,7 @@ int main(void)
 	    cmocka_unit_test(test_release_after_hold),
 	    cmocka_unit_test(test_hold_cleared_without_swap),
 	    cmocka_unit_test(test_balloon_reclaims_while_held),
+	    cmocka_unit_test(test_swap_capacity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
