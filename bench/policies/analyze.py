@@ -110,6 +110,14 @@ def adjusted(samples, series, start_ms):
     return out
 
 
+def rss_time(adj, ws):
+    """seconds from wsloop's start until its resident set first reaches WS"""
+    for t, _, _, r in adj:
+        if r >= ws:
+            return t / 1000.0
+    return None
+
+
 def burst(adj, ws, ref):
     """seconds from wsloop's start until resident >= WS and the adjusted rate, mean of
     this and the next two samples, reaches 90% of ref; None if never"""
@@ -191,10 +199,16 @@ def cmd_table(a):
             for v in res["unconstrained"]["vms"]]
     for lab in labels:
         for i, v in enumerate(res[lab]["vms"]):
-            v["t"] = burst(v["adj"], a.ws, refs[i]) if v["adj"] else None
+            # "its steady rate": the median of the second half of its own phase ...
+            half = [x for t, _, x, _ in v["adj"] if t >= a.phase * 500]
+            own = statistics.median(half) if half else 0
+            v["t"] = burst(v["adj"], a.ws, own) if v["adj"] else None
+            # ... and, stricter, the same VM's median rate in the unconstrained run
+            v["tu"] = burst(v["adj"], a.ws, refs[i]) if v["adj"] else None
+            v["rss"] = rss_time(v["adj"], a.ws) if v["adj"] else None
     base = sum(v["mean"] for v in res["unconstrained"]["vms"])
     base_raw = sum(v["raw"] for v in res["unconstrained"]["vms"])
-    print(f"{'run':<14} {'burst resident (per VM)':<28} {'median':>7} {'thruput':>8} {'raw':>7} "
+    print(f"{'run':<14} {'burst resident (per VM)':<28} {'median':>7} {'vs unc.':>8} {'RSS>=WS':>8} {'thruput':>8} {'raw':>7} "
           f"{'OOM':>4} {'lost':>4} {'free min':>10} {'reclaimed':>10}")
     summary = {}
     for lab in labels:
@@ -203,18 +217,26 @@ def cmd_table(a):
         per_vm = " ".join(fmt_t(t, a.phase) for t in ts)
         cens = [t if t is not None else float(a.phase) for t in ts]
         med = statistics.median(cens) if cens else float(a.phase)
+        rss = [v["rss"] if v["rss"] is not None else float(a.phase) for v in r["vms"]]
+        rss_med = statistics.median(rss) if rss else float(a.phase)
+        tu = [v["tu"] if v["tu"] is not None else float(a.phase) for v in r["vms"]]
+        tu_med = statistics.median(tu) if tu else float(a.phase)
         thr = sum(v["mean"] for v in r["vms"]) / base if base else 0
         raw = sum(v["raw"] for v in r["vms"]) / base_raw if base_raw else 0
         oom = sum(max(v["oom"], 0) for v in r["vms"])
         lost = sum(v["lost"] for v in r["vms"])
         unknown = any(v["oom"] < 0 and not v["lost"] for v in r["vms"])
-        summary[lab] = {"med": med, "thr": thr, "oom": oom, "lost": lost, "free_min": r["free_min"],
-                        "peak": r["peak"], "censored": any(t is None for t in ts)}
+        summary[lab] = {"med": med, "rss": rss_med, "tu": tu_med, "thr": thr, "oom": oom, "lost": lost, "free_min": r["free_min"],
+                        "peak": r["peak"], "censored": med >= a.phase}
         print(f"{lab:<14} {per_vm:<28} {fmt_t(med, a.phase) if med < a.phase else '>' + str(a.phase) + ' s':>7} "
+              f"{fmt_t(tu_med, a.phase) if tu_med < a.phase else '>' + str(a.phase) + ' s':>8} "
+              f"{fmt_t(rss_med, a.phase) if rss_med < a.phase else '>' + str(a.phase) + ' s':>8} "
               f"{thr * 100:7.1f}% {raw * 100:6.1f}% {str(oom) + ('?' if unknown else ''):>4} {lost:>4} "
               f"{r['free_min']:7.0f} MiB {r['peak']:6.0f} MiB")
     print("burst resident: s from wsloop start until resident >= WS and pages/s (3-sample mean,\n"
-          "  contention-adjusted) >= 90% of the same VM's unconstrained median ('>': not in the phase)\n"
+          "  contention-adjusted) >= 90% of its steady rate (median of the second half of its\n"
+          "  phase); '>': not within the phase; median over the VMs. vs unc.: the same with the\n"
+          "  VM's unconstrained median as the steady rate. RSS>=WS: until the resident set is WS\n"
           "thruput: median contention-adjusted pages/s of each bursting VM, summed, vs unconstrained\n"
           "  (raw: unadjusted); adjusted = pages/s / (1 - share of the interval the vCPU thread\n"
           "  waited for a host CPU), at most 4x\n"
@@ -236,6 +258,13 @@ def cmd_table(a):
             ok = speed >= 3
             print(f"target: bursts resident >= 3x faster than proxmox: {txt} -> "
                   f"{'met' if ok else 'missed'}")
+            if b["tu"] < a.phase:
+                su = p["tu"] / max(b["tu"], 1.0)
+                print(f"  (with the unconstrained rate as steady: {b['tu']:.0f} s vs "
+                      f"{'>' if p['tu'] >= a.phase else ''}{p['tu']:.0f} s = "
+                      f"{'>=' if p['tu'] >= a.phase else ''}{su:.1f}x)")
+            else:
+                print("  (with the unconstrained rate as steady: blimp's median burst never got there)")
             kv["speedup_vs_proxmox"] = f"{speed:.1f}"
             kv["target_speed"] = "met" if ok else "missed"
         ok = b["thr"] >= 0.9
@@ -250,6 +279,8 @@ def cmd_table(a):
     for lab in labels:
         s = summary[lab]
         parts.append(f"{lab}_burst_s={s['med']:.0f}{'+' if s['censored'] else ''} "
+                     f"{lab}_vs_unconstrained_s={s['tu']:.0f}{'+' if s['tu'] >= a.phase else ''} "
+                     f"{lab}_rss_s={s['rss']:.0f}{'+' if s['rss'] >= a.phase else ''} "
                      f"{lab}_thruput_pct={s['thr'] * 100:.0f} "
                      f"{lab}_oom={s['oom']} {lab}_lost={s['lost']} {lab}_free_min_mib={s['free_min']:.0f} "
                      f"{lab}_reclaimed_mib={s['peak']:.0f}")
