@@ -22,6 +22,7 @@ import argparse
 import bisect
 import csv
 import datetime
+import gzip
 import json
 import math
 import os
@@ -32,6 +33,11 @@ import sys
 
 MIB = 1024 * 1024
 # --without: model parts added for the calibration (docs/simulator.md "Calibration")
+# what --params-from takes from the other run: how the system behaves, not this run's
+# scenario or state at t=0 (budget, OVHD, page cache, in-use, alignment)
+MODEL_KEYS = ["balance_ms", "boot_s", "stats_ms", "guest_kernel", "balloon_mib_s", "swap_mib_s",
+              "shareable", "shareable_pct", "probe_unscaled", "ws_mib", "ws_lag_s",
+              "ws_fill_mib_s", "ws_end_lag_s"]
 ABLATIONS = ["host-ram", "lazy-swap", "memtotal", "kernel", "ksm-fixed", "probe", "end-lag"]
 
 
@@ -96,9 +102,12 @@ def read_log(path, day):
 def read_top(path):
     """[(unix t, top result)] from run.sh's poller, [] when absent."""
     out = []
+    opener = open
+    if not os.path.exists(path) and os.path.exists(path + ".gz"):
+        path, opener = path + ".gz", gzip.open
     if not os.path.exists(path):
         return out
-    with open(path) as f:
+    with opener(path, "rt") as f:
         for line in f:
             try:
                 o = json.loads(line)
@@ -235,7 +244,13 @@ def measure(real, out_lines):
     if not os.path.exists(tl_path):
         die(tl_path + ": missing")
     vms, order, budget = read_timeline(tl_path)
+    # blimpd's log lines carry the time of day only; libvirt's lines in the same log
+    # carry the date (files copied or checked out lose their mtime)
     day = datetime.date.fromtimestamp(os.path.getmtime(tl_path))
+    with open(os.path.join(real, "blimpd.log"), errors="replace") as f:
+        m = re.search(r"^(\d{4})-(\d\d)-(\d\d) \d\d:", f.read(), re.M)
+        if m:
+            day = datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     log = read_log(os.path.join(real, "blimpd.log"), day)
     top = read_top(os.path.join(real, "top.jsonl"))
     p = {"vms": order, "budget": budget}
@@ -366,9 +381,10 @@ def measure(real, out_lines):
         f"{budget / MIB:.0f} MiB, so going over the budget costs nothing until blimpd acts")
 
     sw = swap_rate(vms)
-    p["swap_mib_s"] = max(16, int(sw))
-    say(f"host swap speed: {sw:.0f} MiB/s (the largest one-sample rise of the sum of SWCUR; "
-        f"zswap is on, so this is compression speed more than disk speed)")
+    p["swap_mib_s"] = int(sw) if sw >= 1 else None
+    say(f"host swap speed: {sw:.0f} MiB/s (the largest rise of the sum of SWCUR over 1 s; "
+        f"zswap is on, so this is compression speed more than disk speed)" +
+        ("" if p["swap_mib_s"] else ": nothing swapped, the simulator's default 200 MiB/s"))
 
     # initial state at t=0 (and before it, from the poller)
     at0 = {n: vms[n][0][1] for n in order}
@@ -453,6 +469,7 @@ def measure(real, out_lines):
     # balloon's pages stay inside MemTotal as used: in-use = MemTotal - MemAvailable
     # less the ballooned bytes when MemTotal did not shrink with the balloon
     ws_mib, lag, fill, end_lag = [], [], [], []
+    p["ws_vm"] = {}
     for i, n in enumerate(order):
         a0 = i * p["phase_s"]
         e0 = a0 + p["phase_s"]
@@ -483,14 +500,20 @@ def measure(real, out_lines):
         ws_mib.append(peak / MIB)
         ph = [(t, v - base) for t, v in iu if a0 <= t < e0]
         t_lo, dur = rise_time(ph, 0.1 * peak, 0.9 * peak)
+        vm = {}
         if t_lo is not None:
             lag.append(t_lo - a0)
+            vm["lag"] = t_lo - a0
             if dur:
                 fill.append(0.8 * peak / dur / MIB)
+                vm["fill"] = 0.8 * peak / dur / MIB
         # the end: the first sample from the phase's last quarter on below half the peak
         gone = [t for t, v in iu if t >= e0 - p["phase_s"] / 4 and v - base < peak / 2]
         if gone and min(gone) < e0 + p["phase_s"]:
             end_lag.append(min(gone) - e0)
+            vm["end"] = min(gone) - e0
+        if top and len(vm) == 3:
+            p["ws_vm"][n] = vm
     if not top:  # ACTV is a moving average: it says when, not how much
         ws_mib, end_lag = [], []
     p["ws_mib"] = int(statistics.median(ws_mib)) if ws_mib else 300
@@ -503,7 +526,11 @@ def measure(real, out_lines):
         f"{src}); it starts {p['ws_lag_s']:.1f} s after the phase begins, fills at "
         f"{p['ws_fill_mib_s']:.0f} MiB/s (10% -> 90%) and is gone {p['ws_end_lag_s']:.1f} s after "
         f"the phase ends (in-use below half; per VM: "
-        + ", ".join(f"{x:.1f}" for x in end_lag) + " s), medians over the VMs")
+        + ", ".join(f"{x:.1f}" for x in end_lag) + " s), medians over the VMs; under CPU "
+        f"contention each guest's wsloop runs at its own pace, so the fleet takes each VM's "
+        f"own start, fill and end where measured (--ws-median: the medians): " +
+        "; ".join(f"{n} {v['lag']:.1f} s, {v['fill']:.0f} MiB/s, +{v['end']:.1f} s"
+                  for n, v in p["ws_vm"].items()))
     return p, vms
 
 
@@ -521,9 +548,14 @@ def write_fleet(p, path):
         ws = p["ws_mib"] * MIB
         fill_s = max(0.1, p["ws_mib"] / max(p["ws_fill_mib_s"], 1))
         for i, n in enumerate(p["vms"]):
-            a = off + i * p["phase_s"] + p["ws_lag_s"]
-            b = a + fill_s
-            e = off + (i + 1) * p["phase_s"] + (0 if "end-lag" in wo else p["ws_end_lag_s"])
+            lag_s, end_s, fs = p["ws_lag_s"], p["ws_end_lag_s"], fill_s
+            own = p.get("ws_vm", {}).get(n)
+            if own and not p.get("ws_median"):
+                lag_s, end_s = own["lag"], own["end"]
+                fs = max(0.1, p["ws_mib"] / max(own["fill"], 1))
+            a = off + i * p["phase_s"] + lag_s
+            b = a + fs
+            e = off + (i + 1) * p["phase_s"] + (0 if "end-lag" in wo else end_s)
             pts = []
             if a > 0.001:
                 pts.append((0.0, 0))
@@ -556,8 +588,9 @@ def run_sim(p, blimp, fleet, out_dir, extra):
     args = [blimp, "sim", "--fleet", fleet, "--policy", p["policy"],
             "--host-mem", str(p["budget"]), "--balance-ms", str(bal), "--step-ms", str(step),
             "--delay-ms", str(min(100, step)), "--stats-ms", str(p["stats_ms"]),
-            "--host-swap-rate", f"{p['swap_mib_s']}M", "--hours", f"{secs / 3600.0:.6f}",
-            "--seed", "1", "--out", out_dir]
+            "--hours", f"{secs / 3600.0:.6f}", "--seed", "1", "--out", out_dir]
+    if p["swap_mib_s"]:
+        args += ["--host-swap-rate", f"{p['swap_mib_s']}M"]
     wo = p.get("without", [])
     if "host-ram" not in wo:
         args += ["--host-ram", str(p["host_ram"])]
@@ -661,6 +694,12 @@ def main():
     ap.add_argument("--png")
     ap.add_argument("--title", default="blimp sim vs a real blimp demo run: CONSUMED per VM")
     ap.add_argument("--sim-flag", action="append", default=[])
+    ap.add_argument("--params-from", metavar="DIR",
+                    help="take the model's parameters from another real run (out-of-sample "
+                    "check); the scenario and the state at t=0 still come from --real")
+    ap.add_argument("--ws-median", action="store_true",
+                    help="every VM's working set starts, fills and ends with the medians "
+                    "(default: each VM's own, as measured)")
     ap.add_argument("--without", action="append", default=[], choices=ABLATIONS,
                     help="leave one calibration step out (to see what it is worth)")
     a = ap.parse_args()
@@ -668,6 +707,15 @@ def main():
     report = []
     p, vms = measure(a.real, report)
     p["without"] = a.without
+    p["ws_median"] = a.ws_median
+    if a.params_from:
+        other = []
+        q, _ = measure(a.params_from, other)
+        for k in MODEL_KEYS:
+            p[k] = q[k]
+        p["ws_median"] = True  # another run's VMs ran at their own pace
+        report.append(f"model parameters from {a.params_from} (out of sample): " +
+                      ", ".join(f"{k}={q[k]}" for k in MODEL_KEYS))
     with open(os.path.join(a.out, "params.json"), "w") as f:
         json.dump(p, f, indent=1, sort_keys=True)
     print("measured (how):")

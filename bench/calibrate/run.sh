@@ -21,6 +21,7 @@ WS_MIB=${CAL_WS_MIB:-300}
 PNG=${CAL_PNG:-$BENCH_ROOT/docs/calibration.png}
 POLL_PID=
 DEMO_PID=
+KEEP=
 
 cal_stop_children() {
 	if [ -n "$DEMO_PID" ]; then
@@ -77,3 +78,11 @@ flags=()
 for f in "${extra[@]}"; do flags+=("--sim-flag=$f"); done
 python3 "$HERE/calib.py" --real "$REAL" --blimp "$BLIMP" --out "$BENCH_DIR/sim" \
 	--png "$PNG" "${flags[@]}"
+rc=$?
+# the simulation's side next to the kept real run: fleet file, sim command, parameters
+if [ -n "${KEEP:-}" ] && [ -d "$BENCH_DIR/sim" ]; then
+	mkdir -p "$KEEP/sim"
+	cp "$BENCH_DIR"/sim/{fleet.csv,sim.cmd,sim.out,params.json,compare.dat,compare.gp} \
+		"$KEEP/sim/" 2>/dev/null
+fi
+exit "$rc"
