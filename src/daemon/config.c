@@ -129,6 +129,8 @@ static const struct config_key config_keys[] = {
 	"guest margin as a share of MEMSZ"),
     KEY("probe_step", CONFIG_RATIO, policy.probe_step_permyriad, "0.01", 1, 5000, RT,
 	"slow probe: shrink a VM by at most this share of MEMSZ per balance period"),
+    KEY("probe_scale_by_state", CONFIG_BOOL, policy.probe_scale_by_state, "true", 0, 1, RT,
+	"multiply the probe step by the host's need: x1 soft, x4 hard, x16 low"),
     KEY("backoff_hold_ms", CONFIG_UINT, policy.backoff_hold_ms, "30000", 0, 3600000, RT,
 	"after a guest shows distress, no shrink for this long"),
     KEY("fast_alpha", CONFIG_RATIO, policy.fast_alpha_permyriad, "0.5", 1, 10000, RT,
@@ -462,6 +464,9 @@ int config_set_runtime(struct blimpd_config *c, const char *key, const char *val
 void config_default(struct blimpd_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	/* The policy's own defaults first: a policy setting the table does not expose
+	 * (e.g. probe_scale_by_state) keeps the library's default, never a zero. */
+	policy_settings_default(&c->policy);
 	for (size_t i = 0; i < CONFIG_N_KEYS; i++) {
 		char err[160];
 		/* Defaults are checked by the unit tests; a bad one leaves the field zero. */
