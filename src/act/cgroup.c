@@ -38,54 +38,9 @@
 #include <unistd.h>
 
 #include "act/cgroup_fs.h"
+#include "act/cgroup_internal.h"
 #include "act/knob.h"
 #include "act/originals.h"
-
-#define CG_NAME_MAX 64
-#define CG_MAX_ENABLED 64 /* v2 directories where blimp added +memory */
-
-struct act_cgroup_vm {
-	char name[CG_NAME_MAX];
-	pid_t pid;
-	uint64_t starttime;
-	bool resolved;
-	bool dry_created;	 /* dry-run: the cgroup would be created, it does not exist */
-	char dir[PATH_MAX];	 /* the cgroup blimp limits */
-	char orig_dir[PATH_MAX]; /* where QEMU was (moved back there on release) */
-	char blimp_dir[PATH_MAX];
-	dev_t dev;
-	ino_t ino;
-	bool created;		    /* dir is DIR/blimp/NAME, made (or left over) by blimp */
-	struct act_knob limit;	    /* v1 memory.limit_in_bytes, v2 memory.high */
-	struct act_knob swappiness; /* v1 only */
-	struct act_knob oom_guard;  /* v1 memory.oom_control: oom_kill_disable (orig "0"/"1") */
-	uint64_t hold_floor_bytes;  /* after a rescue: the limit stays at least this */
-	unsigned hold_applies;	    /* ... for this many more applies */
-	bool have_kills;
-	uint64_t kills; /* memory.oom_control oom_kill when last looked */
-	bool have_failcnt;
-	uint64_t failcnt; /* memory.failcnt when last looked */
-};
-
-struct act_cgroup {
-	char proc_root[PATH_MAX];
-	char root[PATH_MAX];	   /* memory controller mount */
-	char mount_root[PATH_MAX]; /* hierarchy path mounted at root */
-	int version;
-	bool dry_run;
-	uint64_t step_bytes; /* most a limit falls per apply */
-	struct act_cgroup_safety safety;
-	struct act_originals *originals; /* limits' originals on disk, or NULL */
-	int (*on_mkdir)(const char *dir, void *arg);
-	int (*rmdir_hook)(const char *dir, void *arg);
-	void *hook_arg;
-	struct act_cgroup_vm **vms;
-	size_t n_vms;
-	char *enabled[CG_MAX_ENABLED]; /* v2: +memory added here, in order */
-	size_t n_enabled;
-	char *blimp_dirs[CG_MAX_ENABLED]; /* DIR/blimp directories blimp created */
-	size_t n_blimp_dirs;
-};
 
 static bool cg_name_ok(const char *name)
 {
@@ -144,6 +99,9 @@ struct act_cgroup *act_cgroup_new(const struct act_cgroup_opts *o, int *err)
 	a->on_mkdir = o->on_mkdir;
 	a->rmdir_hook = o->rmdir;
 	a->hook_arg = o->hook_arg;
+	a->watch_period_ms = o->watch_period_ms;
+	a->watch_stop_fd = -1;
+	pthread_mutex_init(&a->mu, NULL);
 	*err = 0;
 	return a;
 fail:
@@ -611,6 +569,7 @@ static int cg_release(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 	act_knob_forget(&vm->limit);
 	act_knob_forget(&vm->swappiness);
 	act_knob_forget(&vm->oom_guard);
+	act_cgroup_watch_disarm(vm);
 	vm->resolved = false;
 	vm->created = false;
 	vm->dry_created = false;
@@ -619,6 +578,7 @@ static int cg_release(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 
 static void cg_drop(struct act_cgroup *a, struct act_cgroup_vm *vm)
 {
+	act_cgroup_watch_disarm(vm);
 	for (size_t i = 0; i < a->n_vms; i++) {
 		if (a->vms[i] == vm) {
 			a->vms[i] = a->vms[--a->n_vms];
@@ -717,7 +677,7 @@ static int cg_oom_guard_on(struct act_cgroup *a, struct act_cgroup_vm *vm, char 
  * charge waits because nothing can be reclaimed; v2: usage a step above memory.high,
  * reclaim cannot keep up)? Then raise the limit at once to usage + a step and hold it
  * there; if even that write fails, take the limit off for the hold. */
-static void cg_watch(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen)
+void act_cgroup_watch_vm(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen)
 {
 	if (!vm->limit.written || a->dry_run || vm->dry_created)
 		return;
@@ -793,7 +753,10 @@ static int cg_unlimit(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg,
 	if (r < 0)
 		return r;
 	r = act_knob_restore(&vm->oom_guard, a->dry_run, msg, msglen);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	act_cgroup_watch_disarm(vm);
+	return 0;
 }
 
 /* v1 refused a step (EBUSY: the kernel could not reclaim that much now). Hold the
@@ -825,7 +788,7 @@ static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t
 			char *msg, size_t msglen)
 {
 	if (limit_bytes)
-		cg_watch(a, vm, msg, msglen);
+		act_cgroup_watch_vm(a, vm, msg, msglen);
 	if (vm->hold_applies > 0) {
 		vm->hold_applies--;
 		if (vm->hold_floor_bytes == UINT64_MAX)
@@ -870,14 +833,24 @@ static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t
 		return cg_v1_refused(a, vm, cur, next, msg, msglen);
 	if (r < 0)
 		return r;
+	if (!a->dry_run && vm->limit.written) {
+		/* From the first limit on, a thread watches it (the main loop may sit in
+		 * a libvirt call to the very QEMU that is stuck). */
+		if (a->version == 1)
+			act_cgroup_watch_arm(vm);
+		int w = act_cgroup_watch_start(a);
+		if (w < 0)
+			act_msg_append(msg, msglen, "cannot start the cgroup watcher: %s; ",
+				       strerror(-w));
+	}
 	if (next != limit_bytes)
 		act_msg_append(msg, msglen, "stepping down to %" PRIu64 " (usage %" PRIu64 "); ",
 			       limit_bytes, usage);
 	return 0;
 }
 
-int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
-		     char *msg, size_t msglen)
+static int cg_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
+		    char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = '\0';
@@ -907,6 +880,7 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 			act_knob_forget(&vm->limit);
 			act_knob_forget(&vm->swappiness);
 			act_knob_forget(&vm->oom_guard);
+			act_cgroup_watch_disarm(vm);
 			vm->resolved = false;
 			vm->created = false;
 		}
@@ -930,6 +904,7 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 		vm = calloc(1, sizeof(*vm));
 		if (!vm)
 			return -ENOMEM;
+		vm->oom_efd = vm->oom_cfd = -1;
 		snprintf(vm->name, sizeof(vm->name), "%s", name);
 		a->vms[a->n_vms++] = vm;
 	}
@@ -947,30 +922,47 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 	return cg_set_limit(a, vm, limit_bytes, msg, msglen);
 }
 
-void act_cgroup_safety_get(const struct act_cgroup *a, struct act_cgroup_safety *out)
+int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
+		     char *msg, size_t msglen)
 {
-	*out = a->safety;
+	pthread_mutex_lock(&a->mu);
+	int r = cg_apply(a, name, pid, limit_bytes, msg, msglen);
+	pthread_mutex_unlock(&a->mu);
+	return r;
 }
 
-int act_cgroup_dir(const struct act_cgroup *a, const char *name, char *buf, size_t len)
+void act_cgroup_safety_get(struct act_cgroup *a, struct act_cgroup_safety *out)
 {
+	pthread_mutex_lock(&a->mu);
+	*out = a->safety;
+	pthread_mutex_unlock(&a->mu);
+}
+
+int act_cgroup_dir(struct act_cgroup *a, const char *name, char *buf, size_t len)
+{
+	pthread_mutex_lock(&a->mu);
 	const struct act_cgroup_vm *vm = name ? cg_find(a, name) : NULL;
+	int r = 0;
 	if (!vm || !vm->resolved)
-		return -ENOENT;
-	if (snprintf(buf, len, "%s", vm->dir) >= (int)len)
-		return -ENAMETOOLONG;
-	return 0;
+		r = -ENOENT;
+	else if (snprintf(buf, len, "%s", vm->dir) >= (int)len)
+		r = -ENAMETOOLONG;
+	pthread_mutex_unlock(&a->mu);
+	return r;
 }
 
 int act_cgroup_release(struct act_cgroup *a, const char *name, char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = '\0';
+	pthread_mutex_lock(&a->mu);
 	struct act_cgroup_vm *vm = name ? cg_find(a, name) : NULL;
-	if (!vm)
-		return 0;
-	int r = cg_release(a, vm, msg, msglen);
-	cg_drop(a, vm);
+	int r = 0;
+	if (vm) {
+		r = cg_release(a, vm, msg, msglen);
+		cg_drop(a, vm);
+	}
+	pthread_mutex_unlock(&a->mu);
 	return r;
 }
 
@@ -978,6 +970,7 @@ int act_cgroup_restore(struct act_cgroup *a, char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = '\0';
+	pthread_mutex_lock(&a->mu);
 	int ret = 0;
 	while (a->n_vms > 0) {
 		struct act_cgroup_vm *vm = a->vms[a->n_vms - 1];
@@ -1000,6 +993,7 @@ int act_cgroup_restore(struct act_cgroup *a, char *msg, size_t msglen)
 		}
 		free(dir);
 	}
+	pthread_mutex_unlock(&a->mu);
 	return ret;
 }
 
@@ -1007,12 +1001,16 @@ void act_cgroup_free(struct act_cgroup *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n_vms; i++)
+	act_cgroup_watch_stop(a);
+	for (size_t i = 0; i < a->n_vms; i++) {
+		act_cgroup_watch_disarm(a->vms[i]);
 		free(a->vms[i]);
+	}
 	free(a->vms);
 	for (size_t i = 0; i < a->n_enabled; i++)
 		free(a->enabled[i]);
 	for (size_t i = 0; i < a->n_blimp_dirs; i++)
 		free(a->blimp_dirs[i]);
+	pthread_mutex_destroy(&a->mu);
 	free(a);
 }

@@ -17,7 +17,9 @@
  * it) and restores it after the limit; v2 uses memory.high only, never memory.max.
  * Limits fall by at most one step per apply and rise at once; a cgroup found stuck
  * at its limit (v1 under_oom, v2 usage a step above memory.high) has its limit
- * raised at once and held there for a while.
+ * raised at once and held there for a while, by a watcher thread too (the caller's
+ * loop may be blocked on that very QEMU). The functions below are thread-safe
+ * against that watcher (one mutex), not meant for several callers at once.
  */
 #pragma once
 #include <stdbool.h>
@@ -35,6 +37,11 @@ struct act_cgroup_opts {
 	bool dry_run;
 	/* Most a limit falls per apply (page-aligned); 0 = ACT_CGROUP_STEP_DEFAULT. */
 	uint64_t step_down_bytes;
+	/* A thread watches every limited cgroup this often (v1: and at once on the
+	 * kernel's OOM eventfd) and rescues a stuck one, also while the caller is
+	 * blocked elsewhere (a libvirt call to a stalled QEMU). 0 = no thread: only
+	 * act_cgroup_apply looks (tests). blimpd: ACT_CGROUP_WATCH_MS. */
+	uint32_t watch_period_ms;
 	/* Limits' originals on disk (act/originals.h), NULL = none. A VM whose cgroup
 	 * still carries a limit from a blimpd that died gets it restored on its first
 	 * apply, also with limit 0. */
@@ -55,6 +62,10 @@ struct act_cgroup;
 /* After a rescue the limit is not lowered again for this many applies (a minute at
  * the default period, as long as the policy's host-swap hold). */
 #define ACT_CGROUP_RESCUE_HOLD_APPLIES 60U
+
+/* The watcher's period in blimpd: a stalled QEMU is rescued within this (v1: at once
+ * on the OOM event); reading three small files per limited VM costs ~20 us. */
+#define ACT_CGROUP_WATCH_MS 100U
 
 /* Safety counters since act_cgroup_new. */
 struct act_cgroup_safety {
@@ -83,11 +94,11 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 		     char *msg, size_t msglen) __attribute__((warn_unused_result));
 
 /* The safety counters (for the log and status). */
-void act_cgroup_safety_get(const struct act_cgroup *a, struct act_cgroup_safety *out);
+void act_cgroup_safety_get(struct act_cgroup *a, struct act_cgroup_safety *out);
 
 /* The cgroup directory blimp manages for name (for status and collectors).
  * -ENOENT if the VM is not tracked. */
-int act_cgroup_dir(const struct act_cgroup *a, const char *name, char *buf, size_t len)
+int act_cgroup_dir(struct act_cgroup *a, const char *name, char *buf, size_t len)
     __attribute__((warn_unused_result));
 
 /* Undo everything for one VM (it stopped, or blimp no longer manages it). */

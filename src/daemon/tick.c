@@ -75,6 +75,7 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 	if (!tick_cgroup) {
 		struct act_cgroup_opts o = {.proc_root = "/proc",
 					    .dry_run = d->cfg.dry_run,
+					    .watch_period_ms = ACT_CGROUP_WATCH_MS,
 					    .originals = d->originals};
 		int err = 0;
 		tick_cgroup = act_cgroup_new(&o, &err);

@@ -16,7 +16,10 @@
  * frees memory, the state improves, the limit goes, the VM faults its memory back,
  * the host is in hard again: a limit flipping on and off every period.
  * All of it only with settings.host_swap and a VM whose cgroup can swap (host_swap_ok):
- * a cgroup limit without swap would OOM-kill QEMU.
+ * a cgroup limit without swap would OOM-kill QEMU. And only as much as the host's
+ * free swap takes (policy_hostswap_fit, after every VM): the fleet's SWTGT fits in
+ * free swap less a reserve, scaled down by one factor (limits raised) when it would
+ * not; no swap at all, no limits.
  */
 #include "policy/internal.h"
 

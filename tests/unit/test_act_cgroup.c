@@ -797,6 +797,53 @@ static void test_v2_rescue(void **state)
 	act_cgroup_free(a);
 }
 
+/* The watcher thread rescues a stuck cgroup with no apply at all (blimpd's loop can
+ * be blocked in libvirt by the very QEMU that is stuck), and only a stuck one. */
+static void test_watcher(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t M = 1ULL << 20;
+	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
+	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 400 * M);
+	struct act_cgroup_opts o = {.proc_root = f->proc,
+				    .cgroup_root = f->cg,
+				    .version = 1,
+				    .watch_period_ms = 10};
+	int err = 1;
+	struct act_cgroup *a = act_cgroup_new(&o, &err);
+	assert_non_null(a);
+	char msg[2048];
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 400 * M);
+	struct act_cgroup_safety sf;
+	usleep(100 * 1000); /* ten rounds, nothing stuck */
+	act_cgroup_safety_get(a, &sf);
+	assert_int_equal(sf.rescues, 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 400 * M);
+
+	f->under_oom = 1;
+	fx_kernel_oom(f, f->cg);
+	int waited_ms = 0;
+	while (fx_u64(f, VMDIR "memory.limit_in_bytes") == 400 * M && waited_ms < 5000) {
+		usleep(5000);
+		waited_ms += 5;
+	}
+	print_message("watcher rescued after ~%d ms\n", waited_ms);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	f->under_oom = 0;
+	fx_kernel_oom(f, f->cg);
+	usleep(100 * 1000);
+	act_cgroup_safety_get(a, &sf);
+	assert_int_equal(sf.rescues, 1);
+	/* The hold set by the watcher binds the next plan too. */
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
+	act_cgroup_free(a); /* joins the thread */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -816,6 +863,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_step_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_v1_under_oom_rescue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_v2_rescue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_watcher, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
