@@ -312,6 +312,7 @@ static void cg_knobs_init(struct act_cgroup *a, struct act_cgroup_vm *vm)
 	act_knob_bind(&vm->oom_guard, a->originals);
 	vm->hold_floor_bytes = 0;
 	vm->hold_applies = 0;
+	vm->rescues_in_row = 0;
 	vm->have_kills = false;
 	vm->have_failcnt = false;
 }
@@ -722,7 +723,10 @@ void act_cgroup_watch_vm(struct act_cgroup *a, struct act_cgroup_vm *vm, char *m
 	uint64_t base = have_usage && cg_page_up(usage) > limit ? cg_page_up(usage) : limit;
 	uint64_t to = cg_page_up(cg_add_sat(base, a->step_bytes));
 	a->safety.rescues++;
-	vm->hold_applies = ACT_CGROUP_RESCUE_HOLD_APPLIES;
+	/* Stuck again under the same limit: the hold doubles (up to 16x). */
+	vm->rescues_in_row++;
+	vm->hold_applies = ACT_CGROUP_RESCUE_HOLD_APPLIES
+			   << (vm->rescues_in_row > 5 ? 4 : vm->rescues_in_row - 1);
 	char v[24];
 	snprintf(v, sizeof(v), "%" PRIu64, to);
 	int r = act_write_file(vm->limit.path, v);
@@ -734,8 +738,8 @@ void act_cgroup_watch_vm(struct act_cgroup *a, struct act_cgroup_vm *vm, char *m
 			       "): %s raised %" PRIu64 "->%s at once, held %u applies (rescue "
 			       "#%" PRIu64 "); ",
 			       a->version == 1 ? "under_oom" : "reclaim behind memory.high", usage,
-			       failcnt_delta, vm->limit.label, limit, v,
-			       ACT_CGROUP_RESCUE_HOLD_APPLIES, a->safety.rescues);
+			       failcnt_delta, vm->limit.label, limit, v, vm->hold_applies,
+			       a->safety.rescues);
 		return;
 	}
 	vm->hold_floor_bytes = UINT64_MAX; /* no limit during the hold */
@@ -796,8 +800,10 @@ static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t
 		else if (limit_bytes && limit_bytes < vm->hold_floor_bytes)
 			limit_bytes = vm->hold_floor_bytes;
 	}
-	if (limit_bytes == 0)
+	if (limit_bytes == 0) {
+		vm->rescues_in_row = 0;
 		return cg_unlimit(a, vm, msg, msglen);
+	}
 	limit_bytes = cg_page_up(limit_bytes);
 	if (vm->dry_created) {
 		act_msg_append(msg, msglen, "would set %s=%" PRIu64 " in %s; ", vm->limit.label,

@@ -60,7 +60,8 @@ struct act_cgroup;
  * disk sustains, so the reclaim each step asks for is done before the next one. */
 #define ACT_CGROUP_STEP_DEFAULT (64ULL << 20)
 /* After a rescue the limit is not lowered again for this many applies (a minute at
- * the default period, as long as the policy's host-swap hold). */
+ * the default period, as long as the policy's host-swap hold); doubled for each
+ * further rescue under the same limit, up to 16x. */
 #define ACT_CGROUP_RESCUE_HOLD_APPLIES 60U
 
 /* The watcher's period in blimpd: a stalled QEMU is rescued within this (v1: at once

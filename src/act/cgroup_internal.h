@@ -35,6 +35,7 @@ struct act_cgroup_vm {
 	struct act_knob oom_guard;  /* v1 memory.oom_control: oom_kill_disable (orig "0"/"1") */
 	uint64_t hold_floor_bytes;  /* after a rescue: the limit stays at least this */
 	unsigned hold_applies;	    /* ... for this many more applies */
+	unsigned rescues_in_row;    /* rescues since this limit was set (doubles the hold) */
 	bool have_kills;
 	uint64_t kills; /* memory.oom_control oom_kill when last looked */
 	bool have_failcnt;

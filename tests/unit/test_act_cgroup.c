@@ -745,6 +745,21 @@ static void test_v1_under_oom_rescue(void **state)
 	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 600 * M);
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 536 * M);
+	/* Stuck again under the same limit: the hold is twice as long. */
+	f->under_oom = 1;
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "held 120 applies"));
+	f->under_oom = 0;
+	uint64_t floor2 = fx_u64(f, VMDIR "memory.limit_in_bytes");
+	assert_true(floor2 > 536 * M);
+	for (unsigned i = 1; i < 2 * ACT_CGROUP_RESCUE_HOLD_APPLIES; i++) {
+		assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+		assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), floor2);
+	}
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_true(fx_u64(f, VMDIR "memory.limit_in_bytes") < floor2);
+	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 536 * M);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 536 * M, msg, sizeof(msg)), 0);
 
 	/* The kernel killed in this cgroup anyway (guard cleared behind blimp's back):
 	 * counted, and the guard is set again. */
@@ -757,7 +772,7 @@ static void test_v1_under_oom_rescue(void **state)
 	assert_non_null(strstr(msg, "oom_kill_disable 0->1"));
 	act_cgroup_safety_get(a, &sf);
 	assert_int_equal(sf.oom_kills, 1);
-	assert_int_equal(sf.rescues, 1);
+	assert_int_equal(sf.rescues, 2);
 
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
