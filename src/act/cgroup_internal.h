@@ -84,5 +84,3 @@ void act_cgroup_watch_stop(struct act_cgroup *a);
  * (the watcher polls anyway). Caller holds a->mu. */
 void act_cgroup_watch_arm(struct act_cgroup_vm *vm);
 void act_cgroup_watch_disarm(struct act_cgroup_vm *vm);
-
-

@@ -97,7 +97,8 @@ static void *cgw_main(void *arg)
 		pthread_mutex_lock(&a->mu);
 		for (size_t i = 0; i < a->n_vms && n < CGW_MAX_FDS; i++)
 			if (a->vms[i]->oom_efd >= 0)
-				pfd[n++] = (struct pollfd){.fd = a->vms[i]->oom_efd, .events = POLLIN};
+				pfd[n++] =
+				    (struct pollfd){.fd = a->vms[i]->oom_efd, .events = POLLIN};
 		pthread_mutex_unlock(&a->mu);
 		/* An fd closed meanwhile (VM released) shows as POLLNVAL or a reused
 		 * number wakes us once: harmless, the set is rebuilt every round. */
