@@ -258,9 +258,6 @@ int cli_demo_run(const struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	d.phase_s = d.o.seconds / d.o.vms;
-	/* The guests start full of page cache, over any budget; the "settled" peak leaves
-	 * out the first half phase (at most 30 s) in which the scheduler reclaims it. */
-	stats.settle_ms = (d.phase_s / 2 < 30 ? d.phase_s / 2 : 30) * 1000;
 	d.screen = !d.o.no_top && isatty(STDOUT_FILENO);
 	struct sigaction sa = {.sa_handler = demo_on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -314,16 +311,11 @@ int cli_demo_run(const struct cli_ctx *ctx, int argc, char **argv)
 		demo_finish(&d, &stats, oom_before, false);
 		return CLI_EXIT_DAEMON;
 	}
-	/* Phases start on a whole second a moment from now, the same for every guest. */
-	time_t t0 = time(NULL) + 2;
-	rc = demo_go(&d, t0);
-	if (rc == CLI_EXIT_OK) {
-		demo_say("scheduler running for %" PRIu64 " s, %" PRIu64 " s per phase",
-			 d.o.seconds, d.phase_s);
-		while (!demo_stop && time(NULL) < t0)
-			demo_nap(50);
-		rc = demo_record(&d, (uint64_t)t0 * 1000, &stats);
-	}
+	demo_say("scheduler running for %" PRIu64 " s, %" PRIu64 " s per phase", d.o.seconds,
+		 d.phase_s);
+	rc = demo_record(&d, demo_now_ms(CLOCK_REALTIME), &stats);
+	if (d.phase_errors)
+		cli_error("demo", "%u phases could not be started in their guest", d.phase_errors);
 	bool interrupted = demo_stop;
 	demo_finish(&d, &stats, oom_before, stats.samples > 0);
 	return rc == CLI_EXIT_OK && interrupted ? DEMO_EXIT_INTERRUPTED : rc;

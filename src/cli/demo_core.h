@@ -56,13 +56,12 @@ uint64_t demo_plan_maxmemctl(uint64_t mem_bytes);
  * measured), plus the 6% minFree the scheduler keeps free. Rounded up to 64 MiB. */
 uint64_t demo_plan_budget(uint64_t vms, uint64_t mem_bytes, uint64_t ws_mib, uint64_t ovhd_bytes);
 
-/* The guest's boot command for VM index i (0-based) of n: read the data disk once into
- * page cache, wait for /tmp/demo-go (written by the demo when the scheduler starts; it
- * holds the start as Unix seconds), then idle until its phase [start + i*phase_s,
- * start + (i+1)*phase_s), run `wsloop WS` for the phase, and idle again. Returns the
- * length written (snprintf semantics). */
-int demo_plan_guest_cmd(unsigned i, unsigned n, uint64_t phase_s, uint64_t ws_mib, char *buf,
-			size_t len);
+/* The guests' boot command: read the data disk once into page cache, then say so in
+ * /tmp/demo-filled. snprintf semantics. */
+int demo_plan_guest_cmd(char *buf, size_t len);
+/* The shell command that starts a phase: `wsloop WS` for duration_s (at least 1) in the
+ * background, logging to /tmp/wsloop.log. snprintf semantics. */
+int demo_plan_phase_cmd(uint64_t duration_s, uint64_t ws_mib, char *buf, size_t len);
 /* Which VM index is active at t_s seconds after the start (n when none). */
 unsigned demo_plan_active(uint64_t t_s, unsigned n, uint64_t phase_s);
 
@@ -70,12 +69,12 @@ unsigned demo_plan_active(uint64_t t_s, unsigned n, uint64_t phase_s);
 
 struct demo_stats {
 	uint64_t samples;
-	uint64_t settle_ms;		  /* set by the caller: the start-up the "settled"
-					   * figures leave out */
+	uint64_t settled_ms;		  /* first sample within budget (UINT64_MAX: none
+					   * yet): the start-up the "settled" peak leaves out */
 	uint64_t memsz_sum_bytes;	  /* largest sum of MEMSZ seen */
 	uint64_t budget_bytes;		  /* last sample's budget */
 	uint64_t peak_held_bytes;	  /* max over samples of sum CONSUMED + OVHD */
-	uint64_t peak_held_settled_bytes; /* the same from settle_ms on */
+	uint64_t peak_held_settled_bytes; /* the same from settled_ms on */
 	uint64_t peak_mctlsz_bytes;	  /* max over samples of sum MCTLSZ */
 	uint64_t min_free_bytes;	  /* min of the host's free (budget less VMs) */
 	uint64_t min_available_bytes;	  /* min of the host's MemAvailable */
@@ -164,6 +163,7 @@ struct demo {
 	uint64_t budget_bytes;
 	uint64_t phase_s;
 	bool screen;
+	unsigned phase_errors; /* phases that could not be started */
 };
 
 uint64_t demo_now_ms(clockid_t clk);
@@ -179,7 +179,8 @@ int demo_start_vms(struct demo *d);
 int demo_wait_filled(struct demo *d);
 bool demo_is_tcg(struct demo *d);
 uint64_t demo_measure_ovhd(struct demo *d);
-int demo_go(struct demo *d, time_t t0);
+/* Start VM i's phase: wsloop for duration_s, through the agent. */
+int demo_start_phase(struct demo *d, unsigned i, uint64_t duration_s);
 void demo_collect_guests(struct demo *d, struct demo_vm_result *res);
 
 /* The scheduler run (demo_record.c): until --seconds passed or demo_stop. */

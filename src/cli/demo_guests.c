@@ -52,8 +52,7 @@ int demo_start_vms(struct demo *d)
 {
 	for (unsigned i = 0; i < d->o.vms && !demo_stop; i++) {
 		char script[1024];
-		int n = demo_plan_guest_cmd(i, (unsigned)d->o.vms, d->phase_s, d->o.ws_mib, script,
-					    sizeof(script));
+		int n = demo_plan_guest_cmd(script, sizeof(script));
 		if (n < 0 || (size_t)n >= sizeof(script))
 			return CLI_EXIT_USAGE;
 		snprintf(d->names[i], DEMO_NAME_MAX, "vm%u", i + 1);
@@ -148,21 +147,16 @@ uint64_t demo_measure_ovhd(struct demo *d)
 	return max;
 }
 
-int demo_go(struct demo *d, time_t t0)
+int demo_start_phase(struct demo *d, unsigned i, uint64_t duration_s)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "echo %lld >/tmp/demo-go.t && mv /tmp/demo-go.t /tmp/demo-go",
-		 (long long)t0);
+	char cmd[160];
+	demo_plan_phase_cmd(duration_s, d->o.ws_mib, cmd, sizeof(cmd));
 	const char *const argv[] = {"sh", "-c", cmd, NULL};
-	for (unsigned i = 0; i < d->started; i++) {
-		int st = -1;
-		int rc = demo_exec(d, d->names[i], argv, 10000, &st, NULL);
-		if (rc != CLI_EXIT_OK || st != 0) {
-			cli_error("demo", "could not start %s's schedule", d->names[i]);
-			return rc != CLI_EXIT_OK ? rc : CLI_EXIT_DAEMON;
-		}
-	}
-	return CLI_EXIT_OK;
+	int st = -1;
+	int rc = demo_exec(d, d->names[i], argv, 10000, &st, NULL);
+	if (rc == CLI_EXIT_OK && st != 0)
+		rc = CLI_EXIT_DAEMON;
+	return rc;
 }
 
 void demo_collect_guests(struct demo *d, struct demo_vm_result *res)

@@ -125,8 +125,18 @@ int demo_record(struct demo *d, uint64_t t0_real_ms, struct demo_stats *stats)
 	bool open = false;
 	uint64_t start_mono = demo_now_ms(CLOCK_MONOTONIC);
 	uint64_t misses = 0;
+	unsigned next_phase = 0;
 	for (uint64_t i = 0; !demo_stop; i++) {
 		uint64_t next = start_mono + (i + 1) * 1000;
+		uint64_t t_now = demo_now_ms(CLOCK_REALTIME);
+		uint64_t t_s = t_now > t0_real_ms ? (t_now - t0_real_ms) / 1000 : 0;
+		unsigned a = demo_plan_active(t_s, d->started, d->phase_s);
+		if (a < d->started && a >= next_phase) {
+			uint64_t end_s = (uint64_t)(a + 1) * d->phase_s;
+			if (demo_start_phase(d, a, end_s > t_s ? end_s - t_s : 1) != CLI_EXIT_OK)
+				d->phase_errors++;
+			next_phase = a + 1;
+		}
 		if (!open && cli_conn_open(&conn, d->socket, 2000) == 0)
 			open = true;
 		struct cli_reply rep = {0};

@@ -68,10 +68,15 @@ void demo_summary_write(FILE *out, const struct demo_stats *s, const struct demo
 			demo_sz(s->budget_bytes, b, sizeof(b)));
 	if (s->peak_held_settled_bytes)
 		fprintf(out,
-			"overcommit (sum MEMSZ / peak CONSUMED+OVHD) %.2fx  (peak held %s from "
-			"t=%" PRIu64 " s; %s at the start)\n",
+			"overcommit (sum MEMSZ / peak CONSUMED+OVHD) %.2fx  (peak held %s once "
+			"within budget, from t=%" PRIu64 " s; %s before)\n",
 			(double)s->memsz_sum_bytes / (double)s->peak_held_settled_bytes,
-			demo_sz(s->peak_held_settled_bytes, c, sizeof(c)), s->settle_ms / 1000,
+			demo_sz(s->peak_held_settled_bytes, c, sizeof(c)), s->settled_ms / 1000,
+			demo_sz(s->peak_held_bytes, b, sizeof(b)));
+	else if (s->peak_held_bytes)
+		fprintf(out,
+			"overcommit (sum MEMSZ / peak CONSUMED+OVHD) -      (never within budget; "
+			"peak held %s)\n",
 			demo_sz(s->peak_held_bytes, b, sizeof(b)));
 	fprintf(out, "reclaimed by the balloon at peak            %s\n",
 		demo_sz(s->peak_mctlsz_bytes, a, sizeof(a)));

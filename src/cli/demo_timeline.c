@@ -28,6 +28,7 @@ void demo_stats_init(struct demo_stats *s)
 	memset(s, 0, sizeof(*s));
 	s->min_free_bytes = UINT64_MAX;
 	s->min_available_bytes = UINT64_MAX;
+	s->settled_ms = UINT64_MAX;
 }
 
 void demo_timeline_header(FILE *out)
@@ -109,7 +110,9 @@ int demo_timeline_rows(json_object *top, uint64_t t_ms, FILE *out, struct demo_s
 			s->memsz_sum_bytes = memsz;
 		if (held > s->peak_held_bytes)
 			s->peak_held_bytes = held;
-		if (t_ms >= s->settle_ms && held > s->peak_held_settled_bytes)
+		if (s->settled_ms == UINT64_MAX && has_budget && held <= budget)
+			s->settled_ms = t_ms;
+		if (s->settled_ms != UINT64_MAX && held > s->peak_held_settled_bytes)
 			s->peak_held_settled_bytes = held;
 		if (mctlsz > s->peak_mctlsz_bytes)
 			s->peak_mctlsz_bytes = mctlsz;

@@ -110,32 +110,41 @@ static void test_budget(void **state)
 	assert_int_equal(demo_plan_maxmemctl(500 * MIB), 400 * MIB);
 }
 
-static void test_guest_cmd(void **state)
+/* Run `sh -n -c CMD`: the command is valid shell. */
+static void assert_shell_syntax(const char *cmd)
 {
-	(void)state;
-	char buf[1024];
-	/* the daemon takes at most 900 bytes of guest command (VIRT_GUEST_CMD_MAX),
-	 * quoted as 'sh' '-c' '...' */
-	int n = demo_plan_guest_cmd(15, 16, 5400, 65536, buf, sizeof(buf));
-	assert_true(n > 0 && n < 850);
-	n = demo_plan_guest_cmd(2, 4, 30, 300, buf, sizeof(buf));
-	assert_true(n > 0 && (size_t)n < sizeof(buf));
-	assert_non_null(strstr(buf, "cat /data/files/*/* >/dev/null"));
-	assert_non_null(strstr(buf, "+2*30));b=$((a+30))"));
-	assert_non_null(strstr(buf, "wsloop 300 --duration $d"));
-	assert_null(strchr(buf, '\''));
-	/* it is valid shell */
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-n", "-c", buf, (char *)NULL);
+		execl("/bin/sh", "sh", "-n", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_guest_cmd(void **state)
+{
+	(void)state;
+	char buf[1024];
+	/* the daemon takes at most 900 bytes of guest command (VIRT_GUEST_CMD_MAX) */
+	int n = demo_plan_guest_cmd(buf, sizeof(buf));
+	assert_true(n > 0 && n < 850);
+	assert_non_null(strstr(buf, "cat /data/files/*/* >/dev/null"));
+	assert_non_null(strstr(buf, "/tmp/demo-filled"));
+	assert_shell_syntax(buf);
+	n = demo_plan_phase_cmd(27, 300, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_string_equal(buf, "wsloop 300 --duration 27 --log /tmp/wsloop.log >/dev/null 2>&1 "
+				 "</dev/null &");
+	assert_shell_syntax(buf);
+	/* never --duration 0 (wsloop's "forever") */
+	demo_plan_phase_cmd(0, 300, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "--duration 1 "));
 	/* a short buffer is reported like snprintf */
-	assert_true(demo_plan_guest_cmd(0, 4, 30, 300, buf, 10) > 10);
+	assert_true(demo_plan_phase_cmd(30, 300, buf, 10) > 10);
+	assert_true(demo_plan_guest_cmd(buf, 10) > 10);
 }
 
 static void test_active(void **state)
@@ -167,7 +176,6 @@ static void test_timeline_rows(void **state)
 	(void)state;
 	struct demo_stats s;
 	demo_stats_init(&s);
-	s.settle_ms = 10000;
 	int n;
 	char *out = rows_of(
 	    "{\"host\":{\"state\":\"soft\",\"free\":100,\"budget\":2000,\"mem_available\":9000},"
@@ -182,7 +190,9 @@ static void test_timeline_rows(void **state)
 	assert_int_equal(s.samples, 1);
 	assert_int_equal(s.memsz_sum_bytes, 2000);
 	assert_int_equal(s.peak_held_bytes, 1400);
-	assert_int_equal(s.peak_held_settled_bytes, 0); /* before settle_ms */
+	/* 1400 held <= 2000 budget: settled at once */
+	assert_int_equal(s.settled_ms, 1234);
+	assert_int_equal(s.peak_held_settled_bytes, 1400);
 	assert_int_equal(s.peak_mctlsz_bytes, 50);
 	assert_int_equal(s.peak_swcur_bytes, 5);
 	assert_int_equal(s.min_free_bytes, 100);
@@ -198,7 +208,8 @@ static void test_timeline_rows(void **state)
 	assert_string_equal(out, "20.0,vm1,900,200,,,,0,0,1000,1000,,\n");
 	free(out);
 	assert_int_equal(s.peak_held_bytes, 1400);
-	assert_int_equal(s.peak_held_settled_bytes, 1100);
+	assert_int_equal(s.peak_held_settled_bytes, 1400);
+	assert_int_equal(s.settled_ms, 1234);
 	assert_int_equal(s.over_budget_samples, 1);
 	assert_int_equal(s.memsz_sum_bytes, 2000); /* the largest fleet seen */
 	assert_int_equal(s.min_free_bytes, 0);
@@ -265,7 +276,7 @@ static void test_summary(void **state)
 	s.budget_bytes = 1536 * MIB;
 	s.peak_held_bytes = 2600 * MIB;
 	s.peak_held_settled_bytes = 1024 * MIB;
-	s.settle_ms = 15000;
+	s.settled_ms = 37000;
 	s.peak_mctlsz_bytes = 900 * MIB;
 	s.min_free_bytes = 10 * MIB;
 	snprintf(s.worst_state, sizeof(s.worst_state), "hard");
@@ -276,13 +287,25 @@ static void test_summary(void **state)
 	demo_summary_write(f, &s, vm, 2, 0, "blimp", 120);
 	fclose(f);
 	assert_non_null(strstr(buf, "overcommit (sum MEMSZ / budget)            1.33x"));
-	assert_non_null(strstr(buf, "2.00x  (peak held 1.0G from t=15 s; 2.5G at the start)"));
+	assert_non_null(
+	    strstr(buf, "2.00x  (peak held 1.0G once within budget, from t=37 s; 2.5G before)"));
 	assert_non_null(strstr(buf, "reclaimed by the balloon at peak            900.0M"));
 	assert_non_null(strstr(buf, "host free memory minimum (budget less VMs)  10.0M"));
 	assert_non_null(strstr(buf, "host MemAvailable minimum                   -"));
 	assert_non_null(strstr(buf, "guest OOM kills                             0 (some kernel"));
 	assert_non_null(strstr(buf, "vm1          oom kills 0, wsloop 12345 pages/s"));
 	assert_non_null(strstr(buf, "vm2          oom kills ?\n"));
+	free(buf);
+
+	/* never within budget: no settled ratio, said so */
+	s.peak_held_settled_bytes = 0;
+	s.settled_ms = UINT64_MAX;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	demo_summary_write(f, &s, vm, 2, 1, "static", 60);
+	fclose(f);
+	assert_non_null(strstr(buf, "-      (never within budget; peak held 2.5G)"));
+	assert_non_null(strstr(buf, "host OOM kills                              1"));
 	free(buf);
 }
 
