@@ -250,6 +250,12 @@ static uint64_t policy_entitle_input(const struct vm_snapshot *v, const struct p
 	}
 	e->shares = model_vm_shares(&v->settings, v->memsz_bytes);
 	e->active_bytes = vs->have_actv ? policy_estimate_actv(vs) : v->memsz_bytes;
+	/* The idle tax needs memory that is *touched*, not memory the guest holds: where
+	 * host-side sampling (DAMON or referenced bits) measured the guest's RAM, memory the
+	 * guest allocated but left untouched is idle, as in ESX's sampling. The guest's own
+	 * in-use figure still sets the floor (guest safety). */
+	if (v->damon_valid && vs->have_actv)
+		e->active_bytes = policy_min_u64(e->active_bytes, v->damon_active_bytes);
 	e->max_bytes = w->limit_bytes;
 	e->min_bytes = policy_min_u64(w->lo_bytes, w->limit_bytes);
 	uint64_t soft = e->min_bytes;

@@ -429,6 +429,36 @@ static void test_balloon_not_counted_as_use(void **state)
 	}
 }
 
+/* Waldspurger's idle VM holds memory it does not touch. The guest says "in use" for
+ * both VMs; host-side sampling tells them apart, and the idle tax moves memory to the
+ * VM that touches it. Without the tax (tau = 0) equal shares split evenly. */
+static void test_idle_tax_uses_host_sampling(void **state)
+{
+	(void)state;
+	uint64_t ent[2][2];
+	for (int taxed = 0; taxed <= 1; taxed++) {
+		struct fleet f;
+		fleet_init(&f, 2, 512 * MIB, 640 * MIB);
+		f.s.idle_tax_permyriad = taxed ? 7500 : 0;
+		for (int i = 0; i < 2; i++) {
+			f.vms[i].guest_total_bytes = 460 * MIB;
+			f.vms[i].guest_available_bytes = 110 * MIB; /* 350 MiB in use */
+			f.vms[i].consumed_bytes = 300 * MIB;
+			f.vms[i].damon_valid = true;
+		}
+		f.vms[0].damon_active_bytes = 340 * MIB; /* touches its memory */
+		f.vms[1].damon_active_bytes = 30 * MIB;	 /* holds it, idle */
+		for (int t = 0; t < 5; t++)
+			fleet_tick(&f);
+		ent[taxed][0] = f.plans[0].entitlement_bytes;
+		ent[taxed][1] = f.plans[1].entitlement_bytes;
+		fleet_free(&f);
+	}
+	assert_int_equal(ent[0][0], ent[0][1]);		  /* tau = 0: shares alone */
+	assert_true(ent[1][0] > ent[0][0] + 64 * MIB);	  /* tax: the active VM gains */
+	assert_true(ent[1][1] + 64 * MIB < ent[0][1]);	  /* ...from the idle one */
+}
+
 static void test_state_map(void **state)
 {
 	(void)state;
@@ -480,6 +510,7 @@ int main(void)
 	    cmocka_unit_test(test_host_swap),
 	    cmocka_unit_test(test_idle_gives_to_active),
 	    cmocka_unit_test(test_balloon_not_counted_as_use),
+	    cmocka_unit_test(test_idle_tax_uses_host_sampling),
 	    cmocka_unit_test(test_state_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
