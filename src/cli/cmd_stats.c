@@ -50,11 +50,7 @@ int cli_stats_run(const struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	/* The result is the vm object; accept {"vm":{...}} as well. */
 	json_object *vm = cli_json_unwrap(reply.result, "vm");
-	if (o.json)
-		printf("%s\n", json_object_to_json_string_ext(
-				   vm, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
-		cli_format_stats(vm, stdout);
+	cli_print_result(vm, o.json, JSON_C_TO_STRING_PRETTY, cli_format_stats);
 	cli_reply_free(&reply);
 	return CLI_EXIT_OK;
 }

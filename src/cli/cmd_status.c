@@ -41,12 +41,7 @@ int cli_status_run(const struct cli_ctx *ctx, int argc, char **argv)
 	rc = cli_request(&c, "status", NULL, CLI_TIMEOUT_MS, &reply);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (o.json)
-		printf("%s\n",
-		       json_object_to_json_string_ext(
-			   reply.result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
-		cli_format_status(reply.result, stdout);
+	cli_print_result(reply.result, o.json, JSON_C_TO_STRING_PRETTY, cli_format_status);
 	cli_reply_free(&reply);
 	return CLI_EXIT_OK;
 }

@@ -351,3 +351,13 @@ void cli_format_balloon_range(uint64_t memsz, uint64_t mctlmax, uint64_t keep_by
 		    size_format(mctlmax, b, sizeof(b)),
 		    size_format(memsz > mctlmax ? memsz - mctlmax : 0, c, sizeof(c)));
 }
+
+void cli_print_result(json_object *o, bool json, int json_flags,
+		      void (*format)(json_object *, FILE *))
+{
+	if (json)
+		printf("%s\n",
+		       json_object_to_json_string_ext(o, json_flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		format(o, stdout);
+}

@@ -31,6 +31,10 @@ const char *cli_fmt_size(json_object *o, const char *key, char *buf, size_t len)
 void cli_format_status(json_object *result, FILE *out);
 /* `blimp ls` table (result of `ls`: {"vms":[...]}). */
 void cli_format_ls(json_object *result, FILE *out);
+/* A reply's object on stdout: as JSON (json_flags, e.g. JSON_C_TO_STRING_PRETTY) when
+ * json is set, else through the command's text formatter. */
+void cli_print_result(json_object *o, bool json, int json_flags,
+		      void (*format)(json_object *, FILE *));
 /* `blimp stats` text: every figure of a `vm` object, vocabulary names. */
 void cli_format_stats(json_object *vm, FILE *out);
 /* The balloon ERANGE message: "balloon would take 400.0M, more than MCTLMAX 332.8M". */
