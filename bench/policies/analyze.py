@@ -186,7 +186,11 @@ def cmd_table(a):
         vms = []
         for i in range(a.vms):
             s = wsloop_samples(os.path.join(d, f"wsloop.pv{i}.log"))
-            adj = adjusted(s, vcpu.get(f"pv{i}", []), go_ms + i * a.phase * 1000)
+            try:  # the host time run.sh started the phase
+                start_ms = int(open(os.path.join(d, f"phase.pv{i}")).read().strip())
+            except (OSError, ValueError):
+                start_ms = go_ms + i * a.phase * 1000
+            adj = adjusted(s, vcpu.get(f"pv{i}", []), start_ms)
             vms.append({"adj": adj, "samples": s,
                         "raw": statistics.median([p for _, p, _ in s]) if s else 0,
                         "mean": statistics.median([x for _, _, x, _ in adj]) if adj else 0,

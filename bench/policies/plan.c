@@ -1,10 +1,12 @@
 /*
  * DESIGN: the policies benchmark runs the demo's scenario, so it asks the demo's own
- * pure plan functions (src/cli/demo_plan.c, linked from build/libcli.a) for each
- * guest's boot command, the budget and MCTLMAX, instead of copying them into shell.
- * bench/policies/run.sh compiles this next to its work dir.
+ * pure plan functions (src/cli/demo_plan.c, linked from build/libcli.a) for the
+ * guests' boot command, the command that starts a phase, the budget and MCTLMAX,
+ * instead of copying them into shell. bench/policies/run.sh compiles this next to its
+ * work dir.
  *
- *   plan guest-cmd I N PHASE_S WS_MIB
+ *   plan guest-cmd
+ *   plan phase-cmd DURATION_S WS_MIB
  *   plan budget N MEM_MIB WS_MIB OVHD_MIB      (prints MiB)
  *   plan maxmemctl MEM_MIB                     (prints MiB)
  */
@@ -40,10 +42,16 @@ static int plan_args(int argc, char **argv, int want, uint64_t *v)
 int main(int argc, char **argv)
 {
 	uint64_t v[4];
-	if (argc >= 2 && strcmp(argv[1], "guest-cmd") == 0 && plan_args(argc, argv, 4, v) == 0) {
-		char buf[2048];
-		int n = demo_plan_guest_cmd((unsigned)v[0], (unsigned)v[1], v[2], v[3], buf,
-					    sizeof(buf));
+	char buf[2048];
+	if (argc == 2 && strcmp(argv[1], "guest-cmd") == 0) {
+		int n = demo_plan_guest_cmd(buf, sizeof(buf));
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			return 1;
+		puts(buf);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "phase-cmd") == 0 && plan_args(argc, argv, 2, v) == 0) {
+		int n = demo_plan_phase_cmd(v[0], v[1], buf, sizeof(buf));
 		if (n < 0 || (size_t)n >= sizeof(buf))
 			return 1;
 		puts(buf);
@@ -59,7 +67,7 @@ int main(int argc, char **argv)
 		       (uint64_t)(demo_plan_maxmemctl(v[0] * DEMO_MIB) / DEMO_MIB));
 		return 0;
 	}
-	fprintf(stderr, "usage: plan guest-cmd I N PHASE_S WS_MIB | budget N MEM_MIB WS_MIB "
-			"OVHD_MIB | maxmemctl MEM_MIB\n");
+	fprintf(stderr, "usage: plan guest-cmd | phase-cmd DURATION_S WS_MIB | budget N MEM_MIB "
+			"WS_MIB OVHD_MIB | maxmemctl MEM_MIB\n");
 	return 2;
 }

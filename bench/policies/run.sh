@@ -63,6 +63,21 @@ vcpu_sampler() {
 	done >"$out"
 }
 
+# phases OUT GO LABEL: as the demo does, start VM i's phase from the host through the
+# guest agent at GO + i * PHASE_S (guest clocks lag seconds under TCG); the host time
+# of each start goes to OUT/phase.pvI (ms) for the contention correction.
+phases() {
+	local out=$1 go=$2 label=$3 i at now
+	for i in $(seq 0 $((NVMS - 1))); do
+		at=$((go + i * PHASE_S))
+		while [ "$(date +%s)" -lt "$at" ]; do sleep 0.05; done
+		now=$(date +%s)
+		date +%s%3N >"$out/phase.pv$i"
+		vm_exec "pv$i" "$("$PLAN" phase-cmd "$((at + PHASE_S - now))" "$WS_MIB")" >/dev/null ||
+			bench_log "$label: phase of pv$i did not start"
+	done
+}
+
 # one_run LABEL POLICY BUDGET, as `blimp demo` does it: blimpd under the static
 # policy while the guests boot and fill their page cache, OVHD measured, blimpd
 # restarted with --keep-vms under POLICY and BUDGET, the schedule started 2 s later.
@@ -80,7 +95,7 @@ one_run() {
 	bench_daemon_start --config "$out/blimpd.conf" --policy static
 	for i in $(seq 0 $((NVMS - 1))); do
 		"$BLIMP" start "pv$i" --mem "${MEM_MIB}M" --maxmemctl "${MAXMEMCTL_MIB}M" \
-			--guest-swap 256M -- sh -c "$("$PLAN" guest-cmd "$i" "$NVMS" "$PHASE_S" "$WS_MIB")" \
+			--guest-swap 256M -- sh -c "$("$PLAN" guest-cmd)" \
 			>"$out/start.pv$i.out" 2>&1 ||
 			bench_die "$label: start pv$i: $(cat "$out/start.pv$i.out")"
 	done
@@ -91,18 +106,16 @@ one_run() {
 	bench_daemon_start --config "$out/blimpd.conf" --policy "$policy" --host-mem "$budget"
 	local secs=$((NVMS * PHASE_S + 3))
 	local go=$(($(date +%s) + 2))
-	for i in $(seq 0 $((NVMS - 1))); do
-		vm_exec "pv$i" "echo $go >/tmp/demo-go.t && mv /tmp/demo-go.t /tmp/demo-go" >/dev/null ||
-			bench_log "$label: go to pv$i failed"
-	done
 	echo "$go" >"$out/go"
 	vcpu_sampler "$out/vcpu.txt" "$((secs + 1))" &
 	local sampler=$!
+	phases "$out" "$go" "$label" &
+	local phaser=$!
 	while [ "$(date +%s)" -lt "$go" ]; do sleep 0.1; done
 	"$BLIMP" top -b -n "$secs" -d 1 >"$out/top.csv" 2>"$out/top.err"
-	wait "$sampler"
+	wait "$sampler" "$phaser"
 	for i in $(seq 0 $((NVMS - 1))); do
-		bench_wait 30 vm_exec "pv$i" 'test -e /tmp/demo-done' || bench_log "$label: pv$i not done"
+		bench_wait 30 vm_exec "pv$i" '! pidof wsloop' || bench_log "$label: pv$i still running wsloop"
 		vm_exec "pv$i" 'cat /tmp/wsloop.log' >"$out/wsloop.pv$i.log" 2>&1
 		vm_exec "pv$i" 'dmesg' >"$out/dmesg.pv$i.log" 2>&1
 		# a QEMU that died (e.g. killed by the host's memcg OOM killer) says so here
