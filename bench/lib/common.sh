@@ -24,7 +24,7 @@ bench_die() {
 # bench_init NAME: work dir under /var/tmp, cleanup trap.
 bench_init() {
 	BENCH_NAME=$1
-	BENCH_DIR=$(mktemp -d "/var/tmp/blimp-bench.$BENCH_NAME.XXXXXX")
+	BENCH_DIR=$(mktemp -d "/var/tmp/bbench-$BENCH_NAME.XXXXXX")
 	export BLIMP_SOCKET="$BENCH_DIR/blimpd.sock"
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
