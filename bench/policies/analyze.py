@@ -169,6 +169,15 @@ def host_figures(path, from_ms=0):
     return (free_min or 0) / MIB, peak / MIB
 
 
+def cpu_s(d, lab, k):
+    """CPU seconds of ksmd (k=0) or blimpd (k=1) over a run's schedule, or '?'."""
+    try:
+        f = open(os.path.join(d, lab, "cpu.txt")).read().split()
+        return f"{int(f[k]) / int(f[2]):.1f}"
+    except (OSError, ValueError, IndexError, ZeroDivisionError):
+        return "?"
+
+
 def fmt_t(t, phase_s):
     return f"{t:.0f} s" if t is not None else f">{phase_s} s"
 
@@ -213,7 +222,7 @@ def cmd_table(a):
     base = sum(v["mean"] for v in res["unconstrained"]["vms"])
     base_raw = sum(v["raw"] for v in res["unconstrained"]["vms"])
     print(f"{'run':<14} {'burst resident (per VM)':<28} {'median':>7} {'vs unc.':>8} {'RSS>=WS':>8} {'thruput':>8} {'raw':>7} "
-          f"{'OOM':>4} {'lost':>4} {'free min':>10} {'reclaimed':>10}")
+          f"{'OOM':>4} {'lost':>4} {'free min':>10} {'reclaimed':>10} {'ksmd s':>7} {'blimpd s':>8}")
     summary = {}
     for lab in labels:
         r = res[lab]
@@ -236,7 +245,7 @@ def cmd_table(a):
               f"{fmt_t(tu_med, a.phase) if tu_med < a.phase else '>' + str(a.phase) + ' s':>8} "
               f"{fmt_t(rss_med, a.phase) if rss_med < a.phase else '>' + str(a.phase) + ' s':>8} "
               f"{thr * 100:7.1f}% {raw * 100:6.1f}% {str(oom) + ('?' if unknown else ''):>4} {lost:>4} "
-              f"{r['free_min']:7.0f} MiB {r['peak']:6.0f} MiB")
+              f"{r['free_min']:7.0f} MiB {r['peak']:6.0f} MiB {cpu_s(a.dir, lab, 0):>7} {cpu_s(a.dir, lab, 1):>8}")
     print("burst resident: s from wsloop start until resident >= WS and pages/s (3-sample mean,\n"
           "  contention-adjusted) >= 90% of its steady rate (median of the second half of its\n"
           "  phase); '>': not within the phase; median over the VMs. vs unc.: the same with the\n"
@@ -247,7 +256,8 @@ def cmd_table(a):
           "free min: budget less sum CONSUMED+OVHD, lowest 1 s sample after the first half phase\n"
           "  (the guests start full of page cache; < 0: over budget)\n"
           "lost: VMs whose QEMU was killed (libvirt: reason=crashed; host memcg OOM)\n"
-          "reclaimed: peak over 1 s samples of sum MCTLSZ + SWCUR")
+          "reclaimed: peak over 1 s samples of sum MCTLSZ + SWCUR\n"
+          "ksmd s, blimpd s: CPU seconds of ksmd and blimpd over the schedule")
     kv = {}
     if "blimp" in summary:
         b = summary["blimp"]

@@ -15,6 +15,18 @@
  * period until it reaches the VM's ceiling and is dropped. Without it, swapping out
  * frees memory, the state improves, the limit goes, the VM faults its memory back,
  * the host is in hard again: a limit flipping on and off every period.
+ * Trim: the limit covers CONSUMED + OVHD as /proc sees them, the kernel enforces what
+ * the cgroup is charged. They differ: QEMU's binary and libraries are resident (in
+ * OVHD) but charged to whichever cgroup first read them (often another or a removed
+ * one), and the cgroup is charged for host page cache of the VM's disks. Seen on this
+ * host: CONSUMED held 70 MiB above the host target under its limit for two minutes
+ * while SWCUR stood still. So the limit is closed on the outcome: while CONSUMED stays
+ * above the host target by more than a tolerance, with pages already in host swap
+ * (the limit bites) and CONSUMED not falling by more than the tolerance per run (not
+ * a swap-out still under way), the limit is lowered by half the excess; once CONSUMED
+ * is below the target by more than the tolerance, the trim is given back by half the
+ * gap. The trim never exceeds OVHD (the limit never goes below the host target) and
+ * is dropped with the host target.
  * All of it only with settings.host_swap and a VM whose cgroup can swap (host_swap_ok):
  * a cgroup limit without swap would OOM-kill QEMU. And only as much as the host's
  * free swap takes (policy_hostswap_fit, after every VM): the fleet's SWTGT fits in
@@ -67,12 +79,30 @@ bool policy_hostswap_begin(struct policy_state *st, uint64_t now_ms, enum host_s
 	       now_ms - st->calm_since_ms < POLICY_HOSTSWAP_HOLD_MS;
 }
 
+/* The trim of the limit for this run (see DESIGN), at most OVHD. */
+static uint64_t hostswap_trim(const struct vm_snapshot *v, const struct policy_vm_work *w,
+			      struct policy_vm_state *vs, uint64_t host_target,
+			      uint64_t last_consumed)
+{
+	uint64_t tol = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 200), 4 * MODEL_MIB);
+	uint64_t c = v->consumed_bytes, trim = vs->swap_trim_bytes;
+	bool falling = policy_add_sat(c, tol) < last_consumed;
+	if (c > policy_add_sat(host_target, tol) && v->swapped_bytes > 0 && !falling)
+		trim = policy_add_sat(trim, (c - host_target) / 2);
+	else if (policy_add_sat(c, tol) < host_target)
+		trim = policy_sub_floor(trim, (host_target - c) / 2);
+	vs->swap_trim_bytes = policy_min_u64(trim, v->ovhd_bytes);
+	return vs->swap_trim_bytes;
+}
+
 void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapshot *v,
 			const struct policy_vm_work *w, struct policy_vm_state *vs, uint64_t now_ms,
 			enum host_state hs, bool hold, struct vm_plan *p)
 {
+	uint64_t last_consumed = vs->last_consumed_bytes;
+	vs->last_consumed_bytes = v->consumed_bytes;
 	if (!s->host_swap || !v->running || !v->host_swap_ok) {
-		vs->swap_hold_bytes = 0;
+		vs->swap_hold_bytes = vs->swap_trim_bytes = 0;
 		return;
 	}
 	uint64_t host_target = UINT64_MAX;
@@ -87,11 +117,14 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 	}
 	host_target = policy_min_u64(host_target, swap_target);
 	if (host_target != UINT64_MAX) {
-		p->cgroup_limit_bytes = policy_add_sat(host_target, v->ovhd_bytes);
+		uint64_t trim = hostswap_trim(v, w, vs, host_target, last_consumed);
+		p->cgroup_limit_bytes = policy_add_sat(host_target, v->ovhd_bytes - trim);
 		p->swtgt_bytes = policy_sub_floor(v->consumed_bytes, host_target);
-	} else if (hs == HOST_STATE_LOW && v->consumed_bytes > p->target_bytes) {
-		p->cgroup_limit_bytes = policy_add_sat(v->consumed_bytes, v->ovhd_bytes);
+		return;
 	}
+	vs->swap_trim_bytes = 0;
+	if (hs == HOST_STATE_LOW && v->consumed_bytes > p->target_bytes)
+		p->cgroup_limit_bytes = policy_add_sat(v->consumed_bytes, v->ovhd_bytes);
 }
 
 /* Swap capacity: SWTGT is memory the kernel has to find swap slots for, and a

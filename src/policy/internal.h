@@ -35,6 +35,9 @@ struct policy_vm_state {
 	uint64_t backoff_until_ms; /* no shrink before this (0 = none) */
 	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
 	uint64_t swap_hold_bytes;  /* host-swap target kept after hard/low (0 = none) */
+	uint64_t grant_until_ms;   /* a grant's headroom counts as taken until then (grant.c) */
+	uint64_t swap_trim_bytes;  /* cgroup limit lowered below host target + OVHD (hostswap.c) */
+	uint64_t last_consumed_bytes; /* CONSUMED at the last run (hostswap.c) */
 	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
 	bool have_actv;
 	bool have_counters; /* the guest counters above are from a fresh sample */
@@ -184,6 +187,13 @@ void policy_baseline_proxmox(const struct policy_settings *s, struct policy_stat
 			     const struct snapshot *snap, uint64_t now_ms, struct plan *plan);
 void policy_baseline_mom(const struct policy_settings *s, struct policy_state *st,
 			 const struct snapshot *snap, uint64_t now_ms, struct plan *plan);
+
+/* grant.c (blimp only): after every VM's reclaim target, the host's free memory above
+ * minFree (less grants not yet used) goes at once to guests short of memory. */
+void policy_grant(struct policy_state *st, const struct snapshot *snap, uint64_t now_ms,
+		  const struct host_plan *hp, struct vm_plan *plans);
+/* A grant's headroom (target - CONSUMED) counts as taken for this long. */
+#define POLICY_GRANT_PENDING_MS 10000ULL
 
 /* ksm.c */
 void policy_ksm_plan(const struct policy_settings *s, enum host_state hs, struct host_plan *hp);

@@ -9,7 +9,8 @@
  *   3. estimate ACTV, derive each VM's bounds (reservation, MCTLMAX, limit)
  *   4. host free memory, minFree, state with hysteresis
  *   5. entitlements (min-funding + idle tax) on budget - OVHD - minFree
- *   6. targets: blimp rules (reclaim.c + hostswap.c) or a baseline
+ *   6. targets: blimp rules (reclaim.c, grants of free memory in grant.c, host swap in
+ *      hostswap.c) or a baseline
  *   7. safety clamps for every kind, MCTLTGT, KSM; forget VMs that are gone
  */
 #include <errno.h>
@@ -382,14 +383,20 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		enum host_state reclaim_hs = hp->state;
 		if (st->n_swap_held && reclaim_hs == HOST_STATE_CLEAR)
 			reclaim_hs = HOST_STATE_SOFT;
+		for (size_t i = 0; i < n; i++) {
+			const struct vm_snapshot *v = &snap->vms[i];
+			const struct policy_vm_work *w = &st->work[i];
+			struct vm_plan *p = &plan->vms[i];
+			p->entitlement_bytes = v->running ? st->ent_out[i] : 0;
+			policy_reclaim_vm(s, v, w, &st->vms[w->state_idx], now_ms, reclaim_hs, p);
+		}
+		policy_grant(st, snap, now_ms, hp, plan->vms);
 		size_t held = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct vm_snapshot *v = &snap->vms[i];
 			const struct policy_vm_work *w = &st->work[i];
 			struct policy_vm_state *vs = &st->vms[w->state_idx];
 			struct vm_plan *p = &plan->vms[i];
-			p->entitlement_bytes = v->running ? st->ent_out[i] : 0;
-			policy_reclaim_vm(s, v, w, vs, now_ms, reclaim_hs, p);
 			policy_hostswap_vm(s, v, w, vs, now_ms, hp->state, hold, p);
 			held += vs->swap_hold_bytes != 0;
 			policy_finish_vm(s, w, vs, now_ms, p);

@@ -98,7 +98,7 @@ it_cleanup() {
 	for p in $(it_qemu_pids); do kill -9 "$p" 2>/dev/null; done
 	if [ "$IT_FAILS" -ne 0 ]; then
 		it_log "blimpd log tail:"
-		tail -40 "$IT_DIR/blimpd.log" 2>/dev/null
+		grep -v " debug " "$IT_DIR/blimpd.log" 2>/dev/null | tail -40
 	fi
 	[ -n "${IT_KEEP:-}" ] || rm -rf "$IT_DIR"
 }

@@ -273,6 +273,65 @@ static void test_swap_capacity(void **state)
 	fleet_free(&g);
 }
 
+/* The limit closes on the outcome (hostswap_trim): a host that keeps CONSUMED 300 MiB
+ * above the host target under its limit (pages charged elsewhere) gets the limit
+ * lowered, never below the host target; CONSUMED falling below it gives the trim back. */
+static void test_limit_trim(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_init(&f, 1, 4 * GIB, 2 * GIB);
+	f.vms[0].mctl = false;
+	f.vms[0].stats_age_ms = MODEL_AGE_NEVER;
+	f.vms[0].ovhd_bytes = 400 * MIB;
+	f.vms[0].consumed_bytes = 4 * GIB;
+	fleet_tick(&f); /* low: a host target */
+	uint64_t lim0 = f.plans[0].cgroup_limit_bytes;
+	assert_true(lim0 > 0);
+	uint64_t target = lim0 - 400 * MIB; /* no trim yet: limit = target + OVHD */
+	/* the host keeps CONSUMED at limit - OVHD + 300 MiB, with pages in swap */
+	f.vms[0].swapped_bytes = 1 * GIB;
+	uint64_t lim = lim0;
+	for (int t = 0; t < 20; t++) {
+		f.vms[0].consumed_bytes = lim - 400 * MIB + 300 * MIB;
+		fleet_tick(&f);
+		uint64_t tg = f.plans[0].cgroup_limit_bytes;
+		assert_true(tg <= lim);		  /* only ever lowered here */
+		assert_true(tg >= target);	  /* never below the host target */
+		lim = tg;
+	}
+	/* it converged: CONSUMED within the tolerance (2% of MEMSZ) of the target, the
+	 * limit lowered by no more than the excess */
+	uint64_t tol = 4 * GIB / 50;
+	assert_true(lim - 400 * MIB + 300 * MIB <= target + tol);
+	assert_true(lim >= lim0 - 300 * MIB);
+	/* a swap-out under way (CONSUMED falling fast) does not wind the trim up */
+	struct fleet g;
+	fleet_init(&g, 1, 4 * GIB, 2 * GIB);
+	g.vms[0].mctl = false;
+	g.vms[0].stats_age_ms = MODEL_AGE_NEVER;
+	g.vms[0].ovhd_bytes = 400 * MIB;
+	g.vms[0].swapped_bytes = 1 * GIB;
+	uint64_t c = 4 * GIB, glim0 = 0;
+	for (int t = 0; t < 10; t++) {
+		g.vms[0].consumed_bytes = c;
+		fleet_tick(&g);
+		if (t == 0)
+			glim0 = g.plans[0].cgroup_limit_bytes;
+		else
+			assert_int_equal(g.plans[0].cgroup_limit_bytes, glim0);
+		c -= 200 * MIB;
+	}
+	/* CONSUMED well below the target: the trim goes back to 0 */
+	for (int t = 0; t < 20; t++) {
+		f.vms[0].consumed_bytes = target - 500 * MIB;
+		fleet_tick(&f);
+	}
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, lim0);
+	fleet_free(&f);
+	fleet_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +340,7 @@ int main(void)
 	    cmocka_unit_test(test_hold_cleared_without_swap),
 	    cmocka_unit_test(test_balloon_reclaims_while_held),
 	    cmocka_unit_test(test_swap_capacity),
+	    cmocka_unit_test(test_limit_trim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

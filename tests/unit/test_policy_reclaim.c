@@ -496,6 +496,67 @@ static void test_state_map(void **state)
 	fleet_free(&f);
 }
 
+/* A ballooned guest that has used what it holds gets the host's free memory above
+ * minFree at once (grant.c); what it has not touched yet is not granted twice. */
+static void test_grant_free_memory(void **state)
+{
+	(void)state;
+	struct fleet f;
+	fleet_init(&f, 3, 1 * GIB, 900 * MIB); /* minFree 6%: 54 MiB */
+	for (int i = 0; i < 3; i++)
+		f.vms[i].settings.maxmemctl_bytes = 900 * MIB;
+	/* vm0: ballooned to 300 MiB and full (MemTotal keeps the balloon: deflate-on-OOM): floor 354 MiB */
+	f.vms[0].balloon_actual_bytes = 300 * MIB;
+	f.vms[0].guest_available_bytes = 10 * MIB;
+	f.vms[0].consumed_bytes = 300 * MIB;
+	/* vm1: reserved 500 MiB (so vm0's entitlement stays below its floor), idle */
+	f.vms[1].settings.reservation_bytes = 500 * MIB;
+	f.vms[1].balloon_actual_bytes = 500 * MIB;
+	f.vms[1].guest_available_bytes = 450 * MIB;
+	f.vms[1].consumed_bytes = 100 * MIB;
+	/* vm2: ballooned and idle at its floor: not short */
+	f.vms[2].balloon_actual_bytes = 200 * MIB;
+	f.vms[2].guest_available_bytes = 150 * MIB;
+	f.vms[2].consumed_bytes = 100 * MIB;
+	fleet_tick(&f);
+	/* free = 900 - 500 = 400 MiB; room = 400 - 54 = 346 MiB, all to vm0 */
+	assert_int_equal(f.plan.host.free_bytes, 400 * MIB);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_GRANT);
+	assert_int_equal(f.plans[0].target_bytes, 354 * MIB + 346 * MIB);
+	assert_int_not_equal(f.plans[2].reason, PLAN_REASON_GRANT);
+	assert_true(f.plans[2].target_bytes <= 200 * MIB + MIB);
+	/* Next period vm0 is full again but has not touched the grant yet: the 400 MiB it
+	 * may still fault in are spoken for, so only its floor rule applies. */
+	f.vms[0].balloon_actual_bytes = 700 * MIB;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].reason, PLAN_REASON_GUEST_FLOOR);
+	assert_int_equal(f.plans[0].target_bytes, 690 * MIB + 64 * MIB);
+	/* Two short guests split the room; never past a ceiling (MEMSZ). */
+	struct fleet g;
+	fleet_init(&g, 2, 512 * MIB, 800 * MIB); /* entitlement 376 MiB each, room 352 */
+	for (int i = 0; i < 2; i++) {
+		g.vms[i].balloon_actual_bytes = 200 * MIB;
+		g.vms[i].guest_available_bytes = 5 * MIB;
+		g.vms[i].consumed_bytes = 200 * MIB;
+	}
+	fleet_tick(&g);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(g.plans[i].reason, PLAN_REASON_GRANT);
+		assert_int_equal(g.plans[i].target_bytes, 512 * MIB);
+	}
+	/* No free memory above minFree: no grant. */
+	struct fleet h;
+	fleet_init(&h, 1, 1 * GIB, 340 * MIB); /* minFree 20.4 MiB */
+	h.vms[0].balloon_actual_bytes = 300 * MIB;
+	h.vms[0].guest_available_bytes = 10 * MIB;
+	h.vms[0].consumed_bytes = 320 * MIB;
+	fleet_tick(&h);
+	assert_int_not_equal(h.plans[0].reason, PLAN_REASON_GRANT);
+	fleet_free(&f);
+	fleet_free(&g);
+	fleet_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_balloon_not_counted_as_use),
 	    cmocka_unit_test(test_idle_tax_uses_host_sampling),
 	    cmocka_unit_test(test_state_map),
+	    cmocka_unit_test(test_grant_free_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

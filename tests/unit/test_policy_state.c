@@ -134,7 +134,7 @@ static void test_ksm_by_state(void **state)
 	fleet_tick(&f);
 	assert_int_equal(f.plan.host.state, HOST_STATE_CLEAR);
 	assert_true(f.plan.host.ksm_run);
-	assert_int_equal(f.plan.host.ksm_pages_to_scan, 1000);
+	assert_int_equal(f.plan.host.ksm_pages_to_scan, 300);
 	fleet_free(&f);
 }
 

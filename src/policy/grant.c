@@ -1,0 +1,65 @@
+/*
+ * Grants: a guest short of memory gets the host's free memory at once.
+ *
+ * DESIGN: the reclaim rules grow a ballooned guest to its floor (in-use + margin) or,
+ * on distress, by 10% of MEMSZ per period. A guest that starts a large working set
+ * behind its balloon can only show in-use up to what it holds, so growth by the floor
+ * alone is one margin per stats period (~50 MiB/s here: bench/policies measured 6-7 s
+ * for a 300 MiB burst while 400 MiB sat free). ESX answers from free memory at once
+ * (the balloon deflates in the high state). So after every VM's reclaim target:
+ *   room = free - minFree - pending,
+ * where free = budget - sum(CONSUMED + OVHD) and pending is the headroom of grants made
+ * in the last POLICY_GRANT_PENDING_MS that the guests have not used yet (target -
+ * CONSUMED): memory already promised is not promised twice while the guests fault it
+ * in. A guest is short when its stats are fresh and either it shows distress or its
+ * floor is above the target it had (it has used what it holds and wants more), and it
+ * is ballooned (target below its ceiling). The room is split equally among the short
+ * guests (index order takes the rounding), each capped at its ceiling. Keeping minFree
+ * means a grant never takes the host below the clear state, so it cannot start host
+ * swapping; a grant the guest does not use is taken back by the slow probe once the
+ * host needs it (soft state).
+ */
+#include "policy/internal.h"
+
+static bool grant_short(const struct vm_snapshot *v, const struct policy_vm_work *w,
+			const struct vm_plan *p)
+{
+	if (!v->running || !w->fresh || !v->mctl || p->target_bytes >= w->hi_bytes)
+		return false;
+	uint64_t tol = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 100), MODEL_MIB);
+	return w->distress || w->floor_bytes > policy_add_sat(w->prev_target_bytes, tol);
+}
+
+void policy_grant(struct policy_state *st, const struct snapshot *snap, uint64_t now_ms,
+		  const struct host_plan *hp, struct vm_plan *plans)
+{
+	size_t n = snap->n_vms, n_short = 0;
+	uint64_t pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_vm_work *w = &st->work[i];
+		const struct policy_vm_state *vs = &st->vms[w->state_idx];
+		const struct vm_snapshot *v = &snap->vms[i];
+		if (v->running && now_ms < vs->grant_until_ms)
+			pending = policy_add_sat(
+			    pending, policy_sub_floor(plans[i].target_bytes, v->consumed_bytes));
+		n_short += grant_short(v, w, &plans[i]);
+	}
+	uint64_t room = policy_sub_floor(policy_sub_floor(hp->free_bytes, hp->minfree_bytes), pending);
+	if (!n_short || !room)
+		return;
+	uint64_t each = room / n_short, extra = room % n_short;
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_vm_work *w = &st->work[i];
+		struct vm_plan *p = &plans[i];
+		if (!grant_short(&snap->vms[i], w, p))
+			continue;
+		uint64_t give = each + (extra ? 1 : 0);
+		extra -= extra ? 1 : 0;
+		uint64_t t = policy_min_u64(policy_add_sat(p->target_bytes, give), w->hi_bytes);
+		if (t <= p->target_bytes)
+			continue;
+		p->target_bytes = t;
+		p->reason = PLAN_REASON_GRANT;
+		st->vms[w->state_idx].grant_until_ms = policy_add_sat(now_ms, POLICY_GRANT_PENDING_MS);
+	}
+}
