@@ -7,7 +7,8 @@
 static const char cli_status_usage[] =
     "Usage: blimp status [--json]\n"
     "Show the host: memory state, budget, free, minfree, overcommit, accelerator (and why),\n"
-    "libvirt URI, KSM, swap, pressure, policy and the number of VMs.\n"
+    "libvirt URI, KSM, swap, pressure, policy, the number of VMs and counters of hostile\n"
+    "input and of the host swap limit's safety net.\n"
     "  --json      print the daemon's result object as JSON (bytes)\n"
     "  -s, --socket PATH   blimpd's control socket\n";
 

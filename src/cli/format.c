@@ -197,6 +197,21 @@ void cli_format_status(json_object *result, FILE *out)
 	fprintf(out, "policy      %s%s\n", cli_fmt_str(result, "policy", s, sizeof(s)),
 		strcmp(cli_fmt_bool(result, "dry_run", "y", "n"), "y") == 0 ? " (dry run)" : "");
 	fprintf(out, "vms         %s\n", cli_fmt_u64(result, "n_vms", a, sizeof(a)));
+	json_object *k = NULL;
+	if (!json_object_object_get_ex(result, "counters", &k) ||
+	    !json_object_is_type(k, json_type_object))
+		return;
+	fprintf(out,
+		"input       %s bad requests, %s clients refused, %s dropped, %s guest stats "
+		"clamped\n",
+		cli_fmt_u64(k, "ctl_bad_requests", a, sizeof(a)),
+		cli_fmt_u64(k, "ctl_refused", b, sizeof(b)),
+		cli_fmt_u64(k, "ctl_dropped", c, sizeof(c)),
+		cli_fmt_u64(k, "guest_stats_clamped", d, sizeof(d)));
+	fprintf(out, "host swap   limit rescues %s, refused %s, OOM kills %s\n",
+		cli_fmt_u64(k, "cgroup_rescues", a, sizeof(a)),
+		cli_fmt_u64(k, "cgroup_refused", b, sizeof(b)),
+		cli_fmt_u64(k, "cgroup_oom_kills", c, sizeof(c)));
 }
 
 void cli_format_ls(json_object *result, FILE *out)

@@ -131,6 +131,7 @@ static void ctl_send_line(struct ctl_client *c, char *line)
 		return;
 	}
 	if (c->out_len + n > CTL_OUT_MAX) {
+		c->d->ctl_dropped++;
 		log_warn("ctl", "client does not read its replies (%zu bytes queued): dropped",
 			 c->out_len);
 		free(line);
@@ -220,6 +221,7 @@ static void ctl_process(struct ctl_client *c)
 		char err[256];
 		int r = daemon_request_parse(line, len, &req, &id, err, sizeof(err));
 		if (r < 0) {
+			c->d->ctl_bad_requests++;
 			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
 				log_info("ctl", "bad request: %s", err);
 			daemon_ctl_reply_err(c, id, r, "%s", err);
@@ -334,6 +336,7 @@ static void ctl_accept_cb(int fd, short revents, void *opaque)
 		socklen_t cl = sizeof(cred);
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
 		    (cred.uid != 0 && cred.uid != getuid())) {
+			d->ctl_refused++;
 			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
 				log_warn("ctl", "refused client uid %u (only root or uid %u)",
 					 (unsigned)cred.uid, (unsigned)getuid());

@@ -77,6 +77,13 @@ struct blimpd {
 	uint64_t collect_cpu_total_us;         /* sum of collect_cpu_us */
 	uint64_t collect_cpu_process_total_us; /* sum of collect_cpu_process_us */
 
+	/* Hostile or broken input met since start (status "counters"): each was answered
+	 * with an error or a clamp. */
+	uint64_t ctl_bad_requests;    /* unparseable or invalid requests */
+	uint64_t ctl_refused;         /* clients refused (uid) */
+	uint64_t ctl_dropped;         /* clients dropped for not reading their replies */
+	uint64_t guest_stats_clamped; /* VM ticks whose guest stats were out of range */
+
 	bool quit;
 	bool keep_vms_on_exit;
 	uint64_t started_ms;
@@ -105,6 +112,8 @@ void daemon_gather_vms(struct blimpd *d);
 void daemon_vm_stop_sampling(struct daemon_vm *v);
 /* Fresh balloon actual and /proc figures for one VM (on-demand `stats`). */
 void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v);
+/* Status "counters": hostile input met and the host-swap limit's safety net. */
+struct json_object *daemon_counters_json(const struct blimpd *d);
 /* Fill *o with the vm object of the protocol (stats, top). */
 struct json_object;
 struct json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v);

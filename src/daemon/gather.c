@@ -231,8 +231,9 @@ void daemon_gather_vms(struct blimpd *d)
 		virDomainMemoryStatStruct tagged[16];
 		struct collect_memstats ms;
 		int nt = to_tagged(st, tagged);
-		if (collect_memstats_from_libvirt(tagged, nt, now_s, &ms) == 0)
-			collect_memstats_to_snapshot(&ms, v->memsz_bytes, s);
+		if (collect_memstats_from_libvirt(tagged, nt, now_s, &ms) == 0 &&
+		    collect_memstats_to_snapshot(&ms, v->memsz_bytes, s) > 0)
+			d->guest_stats_clamped++; /* a figure out of range: clamped */
 		if (!st->have_guest && !v->stats_period_checked && !d->cfg.dry_run) {
 			/* a domain found running without a stats period gets one, once */
 			unsigned period = 0;

@@ -103,6 +103,23 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 		log_info("act", "%s: %s%s", v->name, msg, d->cfg.dry_run ? " [dry-run]" : "");
 }
 
+json_object *daemon_counters_json(const struct blimpd *d)
+{
+	struct act_cgroup_safety cs = {0};
+	if (tick_cgroup)
+		act_cgroup_safety_get(tick_cgroup, &cs);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ctl_bad_requests", json_object_new_uint64(d->ctl_bad_requests));
+	json_object_object_add(o, "ctl_refused", json_object_new_uint64(d->ctl_refused));
+	json_object_object_add(o, "ctl_dropped", json_object_new_uint64(d->ctl_dropped));
+	json_object_object_add(o, "guest_stats_clamped",
+			       json_object_new_uint64(d->guest_stats_clamped));
+	json_object_object_add(o, "cgroup_rescues", json_object_new_uint64(cs.rescues));
+	json_object_object_add(o, "cgroup_refused", json_object_new_uint64(cs.refused));
+	json_object_object_add(o, "cgroup_oom_kills", json_object_new_uint64(cs.oom_kills));
+	return o;
+}
+
 void daemon_release_vm(struct blimpd *d, const char *name)
 {
 	(void)d;

@@ -44,7 +44,8 @@ void policy_grant(struct policy_state *st, const struct snapshot *snap, uint64_t
 			    pending, policy_sub_floor(plans[i].target_bytes, v->consumed_bytes));
 		n_short += grant_short(v, w, &plans[i]);
 	}
-	uint64_t room = policy_sub_floor(policy_sub_floor(hp->free_bytes, hp->minfree_bytes), pending);
+	uint64_t room =
+	    policy_sub_floor(policy_sub_floor(hp->free_bytes, hp->minfree_bytes), pending);
 	if (!n_short || !room)
 		return;
 	uint64_t each = room / n_short, extra = room % n_short;
@@ -60,6 +61,7 @@ void policy_grant(struct policy_state *st, const struct snapshot *snap, uint64_t
 			continue;
 		p->target_bytes = t;
 		p->reason = PLAN_REASON_GRANT;
-		st->vms[w->state_idx].grant_until_ms = policy_add_sat(now_ms, POLICY_GRANT_PENDING_MS);
+		st->vms[w->state_idx].grant_until_ms =
+		    policy_add_sat(now_ms, POLICY_GRANT_PENDING_MS);
 	}
 }

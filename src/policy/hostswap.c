@@ -155,7 +155,8 @@ void policy_hostswap_fit(const struct host_snapshot *h, size_t n, struct vm_plan
 		if (!p->cgroup_limit_bytes || !p->swtgt_bytes)
 			continue;
 		uint64_t keep = (uint64_t)((unsigned __int128)p->swtgt_bytes * room / need);
-		p->cgroup_limit_bytes = policy_add_sat(p->cgroup_limit_bytes, p->swtgt_bytes - keep);
+		p->cgroup_limit_bytes =
+		    policy_add_sat(p->cgroup_limit_bytes, p->swtgt_bytes - keep);
 		p->swtgt_bytes = keep;
 	}
 }

@@ -59,6 +59,9 @@ PY
 }
 it_check "oversized line refused" big
 it_check "daemon still answers after hostile clients" "$BLIMP" status
+bad=$("$BLIMP" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['ctl_bad_requests'])")
+it_check "status counts the bad requests ($bad >= 3)" [ "$bad" -ge 3 ]
+it_check "blimp status prints the counters" bash -c "'$BLIMP' status | grep -q '^input .* bad requests'"
 after=$(vm_names)
 it_log "VMs before: $before after: $after"
 it_check "nothing half-applied: VM list unchanged" test -n "$before" -a "$before" = "$after"

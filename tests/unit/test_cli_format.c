@@ -107,7 +107,10 @@ static void test_status(void **state)
 	    asprintf(&doc,
 		     "{\"host\":%s,\"version\":\"0.1\",\"policy\":\"esx\",\"dry_run\":true,"
 		     "\"libvirt_uri\":\"qemu:///embed?root=/var/lib/blimp\",\"accel\":\"tcg\","
-		     "\"accel_reason\":\"kvm_pvm loaded\",\"n_vms\":2}",
+		     "\"accel_reason\":\"kvm_pvm loaded\",\"n_vms\":2,\"counters\":{"
+		     "\"ctl_bad_requests\":3,\"ctl_refused\":0,\"ctl_dropped\":1,"
+		     "\"guest_stats_clamped\":17,\"cgroup_rescues\":2,\"cgroup_refused\":0,"
+		     "\"cgroup_oom_kills\":0}}",
 		     host_json) > 0);
 	json_object *r = parse(doc);
 	free(doc);
@@ -124,6 +127,9 @@ static void test_status(void **state)
 	assert_non_null(strstr(s, "some avg10 12.34%"));
 	assert_non_null(strstr(s, "policy      esx (dry run)\n"));
 	assert_non_null(strstr(s, "vms         2\n"));
+	assert_non_null(strstr(s, "input       3 bad requests, 0 clients refused, 1 dropped, 17 "
+				  "guest stats clamped\n"));
+	assert_non_null(strstr(s, "host swap   limit rescues 2, refused 0, OOM kills 0\n"));
 	free(s);
 	json_object_put(r);
 
@@ -133,6 +139,7 @@ static void test_status(void **state)
 	assert_non_null(strstr(s, "budget      -\n"));
 	assert_non_null(strstr(s, "accel       -\n"));
 	assert_non_null(strstr(s, "vms         -\n"));
+	assert_null(strstr(s, "input")); /* no counters object: no line */
 	free(s);
 	json_object_put(r);
 	/* blimpd sends ksm_run as a boolean */

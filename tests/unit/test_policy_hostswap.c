@@ -296,8 +296,8 @@ static void test_limit_trim(void **state)
 		f.vms[0].consumed_bytes = lim - 400 * MIB + 300 * MIB;
 		fleet_tick(&f);
 		uint64_t tg = f.plans[0].cgroup_limit_bytes;
-		assert_true(tg <= lim);		  /* only ever lowered here */
-		assert_true(tg >= target);	  /* never below the host target */
+		assert_true(tg <= lim);	   /* only ever lowered here */
+		assert_true(tg >= target); /* never below the host target */
 		lim = tg;
 	}
 	/* it converged: CONSUMED within the tolerance (2% of MEMSZ) of the target, the

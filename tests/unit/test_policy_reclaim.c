@@ -454,9 +454,9 @@ static void test_idle_tax_uses_host_sampling(void **state)
 		ent[taxed][1] = f.plans[1].entitlement_bytes;
 		fleet_free(&f);
 	}
-	assert_int_equal(ent[0][0], ent[0][1]);		  /* tau = 0: shares alone */
-	assert_true(ent[1][0] > ent[0][0] + 64 * MIB);	  /* tax: the active VM gains */
-	assert_true(ent[1][1] + 64 * MIB < ent[0][1]);	  /* ...from the idle one */
+	assert_int_equal(ent[0][0], ent[0][1]);	       /* tau = 0: shares alone */
+	assert_true(ent[1][0] > ent[0][0] + 64 * MIB); /* tax: the active VM gains */
+	assert_true(ent[1][1] + 64 * MIB < ent[0][1]); /* ...from the idle one */
 }
 
 static void test_state_map(void **state)
@@ -505,7 +505,8 @@ static void test_grant_free_memory(void **state)
 	fleet_init(&f, 3, 1 * GIB, 900 * MIB); /* minFree 6%: 54 MiB */
 	for (int i = 0; i < 3; i++)
 		f.vms[i].settings.maxmemctl_bytes = 900 * MIB;
-	/* vm0: ballooned to 300 MiB and full (MemTotal keeps the balloon: deflate-on-OOM): floor 354 MiB */
+	/* vm0: ballooned to 300 MiB and full (MemTotal keeps the balloon: deflate-on-OOM): floor
+	 * 354 MiB */
 	f.vms[0].balloon_actual_bytes = 300 * MIB;
 	f.vms[0].guest_available_bytes = 10 * MIB;
 	f.vms[0].consumed_bytes = 300 * MIB;
