@@ -39,6 +39,21 @@ int sim_trace_add(struct sim_trace *tr, uint64_t t_ms, uint64_t ws_bytes)
 /* Value at t_ms. *cursor is a hint kept by the caller (start at 0): evaluating at
  * increasing times costs O(1) amortized. */
 uint64_t sim_trace_at(const struct sim_trace *tr, uint64_t t_ms, size_t *cursor);
+
+/* One piece of a trace: for t_ms in [lo_ms, hi_ms) the value is one fixed interpolation
+ * (sim_trace_seg_at), so a caller stepping through time reads the trace's points only
+ * when it leaves the piece. a_ms is the interpolation's origin, modulo 2^64 (a periodic
+ * trace's wrap-around piece starts before lo_ms). */
+struct sim_trace_seg {
+	uint64_t lo_ms, hi_ms;
+	uint64_t a_ms, span_ms; /* span_ms > 0 */
+	uint64_t a_ws, b_ws;
+};
+/* The piece holding t_ms (cursor as for sim_trace_at). For t in [seg.lo_ms, seg.hi_ms):
+ * sim_trace_seg_at(&seg, t) == sim_trace_at(tr, t, ...), bit for bit. */
+void sim_trace_seg_find(const struct sim_trace *tr, uint64_t t_ms, size_t *cursor,
+			struct sim_trace_seg *seg);
+uint64_t sim_trace_seg_at(const struct sim_trace_seg *seg, uint64_t t_ms);
 int sim_trace_copy(struct sim_trace *dst, const struct sim_trace *src)
     __attribute__((warn_unused_result));
 void sim_trace_free(struct sim_trace *tr);
