@@ -23,10 +23,12 @@
  * while SWCUR stood still. So the limit is closed on the outcome: while CONSUMED stays
  * above the host target by more than a tolerance, with pages already in host swap
  * (the limit bites) and CONSUMED not falling by more than the tolerance per run (not
- * a swap-out still under way), the limit is lowered by half the excess; once CONSUMED
- * is below the target by more than the tolerance, the trim is given back by half the
- * gap. The trim never exceeds OVHD (the limit never goes below the host target) and
- * is dropped with the host target.
+ * a swap-out still under way), the limit is lowered by half the excess; while CONSUMED
+ * is below the target by more than the tolerance with pages in host swap (the kernel
+ * charges this cgroup for pages OVHD counts by their share, e.g. a vmlinux every QEMU
+ * maps), it is raised by half the gap. The trim stays within +-OVHD (the limit never
+ * goes below the host target nor above it plus twice OVHD) and is dropped with the
+ * host target.
  * All of it only with settings.host_swap and a VM whose cgroup can swap (host_swap_ok):
  * a cgroup limit without swap would OOM-kill QEMU. And only as much as the host's
  * free swap takes (policy_hostswap_fit, after every VM): the fleet's SWTGT fits in
@@ -79,20 +81,26 @@ bool policy_hostswap_begin(struct policy_state *st, uint64_t now_ms, enum host_s
 	       now_ms - st->calm_since_ms < POLICY_HOSTSWAP_HOLD_MS;
 }
 
-/* The trim of the limit for this run (see DESIGN), at most OVHD. */
-static uint64_t hostswap_trim(const struct vm_snapshot *v, const struct policy_vm_work *w,
-			      struct policy_vm_state *vs, uint64_t host_target,
-			      uint64_t last_consumed)
+/* This run's cgroup limit for a host target (see DESIGN: the trim). */
+static uint64_t hostswap_limit(const struct vm_snapshot *v, const struct policy_vm_work *w,
+			       struct policy_vm_state *vs, uint64_t host_target,
+			       uint64_t last_consumed)
 {
 	uint64_t tol = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 200), 4 * MODEL_MIB);
-	uint64_t c = v->consumed_bytes, trim = vs->swap_trim_bytes;
+	uint64_t c = v->consumed_bytes;
+	/* |trim| <= OVHD <= INT64_MAX (clamped), so the sums below cannot overflow */
+	int64_t bound = (int64_t)policy_min_u64(v->ovhd_bytes, INT64_MAX / 4);
+	int64_t trim = vs->swap_trim_bytes;
 	bool falling = policy_add_sat(c, tol) < last_consumed;
-	if (c > policy_add_sat(host_target, tol) && v->swapped_bytes > 0 && !falling)
-		trim = policy_add_sat(trim, (c - host_target) / 2);
-	else if (policy_add_sat(c, tol) < host_target)
-		trim = policy_sub_floor(trim, (host_target - c) / 2);
-	vs->swap_trim_bytes = policy_min_u64(trim, v->ovhd_bytes);
-	return vs->swap_trim_bytes;
+	bool swapped = v->swapped_bytes > 0;
+	if (c > policy_add_sat(host_target, tol) && swapped && !falling)
+		trim += (int64_t)policy_min_u64((c - host_target) / 2, (uint64_t)bound);
+	else if (policy_add_sat(c, tol) < host_target && swapped)
+		trim -= (int64_t)policy_min_u64((host_target - c) / 2, (uint64_t)bound);
+	trim = trim > bound ? bound : trim < -bound ? -bound : trim;
+	vs->swap_trim_bytes = trim;
+	uint64_t base = policy_add_sat(host_target, v->ovhd_bytes);
+	return trim >= 0 ? base - (uint64_t)trim : policy_add_sat(base, (uint64_t)-trim);
 }
 
 void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapshot *v,
@@ -117,8 +125,7 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 	}
 	host_target = policy_min_u64(host_target, swap_target);
 	if (host_target != UINT64_MAX) {
-		uint64_t trim = hostswap_trim(v, w, vs, host_target, last_consumed);
-		p->cgroup_limit_bytes = policy_add_sat(host_target, v->ovhd_bytes - trim);
+		p->cgroup_limit_bytes = hostswap_limit(v, w, vs, host_target, last_consumed);
 		p->swtgt_bytes = policy_sub_floor(v->consumed_bytes, host_target);
 		return;
 	}

@@ -36,7 +36,7 @@ struct policy_vm_state {
 	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
 	uint64_t swap_hold_bytes;  /* host-swap target kept after hard/low (0 = none) */
 	uint64_t grant_until_ms;   /* a grant's headroom counts as taken until then (grant.c) */
-	uint64_t swap_trim_bytes;  /* cgroup limit lowered below host target + OVHD (hostswap.c) */
+	int64_t swap_trim_bytes;   /* cgroup limit below (> 0) or above host target + OVHD (hostswap.c) */
 	uint64_t last_consumed_bytes; /* CONSUMED at the last run (hostswap.c) */
 	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
 	bool have_actv;

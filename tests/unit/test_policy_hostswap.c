@@ -273,9 +273,10 @@ static void test_swap_capacity(void **state)
 	fleet_free(&g);
 }
 
-/* The limit closes on the outcome (hostswap_trim): a host that keeps CONSUMED 300 MiB
+/* The limit closes on the outcome (hostswap_limit): a host that keeps CONSUMED 300 MiB
  * above the host target under its limit (pages charged elsewhere) gets the limit
- * lowered, never below the host target; CONSUMED falling below it gives the trim back. */
+ * lowered, never below the host target; CONSUMED held below it raises the limit, never
+ * by more than OVHD. */
 static void test_limit_trim(void **state)
 {
 	(void)state;
@@ -322,12 +323,20 @@ static void test_limit_trim(void **state)
 			assert_int_equal(g.plans[0].cgroup_limit_bytes, glim0);
 		c -= 200 * MIB;
 	}
-	/* CONSUMED well below the target: the trim goes back to 0 */
+	/* CONSUMED well below the target with pages in swap (the cgroup is charged more
+	 * than OVHD says): the trim goes back, then raises the limit, by at most OVHD */
 	for (int t = 0; t < 20; t++) {
 		f.vms[0].consumed_bytes = target - 500 * MIB;
 		fleet_tick(&f);
+		assert_true(f.plans[0].cgroup_limit_bytes <= lim0 + 400 * MIB);
 	}
-	assert_int_equal(f.plans[0].cgroup_limit_bytes, lim0);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, lim0 + 400 * MIB);
+	/* without pages in swap the limit does not bind: nothing to correct */
+	f.vms[0].swapped_bytes = 0;
+	uint64_t kept = f.plans[0].cgroup_limit_bytes;
+	f.vms[0].consumed_bytes = target + 300 * MIB;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, kept);
 	fleet_free(&f);
 	fleet_free(&g);
 }
