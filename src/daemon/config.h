@@ -22,6 +22,7 @@ struct blimpd_config {
 	uint64_t headroom_bytes;     /* kept for the host when host_mem is 0 */
 	uint32_t collect_period_ms;  /* default 1000 */
 	uint32_t stats_period_s;     /* guest balloon stats period, default 1 */
+	uint32_t tcg_tb_cache_mib;   /* TCG guests' translation cache, MiB (0 = QEMU's) */
 	uint32_t access_sample_s;    /* host-side access sampling window, 0 = off */
 	bool dry_run;                /* log the plan, change nothing */
 	bool keep_vms;               /* leave VMs running when blimpd exits */

@@ -328,6 +328,7 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		.console_log = log,
 		.agent_sock = sock,
 		.stats_period_s = d->cfg.stats_period_s,
+		.tcg_tb_cache_mib = d->cfg.tcg_tb_cache_mib,
 		.settings = s,
 	};
 	char *xml = NULL;

@@ -29,6 +29,7 @@ struct virt_domain_spec {
 	const char *console_log; /* serial ttyS0 to this file */
 	const char *agent_sock;  /* virtio console, QEMU listens here */
 	unsigned stats_period_s; /* memballoon stats period, 0 = none */
+	unsigned tcg_tb_cache_mib; /* "qemu" (TCG) domains: translation cache size, 0 = QEMU's */
 	struct vm_settings settings; /* stored in <metadata> */
 };
 

@@ -141,6 +141,21 @@ static void test_xml_options(void **state)
 	/* hex of "echo 'hi' & <x>" : nothing of the command appears raw */
 	assert_non_null(strstr(x, "blimp.cmd=6563686f20276869272026203c783e"));
 	assert_null(strstr(x, "<x>"));
+	/* the TCG translation cache size is for "qemu" (TCG) domains only */
+	assert_null(strstr(x, "tb-cache"));
+	free(x);
+	s.tcg_tb_cache_mib = 32;
+	assert_int_equal(virt_domxml_build(&s, &x), 0);
+	assert_null(strstr(x, "tb-cache"));
+	free(x);
+	s.domain_type = "qemu";
+	assert_int_equal(virt_domxml_build(&s, &x), 0);
+	assert_non_null(strstr(x, "<features><acpi/><tcg><tb-cache unit='MiB'>32</tb-cache></tcg>"
+				  "</features>"));
+	free(x);
+	s.tcg_tb_cache_mib = 0;
+	assert_int_equal(virt_domxml_build(&s, &x), 0);
+	assert_non_null(strstr(x, "<features><acpi/></features>"));
 	free(x);
 }
 
