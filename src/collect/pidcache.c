@@ -94,7 +94,7 @@ void collect_pid_cache_estimate(const struct collect_proc_pid *full,
 		if (guest > full->guest_ram_size_bytes)
 			guest = full->guest_ram_size_bytes;
 		out->guest_ram_rss_bytes = guest;
-		out->other_rss_bytes = rss - guest; /* RSS = guest RAM + OVHD, always */
+		out->other_rss_bytes = rss - guest; /* RSS = guest RAM + the rest, always */
 		out->guest_ram_swap_bytes = pid_cache_guest_swap(full, swap, guest);
 	} else {
 		out->other_rss_bytes = rss;

@@ -140,6 +140,9 @@ void collect_proc_pid_combine(const struct collect_smaps *sm, const struct colle
 		out->guest_ram_ksm_known = sm->ksm_field_seen;
 	}
 	out->other_rss_bytes = collect_sub_floor(out->rss_bytes, out->guest_ram_rss_bytes);
+	uint64_t shared = collect_sub_floor(sm->shared_excess_bytes,
+					    out->guest_ram_found ? sm->guest_ram_shared_excess_bytes : 0);
+	out->other_shared_bytes = shared < out->other_rss_bytes ? shared : out->other_rss_bytes;
 	if (ksm && ksm->found) {
 		out->ksm_stat_found = true;
 		collect_mul_sat(ksm->merging_pages, page_size, &out->ksm_merging_bytes);
@@ -176,7 +179,7 @@ void collect_vm_host_figures(const struct collect_proc_pid *pp, struct collect_v
 	uint64_t merged = pp->guest_ram_ksm_known ? pp->guest_ram_ksm_bytes : pp->ksm_merging_bytes;
 	if (pp->guest_ram_found) {
 		out->consumed_bytes = collect_sub_floor(pp->guest_ram_rss_bytes, merged);
-		out->ovhd_bytes = pp->other_rss_bytes;
+		out->ovhd_bytes = collect_sub_floor(pp->other_rss_bytes, pp->other_shared_bytes);
 		out->swapped_bytes = pp->guest_ram_swap_bytes;
 	} else {
 		out->consumed_bytes = collect_sub_floor(pp->rss_bytes, pp->ksm_merging_bytes);

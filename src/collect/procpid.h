@@ -62,6 +62,9 @@ struct collect_proc_pid {
 	uint64_t guest_ram_ksm_bytes; /* per-mapping KSM (6.x smaps), else 0 */
 	bool guest_ram_ksm_known;
 	uint64_t other_rss_bytes; /* rss - guest_ram_rss */
+	/* of other_rss, what other processes map too less this one's share (Rss - Pss):
+	 * QEMU's binary, its libraries, a PVH-booted vmlinux, shared by every VM */
+	uint64_t other_shared_bytes;
 	bool ksm_stat_found;
 	uint64_t ksm_merging_bytes;
 	uint64_t ksm_zero_bytes;
@@ -78,7 +81,8 @@ void collect_proc_pid_combine(const struct collect_smaps *sm, const struct colle
 
 /* The esxtop figures (DESIGN.md):
  *   CONSUMED = guest RAM resident - KSM-merged pages in it   (floored at 0)
- *   OVHD     = RSS - guest RAM resident
+ *   OVHD     = RSS - guest RAM resident - other_shared (the Pss of the rest: pages
+ *              shared by several QEMUs count once over the host, split among them)
  *   SWCUR    = guest RAM swapped by the host
  *   SHRD     = KSM-merged pages, ZERO = KSM zero pages
  * KSM-merged in guest RAM is smaps' per-mapping KSM where the kernel prints it,

@@ -1,8 +1,8 @@
 /*
  * DESIGN: smaps is the expensive file (the kernel walks every page table to print
  * it), so our side must be cheap: the file is streamed through one 64 KiB buffer,
- * and of each mapping's ~25 lines only Size, Rss, Referenced, Swap and KSM are
- * parsed; the rest are rejected on their first byte or two.
+ * and of each mapping's ~25 lines only Size, Rss, Pss, Referenced, Swap and KSM
+ * are parsed; the rest are rejected on their first byte or two.
  *
  * Guest RAM is QEMU's pc.ram RAMBlock: one large read-write mapping, anonymous
  * (the default), memfd (memory-backend-memfd), /dev/shm or hugetlbfs. We keep the
@@ -85,6 +85,12 @@ static void keep_candidate(struct collect_smaps *s, const struct collect_smaps_m
 		s->cand[small] = *m;
 }
 
+/* Rss - Pss of one mapping: 0 without a Pss line (the map then counts in full). */
+static uint64_t map_shared_excess(const struct collect_smaps_map *m)
+{
+	return m->has_pss && m->rss_bytes > m->pss_bytes ? m->rss_bytes - m->pss_bytes : 0;
+}
+
 static void finish_map(struct collect_smaps *s)
 {
 	if (!s->in_map)
@@ -92,6 +98,7 @@ static void finish_map(struct collect_smaps *s)
 	struct collect_smaps_map *m = &s->cur;
 	s->rss_bytes = collect_add_sat(s->rss_bytes, m->rss_bytes);
 	s->swap_bytes = collect_add_sat(s->swap_bytes, m->swap_bytes);
+	s->shared_excess_bytes = collect_add_sat(s->shared_excess_bytes, map_shared_excess(m));
 	if (m->candidate && m->size_bytes >= (1ULL << 20))
 		keep_candidate(s, m);
 	s->in_map = false;
@@ -165,6 +172,9 @@ int collect_smaps_line(struct collect_smaps *s, const char *line, size_t len)
 			return 0;
 	} else if (c == 'R' && (v = collect_field(line, len, "Rss", ':'))) {
 		dst = &s->cur.rss_bytes;
+	} else if (c == 'P' && (v = collect_field(line, len, "Pss", ':'))) {
+		dst = &s->cur.pss_bytes;
+		s->cur.has_pss = true;
 	} else if (c == 'R' && (v = collect_field(line, len, "Referenced", ':'))) {
 		dst = &s->cur.referenced_bytes;
 	} else if (c == 'K' && (v = collect_field(line, len, "KSM", ':'))) {
@@ -213,6 +223,8 @@ static void choose(struct collect_smaps *s, size_t first, size_t n,
 		s->guest_ram_ksm_bytes = collect_add_sat(s->guest_ram_ksm_bytes, m->ksm_bytes);
 		s->guest_ram_referenced_bytes =
 		    collect_add_sat(s->guest_ram_referenced_bytes, m->referenced_bytes);
+		s->guest_ram_shared_excess_bytes =
+		    collect_add_sat(s->guest_ram_shared_excess_bytes, map_shared_excess(m));
 	}
 }
 

@@ -12,6 +12,8 @@
 struct collect_smaps_map {
 	uint64_t start, end;
 	uint64_t size_bytes, rss_bytes, swap_bytes, ksm_bytes;
+	uint64_t pss_bytes; /* "Pss:": resident pages, each divided by the processes sharing it */
+	bool has_pss;
 	uint64_t referenced_bytes; /* "Referenced:": pages accessed since the last clear_refs */
 	bool candidate;		   /* private/shared rw, anonymous or memfd/shm/hugetlbfs */
 };
@@ -28,6 +30,9 @@ struct collect_smaps {
 	uint64_t n_maps;
 	uint64_t rss_bytes; /* sums over every mapping */
 	uint64_t swap_bytes;
+	/* sum over every mapping of Rss - Pss (floored at 0 per mapping): resident pages
+	 * other processes map too, less this process's share of them (0 if no Pss lines) */
+	uint64_t shared_excess_bytes;
 	bool ksm_field_seen; /* the kernel prints per-mapping "KSM:" (6.x) */
 
 	enum collect_guest_ram_match guest_ram_match;
@@ -38,6 +43,7 @@ struct collect_smaps {
 	uint64_t guest_ram_swap_bytes;
 	uint64_t guest_ram_ksm_bytes;
 	uint64_t guest_ram_referenced_bytes; /* for host-side access sampling (access.h) */
+	uint64_t guest_ram_shared_excess_bytes; /* Rss - Pss over the guest RAM mappings */
 
 	/* parser state */
 	bool in_map;

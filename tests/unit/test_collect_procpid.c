@@ -98,7 +98,9 @@ static void test_proc_pid_read(void **state)
 	struct collect_vm_figures f;
 	collect_vm_host_figures(&pp, &f);
 	assert_int_equal(f.consumed_bytes, 110592 * KB);
-	assert_int_equal(f.ovhd_bytes, (263268 - 110592) * KB);
+	/* OVHD is the Pss of the rest: 5429 KiB of its Rss - Pss is shared (libraries) */
+	assert_int_equal(pp.other_shared_bytes, 5429 * KB);
+	assert_int_equal(f.ovhd_bytes, (263268 - 110592 - 5429) * KB);
 	assert_int_equal(f.swapped_bytes, 0);
 
 	/* memfd-backed guest RAM, partly swapped and KSM-merged. */
@@ -112,7 +114,7 @@ static void test_proc_pid_read(void **state)
 	assert_int_equal(pp.ksm_zero_bytes, 100 * 4096ULL);
 	collect_vm_host_figures(&pp, &f);
 	assert_int_equal(f.consumed_bytes, (300000 - 20000) * KB);
-	assert_int_equal(f.ovhd_bytes, (452676 - 300000) * KB);
+	assert_int_equal(f.ovhd_bytes, (452676 - 300000 - 5429) * KB); /* guest RAM's own Rss - Pss (memfd) is not OVHD's */
 	assert_int_equal(f.swapped_bytes, 100000 * KB);
 	assert_int_equal(f.shared_bytes, 5000 * 4096ULL);
 	assert_int_equal(f.zero_bytes, 100 * 4096ULL);
@@ -354,7 +356,8 @@ static void test_status_and_estimate(void **state)
 					.guest_ram_swap_bytes = 100 * MIB,
 					.guest_ram_ksm_bytes = 20 * MIB,
 					.guest_ram_ksm_known = true,
-					.other_rss_bytes = 150 * MIB};
+					.other_rss_bytes = 150 * MIB,
+					.other_shared_bytes = 60 * MIB};
 	struct collect_proc_status now = {.found = 0x1f};
 	now.bytes[COLLECT_ST_VM_RSS] = 400 * MIB;
 	now.bytes[COLLECT_ST_VM_SWAP] = 50 * MIB;
@@ -364,6 +367,10 @@ static void test_status_and_estimate(void **state)
 	assert_int_equal(est.rss_bytes, 400 * MIB);
 	assert_int_equal(est.guest_ram_rss_bytes, 250 * MIB);
 	assert_int_equal(est.other_rss_bytes, 150 * MIB);
+	/* the shared part of the rest (libraries) is carried: OVHD is its Pss */
+	struct collect_vm_figures fig;
+	collect_vm_host_figures(&est, &fig);
+	assert_int_equal(fig.ovhd_bytes, 90 * MIB);
 	/* guest RAM had 100 of 110 MiB swapped: its share of the 50 MiB now */
 	assert_int_equal(est.guest_ram_swap_bytes, 50 * MIB * 10 / 11);
 	assert_int_equal(est.ksm_merging_bytes, 5 * MIB);
