@@ -74,42 +74,117 @@ def wait_share(series, t0, t1):
     return min(max((at(t1) - at(t0)) / 1e6 / (t1 - t0), 0.0), 0.75)
 
 
-def window_rates(d, k, cycle):
-    """contention-adjusted pages/s of every wsloop sample whose run started in the
-    step's window, all VMs"""
+def read_bursts(path):
+    """run.sh's host record of the bursts: {seq: {"vm", "sched", "issue", "done", "rc"}}
+    (ms on the host's clock; "done" is when the agent answered: wsloop was started)"""
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) != 6:
+                    continue
+                try:
+                    sched, issue, done, rc = (int(x) for x in p[2:])
+                except ValueError:
+                    continue
+                out[p[0]] = {"vm": p[1], "sched": sched, "issue": issue, "done": done, "rc": rc}
+    except OSError:
+        pass
+    return out
+
+
+def read_guest_bursts(path):
+    """a VM's collected burst logs: {seq: {"up": s|None, "end": (status, s)|None,
+    "samples": [(t_ms, pages_per_s)]}}"""
+    out = {}
+    cur = None
+    try:
+        lines = open(path, errors="replace").read().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        p = line.split()
+        if not p:
+            continue
+        try:
+            if p[0] == "burst" and len(p) == 2:
+                cur = out.setdefault(p[1], {"up": None, "end": None, "samples": []})
+            elif cur is None:
+                continue
+            elif p[0] == "up" and len(p) == 2:
+                cur["up"] = float(p[1])
+            elif p[0] == "end" and len(p) == 3:
+                cur["end"] = (int(p[1]), float(p[2]))
+            else:
+                m = WS_RE.search(line)
+                if m:
+                    cur["samples"].append((int(m.group(1)), int(m.group(2))))
+        except ValueError:
+            continue
+    return out
+
+
+def alloc_ms(g, active):
+    """how long wsloop took to map and fill its working set before its t_ms clock
+    started: the burst's guest duration minus wsloop's run (it stops at --duration,
+    without a sample for the last partial interval; longer if a sample says so);
+    0 when unknown"""
+    if g["up"] is None or g["end"] is None or not g["samples"]:
+        return 0
+    total = (g["end"][1] - g["up"]) * 1000
+    run = max(g["samples"][-1][0], active * 1000)
+    return int(min(max(total - run, 0), total))
+
+
+def window_bursts(d, k, cycle):
+    """the bursts of every VM scheduled in the step's window [window, window + cycle):
+    [(seq, host record, guest log or None)]"""
     try:
         ws = int(open(os.path.join(d, "window")).read()) * 1000
     except (OSError, ValueError):
         return []
+    host = read_bursts(os.path.join(d, "bursts"))
+    out = []
+    for i in range(1, k + 1):
+        guest = read_guest_bursts(os.path.join(d, f"ws.dv{i}.log"))
+        for seq, b in host.items():
+            if b["vm"] == f"dv{i}" and ws <= b["sched"] < ws + cycle * 1000:
+                out.append((seq, b, guest.get(seq)))
+    return out
+
+
+def window_rates(d, k, cycle, active):
+    """contention-adjusted pages/s of every wsloop sample of the bursts scheduled in
+    the step's window, all VMs. A sample covers host time [start + alloc + prev,
+    start + alloc + t_ms], start being the host time the burst was started."""
     vcpu = read_vcpu(os.path.join(d, "vcpu.txt"))
     rates = []
-    for i in range(1, k + 1):
-        start = None
-        prev = 0
-        try:
-            lines = open(os.path.join(d, f"ws.dv{i}.log"), errors="replace").read().splitlines()
-        except OSError:
+    for _, b, g in window_bursts(d, k, cycle):
+        if g is None:
             continue
-        for line in lines:
-            if line.startswith("start "):
-                try:
-                    start = int(line.split()[1]) * 1000
-                except ValueError:
-                    start = None
-                prev = 0
-                continue
-            m = WS_RE.search(line)
-            if not m or start is None or not ws <= start < ws + cycle * 1000:
-                continue
-            t, p, _ = (int(x) for x in m.groups())
-            w = wait_share(vcpu.get(f"dv{i}", []), start + prev, start + t)
+        start = b["done"] + alloc_ms(g, active)
+        prev = 0
+        for t, p in g["samples"]:
+            w = wait_share(vcpu.get(b["vm"], []), start + prev, start + t)
             rates.append(p / (1.0 - w))
             prev = t
     return rates
 
 
-def step_figures(d, k, budget_mib, cycle):
-    rates = window_rates(d, k, cycle)
+def burst_timing(d, k, cycle):
+    """the window's bursts: how many were due, started, logged samples, ended with
+    status 0; the start lag (agent answered - scheduled) median and max, ms"""
+    bs = window_bursts(d, k, cycle)
+    lags = sorted(b["done"] - b["sched"] for _, b, _ in bs if b["rc"] == 0)
+    return {"due": len(bs), "started": len(lags),
+            "logged": sum(1 for _, _, g in bs if g and g["samples"]),
+            "ended_ok": sum(1 for _, _, g in bs if g and g["end"] and g["end"][0] == 0),
+            "lag_med": statistics.median(lags) if lags else 0, "lag_max": lags[-1] if lags else 0}
+
+
+def step_figures(d, k, budget_mib, cycle, active):
+    rates = window_rates(d, k, cycle, active)
     rows = read_top(os.path.join(d, "top.csv"))
     by_ts = {}
     for r in rows:
@@ -132,7 +207,7 @@ def step_figures(d, k, budget_mib, cycle):
             "over": over / len(by_ts) if by_ts else 0.0, "oom": oom, "lost": lost}
 
 
-def pooled_ref(refdir, cycle):
+def pooled_ref(refdir, cycle, active):
     """the reference rate: median over every sample of every step of the reference run
     (same guests and schedule, no budget). Per step it has only 9-46 samples and swung
     4.5-8.6 M pages/s between steps even after the contention correction, so one pooled
@@ -141,7 +216,7 @@ def pooled_ref(refdir, cycle):
     if os.path.isdir(refdir):
         for name in sorted(os.listdir(refdir)):
             if name.startswith("k") and name[1:].isdigit():
-                rates += window_rates(os.path.join(refdir, name), int(name[1:]), cycle)
+                rates += window_rates(os.path.join(refdir, name), int(name[1:]), cycle, active)
     return {"rate": statistics.median(rates) if rates else 0.0, "n": len(rates)}
 
 
@@ -162,12 +237,16 @@ def verdict(f, ref):
 
 
 def cmd_step(a):
-    f = step_figures(a.dir, a.k, a.budget, a.cycle)
-    ref = pooled_ref(os.path.dirname(a.ref), a.cycle) if os.path.isdir(a.ref) else None
+    f = step_figures(a.dir, a.k, a.budget, a.cycle, a.active)
+    ref = pooled_ref(os.path.dirname(a.ref), a.cycle, a.active) if os.path.isdir(a.ref) else None
     thr, why = verdict(f, ref)
     t = f"{thr * 100:.0f}%" if thr is not None else "n/a"
     s = (f"throughput {t} of reference ({f['rate'] / 1e6:.2f} M pages/s adjusted, "
          f"{f['n']} samples), over budget {f['over'] * 100:.0f}%, OOM {f['oom']}, lost {f['lost']}")
+    b = burst_timing(a.dir, a.k, a.cycle)
+    s += (f", bursts {b['due']} due/{b['started']} started/{b['logged']} logged/"
+          f"{b['ended_ok']} ended ok, start lag median {b['lag_med'] / 1000:.2f} s "
+          f"max {b['lag_max'] / 1000:.2f} s")
     print(("broken: " + "; ".join(why) + " | " if why else "ok | ") + s)
 
 
@@ -222,12 +301,12 @@ def cmd_table(a):
     refdir = os.path.join(a.dir, "reference")
     sim = sim_counts(a.sim)
     counts, curves = {}, {}
-    pooled = pooled_ref(refdir, a.cycle)
+    pooled = pooled_ref(refdir, a.cycle, a.active)
     per_k = []
     for k in range(1, a.max + 1):
         r = os.path.join(refdir, f"k{k}")
         if os.path.isdir(r):
-            per_k.append(f"{k}:{step_figures(r, k, 1 << 40, a.cycle)['rate'] / 1e6:.2f}")
+            per_k.append(f"{k}:{step_figures(r, k, 1 << 40, a.cycle, a.active)['rate'] / 1e6:.2f}")
     print(f"reference (no budget): {pooled['rate'] / 1e6:.2f} M pages/s adjusted, median of "
           f"{pooled['n']} samples; per VM count: {' '.join(per_k)}")
     print(f"{'policy':<9} {'VMs':>4} {'sim':>4}  per VM count: throughput vs reference / "
@@ -238,7 +317,7 @@ def cmd_table(a):
             d = os.path.join(a.dir, p, f"k{k}")
             if not os.path.isdir(d):
                 break
-            f = step_figures(d, k, a.budget, a.cycle)
+            f = step_figures(d, k, a.budget, a.cycle, a.active)
             thr, why = verdict(f, pooled if pooled["n"] else None)
             cells.append(f"{k}:{'-' if thr is None else f'{thr * 100:.0f}%'}/"
                          f"{f['over'] * 100:.0f}%/{f['oom']}/{f['lost']}{'!' if why else ''}")
@@ -253,6 +332,16 @@ def cmd_table(a):
         print(f"{p:<9} {shown:>4} {sim.get(p, '?'):>4}  " + "  ".join(cells))
         if broken:
             print(f"{'':<20}broke at {broken[0]}: {'; '.join(broken[1])}")
+    timing = []
+    for p in ["reference"] + pols:
+        bs = [burst_timing(os.path.join(a.dir, p, f"k{k}"), k, a.cycle)
+              for k in range(1, a.max + 1) if os.path.isdir(os.path.join(a.dir, p, f"k{k}"))]
+        if bs:
+            timing.append(f"{p} {sum(b['started'] for b in bs)}/{sum(b['due'] for b in bs)} "
+                          f"started, {sum(b['ended_ok'] for b in bs)} ended ok, lag <= "
+                          f"{max(b['lag_max'] for b in bs) / 1000:.2f} s")
+    print("window bursts (started from the host; lag = agent answered - scheduled): "
+          + "; ".join(timing))
     print("VMs: the largest count that kept the SLO ('>=': never broke up to the maximum tried);"
           "\nsim: `blimp sim --plan` on the same fleet (its own SLO: <= 1% of time missing working"
           "\nset, no guest OOM); '!' marks the step that broke")

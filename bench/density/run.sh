@@ -14,9 +14,14 @@
 #
 # Guests: the built-in guest, MEMSZ 512 MiB (MCTLMAX 80%, 256 MiB guest swap, as the
 # demo), reading its data disk into page cache at boot (idle VMs hold memory, as in
-# the demo), then VM k runs `wsloop WS` for ACTIVE_S seconds every CYCLE_S seconds,
-# starting at offset (k * ACTIVE_S) mod CYCLE_S of a shared epoch.
-# Env: DEN_POLICIES ("blimp proxmox mom static"), DEN_MAX (5), DEN_BUDGET_MIB (1536),
+# the demo). The bursts are driven from the host (guest clocks lag seconds behind it
+# under TCG, so a schedule kept in the guest drifted): a phaser per sequence starts
+# `wsloop WS --duration ACTIVE_S` in VM k through the guest agent at host times
+# epoch + (k-1)*ACTIVE_S mod CYCLE_S + m*CYCLE_S, for every VM whose cache is filled.
+# Each burst's scheduled and actual host start (ms) goes to LABEL/bursts; its wsloop
+# log stays in the guest as /tmp/ws/SEQ.log. analyze.py places the samples on the
+# host's clock from those starts (see den_burst_cmd for the guest-side markers).
+# Env: DEN_POLICIES ("blimp proxmox mom static"), DEN_MAX (6), DEN_BUDGET_MIB (1536),
 # DEN_MEM_MIB (512), DEN_WS_MIB (200), DEN_CYCLE_S (30), DEN_ACTIVE_S (10),
 # DEN_SETTLE_S (20), DEN_PLOT (PNG), BENCH_KEEP=1.
 # shellcheck source=bench/lib/common.sh
@@ -24,7 +29,7 @@
 bench_init density
 HERE=$(cd "$(dirname "$0")" && pwd)
 POLICIES=${DEN_POLICIES:-blimp proxmox mom static}
-MAXN=${DEN_MAX:-5}
+MAXN=${DEN_MAX:-6}
 BUDGET_MIB=${DEN_BUDGET_MIB:-1536}
 MEM_MIB=${DEN_MEM_MIB:-512}
 WS_MIB=${DEN_WS_MIB:-200}
@@ -40,14 +45,81 @@ REV=$(bench_rev)
 
 vm_exec() { "$BLIMP" exec "$1" --timeout 30 -- sh -c "$2"; }
 
-# guest_cmd K EPOCH: fill the page cache, then the VM's working-set schedule
-guest_cmd() {
-	local off=$((($1 * ACTIVE_S) % CYCLE_S))
-	printf '%s' "cat /data/files/*/* >/dev/null 2>&1; echo 1 >/tmp/filled; " \
-		"while :; do n=\$(date +%s); r=\$(( (n - $2 - $off + 1000 * $CYCLE_S) % $CYCLE_S )); " \
-		"s=\$(( ($CYCLE_S - r) % $CYCLE_S )); [ \$s -gt 0 ] && sleep \$s; " \
-		"echo \"start \$(date +%s)\" >>/tmp/ws.log; " \
-		"wsloop $WS_MIB --duration $ACTIVE_S --log /tmp/ws.log >/dev/null; done"
+# the guest's boot command: fill the page cache; the bursts come from the phaser
+guest_cmd() { printf '%s' 'cat /data/files/*/* >/dev/null 2>&1; echo 1 >/tmp/filled'; }
+
+# host wall clock, ms, into DEN_NOW_MS (no fork: the phaser reads it often)
+den_now() {
+	local us=${EPOCHREALTIME//[!0-9]/}
+	DEN_NOW_MS=$((us / 1000))
+}
+
+# den_burst_cmd SEQ: burst SEQ in the guest, in the background (the agent answers once
+# the shell exits). /tmp/ws/SEQ.log gets "up GUEST_UPTIME_S", wsloop's samples (t_ms
+# counts from the end of its allocation), then "end STATUS GUEST_UPTIME_S": the guest
+# clock's rate is close enough over a burst to tell how long the allocation took.
+den_burst_cmd() {
+	local f="/tmp/ws/$1.log"
+	printf '%s' "mkdir -p /tmp/ws; ( read u _ </proc/uptime; echo \"up \$u\" >>$f; " \
+		"wsloop $WS_MIB --duration $ACTIVE_S --log $f >/dev/null 2>&1; r=\$?; " \
+		"read u _ </proc/uptime; echo \"end \$r \$u\" >>$f ) </dev/null >/dev/null 2>&1 &"
+}
+
+# den_burst OUT K SEQ SCHED_S LABEL: start burst SEQ in dvK now; append
+# "SEQ dvK SCHED_MS ISSUE_MS DONE_MS RC" to OUT/bursts (one short write: atomic).
+den_burst() {
+	local issue rc
+	den_now
+	issue=$DEN_NOW_MS
+	"$BLIMP" exec "dv$2" --timeout 15 -- sh -c "$(den_burst_cmd "$3")" >/dev/null 2>&1
+	rc=$?
+	den_now
+	echo "$3 dv$2 $(($4 * 1000)) $issue $DEN_NOW_MS $rc" >>"$1/bursts"
+	[ "$rc" = 0 ] || bench_log "$5: burst $3 of dv$2 did not start (exec status $rc)"
+}
+
+# phaser OUT EPOCH LABEL: every whole host second from EPOCH on, start the bursts due
+# then in the VMs listed ready in OUT/vms (a count), each exec in a background child,
+# until OUT/phaser.stop exists or the benchmark's shell is gone. A late slot is still
+# started (late); the analyzer sees the actual start.
+phaser() {
+	local out=$1 epoch=$2 label=$3 next=$2 seq=0 n k wait_ms ms
+	while [ ! -e "$out/phaser.stop" ] && kill -0 $$ 2>/dev/null; do
+		den_now
+		wait_ms=$((next * 1000 - DEN_NOW_MS))
+		if [ "$wait_ms" -gt 0 ]; then
+			ms=$((wait_ms < 500 ? wait_ms : 500))
+			printf -v ms '0.%03d' "$ms"
+			sleep "$ms"
+			continue
+		fi
+		[ "$wait_ms" -lt -1000 ] && bench_log "$label: phaser slot $next started $((-wait_ms)) ms late"
+		n=0
+		read -r n 2>/dev/null <"$out/vms"
+		for ((k = 1; k <= n; k++)); do
+			if (((next - epoch - (k - 1) * ACTIVE_S % CYCLE_S) % CYCLE_S == 0)); then
+				seq=$((seq + 1))
+				den_burst "$out" "$k" "$seq" "$next" "$label" &
+			fi
+		done
+		next=$((next + 1))
+	done
+	wait
+}
+
+# den_window_seqs OUT VM WS: the bursts of VM scheduled in [WS, WS + CYCLE_S) that
+# started, by sequence number
+den_window_seqs() {
+	awk -v vm="$2" -v a="$(($3 * 1000))" -v b="$((($3 + CYCLE_S) * 1000))" \
+		'$2 == vm && $3 >= a && $3 < b && $6 == 0 { printf "%s ", $1 }' "$1/bursts" 2>/dev/null
+}
+
+# den_bursts_ended VM SEQS...: every one of those bursts wrote its end line
+den_bursts_ended() {
+	local vm=$1 s c=:
+	shift
+	for s in "$@"; do c="$c; grep -q '^end ' /tmp/ws/$s.log"; done
+	vm_exec "$vm" "$c"
 }
 
 # vCPU thread schedstat of every VM, every 0.5 s, for SECONDS (see bench/policies)
@@ -83,14 +155,21 @@ sequence() {
 	bench_daemon_start --config "$out/blimpd.conf" --policy "$policy" --host-mem "$budget"
 	local epoch=$(($(date +%s) + 5))
 	echo "$epoch" >"$out/epoch"
+	echo 0 >"$out/vms"
+	: >"$out/bursts"
+	rm -f "$out/phaser.stop"
+	phaser "$out" "$epoch" "$label" &
+	local phaser_pid=$!
 	for k in $(seq 1 "$max"); do
 		local d="$out/k$k"
 		mkdir -p "$d"
 		"$BLIMP" start "dv$k" --mem "${MEM_MIB}M" --maxmemctl "${MAXMEMCTL_MIB}M" \
-			--guest-swap 256M -- sh -c "$(guest_cmd "$((k - 1))" "$epoch")" >"$d/start.out" 2>&1 ||
+			--guest-swap 256M -- sh -c "$(guest_cmd)" >"$d/start.out" 2>&1 ||
 			{ bench_log "$label: start dv$k failed: $(cat "$d/start.out")"; break; }
 		bench_wait 300 vm_exec "dv$k" 'test -e /tmp/filled' ||
 			{ bench_log "$label: dv$k did not fill its cache"; break; }
+		# the phaser starts dvK's bursts from its next slot on
+		echo "$k" >"$out/vms.tmp" && mv "$out/vms.tmp" "$out/vms"
 		sleep "$SETTLE_S"
 		# window: the next whole cycle
 		local now ws
@@ -102,8 +181,18 @@ sequence() {
 		while [ "$(date +%s)" -lt "$ws" ]; do sleep 0.2; done
 		"$BLIMP" top -b -n "$CYCLE_S" -d 1 >"$d/top.csv" 2>/dev/null
 		wait "$sampler"
+		# the window's last bursts run past it (guest time runs slow under TCG)
 		for i in $(seq 1 "$k"); do
-			vm_exec "dv$i" 'cat /tmp/ws.log' >"$d/ws.dv$i.log" 2>&1
+			local seqs
+			read -ra seqs <<<"$(den_window_seqs "$out" "dv$i" "$ws")"
+			bench_wait $((2 * ACTIVE_S + 10)) den_bursts_ended "dv$i" "${seqs[@]}" ||
+				bench_log "$label: dv$i: a burst of the window did not end (${seqs[*]})"
+		done
+		cp "$out/bursts" "$d/bursts"
+		for i in $(seq 1 "$k"); do
+			# shellcheck disable=SC2016 # expanded by the guest's shell
+			vm_exec "dv$i" 'for f in /tmp/ws/*.log; do [ -e "$f" ] || continue; n=${f##*/}; echo "burst ${n%.log}"; cat "$f"; done' \
+				>"$d/ws.dv$i.log" 2>&1
 			vm_exec "dv$i" 'dmesg' >"$d/dmesg.dv$i.log" 2>&1
 			grep -h 'shutting down, reason=' "$out/state/libvirt/log/qemu/dv$i.log" \
 				>"$d/qemu-exit.dv$i.log" 2>/dev/null
@@ -115,6 +204,8 @@ sequence() {
 		bench_log "$label: $k VMs: $verdict"
 		case "$verdict" in broken*) break ;; esac
 	done
+	touch "$out/phaser.stop"
+	wait "$phaser_pid"
 	bench_daemon_stop
 	cp "$BENCH_DIR/blimpd.log" "$out/blimpd.log"
 }
