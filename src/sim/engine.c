@@ -133,21 +133,18 @@ int sim_new(const struct sim_config *c, const struct sim_fleet *f, struct sim **
 	r = -ENOMEM;
 	s->pst = policy_state_new();
 	s->vms = calloc(s->n, sizeof(*s->vms));
+	s->vms_cold = calloc(s->n, sizeof(*s->vms_cold));
 	s->snap_vms = calloc(s->n, sizeof(*s->snap_vms));
 	s->plan_vms = calloc(s->n, sizeof(*s->plan_vms));
-	if (!s->pst || !s->vms || !s->snap_vms || !s->plan_vms)
+	if (!s->pst || !s->vms || !s->vms_cold || !s->snap_vms || !s->plan_vms)
 		goto fail;
 	s->snap.vms = s->snap_vms;
 	s->snap.n_vms = s->n;
 	s->plan.vms = s->plan_vms;
 	struct sim_rng rng;
 	sim_rng_seed(&rng, c->seed, UINT64_MAX - 1);
-	for (size_t i = 0; i < s->n; i++) {
-		s->vms[i].stats_phase_ms = sim_rng_below(&rng, c->stats_period_ms);
-		s->vms[i].memsz = (double)f->vms[i].memsz_bytes;
-		s->vms[i].ovhd = (double)f->vms[i].ovhd_bytes;
-		s->vms[i].balloon = f->vms[i].balloon;
-	}
+	for (size_t i = 0; i < s->n; i++)
+		sim_vm_init(s, i, sim_rng_below(&rng, c->stats_period_ms));
 	sim_snapshot_static(s);
 	s->res.policy = c->policy;
 	s->res.n_vms = s->n;
@@ -172,6 +169,7 @@ void sim_free(struct sim *s)
 	}
 	policy_state_free(s->pst);
 	free(s->vms);
+	free(s->vms_cold);
 	free(s->snap_vms);
 	free(s->plan_vms);
 	free(s);
@@ -185,15 +183,17 @@ void sim_snapshot_vm(struct sim *s, size_t i, uint64_t now)
 	v->mctl = vm->running && vm->booted && vm->balloon;
 	v->balloon_actual_bytes = (uint64_t)(vm->running ? vm->actual : vm->memsz);
 	if (v->mctl && vm->stats_valid) {
+		struct sim_guest_stats gs;
+		sim_vm_stats(s, i, &gs);
 		v->stats_age_ms = now - vm->stats_at_ms + s->cfg.collect_delay_ms;
-		v->guest_total_bytes = vm->g_total;
-		v->guest_available_bytes = vm->g_avail;
-		v->guest_free_bytes = vm->g_free;
-		v->guest_caches_bytes = vm->g_caches;
-		v->guest_swap_in_bytes = vm->g_swin;
-		v->guest_swap_out_bytes = vm->g_swout;
-		v->guest_major_faults = vm->g_majflt;
-		v->guest_oom_kills = vm->g_ooms;
+		v->guest_total_bytes = gs.total;
+		v->guest_available_bytes = gs.avail;
+		v->guest_free_bytes = gs.free;
+		v->guest_caches_bytes = gs.caches;
+		v->guest_swap_in_bytes = gs.swin;
+		v->guest_swap_out_bytes = gs.swout;
+		v->guest_major_faults = gs.majflt;
+		v->guest_oom_kills = gs.ooms;
 	} else {
 		v->stats_age_ms = MODEL_AGE_NEVER;
 		v->guest_total_bytes = v->guest_available_bytes = v->guest_free_bytes = 0;
@@ -253,6 +253,33 @@ static int sim_balance(struct sim *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* One step of every VM, in one pass: the plan made at now_ms, the VM model, the host
+ * totals and the SLO accounting, the snapshot entry on a balance tick; then the host's
+ * own reclaim (internal.h: what the pass leaves open). */
+static void sim_step(struct sim *s, uint64_t t_next, double dt_s, double dt_eff, bool apply)
+{
+	const uint64_t bal = s->cfg.balance_ms;
+	uint64_t snap_ms = t_next % bal == 0 ? t_next : UINT64_MAX;
+	sim_host_begin(s);
+	double used = 0, consumed = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct sim_vm *vm = &s->vms[i];
+		if (apply && vm->running) { /* the plan made at now_ms */
+			vm->target = (double)s->plan_vms[i].target_bytes;
+			vm->cgroup_limit = (double)s->plan_vms[i].cgroup_limit_bytes;
+		}
+		sim_vm_step(s, i, t_next, dt_s, dt_eff);
+		if (vm->running) {
+			consumed += vm->consumed;
+			used += vm->consumed + vm->ovhd;
+			sim_host_vm(s, i);
+		}
+		if (snap_ms != UINT64_MAX)
+			sim_snapshot_vm(s, i, snap_ms);
+	}
+	sim_host_end(s, used, consumed, snap_ms);
+}
+
 int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
 {
 	const uint64_t step = s->cfg.step_ms, bal = s->cfg.balance_ms;
@@ -263,20 +290,7 @@ int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
 				    ? (double)(step - s->cfg.collect_delay_ms) / 1000.0
 				    : dt_s;
 		bool apply = s->have_plan && s->now_ms % bal == 0;
-		double used = 0, consumed = 0;
-		for (size_t i = 0; i < s->n; i++) {
-			struct sim_vm *vm = &s->vms[i];
-			if (apply && vm->running) { /* the plan made at now_ms */
-				vm->target = (double)s->plan_vms[i].target_bytes;
-				vm->cgroup_limit = (double)s->plan_vms[i].cgroup_limit_bytes;
-			}
-			sim_vm_step(s, i, t_next, dt_s, dt_eff);
-			if (vm->running) {
-				consumed += vm->consumed;
-				used += vm->consumed + vm->ovhd;
-			}
-		}
-		sim_host_pass(s, step, used, consumed, t_next % bal == 0 ? t_next : UINT64_MAX);
+		sim_step(s, t_next, dt_s, dt_eff, apply);
 		if (s->overflow)
 			s->res.host_overflow_ms += step;
 		if (s->sum_host_swapped > (double)s->res.host_swapped_peak_bytes)
@@ -313,12 +327,14 @@ void sim_result_get(const struct sim *s, struct sim_result *r)
 	r->vm_run_ms = r->vm_violation_ms = r->guest_ooms = r->vms_violating = 0;
 	r->vm_loss_ms = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		const struct sim_vm *vm = &s->vms[i];
-		r->vm_run_ms += vm->run_ms;
-		r->vm_violation_ms += vm->viol_ms;
-		r->vm_loss_ms += vm->loss_ms;
-		r->guest_ooms += vm->oom_kills;
-		r->vms_violating += vm->viol_ms > 0;
+		uint64_t run_ms, viol_ms;
+		double loss_ms;
+		sim_vm_totals(s, i, &run_ms, &viol_ms, &loss_ms);
+		r->vm_run_ms += run_ms;
+		r->vm_violation_ms += viol_ms;
+		r->vm_loss_ms += loss_ms;
+		r->guest_ooms += s->vms[i].oom_kills;
+		r->vms_violating += viol_ms > 0;
 	}
 	if (s->samples) {
 		r->overcommit_mean_permyriad =

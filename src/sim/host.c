@@ -6,12 +6,32 @@
  * LRU, not the policy's choice): the excess goes to host swap at once, taken from each VM in
  * proportion to its CONSUMED, and the time is counted as overflow. KSM's scan rate comes from the
  * last plan (pages_to_scan per sleep_ms); the time to find a VM's shareable pages is the time to
- * scan all resident guest RAM once. The same pass totals the host figures and does each VM's SLO
- * accounting, so a step reads every VM twice, not four times.
+ * scan all resident guest RAM once. The step's own pass totals the host figures and does each
+ * VM's SLO accounting as if the host reclaims nothing (sim_host_vm); only a step that ends beyond
+ * RAM reads the running VMs a second time (sim_host_end) to take the excess and redo both.
  */
 #include "sim/internal.h"
 
-void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed, uint64_t snap_ms)
+void sim_host_begin(struct sim *s)
+{
+	s->sum_consumed = s->sum_ovhd = s->sum_shared = s->sum_host_swapped = 0;
+	s->sum_memsz_running = 0;
+	s->n_running = s->n_violating = 0;
+}
+
+void sim_host_vm(struct sim *s, size_t i)
+{
+	const struct sim_vm *vm = &s->vms[i];
+	s->n_running++;
+	s->sum_consumed += vm->consumed;
+	s->sum_ovhd += vm->ovhd;
+	s->sum_shared += vm->shared;
+	s->sum_host_swapped += vm->host_swapped;
+	s->sum_memsz_running += vm->memsz;
+	sim_vm_account(s, i);
+}
+
+void sim_host_end(struct sim *s, double used, double consumed, uint64_t snap_ms)
 {
 	double ram =
 	    (double)(s->cfg.host_ram_bytes ? s->cfg.host_ram_bytes : s->cfg.host_mem_bytes);
@@ -22,30 +42,19 @@ void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed, 
 		if (frac > 1)
 			frac = 1; /* OVHD alone beyond the budget: everything swapped */
 	}
-	s->sum_consumed = s->sum_ovhd = s->sum_shared = s->sum_host_swapped = 0;
-	s->sum_memsz_running = 0;
-	s->n_running = s->n_violating = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		struct sim_vm *vm = &s->vms[i];
-		if (!vm->running) {
-			if (snap_ms != UINT64_MAX)
-				sim_snapshot_vm(s, i, snap_ms);
-			continue;
-		}
-		if (frac > 0) {
+	if (frac > 0) {
+		sim_host_begin(s);
+		for (size_t i = 0; i < s->n; i++) {
+			struct sim_vm *vm = &s->vms[i];
+			if (!vm->running)
+				continue;
 			double take = vm->consumed * frac;
 			vm->host_swapped += take;
 			vm->consumed -= take;
+			sim_host_vm(s, i);
+			if (snap_ms != UINT64_MAX)
+				sim_snapshot_vm(s, i, snap_ms);
 		}
-		s->n_running++;
-		s->sum_consumed += vm->consumed;
-		s->sum_ovhd += vm->ovhd;
-		s->sum_shared += vm->shared;
-		s->sum_host_swapped += vm->host_swapped;
-		s->sum_memsz_running += vm->memsz;
-		sim_vm_account(s, i, dt_ms);
-		if (snap_ms != UINT64_MAX)
-			sim_snapshot_vm(s, i, snap_ms);
 	}
 	s->swap_demand_out = s->acc_demand_out;
 	s->swap_demand_in = s->acc_demand_in;

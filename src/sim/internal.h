@@ -6,16 +6,37 @@
  * running totals. Model quantities are doubles in bytes (the model is arithmetic on
  * rates; the same binary gives the same bits on every run); everything that reaches
  * the policy or a file is converted to integers first.
+ *
+ * Scale (docs/simulator.md "Scale"): a step is one pass over the VMs in index order:
+ * apply the plan, step, account, write the snapshot entry. Everything that pass reads
+ * is in struct sim_vm (the spec's figures copied in, the working-set trace's current
+ * piece cached), so it streams one array (~360 bytes a VM) plus the plan and snapshot
+ * entries; the fleet's specs and trace points are read only when a VM crosses a trace
+ * point. What the pass rarely needs is in struct sim_vm_cold. Three results of a step
+ * are settled only once every VM has stepped, so they are kept open instead of redone:
+ *   - host overflow: the pass accounts as if the host kernel reclaims nothing; when it
+ *     does (used beyond RAM) sim_host_end takes its share from each VM and accounts
+ *     and snapshots the running VMs again;
+ *   - the SLO totals (run_ms, viol_ms, loss_ms) of a step are added at the VM's next
+ *     step (acct_pending), or by sim_result_get, so a redone accounting adds nothing
+ *     twice;
+ *   - guest stats refreshed in a step are the guest's state after it (stats_live) and
+ *     are read from it when the snapshot is written; they are copied out only when a
+ *     step leaves them unrefreshed (stats period above the step).
+ * The order of every floating-point operation is that of the plain per-VM passes.
  */
 #pragma once
 #include <stdio.h>
 
 #include "sim/sim.h"
 
-/* One VM's modelled state. */
+/* A guest's memory stats as libvirt would return them. */
+struct sim_guest_stats {
+	uint64_t total, avail, free, caches, swin, swout, majflt, ooms;
+};
+
+/* One VM's modelled state: what every step reads or writes. */
 struct sim_vm {
-	bool running, booted, balloon;
-	double memsz, ovhd;   /* copies of the spec's, so the host pass reads only this */
 	double actual;	      /* balloon actual: memory the guest holds */
 	double target;	      /* balloon target from the last plan */
 	double cgroup_limit;  /* host cgroup limit from the last plan; 0 = none */
@@ -32,19 +53,30 @@ struct sim_vm {
 	double missing_guest; /* working set not in guest RAM (guest swap or OOM-killed) */
 	double loss;	      /* throughput lost now, 0..1 */
 	double swap_in_bytes, swap_out_bytes, major_faults; /* cumulative */
-	uint64_t oom_kills;
-	double oom_deflated_bytes; /* cumulative deflate-on-OOM */
-	bool in_oom;
-	uint64_t oom_until_ms;
-	size_t cursor; /* trace cursor */
-	uint64_t stats_phase_ms;
-	/* Guest stats as of the last refresh (what libvirt would return now). */
-	bool stats_valid;
-	uint64_t stats_at_ms;
-	uint64_t g_total, g_avail, g_free, g_caches, g_swin, g_swout, g_majflt, g_ooms;
-	/* Totals. */
-	uint64_t run_ms, viol_ms;
+	/* Totals (the last step's are added later: acct_pending). */
 	double loss_ms;
+	uint64_t run_ms, viol_ms;
+	uint64_t oom_kills;
+	uint64_t oom_until_ms;
+	uint64_t stats_phase_ms;
+	uint64_t stats_at_ms;
+	struct sim_trace_seg ws_seg; /* the trace's piece at the last step */
+	/* The spec's figures, as the model uses them. */
+	double memsz, ovhd, idle_anon, guest_swap, balloon_rate, cache_rate, cache_cap, cache_init,
+	    kernel, shareable;
+	uint64_t start_ms, boot_ms;
+	uint32_t shareable_permyriad;
+	bool running, booted, balloon, deflate_on_oom, in_oom;
+	bool stats_valid;
+	bool stats_live;   /* the stats are the guest's state now (refreshed in the last step) */
+	bool acct_pending; /* the last step's SLO accounting is not in the totals yet */
+};
+
+/* What a step rarely touches. */
+struct sim_vm_cold {
+	size_t cursor;		      /* trace cursor */
+	double oom_deflated_bytes;    /* cumulative deflate-on-OOM */
+	struct sim_guest_stats stats; /* as of stats_at_ms when not stats_live */
 };
 
 struct sim {
@@ -54,6 +86,10 @@ struct sim {
 	struct policy_state *pst;
 	size_t n;
 	struct sim_vm *vms;
+	struct sim_vm_cold *vms_cold;
+	/* t_next / stats period and t_next % period for t_next = stats_for_ms (vm.c) */
+	bool stats_for_valid;
+	uint64_t stats_for_ms, stats_q, stats_r;
 	struct snapshot snap;
 	struct vm_snapshot *snap_vms;
 	struct plan plan;
@@ -76,17 +112,29 @@ struct sim {
 	FILE *out_vms, *out_host;
 };
 
-/* vm.c: advance VM i from now to now + dt (guest side, then host side before the
- * host-wide pass). */
+/* vm.c: copy VM i's spec figures into its state (sim_new). */
+void sim_vm_init(struct sim *s, size_t i, uint64_t stats_phase_ms);
+/* vm.c: advance VM i from now to now + dt (guest side, then host side); first adds
+ * the previous step's SLO accounting to its totals. */
 void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, double dt_eff_s);
-/* vm.c: loss and SLO accounting after the host's reclaim (running VMs only). */
-void sim_vm_account(struct sim *s, size_t i, uint64_t dt_ms);
-/* host.c: host-wide reclaim when used (sum CONSUMED + OVHD) is beyond the budget,
- * totals, sim_vm_account for every running VM and, when snap_ms is not UINT64_MAX,
- * every VM's snapshot entry as of snap_ms. */
-void sim_host_pass(struct sim *s, uint64_t dt_ms, double used, double consumed, uint64_t snap_ms);
-/* engine.c: one VM's snapshot entry (done in the host pass on a balance tick, while
- * the VM is in cache). */
+/* vm.c: loss and SLO accounting after the host's reclaim (running VMs only); the
+ * totals take it at the VM's next step. */
+void sim_vm_account(struct sim *s, size_t i);
+/* vm.c: VM i's totals including a pending step. */
+void sim_vm_totals(const struct sim *s, size_t i, uint64_t *run_ms, uint64_t *viol_ms,
+		   double *loss_ms);
+/* vm.c: the guest stats a collector sees now (as of the last refresh). */
+void sim_vm_stats(const struct sim *s, size_t i, struct sim_guest_stats *gs);
+/* host.c: a step's host totals start at zero. */
+void sim_host_begin(struct sim *s);
+/* host.c: VM i (running) has stepped: totals and accounting, as if the host kernel
+ * reclaims nothing this step. */
+void sim_host_vm(struct sim *s, size_t i);
+/* host.c: after every VM stepped: the host kernel's reclaim when used (sum CONSUMED +
+ * OVHD) is beyond its RAM (then totals, accounting and, when snap_ms is not
+ * UINT64_MAX, snapshot entries again for the running VMs), the swap-rate shares. */
+void sim_host_end(struct sim *s, double used, double consumed, uint64_t snap_ms);
+/* engine.c: one VM's snapshot entry as of now_ms. */
 void sim_snapshot_vm(struct sim *s, size_t i, uint64_t now_ms);
 /* host.c: host snapshot fields. */
 void sim_host_snapshot(struct sim *s, struct host_snapshot *h);

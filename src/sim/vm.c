@@ -33,19 +33,27 @@ static double vm_max(double a, double b)
 	return a > b ? a : b;
 }
 
-static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *vm,
-		     uint64_t t_next_ms, double dt_s, double dt_eff_s)
+/* The trace's working set at t_ms: the cached piece, the trace only when t leaves it. */
+static double vm_trace_ws(struct sim *s, size_t i, struct sim_vm *vm, uint64_t t_ms)
 {
-	double memsz = (double)sp->memsz_bytes, idle = (double)sp->idle_anon_bytes;
-	double ws = (double)sim_trace_at(&sp->ws, t_next_ms, &vm->cursor);
+	if (t_ms < vm->ws_seg.lo_ms || t_ms >= vm->ws_seg.hi_ms)
+		sim_trace_seg_find(&s->fleet->vms[i].ws, t_ms, &s->vms_cold[i].cursor, &vm->ws_seg);
+	return (double)sim_trace_seg_at(&vm->ws_seg, t_ms);
+}
+
+static void vm_guest(struct sim *s, size_t i, struct sim_vm *vm, uint64_t t_next_ms, double dt_s,
+		     double dt_eff_s)
+{
+	double memsz = vm->memsz, idle = vm->idle_anon;
+	double ws = vm_trace_ws(s, i, vm, t_next_ms);
 	vm->ws = vm_min(ws, memsz - idle);
 
-	double swap = (double)sp->guest_swap_bytes;
+	double swap = vm->guest_swap;
 	if (vm->in_oom && t_next_ms >= vm->oom_until_ms)
 		vm->in_oom = false; /* the workload restarts */
 	double anon = idle + (vm->in_oom ? 0 : vm->ws);
-	if (sp->balloon) {
-		double step = (double)sp->balloon_bytes_per_s * dt_eff_s;
+	if (vm->balloon) {
+		double step = vm->balloon_rate * dt_eff_s;
 		if (vm->actual > vm->target) {
 			/* The driver allocates without retrying: it takes free memory, cache
 			 * and swappable anon, and stalls instead of pushing the guest to OOM. */
@@ -61,13 +69,13 @@ static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm 
 	double g = vm->actual;
 
 	double oom_deflated = 0;
-	if (anon - g > swap + 0.5 && sp->balloon && sp->deflate_on_oom && g < memsz) {
+	if (anon - g > swap + 0.5 && vm->balloon && vm->deflate_on_oom && g < memsz) {
 		/* The driver's OOM notifier deflates before the OOM killer runs: as much as
 		 * the balloon can release this step. The guest stalls in reclaim meanwhile. */
 		double want = vm_min(anon - swap - g, memsz - g);
-		oom_deflated = vm_min(want, (double)sp->balloon_bytes_per_s * dt_s);
+		oom_deflated = vm_min(want, vm->balloon_rate * dt_s);
 		vm->actual = g = g + oom_deflated;
-		vm->oom_deflated_bytes += oom_deflated;
+		s->vms_cold[i].oom_deflated_bytes += oom_deflated;
 	}
 	if (anon - g > swap + 0.5) {
 		if (!vm->in_oom) {
@@ -95,50 +103,66 @@ static void vm_guest(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm 
 		vm->swap_out_bytes += faults * (double)MODEL_PAGE_SIZE;
 	}
 	double room = vm_max(g - vm->anon_res, 0);
-	vm->cache = vm_min(vm->cache + (double)sp->cache_bytes_per_s * dt_s,
-			   vm_min((double)sp->cache_cap_bytes, room));
+	vm->cache = vm_min(vm->cache + vm->cache_rate * dt_s, vm_min(vm->cache_cap, room));
 }
 
-static void vm_stats_refresh(const struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *vm,
-			     uint64_t t_next_ms)
+/* Do the guest's stats refresh in the step ending at t_next_ms? *b: the refresh's
+ * time, the last stats boundary (stats_phase + k x period) at or before t_next_ms.
+ * t_next / period and t_next % period are worked out once per step (phase < period). */
+static bool vm_stats_due(struct sim *s, const struct sim_vm *vm, uint64_t t_next_ms, uint64_t *b)
 {
-	uint64_t period = s->cfg.stats_period_ms;
 	if (t_next_ms < vm->stats_phase_ms)
-		return;
-	uint64_t b = vm->stats_phase_ms + (t_next_ms - vm->stats_phase_ms) / period * period;
-	if (vm->stats_valid && b <= vm->stats_at_ms)
-		return;
+		return false;
+	if (!s->stats_for_valid || s->stats_for_ms != t_next_ms) {
+		s->stats_q = t_next_ms / s->cfg.stats_period_ms;
+		s->stats_r = t_next_ms % s->cfg.stats_period_ms;
+		s->stats_for_ms = t_next_ms;
+		s->stats_for_valid = true;
+	}
+	uint64_t k = s->stats_q - (vm->stats_phase_ms > s->stats_r ? 1 : 0);
+	*b = vm->stats_phase_ms + k * s->cfg.stats_period_ms;
+	return !(vm->stats_valid && *b <= vm->stats_at_ms);
+}
+
+static void vm_stats_now(const struct sim_vm *vm, struct sim_guest_stats *gs)
+{
 	double room = vm_max(vm->actual - vm->anon_res, 0);
 	double freeb = vm_max(room - vm->cache, 0);
-	vm->stats_valid = true;
-	vm->stats_at_ms = b;
 	/* Linux's virtio_balloon takes inflated pages out of MemTotal only without
 	 * deflate-on-OOM; with it they stay inside as used memory. The kernel's own
 	 * image and reserved memory are never in MemTotal. */
-	double total = sp->deflate_on_oom ? vm->memsz : vm->actual;
-	vm->g_total = (uint64_t)vm_max(total - (double)sp->kernel_bytes, 0);
-	vm->g_free = (uint64_t)freeb;
-	vm->g_caches = (uint64_t)vm->cache;
-	vm->g_avail = (uint64_t)(freeb + vm->cache);
-	vm->g_swin = (uint64_t)vm->swap_in_bytes;
-	vm->g_swout = (uint64_t)vm->swap_out_bytes;
-	vm->g_majflt = (uint64_t)vm->major_faults;
-	vm->g_ooms = vm->oom_kills;
+	double total = vm->deflate_on_oom ? vm->memsz : vm->actual;
+	gs->total = (uint64_t)vm_max(total - vm->kernel, 0);
+	gs->free = (uint64_t)freeb;
+	gs->caches = (uint64_t)vm->cache;
+	gs->avail = (uint64_t)(freeb + vm->cache);
+	gs->swin = (uint64_t)vm->swap_in_bytes;
+	gs->swout = (uint64_t)vm->swap_out_bytes;
+	gs->majflt = (uint64_t)vm->major_faults;
+	gs->ooms = vm->oom_kills;
 }
 
-static void vm_host(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *vm, double dt_s)
+void sim_vm_stats(const struct sim *s, size_t i, struct sim_guest_stats *gs)
 {
-	double memsz = (double)sp->memsz_bytes;
+	const struct sim_vm *vm = &s->vms[i];
+	if (vm->stats_live)
+		vm_stats_now(vm, gs);
+	else
+		*gs = s->vms_cold[i].stats;
+}
+
+static void vm_host(struct sim *s, struct sim_vm *vm, double dt_s)
+{
+	double memsz = vm->memsz;
 	double used = vm->anon_res + vm->cache;
-	if (sp->balloon && vm->booted) {
+	if (vm->balloon && vm->booted) {
 		vm->resident = vm_min(used, vm->actual);
 	} else {
 		vm->touched = vm_max(vm->touched, used);
 		vm->resident = vm_min(vm->touched, memsz);
 	}
-	double shareable =
-	    vm_min(vm->resident, (double)sp->shareable_bytes +
-				     vm->resident * sp->shareable_permyriad / MODEL_PERMYRIAD);
+	double shareable = vm_min(
+	    vm->resident, vm->shareable + vm->resident * vm->shareable_permyriad / MODEL_PERMYRIAD);
 	if (vm->shared > shareable)
 		vm->shared = shareable; /* merged pages written or freed */
 	else if (s->ksm_scan_bytes_per_s > 0 && s->total_resident > 0)
@@ -156,7 +180,7 @@ static void vm_host(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *
 	}
 	double tgt = 0;
 	if (vm->cgroup_limit > 0)
-		tgt = vm_max(need + (double)sp->ovhd_bytes - vm->cgroup_limit, 0);
+		tgt = vm_max(need + vm->ovhd - vm->cgroup_limit, 0);
 	double rate = (double)s->cfg.host_swap_bytes_per_s * dt_s;
 	if (tgt > vm->host_swapped) {
 		/* this VM's demand counts too: one VM alone cannot beat the device */
@@ -180,37 +204,95 @@ static void vm_host(struct sim *s, const struct sim_vm_spec *sp, struct sim_vm *
 	s->acc_resident += vm->resident;
 }
 
-void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, double dt_eff_s)
+void sim_vm_init(struct sim *s, size_t i, uint64_t stats_phase_ms)
 {
 	const struct sim_vm_spec *sp = &s->fleet->vms[i];
 	struct sim_vm *vm = &s->vms[i];
-	if (t_next_ms <= sp->start_ms)
+	vm->stats_phase_ms = stats_phase_ms;
+	vm->memsz = (double)sp->memsz_bytes;
+	vm->ovhd = (double)sp->ovhd_bytes;
+	vm->idle_anon = (double)sp->idle_anon_bytes;
+	vm->guest_swap = (double)sp->guest_swap_bytes;
+	vm->balloon_rate = (double)sp->balloon_bytes_per_s;
+	vm->cache_rate = (double)sp->cache_bytes_per_s;
+	vm->cache_cap = (double)sp->cache_cap_bytes;
+	vm->cache_init = (double)sp->cache_init_bytes;
+	vm->kernel = (double)sp->kernel_bytes;
+	vm->shareable = (double)sp->shareable_bytes;
+	vm->shareable_permyriad = sp->shareable_permyriad;
+	vm->start_ms = sp->start_ms;
+	vm->boot_ms = sp->boot_ms;
+	vm->balloon = sp->balloon;
+	vm->deflate_on_oom = sp->deflate_on_oom;
+	/* an empty piece: the first step looks the trace up */
+	vm->ws_seg.lo_ms = vm->ws_seg.hi_ms = 0;
+	vm->ws_seg.span_ms = 1;
+}
+
+/* The last step's accounting into the totals. */
+static void vm_settle(const struct sim *s, const struct sim_vm *vm, uint64_t *run_ms,
+		      uint64_t *viol_ms, double *loss_ms)
+{
+	uint64_t dt_ms = s->cfg.step_ms;
+	*run_ms += dt_ms;
+	*loss_ms += vm->loss * (double)dt_ms;
+	if (vm->loss * MODEL_PERMYRIAD > s->cfg.slo_loss_permyriad)
+		*viol_ms += dt_ms;
+}
+
+void sim_vm_totals(const struct sim *s, size_t i, uint64_t *run_ms, uint64_t *viol_ms,
+		   double *loss_ms)
+{
+	const struct sim_vm *vm = &s->vms[i];
+	*run_ms = vm->run_ms;
+	*viol_ms = vm->viol_ms;
+	*loss_ms = vm->loss_ms;
+	if (vm->acct_pending)
+		vm_settle(s, vm, run_ms, viol_ms, loss_ms);
+}
+
+void sim_vm_step(struct sim *s, size_t i, uint64_t t_next_ms, double dt_s, double dt_eff_s)
+{
+	struct sim_vm *vm = &s->vms[i];
+	if (vm->acct_pending) {
+		vm_settle(s, vm, &vm->run_ms, &vm->viol_ms, &vm->loss_ms);
+		vm->acct_pending = false;
+	}
+	if (t_next_ms <= vm->start_ms)
 		return;
 	if (!vm->running) {
 		vm->running = true;
-		vm->actual = vm->target = (double)sp->memsz_bytes;
-		vm->cache = (double)sp->cache_init_bytes;
+		vm->actual = vm->target = vm->memsz;
+		vm->cache = vm->cache_init;
 	}
-	uint64_t since = t_next_ms - sp->start_ms;
-	if (since < sp->boot_ms) {
+	uint64_t since = t_next_ms - vm->start_ms;
+	if (since < vm->boot_ms) {
 		vm->booted = false;
-		vm->anon_res = (double)sp->idle_anon_bytes * (double)since / (double)sp->boot_ms;
+		vm->anon_res = vm->idle_anon * (double)since / (double)vm->boot_ms;
 		/* A guest that filled its cache before the run holds it while it boots (here:
 		 * until blimpd has its first stats). */
-		vm->cache =
-		    vm_min((double)sp->cache_init_bytes, (double)sp->memsz_bytes - vm->anon_res);
+		vm->cache = vm_min(vm->cache_init, vm->memsz - vm->anon_res);
 		vm->ws = 0;
 		vm->missing_guest = 0;
 	} else {
 		vm->booted = true;
-		vm_guest(s, sp, vm, t_next_ms, dt_s, dt_eff_s);
-		if (sp->balloon)
-			vm_stats_refresh(s, sp, vm, t_next_ms);
+		uint64_t b = 0;
+		bool due = vm->balloon && vm_stats_due(s, vm, t_next_ms, &b);
+		if (vm->stats_live && !due) {
+			/* the guest moves on, its stats stay as of the last refresh */
+			vm_stats_now(vm, &s->vms_cold[i].stats);
+			vm->stats_live = false;
+		}
+		vm_guest(s, i, vm, t_next_ms, dt_s, dt_eff_s);
+		if (due) {
+			vm->stats_valid = vm->stats_live = true;
+			vm->stats_at_ms = b;
+		}
 	}
-	vm_host(s, sp, vm, dt_s);
+	vm_host(s, vm, dt_s);
 }
 
-void sim_vm_account(struct sim *s, size_t i, uint64_t dt_ms)
+void sim_vm_account(struct sim *s, size_t i)
 {
 	struct sim_vm *vm = &s->vms[i];
 	if (!vm->booted) {
@@ -227,10 +309,7 @@ void sim_vm_account(struct sim *s, size_t i, uint64_t dt_ms)
 	else if (vm->ws > 0)
 		loss = vm_min(1.0, (vm->missing_guest + missing_host) / vm->ws);
 	vm->loss = loss;
-	vm->run_ms += dt_ms;
-	vm->loss_ms += loss * (double)dt_ms;
-	if (loss * MODEL_PERMYRIAD > s->cfg.slo_loss_permyriad) {
-		vm->viol_ms += dt_ms;
+	vm->acct_pending = true;
+	if (loss * MODEL_PERMYRIAD > s->cfg.slo_loss_permyriad)
 		s->n_violating++;
-	}
 }
