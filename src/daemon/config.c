@@ -94,7 +94,7 @@ static const struct config_key config_keys[] = {
 	"how often host and VM statistics are collected"),
     KEY("stats_period_s", CONFIG_UINT, stats_period_s, "1", 1, 60, RT,
 	"guest balloon statistics period set on each VM"),
-    KEY("tcg_tb_cache_mib", CONFIG_UINT, tcg_tb_cache_mib, "0", 0, 4096, R,
+    KEY("tcg_tb_cache_mib", CONFIG_UINT, tcg_tb_cache_mib, "32", 0, 4096, R,
 	"TCG guests (no usable KVM) started by blimp: QEMU translation cache in MiB (its "
 	"default grows to 1 GiB, counted in OVHD); 0 = QEMU's default"),
     KEY("access_sample_s", CONFIG_UINT, access_sample_s, "30", 0, 3600, RT,
