@@ -49,6 +49,7 @@ run() {
 		sed -n 's/.*pages_per_s=\([0-9]*\).*/\1/p' | median)
 	CONS=$((sum / k))
 	ENT=$(it_stat act entitlement)
+	it_log "tau=$tau: $("$BLIMP" status | grep '^host swap') (the safety net raises a limit a stuck cgroup sits at)"
 	it_log "tau=$tau: act CONSUMED $(mib "$CONS") MiB (mean of $k), SWCUR $(mib "$sw") MiB, ENTITLEMENT $(mib "$(it_stat act entitlement)") MiB, ACTV $(mib "$(it_stat act actv)") MiB; idle CONSUMED $(mib "$(it_stat idle consumed)") MiB, MCTLSZ $(mib "$(it_stat idle mctlsz)") MiB, ACTV $(mib "$(it_stat idle actv)") MiB; wsloop median $RATE pages/s"
 }
 
