@@ -2,7 +2,8 @@
  * The `blimp` command-line client: shared context, exit statuses and helpers every
  * subcommand uses. Each subcommand lives in its own cmd_<name>.c with a pure
  * argument parser (declared in cmds.h, unit-tested) and a run function that talks to
- * blimpd through cli/client.h.
+ * blimpd through cli/client.h; the commands that are one request and one printed
+ * answer share the parser and runner in cmd_simple.c.
  */
 #pragma once
 #include <stdbool.h>
@@ -49,6 +50,11 @@ int cli_request(const struct cli_ctx *ctx, const char *cmd, json_object *args, i
  * returns CLI_EXIT_DAEMON with reply->ok false and the code/message kept. */
 int cli_request_quiet(const struct cli_ctx *ctx, const char *cmd, json_object *args, int timeout_ms,
 		      struct cli_reply *reply);
+/* cli_request with args a builder made, freed here. NULL args (the builder ran out of
+ * memory) is reported as "blimp: <cmd>: out of memory" and CLI_EXIT_DAEMON, nothing
+ * sent. */
+int cli_request_take(const struct cli_ctx *ctx, const char *cmd, json_object *args, int timeout_ms,
+		     struct cli_reply *reply);
 /* Describe a transport error (-errno from the client) for the user. */
 const char *cli_transport_strerror(int err, char *buf, size_t len);
 

@@ -19,17 +19,12 @@ static const char cli_balloon_usage[] =
 
 int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *err, size_t errlen)
 {
-	static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_balloon_opts){0};
-	CLI_GETOPT_RESET();
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (c) {
-			CLI_COMMON_CASES(o);
-		}
-	}
+	int r = cli_parse_flag_opts(argc, argv, NULL, 0, NULL, &o->socket, err, errlen);
+	if (r != 0)
+		return r;
 	const char *pos[2];
-	int r = cli_parse_positionals(optind, argc, argv, pos, 2, 2, err, errlen);
+	r = cli_parse_positionals(optind, argc, argv, pos, 2, 2, err, errlen);
 	if (r < 0) {
 		if (optind + 1 == argc)
 			snprintf(err, errlen, "missing SIZE (the memory the guest keeps)");

@@ -33,12 +33,7 @@ int cli_exec_parse(int argc, char **argv, struct cli_exec_opts *o, char *err, si
 			CLI_COMMON_CASES(o);
 		}
 	}
-	if (optind >= end) {
-		snprintf(err, errlen, "missing VM name");
-		return -EINVAL;
-	}
-	o->name = argv[optind];
-	r = cli_parse_name(o->name, err, errlen);
+	r = cli_parse_name_at(end, argv, &o->name, err, errlen);
 	if (r < 0)
 		return r;
 	if (end < argc) {

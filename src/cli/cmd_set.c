@@ -26,22 +26,11 @@ static int cli_set_one(struct cli_set_opts *o, const char *kv, char *err, size_t
 		return -EINVAL;
 	}
 	size_t klen = (size_t)(eq - kv);
-	const char *val = eq + 1;
-	static const char *const keys[] = {"shares", "reservation", "limit", "maxmemctl"};
-	bool *has[] = {&o->has_shares, &o->has_reservation, &o->has_limit, &o->has_maxmemctl};
-	uint64_t *dst[] = {&o->shares, &o->reservation_bytes, &o->limit_bytes, &o->maxmemctl_bytes};
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strlen(keys[i]) != klen || strncmp(kv, keys[i], klen) != 0)
-			continue;
-		if (*has[i]) {
-			snprintf(err, errlen, "%s given twice", keys[i]);
-			return -EINVAL;
-		}
-		*has[i] = true;
-		if (i == 0)
-			return cli_parse_uint("shares", val, 0, CLI_SHARES_MAX, dst[i], err,
-					      errlen);
-		return cli_parse_size(keys[i], val, dst[i], err, errlen);
+	for (int k = 0; k < CLI_SETTING_COUNT; k++) {
+		const char *key = cli_setting_keys[k];
+		if (strlen(key) == klen && strncmp(kv, key, klen) == 0)
+			return cli_settings_parse(&o->settings, (enum cli_setting)k, "", eq + 1,
+						  true, err, errlen);
 	}
 	snprintf(err, errlen, "unknown key '%.*s' (shares, reservation, limit, maxmemctl)",
 		 (int)(klen > 40 ? 40 : klen), kv);
@@ -53,21 +42,11 @@ static int cli_set_one(struct cli_set_opts *o, const char *kv, char *err, size_t
 
 int cli_set_parse(int argc, char **argv, struct cli_set_opts *o, char *err, size_t errlen)
 {
-	static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
 	*o = (struct cli_set_opts){0};
-	CLI_GETOPT_RESET();
-	int c, r;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (c) {
-			CLI_COMMON_CASES(o);
-		}
-	}
-	if (optind >= argc) {
-		snprintf(err, errlen, "missing VM name");
-		return -EINVAL;
-	}
-	o->name = argv[optind];
-	r = cli_parse_name(o->name, err, errlen);
+	int r = cli_parse_flag_opts(argc, argv, NULL, 0, NULL, &o->socket, err, errlen);
+	if (r != 0)
+		return r;
+	r = cli_parse_name_at(argc, argv, &o->name, err, errlen);
 	if (r < 0)
 		return r;
 	if (optind + 1 >= argc) {
@@ -81,12 +60,13 @@ int cli_set_parse(int argc, char **argv, struct cli_set_opts *o, char *err, size
 		if (r < 0)
 			return r;
 	}
-	if (o->has_limit && o->has_reservation && o->limit_bytes != 0 &&
-	    o->limit_bytes < o->reservation_bytes) {
+	const struct cli_vm_settings *s = &o->settings;
+	if (s->has_limit && s->has_reservation && s->limit_bytes != 0 &&
+	    s->limit_bytes < s->reservation_bytes) {
 		char a[32], b[32];
 		snprintf(err, errlen, "limit %s is less than reservation %s",
-			 size_format(o->limit_bytes, a, sizeof(a)),
-			 size_format(o->reservation_bytes, b, sizeof(b)));
+			 size_format(s->limit_bytes, a, sizeof(a)),
+			 size_format(s->reservation_bytes, b, sizeof(b)));
 		return -ERANGE;
 	}
 	return 0;
@@ -98,15 +78,7 @@ json_object *cli_set_args(const struct cli_set_opts *o)
 	if (!a)
 		return NULL;
 	json_object_object_add(a, "name", json_object_new_string(o->name));
-	if (o->has_shares)
-		json_object_object_add(a, "shares", json_object_new_uint64(o->shares));
-	if (o->has_reservation)
-		json_object_object_add(a, "reservation",
-				       json_object_new_uint64(o->reservation_bytes));
-	if (o->has_limit)
-		json_object_object_add(a, "limit", json_object_new_uint64(o->limit_bytes));
-	if (o->has_maxmemctl)
-		json_object_object_add(a, "maxmemctl", json_object_new_uint64(o->maxmemctl_bytes));
+	cli_settings_to_json(&o->settings, a);
 	return a;
 }
 
@@ -118,14 +90,8 @@ int cli_set_run(const struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_parse_done("set", r, err, cli_set_usage, &rc))
 		return rc;
 	struct cli_ctx c = cli_ctx_with(ctx, o.socket);
-	json_object *args = cli_set_args(&o);
-	if (!args) {
-		cli_error("set", "out of memory");
-		return CLI_EXIT_DAEMON;
-	}
 	struct cli_reply reply;
-	rc = cli_request(&c, "set", args, CLI_TIMEOUT_MS, &reply);
-	json_object_put(args);
+	rc = cli_request_take(&c, "set", cli_set_args(&o), CLI_TIMEOUT_MS, &reply);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	char a[32], b[32], d[32], s[32];

@@ -30,6 +30,7 @@ static const char cli_start_usage[] =
     "  -- GUEST COMMAND...      run this shell command in the guest at boot\n"
     "  -s, --socket PATH        blimpd's control socket\n";
 
+/* The four settings' options, in enum cli_setting's order. */
 enum {
 	CLI_START_SHARES = 256,
 	CLI_START_RESERVATION,
@@ -45,35 +46,36 @@ enum {
 static int cli_start_check(struct cli_start_opts *o, char *err, size_t errlen)
 {
 	char a[32], b[32];
+	const struct cli_vm_settings *s = &o->settings;
 	if (o->mem_bytes == 0) {
 		snprintf(err, errlen, "--mem SIZE is required and must be above 0");
 		return -EINVAL;
 	}
-	if (o->has_reservation && o->reservation_bytes > o->mem_bytes) {
+	if (s->has_reservation && s->reservation_bytes > o->mem_bytes) {
 		snprintf(err, errlen, "--reservation %s is more than --mem %s",
-			 size_format(o->reservation_bytes, a, sizeof(a)),
+			 size_format(s->reservation_bytes, a, sizeof(a)),
 			 size_format(o->mem_bytes, b, sizeof(b)));
 		return -ERANGE;
 	}
-	if (o->has_limit && o->has_reservation && o->limit_bytes < o->reservation_bytes) {
+	if (s->has_limit && s->has_reservation && s->limit_bytes < s->reservation_bytes) {
 		snprintf(err, errlen, "--limit %s is less than --reservation %s",
-			 size_format(o->limit_bytes, a, sizeof(a)),
-			 size_format(o->reservation_bytes, b, sizeof(b)));
+			 size_format(s->limit_bytes, a, sizeof(a)),
+			 size_format(s->reservation_bytes, b, sizeof(b)));
 		return -ERANGE;
 	}
-	if (o->has_limit && o->limit_bytes > o->mem_bytes) {
+	if (s->has_limit && s->limit_bytes > o->mem_bytes) {
 		snprintf(err, errlen, "--limit %s is more than --mem %s",
-			 size_format(o->limit_bytes, a, sizeof(a)),
+			 size_format(s->limit_bytes, a, sizeof(a)),
 			 size_format(o->mem_bytes, b, sizeof(b)));
 		return -ERANGE;
 	}
-	if (o->has_limit && o->limit_bytes == 0) {
+	if (s->has_limit && s->limit_bytes == 0) {
 		snprintf(err, errlen, "--limit must be above 0");
 		return -ERANGE;
 	}
-	if (o->has_maxmemctl && o->maxmemctl_bytes > o->mem_bytes) {
+	if (s->has_maxmemctl && s->maxmemctl_bytes > o->mem_bytes) {
 		snprintf(err, errlen, "--maxmemctl %s is more than --mem %s",
-			 size_format(o->maxmemctl_bytes, a, sizeof(a)),
+			 size_format(s->maxmemctl_bytes, a, sizeof(a)),
 			 size_format(o->mem_bytes, b, sizeof(b)));
 		return -ERANGE;
 	}
@@ -121,22 +123,12 @@ int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, 
 					   errlen);
 			break;
 		case CLI_START_SHARES:
-			r = cli_parse_uint("--shares", optarg, 0, CLI_SHARES_MAX, &o->shares, err,
-					   errlen);
-			o->has_shares = true;
-			break;
 		case CLI_START_RESERVATION:
-			r = cli_parse_size("--reservation", optarg, &o->reservation_bytes, err,
-					   errlen);
-			o->has_reservation = true;
-			break;
 		case CLI_START_LIMIT:
-			r = cli_parse_size("--limit", optarg, &o->limit_bytes, err, errlen);
-			o->has_limit = true;
-			break;
 		case CLI_START_MAXMEMCTL:
-			r = cli_parse_size("--maxmemctl", optarg, &o->maxmemctl_bytes, err, errlen);
-			o->has_maxmemctl = true;
+			r = cli_settings_parse(&o->settings,
+					       (enum cli_setting)(c - CLI_START_SHARES), "--",
+					       optarg, false, err, errlen);
 			break;
 		case CLI_START_GUEST_SWAP:
 			r = cli_parse_size("--guest-swap", optarg, &o->guest_swap_bytes, err,
@@ -192,15 +184,7 @@ json_object *cli_start_args(const struct cli_start_opts *o)
 	json_object_object_add(a, "mem", json_object_new_uint64(o->mem_bytes));
 	if (o->cpus)
 		json_object_object_add(a, "cpus", json_object_new_uint64(o->cpus));
-	if (o->has_shares)
-		json_object_object_add(a, "shares", json_object_new_uint64(o->shares));
-	if (o->has_reservation)
-		json_object_object_add(a, "reservation",
-				       json_object_new_uint64(o->reservation_bytes));
-	if (o->has_limit)
-		json_object_object_add(a, "limit", json_object_new_uint64(o->limit_bytes));
-	if (o->has_maxmemctl)
-		json_object_object_add(a, "maxmemctl", json_object_new_uint64(o->maxmemctl_bytes));
+	cli_settings_to_json(&o->settings, a);
 	if (o->has_guest_swap)
 		json_object_object_add(a, "guest_swap",
 				       json_object_new_uint64(o->guest_swap_bytes));
@@ -251,14 +235,8 @@ int cli_start_run(const struct cli_ctx *ctx, int argc, char **argv)
 		o.initrd = initrd;
 	}
 	struct cli_ctx c = cli_ctx_with(ctx, o.socket);
-	json_object *args = cli_start_args(&o);
-	if (!args) {
-		cli_error("start", "out of memory");
-		return CLI_EXIT_DAEMON;
-	}
 	struct cli_reply reply;
-	rc = cli_request(&c, "start", args, CLI_START_TIMEOUT_MS, &reply);
-	json_object_put(args);
+	rc = cli_request_take(&c, "start", cli_start_args(&o), CLI_START_TIMEOUT_MS, &reply);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	json_object *uuid;

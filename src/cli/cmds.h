@@ -29,23 +29,57 @@
 /* stop: the daemon destroys an ACPI-less guest after 10 s. */
 #define CLI_STOP_TIMEOUT_MS 60000
 
-struct cli_status_opts {
+/* The commands that send one request and print its answer: status, ls, stats, stop,
+ * shutdown. cmd_simple.c holds their table and the one parser and runner they share:
+ * at most one boolean flag besides -s/-h, nothing or one VM NAME. Each cmd_<name>.c
+ * holds only the command's --help text and its printer. */
+struct cli_simple_opts {
 	const char *socket;
-	bool json;
+	const char *name; /* NULL unless the command takes NAME */
+	bool flag;	  /* its flag: --json, --force, --keep-vms */
 };
-int cli_status_parse(int argc, char **argv, struct cli_status_opts *o, char *err, size_t errlen)
+struct cli_simple_cmd {
+	const char *name;     /* the subcommand, and the request it sends */
+	const char *usage;    /* --help */
+	const char *flag;     /* the flag's long name, NULL if none */
+	char flag_short;      /* its short form, 0 if none */
+	const char *flag_arg; /* request arg the flag is sent as, NULL: not sent */
+	bool takes_name;      /* one positional VM NAME, sent as "name" */
+	int timeout_ms;
+	/* Print a successful reply's result. */
+	void (*print)(const struct cli_simple_opts *o, json_object *result);
+};
+/* The table entry of a command, NULL if it is not one of these. */
+const struct cli_simple_cmd *cli_simple_find(const char *name);
+int cli_simple_parse(const struct cli_simple_cmd *cmd, int argc, char **argv,
+		     struct cli_simple_opts *o, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+int cli_simple_run(const struct cli_simple_cmd *cmd, const struct cli_ctx *ctx, int argc,
+		   char **argv);
+extern const char cli_status_usage[], cli_ls_usage[], cli_stats_usage[], cli_stop_usage[],
+    cli_shutdown_usage[];
+void cli_status_print(const struct cli_simple_opts *o, json_object *result);
+void cli_ls_print(const struct cli_simple_opts *o, json_object *result);
+void cli_stats_print(const struct cli_simple_opts *o, json_object *result);
+void cli_stop_print(const struct cli_simple_opts *o, json_object *result);
+void cli_shutdown_print(const struct cli_simple_opts *o, json_object *result);
+
+/* The memory settings start and set take; has_* says the user gave it. */
+struct cli_vm_settings {
+	bool has_shares, has_reservation, has_limit, has_maxmemctl;
+	uint64_t shares;
+	uint64_t reservation_bytes;
+	uint64_t limit_bytes;
+	uint64_t maxmemctl_bytes;
+};
 
 struct cli_start_opts {
 	const char *socket;
 	const char *name;
 	uint64_t mem_bytes;
 	uint64_t cpus; /* 0: daemon default (1) */
-	bool has_shares, has_reservation, has_limit, has_maxmemctl, has_guest_swap;
-	uint64_t shares;
-	uint64_t reservation_bytes;
-	uint64_t limit_bytes;
-	uint64_t maxmemctl_bytes;
+	struct cli_vm_settings settings;
+	bool has_guest_swap;
 	uint64_t guest_swap_bytes;
 	bool free_page_reporting; /* default true */
 	bool balloon_driver;	  /* default true */
@@ -59,21 +93,6 @@ int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, 
 /* The `start` request's args; kernel/initrd as given (run makes them absolute). */
 json_object *cli_start_args(const struct cli_start_opts *o);
 
-struct cli_stop_opts {
-	const char *socket;
-	const char *name;
-	bool force;
-};
-int cli_stop_parse(int argc, char **argv, struct cli_stop_opts *o, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-
-struct cli_ls_opts {
-	const char *socket;
-	bool json;
-};
-int cli_ls_parse(int argc, char **argv, struct cli_ls_opts *o, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-
 struct cli_exec_opts {
 	const char *socket;
 	const char *name;
@@ -85,14 +104,6 @@ int cli_exec_parse(int argc, char **argv, struct cli_exec_opts *o, char *err, si
     __attribute__((warn_unused_result));
 /* The guest's status as the CLI's exit status (0..255; out of range -> 255). */
 int cli_exec_exit_status(json_object *result);
-
-struct cli_stats_opts {
-	const char *socket;
-	const char *name;
-	bool json;
-};
-int cli_stats_parse(int argc, char **argv, struct cli_stats_opts *o, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
 
 struct cli_balloon_opts {
 	const char *socket;
@@ -106,11 +117,7 @@ int cli_balloon_parse(int argc, char **argv, struct cli_balloon_opts *o, char *e
 struct cli_set_opts {
 	const char *socket;
 	const char *name;
-	bool has_shares, has_reservation, has_limit, has_maxmemctl;
-	uint64_t shares;
-	uint64_t reservation_bytes;
-	uint64_t limit_bytes;
-	uint64_t maxmemctl_bytes;
+	struct cli_vm_settings settings;
 };
 int cli_set_parse(int argc, char **argv, struct cli_set_opts *o, char *err, size_t errlen)
     __attribute__((warn_unused_result));
@@ -123,13 +130,6 @@ struct cli_top_opts {
 	uint64_t delay_ms;   /* default 1000 */
 };
 int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-
-struct cli_shutdown_opts {
-	const char *socket;
-	bool keep_vms;
-};
-int cli_shutdown_parse(int argc, char **argv, struct cli_shutdown_opts *o, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 /* Turn a getopt_long failure ('?' or ':') into a message. Returns -EINVAL. */

@@ -104,6 +104,19 @@ int cli_request_quiet(const struct cli_ctx *ctx, const char *cmd, json_object *a
 	return cli_request_impl(ctx, cmd, args, timeout_ms, reply, true);
 }
 
+int cli_request_take(const struct cli_ctx *ctx, const char *cmd, json_object *args, int timeout_ms,
+		     struct cli_reply *reply)
+{
+	if (!args) {
+		memset(reply, 0, sizeof(*reply));
+		cli_error(cmd, "out of memory");
+		return CLI_EXIT_DAEMON;
+	}
+	int rc = cli_request(ctx, cmd, args, timeout_ms, reply);
+	json_object_put(args);
+	return rc;
+}
+
 bool cli_name_valid(const char *name)
 {
 	if (!name || !isalnum((unsigned char)name[0]) || !isascii((unsigned char)name[0]))

@@ -15,6 +15,10 @@
 #define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
 /* Parse a literal argv with parser p into o; evaluates to the parser's result. */
 #define PARSE(p, o, ...) p(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (o), err, sizeof(err))
+/* The same for a one-request command (stop, ls...): its parser is its table entry's. */
+#define PARSE_CMD(o, ...)                                                                          \
+	cli_simple_parse(cli_simple_find(ARGV(__VA_ARGS__)[0]), ARGC(__VA_ARGS__),                 \
+			 ARGV(__VA_ARGS__), (o), err, sizeof(err))
 
 static char err[256];
 
@@ -84,7 +88,7 @@ static void test_start_ok(void **state)
 	assert_int_equal(o.mem_bytes, 512 * MIB);
 	assert_true(o.free_page_reporting);
 	assert_true(o.balloon_driver);
-	assert_false(o.has_reservation);
+	assert_false(o.settings.has_reservation);
 	assert_int_equal(o.ncmd, 0);
 	assert_null(o.socket);
 
@@ -98,11 +102,11 @@ static void test_start_ok(void **state)
 	assert_string_equal(o.name, "web1");
 	assert_int_equal(o.mem_bytes, 1024 * MIB);
 	assert_int_equal(o.cpus, 2);
-	assert_true(o.has_shares);
-	assert_int_equal(o.shares, 2000);
-	assert_int_equal(o.reservation_bytes, 128 * MIB);
-	assert_int_equal(o.limit_bytes, 768 * MIB);
-	assert_int_equal(o.maxmemctl_bytes, 512 * MIB);
+	assert_true(o.settings.has_shares);
+	assert_int_equal(o.settings.shares, 2000);
+	assert_int_equal(o.settings.reservation_bytes, 128 * MIB);
+	assert_int_equal(o.settings.limit_bytes, 768 * MIB);
+	assert_int_equal(o.settings.maxmemctl_bytes, 512 * MIB);
 	assert_int_equal(o.guest_swap_bytes, 256 * MIB);
 	assert_false(o.free_page_reporting);
 	assert_false(o.balloon_driver);
@@ -139,6 +143,13 @@ static void test_start_ok(void **state)
 	assert_false(json_object_object_get_ex(a, "cpus", &v));
 	assert_true(json_object_object_get_ex(a, "initrd", &v));
 	json_object_put(a);
+
+	/* start's settings: the last value given wins (set refuses a second one) */
+	assert_int_equal(PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "1G", "--shares", "5",
+			       "--shares", "7"),
+			 0);
+	assert_int_equal(o.settings.shares, 7);
+	assert_false(o.settings.has_limit);
 }
 
 static void test_start_bad(void **state)
@@ -178,6 +189,11 @@ static void test_start_bad(void **state)
 	assert_int_equal(
 	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--shares", "1000000001"),
 	    -ERANGE);
+	assert_string_equal(err, "--shares: 1000000001 is out of range [0, 1000000000]");
+	assert_int_equal(
+	    PARSE(cli_start_parse, &o, "start", "vm1", "--mem", "256M", "--maxmemctl", "1Q"),
+	    -EINVAL);
+	assert_true(strncmp(err, "--maxmemctl: invalid size '1Q'", 30) == 0);
 	/* names */
 	assert_int_equal(PARSE(cli_start_parse, &o, "start", "a<b>", "--mem", "256M"), -EINVAL);
 	assert_non_null(strstr(err, "invalid VM name"));
@@ -261,11 +277,12 @@ static void test_set(void **state)
 	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "shares=2000", "reservation=128M",
 			       "limit=1G", "maxmemctl=100M"),
 			 0);
-	assert_true(o.has_shares && o.has_reservation && o.has_limit && o.has_maxmemctl);
-	assert_int_equal(o.shares, 2000);
-	assert_int_equal(o.reservation_bytes, 128 * MIB);
-	assert_int_equal(o.limit_bytes, 1024 * MIB);
-	assert_int_equal(o.maxmemctl_bytes, 100 * MIB);
+	const struct cli_vm_settings *s = &o.settings;
+	assert_true(s->has_shares && s->has_reservation && s->has_limit && s->has_maxmemctl);
+	assert_int_equal(s->shares, 2000);
+	assert_int_equal(s->reservation_bytes, 128 * MIB);
+	assert_int_equal(s->limit_bytes, 1024 * MIB);
+	assert_int_equal(s->maxmemctl_bytes, 100 * MIB);
 	json_object *a = cli_set_args(&o);
 	json_object *v;
 	assert_true(json_object_object_get_ex(a, "limit", &v));
@@ -290,7 +307,13 @@ static void test_set(void **state)
 	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "reservation=12X"), -EINVAL);
 	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "limit=-1M"), -EINVAL);
 	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "shares=1", "shares=2"), -EINVAL);
-	assert_non_null(strstr(err, "twice"));
+	assert_string_equal(err, "shares given twice");
+	/* set names a bad value by its key, start by its option (one parser for both) */
+	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "shares=x"), -EINVAL);
+	assert_string_equal(err, "shares: 'x' is not a whole number");
+	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "maxmemctl=1Q"), -EINVAL);
+	assert_true(strncmp(err, "maxmemctl: invalid size '1Q'", 28) == 0);
+	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "shares=1000000001"), -ERANGE);
 	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1", "reservation=512M", "limit=256M"),
 			 -ERANGE);
 	assert_int_equal(PARSE(cli_set_parse, &o, "set", "vm1"), -EINVAL);
@@ -324,43 +347,56 @@ static void test_balloon(void **state)
 static void test_simple_commands(void **state)
 {
 	(void)state;
-	struct cli_stop_opts st;
-	assert_int_equal(PARSE(cli_stop_parse, &st, "stop", "vm1"), 0);
-	assert_false(st.force);
-	assert_int_equal(PARSE(cli_stop_parse, &st, "stop", "--force", "vm1"), 0);
-	assert_true(st.force);
-	assert_int_equal(PARSE(cli_stop_parse, &st, "stop"), -EINVAL);
-	assert_int_equal(PARSE(cli_stop_parse, &st, "stop", "vm1", "vm2"), -EINVAL);
-	assert_int_equal(PARSE(cli_stop_parse, &st, "stop", "--force=yes", "vm1"), -EINVAL);
+	struct cli_simple_opts st; /* flag: --force */
+	assert_int_equal(PARSE_CMD(&st, "stop", "vm1"), 0);
+	assert_false(st.flag);
+	assert_int_equal(PARSE_CMD(&st, "stop", "--force", "vm1"), 0);
+	assert_true(st.flag);
+	assert_int_equal(PARSE_CMD(&st, "stop"), -EINVAL);
+	assert_int_equal(PARSE_CMD(&st, "stop", "vm1", "vm2"), -EINVAL);
+	assert_int_equal(PARSE_CMD(&st, "stop", "--force=yes", "vm1"), -EINVAL);
 	assert_non_null(strstr(err, "takes no value"));
+	assert_int_equal(PARSE_CMD(&st, "stop", "vm1", "-f"), 0);
+	assert_true(st.flag);
+	assert_string_equal(st.name, "vm1");
+	/* one command's flag is unknown to another */
+	assert_int_equal(PARSE_CMD(&st, "stats", "vm1", "--force"), -EINVAL);
+	assert_string_equal(err, "unknown option '--force'");
 
-	struct cli_ls_opts ls;
-	assert_int_equal(PARSE(cli_ls_parse, &ls, "ls"), 0);
-	assert_false(ls.json);
-	assert_int_equal(PARSE(cli_ls_parse, &ls, "ls", "--json"), 0);
-	assert_true(ls.json);
-	assert_int_equal(PARSE(cli_ls_parse, &ls, "ls", "vm1"), -EINVAL);
-	assert_int_equal(PARSE(cli_ls_parse, &ls, "ls", "-x"), -EINVAL);
+	struct cli_simple_opts ls; /* flag: --json */
+	assert_int_equal(PARSE_CMD(&ls, "ls"), 0);
+	assert_false(ls.flag);
+	assert_int_equal(PARSE_CMD(&ls, "ls", "--json"), 0);
+	assert_true(ls.flag);
+	assert_null(ls.name);
+	assert_int_equal(PARSE_CMD(&ls, "ls", "-j"), -EINVAL); /* long form only */
+	assert_string_equal(err, "unknown option '-j'");
+	assert_int_equal(PARSE_CMD(&ls, "ls", "vm1"), -EINVAL);
+	assert_int_equal(PARSE_CMD(&ls, "ls", "-x"), -EINVAL);
 	assert_non_null(strstr(err, "'-x'"));
 
-	struct cli_stats_opts sa;
-	assert_int_equal(PARSE(cli_stats_parse, &sa, "stats", "vm1", "--json"), 0);
-	assert_true(sa.json);
+	struct cli_simple_opts sa;
+	assert_int_equal(PARSE_CMD(&sa, "stats", "vm1", "--json"), 0);
+	assert_true(sa.flag);
 	assert_string_equal(sa.name, "vm1");
-	assert_int_equal(PARSE(cli_stats_parse, &sa, "stats"), -EINVAL);
+	assert_int_equal(PARSE_CMD(&sa, "stats"), -EINVAL);
+	assert_string_equal(err, "missing argument");
+	assert_int_equal(PARSE_CMD(&sa, "stats", "../x"), -EINVAL);
+	assert_non_null(strstr(err, "invalid VM name"));
 
-	struct cli_status_opts so;
-	assert_int_equal(PARSE(cli_status_parse, &so, "status", "--socket=/x"), 0);
+	struct cli_simple_opts so;
+	assert_int_equal(PARSE_CMD(&so, "status", "--socket=/x"), 0);
 	assert_string_equal(so.socket, "/x");
-	assert_int_equal(PARSE(cli_status_parse, &so, "status", "-h"), CLI_PARSE_HELP);
-	assert_int_equal(PARSE(cli_status_parse, &so, "status", "-s"), -EINVAL);
+	assert_int_equal(PARSE_CMD(&so, "status", "-h"), CLI_PARSE_HELP);
+	assert_int_equal(PARSE_CMD(&so, "status", "-s"), -EINVAL);
 
-	struct cli_shutdown_opts sd;
-	assert_int_equal(PARSE(cli_shutdown_parse, &sd, "shutdown"), 0);
-	assert_false(sd.keep_vms);
-	assert_int_equal(PARSE(cli_shutdown_parse, &sd, "shutdown", "--keep-vms"), 0);
-	assert_true(sd.keep_vms);
-	assert_int_equal(PARSE(cli_shutdown_parse, &sd, "shutdown", "now"), -EINVAL);
+	struct cli_simple_opts sd; /* flag: --keep-vms */
+	assert_int_equal(PARSE_CMD(&sd, "shutdown"), 0);
+	assert_false(sd.flag);
+	assert_int_equal(PARSE_CMD(&sd, "shutdown", "--keep-vms"), 0);
+	assert_true(sd.flag);
+	assert_int_equal(PARSE_CMD(&sd, "shutdown", "now"), -EINVAL);
+	assert_int_equal(PARSE_CMD(&sd, "shutdown", "-k"), -EINVAL);
 }
 
 static void test_top(void **state)
@@ -399,6 +435,18 @@ static void test_commands_table(void **state)
 	}
 	assert_null(cli_command_find("frob"));
 	assert_null(cli_command_find(""));
+	/* the one-request commands' rows: each names itself and has help and a printer */
+	static const char *simple[] = {"status", "ls", "stats", "stop", "shutdown"};
+	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		const struct cli_simple_cmd *c = cli_simple_find(simple[i]);
+		assert_non_null(c);
+		assert_string_equal(c->name, simple[i]);
+		assert_non_null(strstr(c->usage, simple[i]));
+		assert_non_null(c->print);
+		assert_true(c->timeout_ms > 0);
+	}
+	assert_null(cli_simple_find("exec"));
+	assert_null(cli_simple_find("stat"));
 }
 
 int main(void)

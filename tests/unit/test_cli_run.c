@@ -115,27 +115,44 @@ static void read_all(int fd, char *buf, size_t len)
 	close(fd);
 }
 
+/* Send stdout and stderr to temp files until capture_end reads them into the buffers. */
+static struct {
+	int saved_out, saved_err, fo, fe;
+} cap;
+
+static void capture_begin(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	cap.saved_out = dup(1);
+	cap.saved_err = dup(2);
+	char tpl1[] = "/tmp/blimp-cli-out.XXXXXX", tpl2[] = "/tmp/blimp-cli-err.XXXXXX";
+	cap.fo = mkstemp(tpl1);
+	cap.fe = mkstemp(tpl2);
+	unlink(tpl1);
+	unlink(tpl2);
+	dup2(cap.fo, 1);
+	dup2(cap.fe, 2);
+}
+
+static void capture_end(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	dup2(cap.saved_out, 1);
+	dup2(cap.saved_err, 2);
+	close(cap.saved_out);
+	close(cap.saved_err);
+	read_all(cap.fo, out_buf, sizeof(out_buf));
+	read_all(cap.fe, err_buf, sizeof(err_buf));
+}
+
 static int run_argv(int (*run)(const struct cli_ctx *, int, char **), int argc, char **argv)
 {
 	struct cli_ctx ctx = {.socket_path = fake.path};
-	fflush(stdout);
-	fflush(stderr);
-	int saved_out = dup(1), saved_err = dup(2);
-	char tpl1[] = "/tmp/blimp-cli-out.XXXXXX", tpl2[] = "/tmp/blimp-cli-err.XXXXXX";
-	int fo = mkstemp(tpl1), fe = mkstemp(tpl2);
-	unlink(tpl1);
-	unlink(tpl2);
-	dup2(fo, 1);
-	dup2(fe, 2);
+	capture_begin();
 	int rc = run(&ctx, argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, 1);
-	dup2(saved_err, 2);
-	close(saved_out);
-	close(saved_err);
-	read_all(fo, out_buf, sizeof(out_buf));
-	read_all(fe, err_buf, sizeof(err_buf));
+	capture_end();
 	return rc;
 }
 #define RUN(fn, ...)                                                                               \
@@ -232,16 +249,20 @@ static void test_usage_and_unreachable(void **state)
 	fake_stop();
 }
 
+/* A blimpd for which every request succeeds. */
+static const struct script all_ok[] = {
+    {"start", "{\"name\":\"vm1\",\"uuid\":\"u-1\"}"},
+    {"set", "{\"shares\":2000,\"reservation\":134217728,\"limit\":0,\"maxmemctl\":0}"},
+    {"stop", "{}"},
+    {"shutdown", "{}"},
+    {"ls", "{\"vms\":[]}"},
+    {"status", "{\"host\":{\"state\":\"high\"}}"},
+    {NULL, NULL}};
+
 static void test_start_set_stop_requests(void **state)
 {
 	(void)state;
-	static const struct script s[] = {
-	    {"start", "{\"name\":\"vm1\",\"uuid\":\"u-1\"}"},
-	    {"set", "{\"shares\":2000,\"reservation\":134217728,\"limit\":0,\"maxmemctl\":0}"},
-	    {"stop", "{}"},
-	    {"shutdown", "{}"},
-	    {NULL, NULL}};
-	fake_start(s);
+	fake_start(all_ok);
 	assert_int_equal(RUN(cli_start_run, "start", "vm1", "--mem", "256M", "--", "memhog", "100"),
 			 CLI_EXIT_OK);
 	assert_string_equal(out_buf, "started vm1 (uuid u-1)\n");
@@ -257,6 +278,58 @@ static void test_start_set_stop_requests(void **state)
 					      "\"force\":true}"));
 	assert_int_equal(RUN(cli_shutdown_run, "shutdown", "--keep-vms"), CLI_EXIT_OK);
 	assert_non_null(strstr(fake.requests, "\"keep_vms\":true"));
+	fake_stop();
+}
+
+/* The one-request commands through cli_simple_run: args sent, what each prints. */
+static void test_simple_outputs(void **state)
+{
+	(void)state;
+	fake_start(all_ok);
+	assert_int_equal(RUN(cli_ls_run, "ls", "--json"), CLI_EXIT_OK);
+	assert_string_equal(out_buf, "{\"vms\":[]}\n"); /* plain, one line */
+	assert_int_equal(RUN(cli_status_run, "status", "--json"), CLI_EXIT_OK);
+	assert_non_null(strstr(out_buf, "\"state\":\"high\"")); /* pretty */
+	assert_non_null(strchr(out_buf, '\n'));
+	assert_true(strchr(out_buf, '\n') < out_buf + strlen(out_buf) - 1);
+	assert_int_equal(RUN(cli_stop_run, "stop", "-f", "vm2"), CLI_EXIT_OK);
+	assert_string_equal(out_buf, "stopped vm2\n");
+	assert_int_equal(RUN(cli_shutdown_run, "shutdown"), CLI_EXIT_OK);
+	assert_string_equal(out_buf, "blimpd is shutting down\n");
+	assert_int_equal(RUN(cli_shutdown_run, "shutdown", "--keep-vms"), CLI_EXIT_OK);
+	assert_string_equal(out_buf, "blimpd is shutting down (VMs kept running)\n");
+	/* ls and status send no args of their own; shutdown sends its flag even when off */
+	assert_non_null(strstr(fake.requests, "\"cmd\":\"ls\",\"args\":{}"));
+	assert_non_null(strstr(fake.requests, "\"cmd\":\"stop\",\"args\":{\"name\":\"vm2\","
+					      "\"force\":true}"));
+	assert_non_null(strstr(fake.requests, "\"args\":{\"keep_vms\":false}"));
+	/* a daemon error is the command's, exit 1, nothing on stdout (no "stats" here) */
+	assert_int_equal(RUN(cli_stats_run, "stats", "vm9"), CLI_EXIT_DAEMON);
+	assert_string_equal(out_buf, "");
+	assert_string_equal(err_buf, "blimp: stats: unknown command (EPROTO)\n");
+	/* --help: the command's usage on stdout, nothing sent */
+	size_t sent = strlen(fake.requests);
+	assert_int_equal(RUN(cli_stop_run, "stop", "--help"), CLI_EXIT_OK);
+	assert_true(strncmp(out_buf, "Usage: blimp stop NAME [--force]\n", 33) == 0);
+	assert_int_equal(strlen(fake.requests), sent);
+	fake_stop();
+}
+
+/* A request builder that ran out of memory: reported, nothing sent. */
+static void test_request_take_null(void **state)
+{
+	(void)state;
+	static const struct script s[] = {{NULL, NULL}};
+	fake_start(s);
+	struct cli_ctx ctx = {.socket_path = fake.path};
+	struct cli_reply reply;
+	capture_begin();
+	int rc = cli_request_take(&ctx, "set", NULL, 1000, &reply);
+	capture_end();
+	assert_int_equal(rc, CLI_EXIT_DAEMON);
+	assert_string_equal(err_buf, "blimp: set: out of memory\n");
+	assert_null(reply.result);
+	assert_string_equal(fake.requests, "");
 	fake_stop();
 }
 
@@ -295,6 +368,8 @@ int main(void)
 	    cmocka_unit_test(test_usage_and_unreachable),
 	    cmocka_unit_test(test_start_set_stop_requests),
 	    cmocka_unit_test(test_top_batch),
+	    cmocka_unit_test(test_simple_outputs),
+	    cmocka_unit_test(test_request_take_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
