@@ -4,7 +4,9 @@
  *
  * DESIGN: time advances in fixed steps (step_ms, a divisor of balance_ms). A step is
  * O(N): each VM steps independently against the previous step's host-wide totals
- * (swap-rate shares, KSM scan time), then one host pass adds up and reclaims. At a
+ * (swap-rate shares, KSM scan time) in one pass that also adds up, accounts and writes
+ * the snapshot; the host's own reclaim, when used ends beyond RAM, redoes the running
+ * VMs (internal.h, "Scale"). At a
  * balance tick the snapshot is built from what blimpd would see: host figures now,
  * guest figures as of their last stats refresh (each VM refreshes every
  * stats_period_ms at its own phase), aged by the collection delay. The plan acts
