@@ -12,7 +12,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 
-#include "../fixtures/act/fixture.h"
+#include "fx_state.h"
 #include "act/cgroup.h"
 #include "act/cgroup_fs.h"
 
@@ -27,6 +27,7 @@ struct fx {
 	int under_oom; /* what the fake kernel shows in memory.oom_control */
 	int oom_kills;
 };
+FX_STATE_ROOT_FIRST(struct fx);
 
 /* What the kernel puts in a new cgroup directory. */
 static int fake_mkdir(const char *dir, void *arg)
@@ -139,38 +140,46 @@ static void fx_proc(struct fx *f, int pid, const char *cgline, const char *start
 	assert_int_equal(fx_write(f->root, rel, "x"), 0);
 }
 
-static void fx_cgroup_v1(struct fx *f, const char *rel, const char *procs)
+/* A cgroup that was there before blimp (not counted in mkdirs), holding procs; its
+ * absolute path in abs. */
+static void fx_cgroup(struct fx *f, int version, const char *rel, const char *procs, char *abs,
+		      size_t len)
 {
 	char dir[8192];
 	snprintf(dir, sizeof(dir), "cg/%s", rel);
 	assert_int_equal(fx_mkdirs(f->root, dir), 0);
-	char abs[8192];
-	snprintf(abs, sizeof(abs), "%s/%s", f->root, dir);
-	f->version = 1;
+	snprintf(abs, len, "%s/%s", f->root, dir);
+	f->version = version;
 	assert_int_equal(fake_mkdir(abs, f), 0);
 	f->mkdirs--;
 	assert_int_equal(fx_write(abs, "cgroup.procs", procs), 0);
+}
+
+static void fx_cgroup_v1(struct fx *f, const char *rel, const char *procs)
+{
+	char abs[8192];
+	fx_cgroup(f, 1, rel, procs, abs, sizeof(abs));
 	assert_int_equal(fx_write(abs, "memory.usage_in_bytes", "536870912\n"), 0);
 }
 
 static void fx_cgroup_v2(struct fx *f, const char *rel, const char *procs, const char *type)
 {
-	char dir[8192];
-	snprintf(dir, sizeof(dir), "cg/%s", rel);
-	assert_int_equal(fx_mkdirs(f->root, dir), 0);
 	char abs[8192];
-	snprintf(abs, sizeof(abs), "%s/%s", f->root, dir);
-	f->version = 2;
-	assert_int_equal(fake_mkdir(abs, f), 0);
-	f->mkdirs--;
-	assert_int_equal(fx_write(abs, "cgroup.procs", procs), 0);
+	fx_cgroup(f, 2, rel, procs, abs, sizeof(abs));
 	assert_int_equal(fx_write(abs, "cgroup.type", type), 0);
+}
+
+/* vm1's QEMU (pid 100) in the memory cgroup libvirt made for it (v1). */
+static void fx_vm1_v1(struct fx *f)
+{
+	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
+	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
 }
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	if (!f || !(f->root = fx_tmpdir()))
+	struct fx *f = fx_state_new(sizeof(*f));
+	if (!f)
 		return -1;
 	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
 	snprintf(f->cg, sizeof(f->cg), "%s/cg", f->root);
@@ -180,19 +189,18 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	fx_rmtree(f->root);
-	free(f);
-	return 0;
+	return fx_state_free(state);
 }
 
-static struct act_cgroup *fx_new(struct fx *f, int version, bool dry)
+/* An act_cgroup on the fake tree; step_down_bytes 0: the default step. */
+static struct act_cgroup *fx_new_step(struct fx *f, int version, bool dry, uint64_t step)
 {
 	struct act_cgroup_opts o = {
 	    .proc_root = f->proc,
 	    .cgroup_root = f->cg,
 	    .version = version,
 	    .dry_run = dry,
+	    .step_down_bytes = step,
 	    .on_mkdir = fake_mkdir,
 	    .rmdir = fake_rmdir,
 	    .hook_arg = f,
@@ -203,6 +211,11 @@ static struct act_cgroup *fx_new(struct fx *f, int version, bool dry)
 	assert_non_null(a);
 	assert_int_equal(err, 0);
 	return a;
+}
+
+static struct act_cgroup *fx_new(struct fx *f, int version, bool dry)
+{
+	return fx_new_step(f, version, dry, 0);
 }
 
 #define VMDIR "cg/machine/qemu-1-vm1.libvirt-qemu/"
@@ -310,8 +323,7 @@ static void test_v1_root_cgroup(void **state)
 static void test_identity(void **state)
 {
 	struct fx *f = *state;
-	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
-	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_vm1_v1(f);
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[2048];
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
@@ -579,22 +591,6 @@ static void test_oom_parse(void **state)
 		assert_int_equal(act_cgroup_fs_oom_parse(bad[i], &o), -EINVAL);
 }
 
-static struct act_cgroup *fx_new_step(struct fx *f, int version, uint64_t step)
-{
-	struct act_cgroup_opts o = {.proc_root = f->proc,
-				    .cgroup_root = f->cg,
-				    .version = version,
-				    .step_down_bytes = step,
-				    .on_mkdir = fake_mkdir,
-				    .rmdir = fake_rmdir,
-				    .hook_arg = f};
-	f->version = version;
-	int err = 1;
-	struct act_cgroup *a = act_cgroup_new(&o, &err);
-	assert_non_null(a);
-	return a;
-}
-
 static uint64_t fx_u64(struct fx *f, const char *rel)
 {
 	return strtoull(fx_read(f->root, rel), NULL, 10);
@@ -612,8 +608,7 @@ static void fx_set_u64(struct fx *f, const char *rel, uint64_t v)
 static void test_v1_oom_guard(void **state)
 {
 	struct fx *f = *state;
-	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
-	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_vm1_v1(f);
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[2048];
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 1ULL << 30, msg, sizeof(msg)), 0);
@@ -671,8 +666,7 @@ static void test_step_down(void **state)
 {
 	struct fx *f = *state;
 	const uint64_t M = 1ULL << 20;
-	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
-	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_vm1_v1(f);
 	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 2048 * M);
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[2048];
@@ -706,8 +700,7 @@ static void test_v1_under_oom_rescue(void **state)
 {
 	struct fx *f = *state;
 	const uint64_t M = 1ULL << 20;
-	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
-	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_vm1_v1(f);
 	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 420 * M);
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[2048];
@@ -791,7 +784,7 @@ static void test_v2_rescue(void **state)
 	assert_int_equal(fx_write(f->root, "cg/machine.slice/vm1.scope/memory.max", "max\n"), 0);
 	fx_proc(f, 100, "0::/machine.slice/vm1.scope\n", "5000");
 	fx_set_u64(f, "cg/machine.slice/vm1.scope/memory.current", 500 * M);
-	struct act_cgroup *a = fx_new_step(f, 2, 32 * M);
+	struct act_cgroup *a = fx_new_step(f, 2, false, 32 * M);
 	char msg[2048];
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 300 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64(f, "cg/machine.slice/vm1.scope/memory.high"), 468 * M);
@@ -818,8 +811,7 @@ static void test_watcher(void **state)
 {
 	struct fx *f = *state;
 	const uint64_t M = 1ULL << 20;
-	fx_cgroup_v1(f, "machine/qemu-1-vm1.libvirt-qemu", "100\n");
-	fx_proc(f, 100, "4:memory:/machine/qemu-1-vm1.libvirt-qemu\n", "5000");
+	fx_vm1_v1(f);
 	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 400 * M);
 	struct act_cgroup_opts o = {.proc_root = f->proc,
 				    .cgroup_root = f->cg,

@@ -10,7 +10,7 @@
 
 #include <sys/swap.h>
 
-#include "../fixtures/act/fixture.h"
+#include "fx_state.h"
 #include "act/originals.h"
 #include "act/swap.h"
 
@@ -25,6 +25,7 @@ struct fx {
 	int fail_swapon; /* next N swapon calls fail with fail_errno */
 	int fail_errno;
 };
+FX_STATE_ROOT_FIRST(struct fx);
 
 static int fake_swapon(const char *path, int flags, void *arg)
 {
@@ -49,8 +50,8 @@ static int fake_swapoff(const char *path, void *arg)
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	if (!f || !(f->root = fx_tmpdir()))
+	struct fx *f = fx_state_new(sizeof(*f));
+	if (!f)
 		return -1;
 	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
 	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
@@ -64,10 +65,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	fx_rmtree(f->root);
-	free(f);
-	return 0;
+	return fx_state_free(state);
 }
 
 static struct act_swap *fx_new(struct fx *f, uint64_t size, bool dry)
