@@ -37,40 +37,43 @@ struct sim_guest_stats {
 
 /* One VM's modelled state: what every step reads or writes. */
 struct sim_vm {
-	double actual;	      /* balloon actual: memory the guest holds */
-	double target;	      /* balloon target from the last plan */
-	double cgroup_limit;  /* host cgroup limit from the last plan; 0 = none */
-	double cache;	      /* guest page cache */
-	double guest_swapped; /* anon in guest swap */
-	double anon_res;      /* anon resident in the guest */
-	double touched;	      /* high-water mark of guest use (no balloon: no page reporting) */
-	double resident;      /* guest RAM resident on the host */
-	double shared;	      /* saved by KSM */
-	double host_swapped;  /* SWCUR */
-	double cold;	      /* last step's cold memory: resident, not working set */
-	double consumed;      /* CONSUMED = resident - shared - host_swapped */
-	double ws;	      /* working set now */
-	double missing_guest; /* working set not in guest RAM (guest swap or OOM-killed) */
-	double loss;	      /* throughput lost now, 0..1 */
-	double swap_in_bytes, swap_out_bytes, major_faults; /* cumulative */
-	/* Totals (the last step's are added later: acct_pending). */
-	double loss_ms;
-	uint64_t run_ms, viol_ms;
-	uint64_t oom_kills;
-	uint64_t oom_until_ms;
-	uint64_t stats_phase_ms;
-	uint64_t stats_at_ms;
-	struct sim_trace_seg ws_seg; /* the trace's piece at the last step */
-	/* The spec's figures, as the model uses them. */
-	double memsz, ovhd, idle_anon, guest_swap, balloon_rate, cache_rate, cache_cap, cache_init,
-	    kernel, shareable;
-	uint64_t start_ms, boot_ms;
-	uint32_t shareable_permyriad;
+	/* Read first in a step, then in the order the model goes. */
 	bool running, booted, balloon, deflate_on_oom, in_oom;
 	bool stats_valid;
 	bool stats_live;   /* the stats are the guest's state now (refreshed in the last step) */
 	bool acct_pending; /* the last step's SLO accounting is not in the totals yet */
-};
+	uint64_t start_ms, boot_ms;
+	uint64_t stats_phase_ms;
+	uint64_t stats_at_ms;
+	/* Totals (the last step's are added later: acct_pending). */
+	double loss; /* throughput lost now, 0..1 */
+	double loss_ms;
+	uint64_t run_ms, viol_ms;
+	struct sim_trace_seg ws_seg; /* the trace's piece at the last step */
+	double ws;		     /* working set now */
+	/* The spec's figures, as the model uses them. */
+	double memsz, idle_anon, guest_swap, balloon_rate;
+	uint64_t oom_until_ms;
+	uint64_t oom_kills;
+	double actual;	      /* balloon actual: memory the guest holds */
+	double target;	      /* balloon target from the last plan */
+	double guest_swapped; /* anon in guest swap */
+	double anon_res;      /* anon resident in the guest */
+	double missing_guest; /* working set not in guest RAM (guest swap or OOM-killed) */
+	double swap_in_bytes, swap_out_bytes, major_faults; /* cumulative */
+	double cache;					    /* guest page cache */
+	double cache_rate, cache_cap, cache_init, kernel;
+	double touched;	 /* high-water mark of guest use (no balloon: no page reporting) */
+	double resident; /* guest RAM resident on the host */
+	double shareable;
+	uint32_t shareable_permyriad;
+	double shared;	     /* saved by KSM */
+	double cold;	     /* last step's cold memory: resident, not working set */
+	double cgroup_limit; /* host cgroup limit from the last plan; 0 = none */
+	double ovhd;
+	double host_swapped; /* SWCUR */
+	double consumed;     /* CONSUMED = resident - shared - host_swapped */
+} __attribute__((aligned(64)));
 
 /* What a step rarely touches. */
 struct sim_vm_cold {
