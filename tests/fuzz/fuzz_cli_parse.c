@@ -113,9 +113,19 @@ static void fz_argv(uint8_t which, char **argv, int argc)
 	int r;
 	json_object *a = NULL;
 	switch (which % 10) {
-	case 0: {
-		struct cli_status_opts o;
-		r = cli_status_parse(argc, argv, &o, err, sizeof(err));
+	case 0: /* status, stop, ls, stats, shutdown: one table-driven parser */
+	case 2:
+	case 3:
+	case 5:
+	case 9: {
+		const struct cli_simple_cmd *cmd = cli_simple_find(argv[0]);
+		FZ_CHECK(cmd != NULL);
+		struct cli_simple_opts o;
+		r = cli_simple_parse(cmd, argc, argv, &o, err, sizeof(err));
+		if (r == 0 && cmd->takes_name)
+			fz_name_field(o.name);
+		if (r == 0 && !cmd->takes_name)
+			FZ_CHECK(o.name == NULL);
 		break;
 	}
 	case 1: {
@@ -124,23 +134,11 @@ static void fz_argv(uint8_t which, char **argv, int argc)
 		if (r == 0) {
 			fz_name_field(o.name);
 			FZ_CHECK(o.cpus <= CLI_CPUS_MAX);
-			FZ_CHECK(!o.has_shares || o.shares <= CLI_SHARES_MAX);
+			FZ_CHECK(!o.settings.has_shares || o.settings.shares <= CLI_SHARES_MAX);
 			if (o.cmd)
 				FZ_CHECK(o.ncmd >= 1 && o.cmd > argv && o.cmd + o.ncmd == argv + argc);
 			a = cli_start_args(&o);
 		}
-		break;
-	}
-	case 2: {
-		struct cli_stop_opts o;
-		r = cli_stop_parse(argc, argv, &o, err, sizeof(err));
-		if (r == 0)
-			fz_name_field(o.name);
-		break;
-	}
-	case 3: {
-		struct cli_ls_opts o;
-		r = cli_ls_parse(argc, argv, &o, err, sizeof(err));
 		break;
 	}
 	case 4: {
@@ -151,13 +149,6 @@ static void fz_argv(uint8_t which, char **argv, int argc)
 			FZ_CHECK(o.timeout_ms >= 1 && o.timeout_ms <= CLI_EXEC_TIMEOUT_MAX_MS);
 			FZ_CHECK(o.ncmd >= 1 && o.cmd && o.cmd + o.ncmd <= argv + argc);
 		}
-		break;
-	}
-	case 5: {
-		struct cli_stats_opts o;
-		r = cli_stats_parse(argc, argv, &o, err, sizeof(err));
-		if (r == 0)
-			fz_name_field(o.name);
 		break;
 	}
 	case 6: {
@@ -172,9 +163,10 @@ static void fz_argv(uint8_t which, char **argv, int argc)
 		r = cli_set_parse(argc, argv, &o, err, sizeof(err));
 		if (r == 0) {
 			fz_name_field(o.name);
-			FZ_CHECK(o.has_shares || o.has_reservation || o.has_limit ||
-				 o.has_maxmemctl);
-			FZ_CHECK(!o.has_shares || o.shares <= CLI_SHARES_MAX);
+			const struct cli_vm_settings *st = &o.settings;
+			FZ_CHECK(st->has_shares || st->has_reservation || st->has_limit ||
+				 st->has_maxmemctl);
+			FZ_CHECK(!st->has_shares || st->shares <= CLI_SHARES_MAX);
 			a = cli_set_args(&o);
 		}
 		break;
@@ -184,11 +176,8 @@ static void fz_argv(uint8_t which, char **argv, int argc)
 		r = cli_top_parse(argc, argv, &o, err, sizeof(err));
 		break;
 	}
-	default: {
-		struct cli_shutdown_opts o;
-		r = cli_shutdown_parse(argc, argv, &o, err, sizeof(err));
-		break;
-	}
+	default:
+		return;
 	}
 	if (r != 0 && r != CLI_PARSE_HELP)
 		fz_failed(r, err);
