@@ -10,8 +10,8 @@
  * Scale (docs/simulator.md "Scale"): a step is one pass over the VMs in index order:
  * apply the plan, step, account, write the snapshot entry. Everything that pass reads
  * is in struct sim_vm (the spec's figures copied in, the working-set trace's current
- * piece cached), so it streams one array (~360 bytes a VM) plus the plan and snapshot
- * entries; the fleet's specs and trace points are read only when a VM crosses a trace
+ * piece cached), so it streams one array (384 bytes a VM, six cache lines) plus the plan and
+ * snapshot entries; the fleet's specs and trace points are read only when a VM crosses a trace
  * point. What the pass rarely needs is in struct sim_vm_cold. Three results of a step
  * are settled only once every VM has stepped, so they are kept open instead of redone:
  *   - host overflow: the pass accounts as if the host kernel reclaims nothing; when it
