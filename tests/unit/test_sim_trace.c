@@ -84,10 +84,11 @@ static void test_seg_matches_trace_at(void **state)
 			}
 			uint64_t got = sim_trace_seg_at(&seg, t);
 			if (got != want)
-				fail_msg("trace %d (n %zu, period %llu) t=%llu: piece %llu, trace %llu",
-					 k, tr.n, (unsigned long long)tr.period_ms,
-					 (unsigned long long)t, (unsigned long long)got,
-					 (unsigned long long)want);
+				fail_msg(
+				    "trace %d (n %zu, period %llu) t=%llu: piece %llu, trace %llu",
+				    k, tr.n, (unsigned long long)tr.period_ms,
+				    (unsigned long long)t, (unsigned long long)got,
+				    (unsigned long long)want);
 			evals++;
 		}
 		sim_trace_free(&tr);
