@@ -30,30 +30,32 @@ static bool grant_short(const struct vm_snapshot *v, const struct policy_vm_work
 	return w->distress || w->floor_bytes > policy_add_sat(w->prev_target_bytes, tol);
 }
 
-void policy_grant(struct policy_state *st, const struct snapshot *snap, uint64_t now_ms,
-		  const struct host_plan *hp, struct vm_plan *plans)
+bool policy_grant_note(struct policy_state *st, size_t i, const struct vm_snapshot *v,
+		       const struct policy_vm_work *w, const struct policy_vm_state *vs,
+		       const struct vm_plan *p, uint64_t now_ms, uint64_t *pending)
 {
-	size_t n = snap->n_vms, n_short = 0;
-	uint64_t pending = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct policy_vm_work *w = &st->work[i];
-		const struct policy_vm_state *vs = &st->vms[w->state_idx];
-		const struct vm_snapshot *v = &snap->vms[i];
-		if (v->running && now_ms < vs->grant_until_ms)
-			pending = policy_add_sat(
-			    pending, policy_sub_floor(plans[i].target_bytes, v->consumed_bytes));
-		n_short += grant_short(v, w, &plans[i]);
-	}
+	if (v->running && now_ms < vs->grant_until_ms)
+		*pending =
+		    policy_add_sat(*pending, policy_sub_floor(p->target_bytes, v->consumed_bytes));
+	if (!grant_short(v, w, p))
+		return false;
+	st->short_idx[st->n_short++] = i;
+	return true;
+}
+
+void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_plan *hp,
+		  uint64_t pending, struct vm_plan *plans)
+{
+	size_t n_short = st->n_short;
 	uint64_t room =
 	    policy_sub_floor(policy_sub_floor(hp->free_bytes, hp->minfree_bytes), pending);
 	if (!n_short || !room)
 		return;
 	uint64_t each = room / n_short, extra = room % n_short;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < n_short; k++) {
+		size_t i = st->short_idx[k];
 		const struct policy_vm_work *w = &st->work[i];
 		struct vm_plan *p = &plans[i];
-		if (!grant_short(&snap->vms[i], w, p))
-			continue;
 		uint64_t give = each + (extra ? 1 : 0);
 		extra -= extra ? 1 : 0;
 		uint64_t t = policy_min_u64(policy_add_sat(p->target_bytes, give), w->hi_bytes);

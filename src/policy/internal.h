@@ -80,6 +80,8 @@ struct policy_state {
 	struct policy_vm_work *work;
 	struct policy_entitle_vm *ent_in;
 	uint64_t *ent_out;
+	size_t *short_idx; /* this run's guests short of memory (grant.c) */
+	size_t n_short;
 	size_t cap_work;
 	/* uuid -> index into vms, open addressing, for snapshots not in the last run's
 	 * order: built on the first miss of a run, sized for cap_vms (policy.c). */
@@ -188,10 +190,16 @@ void policy_baseline_proxmox(const struct policy_settings *s, struct policy_stat
 void policy_baseline_mom(const struct policy_settings *s, struct policy_state *st,
 			 const struct snapshot *snap, uint64_t now_ms, struct plan *plan);
 
-/* grant.c (blimp only): after every VM's reclaim target, the host's free memory above
- * minFree (less grants not yet used) goes at once to guests short of memory. */
-void policy_grant(struct policy_state *st, const struct snapshot *snap, uint64_t now_ms,
-		  const struct host_plan *hp, struct vm_plan *plans);
+/* grant.c (blimp only): the host's free memory above minFree (less grants not yet used)
+ * goes at once to guests short of memory. In the reclaim pass, policy_grant_note adds
+ * VM i's unused grant to *pending and, if it is short, records i in st->short_idx and
+ * returns true (its host swap and finish wait for the grant); then policy_grant gives
+ * the room to the recorded VMs. */
+bool policy_grant_note(struct policy_state *st, size_t i, const struct vm_snapshot *v,
+		       const struct policy_vm_work *w, const struct policy_vm_state *vs,
+		       const struct vm_plan *p, uint64_t now_ms, uint64_t *pending);
+void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_plan *hp,
+		  uint64_t pending, struct vm_plan *plans);
 /* A grant's headroom (target - CONSUMED) counts as taken for this long. */
 #define POLICY_GRANT_PENDING_MS 10000ULL
 

@@ -32,6 +32,7 @@ void policy_state_free(struct policy_state *st)
 	free(st->work);
 	free(st->ent_in);
 	free(st->ent_out);
+	free(st->short_idx);
 	free(st->map);
 	free(st);
 }
@@ -110,15 +111,17 @@ static int policy_reserve(struct policy_state *st, size_t n)
 	}
 	if (n <= st->cap_work)
 		return 0;
-	size_t c1 = st->cap_work, c2 = st->cap_work, c3 = st->cap_work;
+	size_t c1 = st->cap_work, c2 = st->cap_work, c3 = st->cap_work, c4 = st->cap_work;
 	r = policy_grow((void **)&st->work, &c1, n, sizeof(*st->work));
 	if (!r)
 		r = policy_grow((void **)&st->ent_in, &c2, n, sizeof(*st->ent_in));
 	if (!r)
 		r = policy_grow((void **)&st->ent_out, &c3, n, sizeof(*st->ent_out));
+	if (!r)
+		r = policy_grow((void **)&st->short_idx, &c4, n, sizeof(*st->short_idx));
 	if (r)
 		return r; /* grown blocks are kept; cap_work still says the old size */
-	st->cap_work = policy_min_u64(c1, policy_min_u64(c2, c3));
+	st->cap_work = policy_min_u64(policy_min_u64(c1, c2), policy_min_u64(c3, c4));
 	return 0;
 }
 
@@ -383,23 +386,33 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		enum host_state reclaim_hs = hp->state;
 		if (st->n_swap_held && reclaim_hs == HOST_STATE_CLEAR)
 			reclaim_hs = HOST_STATE_SOFT;
-		for (size_t i = 0; i < n; i++) {
-			const struct vm_snapshot *v = &snap->vms[i];
-			const struct policy_vm_work *w = &st->work[i];
-			struct vm_plan *p = &plan->vms[i];
-			p->entitlement_bytes = v->running ? st->ent_out[i] : 0;
-			policy_reclaim_vm(s, v, w, &st->vms[w->state_idx], now_ms, reclaim_hs, p);
-		}
-		policy_grant(st, snap, now_ms, hp, plan->vms);
+		/* One pass: reclaim targets; host swap and the clamps at once for every VM
+		 * but the short ones, which wait for the grant (it changes only them). */
 		size_t held = 0;
+		uint64_t pending = 0;
+		st->n_short = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct vm_snapshot *v = &snap->vms[i];
 			const struct policy_vm_work *w = &st->work[i];
 			struct policy_vm_state *vs = &st->vms[w->state_idx];
 			struct vm_plan *p = &plan->vms[i];
+			p->entitlement_bytes = v->running ? st->ent_out[i] : 0;
+			policy_reclaim_vm(s, v, w, vs, now_ms, reclaim_hs, p);
+			if (policy_grant_note(st, i, v, w, vs, p, now_ms, &pending))
+				continue;
 			policy_hostswap_vm(s, v, w, vs, now_ms, hp->state, hold, p);
 			held += vs->swap_hold_bytes != 0;
 			policy_finish_vm(s, w, vs, now_ms, p);
+		}
+		policy_grant(st, now_ms, hp, pending, plan->vms);
+		for (size_t k = 0; k < st->n_short; k++) {
+			size_t i = st->short_idx[k];
+			const struct policy_vm_work *w = &st->work[i];
+			struct policy_vm_state *vs = &st->vms[w->state_idx];
+			policy_hostswap_vm(s, &snap->vms[i], w, vs, now_ms, hp->state, hold,
+					   &plan->vms[i]);
+			held += vs->swap_hold_bytes != 0;
+			policy_finish_vm(s, w, vs, now_ms, &plan->vms[i]);
 		}
 		st->n_swap_held = held;
 		policy_hostswap_fit(&snap->host, n, plan->vms);
