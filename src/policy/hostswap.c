@@ -140,7 +140,8 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
  * reserve (POLICY_SWAP_RESERVE_*: zswap, the host's own swapping and the guests'
  * next allocations need some); if it does not, every VM's SWTGT is scaled by the
  * same factor and its limit raised by what was cut. No swap at all: no limits. */
-void policy_hostswap_fit(const struct host_snapshot *h, size_t n, struct vm_plan *plans)
+void policy_hostswap_fit(const struct host_snapshot *h, size_t n, unsigned __int128 need,
+			 struct vm_plan *plans)
 {
 	if (h->swap_total_bytes == 0) {
 		for (size_t i = 0; i < n; i++)
@@ -151,10 +152,6 @@ void policy_hostswap_fit(const struct host_snapshot *h, size_t n, struct vm_plan
 	    policy_max_u64(POLICY_SWAP_RESERVE_MIN_BYTES,
 			   policy_permyriad_of(h->swap_total_bytes, POLICY_SWAP_RESERVE_PERMYRIAD));
 	uint64_t room = policy_sub_floor(h->swap_free_bytes, reserve);
-	unsigned __int128 need = 0;
-	for (size_t i = 0; i < n; i++)
-		if (plans[i].cgroup_limit_bytes)
-			need += plans[i].swtgt_bytes;
 	if (need <= room)
 		return;
 	for (size_t i = 0; i < n; i++) {

@@ -180,7 +180,10 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 
 /* hostswap.c: after every VM's plan, scale SWTGT (raising the limits) so their sum
  * fits in the host's free swap less a reserve; no swap at all: no limits. */
-void policy_hostswap_fit(const struct host_snapshot *h, size_t n, struct vm_plan *plans);
+/* need: the sum of SWTGT over the plans with a cgroup limit (summed by the caller in
+ * its pass over the VMs, so the plans are read again only when it is over the room). */
+void policy_hostswap_fit(const struct host_snapshot *h, size_t n, unsigned __int128 need,
+			 struct vm_plan *plans);
 
 /* Baselines (each in its own file): fill target_bytes and reason for every VM. */
 void policy_baseline_static(const struct policy_settings *s, struct policy_state *st,

@@ -390,6 +390,8 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		 * but the short ones, which wait for the grant (it changes only them). */
 		size_t held = 0;
 		uint64_t pending = 0;
+		unsigned __int128 need = 0; /* SWTGT under cgroup limits */
+		size_t limited = 0;
 		st->n_short = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct vm_snapshot *v = &snap->vms[i];
@@ -402,6 +404,8 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 				continue;
 			policy_hostswap_vm(s, v, w, vs, now_ms, hp->state, hold, p);
 			held += vs->swap_hold_bytes != 0;
+			need += p->cgroup_limit_bytes ? p->swtgt_bytes : 0;
+			limited += p->cgroup_limit_bytes != 0;
 			policy_finish_vm(s, w, vs, now_ms, p);
 		}
 		policy_grant(st, now_ms, hp, pending, plan->vms);
@@ -409,13 +413,16 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 			size_t i = st->short_idx[k];
 			const struct policy_vm_work *w = &st->work[i];
 			struct policy_vm_state *vs = &st->vms[w->state_idx];
-			policy_hostswap_vm(s, &snap->vms[i], w, vs, now_ms, hp->state, hold,
-					   &plan->vms[i]);
+			struct vm_plan *p = &plan->vms[i];
+			policy_hostswap_vm(s, &snap->vms[i], w, vs, now_ms, hp->state, hold, p);
 			held += vs->swap_hold_bytes != 0;
-			policy_finish_vm(s, w, vs, now_ms, &plan->vms[i]);
+			need += p->cgroup_limit_bytes ? p->swtgt_bytes : 0;
+			limited += p->cgroup_limit_bytes != 0;
+			policy_finish_vm(s, w, vs, now_ms, p);
 		}
 		st->n_swap_held = held;
-		policy_hostswap_fit(&snap->host, n, plan->vms);
+		if (limited)
+			policy_hostswap_fit(&snap->host, n, need, plan->vms);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			plan->vms[i].entitlement_bytes = snap->vms[i].running ? st->ent_out[i] : 0;
