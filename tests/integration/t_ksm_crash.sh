@@ -3,6 +3,11 @@
 # settings found before the first one started (STATE/host-originals), not the dead
 # one's. On a host shared with other blimpds the log checks (t_ksm_lib.inc) decide.
 . "$(dirname "$0")/lib.sh"
+# blimp records and restores only what it changes: start from KSM off so there is a
+# change to record (a host where something left KSM on would otherwise test nothing);
+# the host's own value is put back at the end.
+host_ksm_run=$(cat /sys/kernel/mm/ksm/run)
+[ "$host_ksm_run" = 0 ] || echo 0 >/sys/kernel/mm/ksm/run
 . "$(dirname "$0")/t_ksm_lib.inc"
 ORIG="$IT_DIR/state/host-originals"
 it_log "KSM before: $(ksm_now)"
@@ -35,4 +40,5 @@ ksm_check_restored strict
 it_check "originals file removed by the clean exit" [ ! -e "$ORIG" ]
 it_check "no corrupt-file report" bash -c "! grep -q corrupt '$KSM_LOG'"
 ksm_check_sysfs
+[ "$host_ksm_run" = 0 ] || echo "$host_ksm_run" >/sys/kernel/mm/ksm/run
 it_done
