@@ -277,14 +277,20 @@ static void test_swap_capacity(void **state)
  * above the host target under its limit (pages charged elsewhere) gets the limit
  * lowered, never below the host target; CONSUMED held below it raises the limit, never
  * by more than OVHD. */
+/* One 4 GiB VM without a balloon driver, 400 MiB OVHD, on a 2 GiB budget. */
+static void trim_fleet(struct fleet *f)
+{
+	fleet_init(f, 1, 4 * GIB, 2 * GIB);
+	f->vms[0].mctl = false;
+	f->vms[0].stats_age_ms = MODEL_AGE_NEVER;
+	f->vms[0].ovhd_bytes = 400 * MIB;
+}
+
 static void test_limit_trim(void **state)
 {
 	(void)state;
 	struct fleet f;
-	fleet_init(&f, 1, 4 * GIB, 2 * GIB);
-	f.vms[0].mctl = false;
-	f.vms[0].stats_age_ms = MODEL_AGE_NEVER;
-	f.vms[0].ovhd_bytes = 400 * MIB;
+	trim_fleet(&f);
 	f.vms[0].consumed_bytes = 4 * GIB;
 	fleet_tick(&f); /* low: a host target */
 	uint64_t lim0 = f.plans[0].cgroup_limit_bytes;
@@ -308,10 +314,7 @@ static void test_limit_trim(void **state)
 	assert_true(lim >= lim0 - 300 * MIB);
 	/* a swap-out under way (CONSUMED falling fast) does not wind the trim up */
 	struct fleet g;
-	fleet_init(&g, 1, 4 * GIB, 2 * GIB);
-	g.vms[0].mctl = false;
-	g.vms[0].stats_age_ms = MODEL_AGE_NEVER;
-	g.vms[0].ovhd_bytes = 400 * MIB;
+	trim_fleet(&g);
 	g.vms[0].swapped_bytes = 1 * GIB;
 	uint64_t c = 4 * GIB, glim0 = 0;
 	for (int t = 0; t < 10; t++) {
