@@ -322,6 +322,27 @@ static void policy_finish_vm(const struct policy_settings *s, const struct polic
 	vs->last_run_ms = now_ms;
 }
 
+/* What blimp's pass adds up over the VMs after each one's host swap. */
+struct policy_blimp_tail {
+	size_t held;		/* VMs holding a host-swap target */
+	size_t limited;		/* VMs with a cgroup limit */
+	unsigned __int128 need; /* SWTGT under those limits */
+};
+
+/* blimp's last steps for one VM, once its target is final (after the grant for a
+ * short guest): host swap, the clamps, the sums for policy_hostswap_fit. */
+static void policy_blimp_last(const struct policy_settings *s, const struct vm_snapshot *v,
+			      const struct policy_vm_work *w, struct policy_vm_state *vs,
+			      uint64_t now_ms, enum host_state hs, bool hold, struct vm_plan *p,
+			      struct policy_blimp_tail *t)
+{
+	policy_hostswap_vm(s, v, w, vs, now_ms, hs, hold, p);
+	t->held += vs->swap_hold_bytes != 0;
+	t->limited += p->cgroup_limit_bytes != 0;
+	t->need += p->cgroup_limit_bytes ? p->swtgt_bytes : 0;
+	policy_finish_vm(s, w, vs, now_ms, p);
+}
+
 int policy_run(const struct policy_settings *s, struct policy_state *st,
 	       const struct snapshot *snap, uint64_t now_ms, struct plan *plan)
 {
@@ -388,10 +409,8 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 			reclaim_hs = HOST_STATE_SOFT;
 		/* One pass: reclaim targets; host swap and the clamps at once for every VM
 		 * but the short ones, which wait for the grant (it changes only them). */
-		size_t held = 0;
+		struct policy_blimp_tail tail = {0};
 		uint64_t pending = 0;
-		unsigned __int128 need = 0; /* SWTGT under cgroup limits */
-		size_t limited = 0;
 		st->n_short = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct vm_snapshot *v = &snap->vms[i];
@@ -402,27 +421,19 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 			policy_reclaim_vm(s, v, w, vs, now_ms, reclaim_hs, p);
 			if (policy_grant_note(st, i, v, w, vs, p, now_ms, &pending))
 				continue;
-			policy_hostswap_vm(s, v, w, vs, now_ms, hp->state, hold, p);
-			held += vs->swap_hold_bytes != 0;
-			need += p->cgroup_limit_bytes ? p->swtgt_bytes : 0;
-			limited += p->cgroup_limit_bytes != 0;
-			policy_finish_vm(s, w, vs, now_ms, p);
+			policy_blimp_last(s, v, w, vs, now_ms, hp->state, hold, p, &tail);
 		}
 		policy_grant(st, now_ms, hp, pending, plan->vms);
 		for (size_t k = 0; k < st->n_short; k++) {
 			size_t i = st->short_idx[k];
 			const struct policy_vm_work *w = &st->work[i];
 			struct policy_vm_state *vs = &st->vms[w->state_idx];
-			struct vm_plan *p = &plan->vms[i];
-			policy_hostswap_vm(s, &snap->vms[i], w, vs, now_ms, hp->state, hold, p);
-			held += vs->swap_hold_bytes != 0;
-			need += p->cgroup_limit_bytes ? p->swtgt_bytes : 0;
-			limited += p->cgroup_limit_bytes != 0;
-			policy_finish_vm(s, w, vs, now_ms, p);
+			policy_blimp_last(s, &snap->vms[i], w, vs, now_ms, hp->state, hold,
+					  &plan->vms[i], &tail);
 		}
-		st->n_swap_held = held;
-		if (limited)
-			policy_hostswap_fit(&snap->host, n, need, plan->vms);
+		st->n_swap_held = tail.held;
+		if (tail.limited)
+			policy_hostswap_fit(&snap->host, n, tail.need, plan->vms);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			plan->vms[i].entitlement_bytes = snap->vms[i].running ? st->ent_out[i] : 0;
