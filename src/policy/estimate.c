@@ -40,6 +40,28 @@ static uint64_t estimate_ewma(uint64_t avg, uint64_t sample, uint32_t alpha_perm
 	return avg - policy_permyriad_of(avg - sample, alpha_permyriad);
 }
 
+/* In-use growth since the last fresh sample, projected POLICY_GROWTH_LOOKAHEAD_MS ahead;
+ * 0 when slower than POLICY_GROWTH_MIN_PERMYRIAD_PER_S or when the balloon moved
+ * between the samples (the stats and the balloon's actual are read at different times,
+ * so in-use less the balloon jumps while it moves; a moving balloon is being steered
+ * already). Capped at MEMSZ. */
+static uint64_t estimate_growth(const struct policy_vm_state *vs, const struct vm_snapshot *v,
+				uint64_t memsz, uint64_t in_use, uint64_t dt_ms)
+{
+	uint64_t still = policy_max_u64(policy_permyriad_of(memsz, 100), MODEL_MIB);
+	uint64_t a = v->balloon_actual_bytes, b = vs->last_sample_actual_bytes;
+	if ((a > b ? a - b : b - a) > still || in_use <= vs->last_in_use_bytes || dt_ms == 0)
+		return 0;
+	unsigned __int128 grew = in_use - vs->last_in_use_bytes;
+	unsigned __int128 min =
+	    (unsigned __int128)policy_permyriad_of(memsz, POLICY_GROWTH_MIN_PERMYRIAD_PER_S) *
+	    dt_ms;
+	if (grew * 1000 < min)
+		return 0;
+	unsigned __int128 proj = grew * POLICY_GROWTH_LOOKAHEAD_MS / dt_ms;
+	return proj > memsz ? memsz : (uint64_t)proj;
+}
+
 bool policy_estimate_fresh(const struct policy_settings *s, const struct vm_snapshot *v)
 {
 	return v->running && v->mctl && v->stats_age_ms != MODEL_AGE_NEVER &&
@@ -60,6 +82,7 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 	w->fresh = policy_estimate_fresh(s, v);
 	w->distress = false;
 	w->in_use_bytes = 0;
+	w->growth_bytes = 0;
 	if (w->fresh) {
 		uint64_t total = policy_min_u64(v->guest_total_bytes, memsz);
 		uint64_t avail = policy_min_u64(v->guest_available_bytes, total);
@@ -86,6 +109,7 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 			boost = policy_add_sat(swapin, majflt > UINT64_MAX / MODEL_PAGE_SIZE
 							   ? UINT64_MAX
 							   : majflt * MODEL_PAGE_SIZE);
+			w->growth_bytes = estimate_growth(vs, v, memsz, in_use, dt_ms);
 		}
 		if (!vs->have_counters || at_ms > vs->counters_ms) {
 			vs->have_counters = true;
@@ -93,6 +117,8 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 			vs->last_major_faults = v->guest_major_faults;
 			vs->last_swap_in_bytes = v->guest_swap_in_bytes;
 			vs->last_oom_kills = v->guest_oom_kills;
+			vs->last_in_use_bytes = in_use;
+			vs->last_sample_actual_bytes = v->balloon_actual_bytes;
 		}
 		w->in_use_bytes = in_use;
 		sample = policy_min_u64(policy_add_sat(in_use, boost), memsz);

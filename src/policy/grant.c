@@ -13,11 +13,13 @@
  * CONSUMED): memory already promised is not promised twice while the guests fault it
  * in. A guest is short when its stats are fresh and either it shows distress or its
  * floor is above the target it had (it has used what it holds and wants more), and it
- * is ballooned (target below its ceiling). The room is split equally among the short
- * guests (index order takes the rounding), each capped at its ceiling. Keeping minFree
- * means a grant never takes the host below the clear state, so it cannot start host
- * swapping; a grant the guest does not use is taken back by the slow probe once the
- * host needs it (soft state).
+ * is ballooned (target below its ceiling). The floor counts the guest's growth,
+ * projected two seconds ahead (estimate.c): a working set starting behind the balloon
+ * is granted memory as it climbs, before the guest drops its cache and swaps. The room
+ * is split equally among the short guests (index order takes the rounding), each
+ * capped at its ceiling. Keeping minFree means a grant never takes the host below the
+ * clear state, so it cannot start host swapping; a grant the guest does not use is
+ * taken back by the slow probe once the host needs it (soft state).
  */
 #include "policy/internal.h"
 
@@ -27,7 +29,8 @@ static bool grant_short(const struct vm_snapshot *v, const struct policy_vm_work
 	if (!v->running || !w->fresh || !v->mctl || p->target_bytes >= w->hi_bytes)
 		return false;
 	uint64_t tol = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 100), MODEL_MIB);
-	return w->distress || w->floor_bytes > policy_add_sat(w->prev_target_bytes, tol);
+	uint64_t ahead = policy_add_sat(w->floor_bytes, w->growth_bytes);
+	return w->distress || ahead > policy_add_sat(w->prev_target_bytes, tol);
 }
 
 bool policy_grant_note(struct policy_state *st, size_t i, const struct vm_snapshot *v,

@@ -39,6 +39,9 @@ struct policy_vm_state {
 	int64_t swap_trim_bytes;   /* cgroup limit below (> 0) or above host target + OVHD (hostswap.c) */
 	uint64_t last_consumed_bytes; /* CONSUMED at the last run (hostswap.c) */
 	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
+	/* growth (estimate.c): the last fresh sample's in-use and balloon actual */
+	uint64_t last_in_use_bytes;
+	uint64_t last_sample_actual_bytes;
 	bool have_actv;
 	bool have_counters; /* the guest counters above are from a fresh sample */
 	bool have_balloon;
@@ -69,6 +72,8 @@ struct policy_vm_work {
 	uint64_t hi_bytes;    /* max(limit, MEMSZ - MCTLMAX) */
 	uint64_t floor_bytes; /* guest floor: in-use + margin (0 if not fresh) */
 	uint64_t prev_target_bytes;
+	/* in-use growth projected POLICY_GROWTH_LOOKAHEAD_MS ahead (0 unless fresh, growing) */
+	uint64_t growth_bytes;
 	struct policy_baseline_vm b; /* last: blimp never touches it */
 };
 
@@ -129,6 +134,15 @@ int policy_entitle_solve(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
  * host swaps too). */
 #define POLICY_SWAP_RESERVE_PERMYRIAD 1000U
 #define POLICY_SWAP_RESERVE_MIN_BYTES (64ULL * MODEL_MIB)
+
+/* Growth (estimate.c, grant.c): a guest whose in-use rises by at least this much of
+ * MEMSZ per second, with its balloon still, is growing; its rise is projected this far
+ * ahead. A working set starting behind a balloon shows in the guest's stats a second
+ * or two before its floor passes what it holds (the guest first drops its cache and
+ * swaps); granting then, not once it is already swapping, is what makes a burst
+ * resident in a period or two (bench/policies). */
+#define POLICY_GROWTH_MIN_PERMYRIAD_PER_S 100U
+#define POLICY_GROWTH_LOOKAHEAD_MS 2000ULL
 
 /* Saturating helpers. */
 static inline uint64_t policy_add_sat(uint64_t a, uint64_t b)

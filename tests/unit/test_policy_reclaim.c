@@ -558,6 +558,51 @@ static void test_grant_free_memory(void **state)
 	fleet_free(&h);
 }
 
+/* A guest whose in-use climbs while its balloon stands still is granted before its
+ * floor reaches what it holds (growth projected 2 s ahead); not when the climb is
+ * slow, and not when the balloon moved between the samples. */
+static void grow_case(uint64_t grow_mib, uint64_t actual_moved_mib, bool want_grant)
+{
+	struct fleet f;
+	fleet_init(&f, 2, 512 * MIB, 1 * GIB); /* minFree ~61 MiB */
+	for (int i = 0; i < 2; i++)
+		f.vms[i].settings.maxmemctl_bytes = 400 * MIB;
+	f.vms[0].balloon_actual_bytes = 300 * MIB;
+	f.vms[0].consumed_bytes = 150 * MIB;
+	f.vms[1].consumed_bytes = 100 * MIB;
+	fleet_tick(&f);
+	/* vm0 now holds its target T (MemTotal keeps the balloon) with in-use T - 150 MiB:
+	 * floor T - 86 MiB. One sample to start from, then one second later a new one. */
+	uint64_t t = f.plans[0].target_bytes;
+	f.vms[0].balloon_actual_bytes = t;
+	f.vms[0].guest_available_bytes = 150 * MIB;
+	fleet_tick(&f);
+	assert_int_not_equal(f.plans[0].reason, PLAN_REASON_GRANT);
+	assert_int_equal(f.plans[0].target_bytes, t);
+	f.vms[0].guest_available_bytes -= grow_mib * MIB;
+	f.vms[0].balloon_actual_bytes -= actual_moved_mib * MIB;
+	f.vms[0].guest_available_bytes -= actual_moved_mib * MIB;
+	fleet_tick(&f);
+	/* the floor alone (T - 86 + grow) is still below what vm0 holds */
+	assert_true(grow_mib < 86);
+	if (want_grant) {
+		assert_int_equal(f.plans[0].reason, PLAN_REASON_GRANT);
+		assert_int_equal(f.plans[0].target_bytes, 512 * MIB); /* the ceiling */
+	} else {
+		assert_int_not_equal(f.plans[0].reason, PLAN_REASON_GRANT);
+	}
+	fleet_free(&f);
+}
+
+static void test_grant_on_growth(void **state)
+{
+	(void)state;
+	grow_case(50, 0, true);	  /* 50 MiB/s: T - 86 + 50 + 100 projected > T + 5 */
+	grow_case(3, 0, false);	  /* 3 MiB/s: under 1% of MEMSZ per second */
+	grow_case(20, 0, false);  /* 20 MiB/s: T - 86 + 20 + 40 < T + 5 */
+	grow_case(50, 40, false); /* the balloon moved: in-use less it is not trusted */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +620,7 @@ int main(void)
 	    cmocka_unit_test(test_idle_tax_uses_host_sampling),
 	    cmocka_unit_test(test_state_map),
 	    cmocka_unit_test(test_grant_free_memory),
+	    cmocka_unit_test(test_grant_on_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
