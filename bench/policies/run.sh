@@ -9,7 +9,9 @@
 # Env: POL_POLICIES ("blimp static proxmox mom"), POL_PHASE_S (30, the demo's
 # default 120 s / 4 VMs), POL_VMS (4), POL_MEM_MIB (512), POL_WS_MIB (300),
 # POL_BIG_BUDGET (64G: the unconstrained run), POL_BUDGET_MIB (fix the budget instead
-# of the demo's choice from the measured OVHD), POL_PLOT (PNG to write),
+# of the demo's choice from the measured OVHD), POL_CONF_EXTRA (lines appended to every
+# run's blimpd.conf, e.g. 'ksm_pages_to_scan_high = 0'; \n separates lines),
+# POL_PLOT (PNG to write),
 # BENCH_KEEP=1 keeps the work dir.
 # shellcheck source=bench/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -90,6 +92,8 @@ one_run() {
 	mkdir -p "$out"
 	# the demo's host swap file: as large as all VMs
 	printf '[blimpd]\nswapfile_size = %sM\nlog_level = info\n' "$((NVMS * MEM_MIB))" >"$out/blimpd.conf"
+	# extra settings for every run of this benchmark (an experiment's knob)
+	[ -z "${POL_CONF_EXTRA:-}" ] || printf '%b\n' "$POL_CONF_EXTRA" >>"$out/blimpd.conf"
 	BLIMP_SOCKET="$out/blimpd.sock"
 	BENCH_STATE="$out/state"
 	export BLIMP_SOCKET
