@@ -48,7 +48,7 @@ static uint64_t estimate_ewma(uint64_t avg, uint64_t sample, uint32_t alpha_perm
 static uint64_t estimate_growth(const struct policy_vm_state *vs, const struct vm_snapshot *v,
 				uint64_t memsz, uint64_t in_use, uint64_t dt_ms)
 {
-	uint64_t still = policy_max_u64(policy_permyriad_of(memsz, 100), MODEL_MIB);
+	uint64_t still = policy_tol_bytes(memsz);
 	uint64_t a = v->balloon_actual_bytes, b = vs->last_sample_actual_bytes;
 	if ((a > b ? a - b : b - a) > still || in_use <= vs->last_in_use_bytes || dt_ms == 0)
 		return 0;

@@ -28,7 +28,7 @@ static bool grant_short(const struct vm_snapshot *v, const struct policy_vm_work
 {
 	if (!v->running || !w->fresh || !v->mctl || p->target_bytes >= w->hi_bytes)
 		return false;
-	uint64_t tol = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 100), MODEL_MIB);
+	uint64_t tol = policy_tol_bytes(w->memsz_bytes);
 	uint64_t ahead = policy_add_sat(w->floor_bytes, w->growth_bytes);
 	return w->distress || ahead > policy_add_sat(w->prev_target_bytes, tol);
 }

@@ -171,6 +171,12 @@ static inline uint64_t policy_permyriad_of(uint64_t v, uint64_t pm)
 	unsigned __int128 r = (unsigned __int128)v * pm / MODEL_PERMYRIAD;
 	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
 }
+/* What counts as "the same size" for a VM's balloon and targets: max(1% of MEMSZ, 1 MiB)
+ * (a balloon at its target, a floor above the target it had, a balloon standing still). */
+static inline uint64_t policy_tol_bytes(uint64_t memsz)
+{
+	return policy_max_u64(policy_permyriad_of(memsz, 100), MODEL_MIB);
+}
 
 bool policy_estimate_fresh(const struct policy_settings *s, const struct vm_snapshot *v);
 /* estimate.c: fills w->fresh, in_use, sample, distress; updates vs EWMAs, counters. */

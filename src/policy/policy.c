@@ -228,7 +228,7 @@ static void policy_track_stall(const struct vm_snapshot *v, struct policy_vm_sta
 			       const struct policy_vm_work *w)
 {
 	uint64_t actual = policy_min_u64(v->balloon_actual_bytes, w->memsz_bytes);
-	uint64_t tol = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 100), MODEL_MIB);
+	uint64_t tol = policy_tol_bytes(w->memsz_bytes);
 	uint64_t progress_min = policy_max_u64(policy_permyriad_of(w->memsz_bytes, 20), 1);
 	if (!v->running || actual <= policy_add_sat(w->prev_target_bytes, tol)) {
 		vs->stall_periods = 0;
