@@ -19,22 +19,36 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int pid = atoi(argv[1]);
-	char path[64]; snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	FILE *f = fopen(path, "r"); if (!f) return 1;
-	unsigned long best_s = 0, best_e = 0, s, e; char line[512];
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 1;
+	unsigned long best_s = 0, best_e = 0, s, e;
+	char line[512];
 	while (fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && e - s > best_e - best_s && !strchr(line, '/'))
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && e - s > best_e - best_s &&
+		    !strchr(line, '/'))
 			best_s = s, best_e = e;
 	}
 	fclose(f);
 	int pfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pfd < 0) { perror("pidfd_open"); return 1; }
-	unsigned long step = 2UL << 20, ok = 0, bad = 0; int lasterr = 0;
+	if (pfd < 0) {
+		perror("pidfd_open");
+		return 1;
+	}
+	unsigned long step = 2UL << 20, ok = 0, bad = 0;
+	int lasterr = 0;
 	for (unsigned long a = (best_s + step - 1) & ~(step - 1); a + step <= best_e; a += step) {
 		struct iovec iov = {(void *)a, step};
 		long r = syscall(SYS_process_madvise, pfd, &iov, 1, 25 /* MADV_COLLAPSE */, 0);
-		if (r < 0) { bad++; lasterr = errno; } else ok++;
+		if (r < 0) {
+			bad++;
+			lasterr = errno;
+		} else
+			ok++;
 	}
-	printf("range %lx-%lx (%lu MiB): collapsed %lu, failed %lu (last errno %s)\n", best_s, best_e, (best_e - best_s) >> 20, ok, bad, strerror(lasterr));
+	printf("range %lx-%lx (%lu MiB): collapsed %lu, failed %lu (last errno %s)\n", best_s,
+	       best_e, (best_e - best_s) >> 20, ok, bad, strerror(lasterr));
 	return 0;
 }

@@ -1,13 +1,12 @@
 #!/bin/bash
 # Experiment: run beside `BENCH_KEEP=1 POL_POLICIES=blimp bench/policies/run.sh`; 12 s into
 # each of the blimp run's phases, collapse the bursting VM's guest RAM into huge pages
-# (collapse.c, built into $TMPDIR) and log its
-# AnonHugePages before and after. docs/results.md has the outcome.
+# (collapse.c, built into $TMPDIR) and log its AnonHugePages before and after.
+# docs/results.md has the outcome.
 HERE=$(cd "$(dirname "$0")" && pwd)
 COLLAPSE=${TMPDIR:-/tmp}/blimp-collapse
 cc -O2 -Wall -Wextra -Werror -o "$COLLAPSE" "$HERE/collapse.c" || exit 1
-# wait for the blimp run's phases; 12 s into each, collapse the bursting VM's guest RAM
-sleep 5
+sleep 5 # let the benchmark create its work dir
 # shellcheck disable=SC2012 # newest work dir by time
 d=$(ls -td /var/tmp/bbench-policies.* | head -1)
 for i in 0 1 2 3; do
