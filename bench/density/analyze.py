@@ -4,7 +4,7 @@
   analyze.py step --dir D --k K --budget MIB --cycle S --active S --ws MIB --ref REFDIR
       one step's verdict: "ok ..." or "broken: why ..." (throughput judged only when
       the reference step exists)
-  analyze.py ovhd --dir D             largest OVHD seen on that run, MiB
+  analyze.py ovhd --dir D             per-VM OVHD (QEMU Pss) at the run's largest step, MiB
   analyze.py fleet --vms N --mem MIB --maxmemctl MIB --ws MIB --cycle S --active S --ovhd MIB
       the same fleet as a `blimp sim` fleet file
   analyze.py table --dir D --policies "a b" --budget MIB --cycle S --active S --ws MIB
@@ -251,10 +251,17 @@ def cmd_step(a):
 
 
 def cmd_ovhd(a):
-    o = 0
-    for k in sorted(os.listdir(a.dir)):
-        for r in read_top(os.path.join(a.dir, k, "top.csv")):
-            o = max(o, num(r, "ovhd"))
+    """per-VM OVHD for the simulator's fleet: in the step with the most VMs (OVHD
+    is QEMU's Pss, so the shared vmlinux and libraries split among the QEMUs),
+    each VM's median over the window; the largest of those"""
+    steps = [n for n in os.listdir(a.dir) if n.startswith("k") and n[1:].isdigit()]
+    per_vm = {}
+    if steps:
+        last = max(steps, key=lambda n: int(n[1:]))
+        for r in read_top(os.path.join(a.dir, last, "top.csv")):
+            if r.get("name") and num(r, "ovhd") > 0:
+                per_vm.setdefault(r["name"], []).append(num(r, "ovhd"))
+    o = max((statistics.median(v) for v in per_vm.values()), default=0)
     print(math.ceil(o / MIB) if o else 110)
 
 
