@@ -5,10 +5,12 @@ each run -> the table, the targets and the RESULT line (and optionally a plot).
   analyze.py ovhd FILLED_CSV          largest OVHD of any VM, MiB (rounded up)
   analyze.py table --dir D --ws W --phase S --vms N --policies "a b" --budget MIB [--plot PNG]
 
-Burst resident: the first wsloop sample (1 s apart, t_ms from wsloop's start) with
-resident_mib >= W and pages/s (mean of it and the next two samples) >= 90% of the
-same VM's median rate in the unconstrained run. Throughput: mean pages/s over the
-phase, summed over the VMs, relative to the unconstrained run. Both use pages/s
+Burst resident: the first wsloop sample (1 s apart, t_ms from wsloop's start) from
+which on resident_mib stays >= W to the end of the phase (a burst the guest swaps
+out again was not made resident), with pages/s (mean of it and the next two
+samples) >= 90% of the VM's steady rate: the median of the second half of its own
+phase ("vs unc.": its median rate in the unconstrained run). Throughput: median
+pages/s over the phase, summed over the VMs, relative to the unconstrained run. Both use pages/s
 adjusted for CPU contention: divided by the share of each interval the VM's vCPU
 thread was not waiting for a host CPU (schedstat, sampled by run.sh), since other
 load on a shared 2-core host swings TCG throughput by 3x; the raw figure is printed
@@ -119,11 +121,18 @@ def rss_time(adj, ws):
 
 
 def burst(adj, ws, ref):
-    """seconds from wsloop's start until resident >= WS and the adjusted rate, mean of
-    this and the next two samples, reaches 90% of ref; None if never"""
-    for k, (t, _, _, r) in enumerate(adj):
+    """seconds from wsloop's start until the working set is resident for good (this
+    sample and every later one of the phase has resident >= WS: a burst the guest
+    swaps out again was not made resident) and the adjusted rate, mean of this and
+    the next two samples, reaches 90% of ref; None if never"""
+    stays = [False] * len(adj)
+    ok = True
+    for k in range(len(adj) - 1, -1, -1):
+        ok = ok and adj[k][3] >= ws
+        stays[k] = ok
+    for k, (t, _, _, _) in enumerate(adj):
         win = [a for _, _, a, _ in adj[k:k + 3]]
-        if r >= ws and win and sum(win) / len(win) >= 0.9 * ref:
+        if stays[k] and win and sum(win) / len(win) >= 0.9 * ref:
             return t / 1000.0
     return None
 
@@ -246,10 +255,11 @@ def cmd_table(a):
               f"{fmt_t(rss_med, a.phase) if rss_med < a.phase else '>' + str(a.phase) + ' s':>8} "
               f"{thr * 100:7.1f}% {raw * 100:6.1f}% {str(oom) + ('?' if unknown else ''):>4} {lost:>4} "
               f"{r['free_min']:7.0f} MiB {r['peak']:6.0f} MiB {cpu_s(a.dir, lab, 0):>7} {cpu_s(a.dir, lab, 1):>8}")
-    print("burst resident: s from wsloop start until resident >= WS and pages/s (3-sample mean,\n"
-          "  contention-adjusted) >= 90% of its steady rate (median of the second half of its\n"
-          "  phase); '>': not within the phase; median over the VMs. vs unc.: the same with the\n"
-          "  VM's unconstrained median as the steady rate. RSS>=WS: until the resident set is WS\n"
+    print("burst resident: s from wsloop start until resident >= WS for the rest of the phase\n"
+          "  and pages/s (3-sample mean, contention-adjusted) >= 90% of its steady rate (median\n"
+          "  of the second half of its phase); '>': not within the phase; median over the VMs.\n"
+          "vs unc.: the same with the VM's unconstrained median as the steady rate\n"
+          "RSS>=WS: until the resident set first reaches WS\n"
           "thruput: median contention-adjusted pages/s of each bursting VM, summed, vs unconstrained\n"
           "  (raw: unadjusted); adjusted = pages/s / (1 - share of the interval the vCPU thread\n"
           "  waited for a host CPU), at most 4x\n"
