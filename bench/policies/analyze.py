@@ -3,14 +3,15 @@
 each run -> the table, the targets and the RESULT line (and optionally a plot).
 
   analyze.py ovhd FILLED_CSV          largest OVHD of any VM, MiB (rounded up)
-  analyze.py table --dir D --ws W --phase S --vms N --policies "a b" --budget MIB [--plot PNG]
+  analyze.py table --dir D --ws W --phase S --vms N [--rounds R] --policies "a b" --budget MIB
+      [--plot PNG]
 
 Burst resident: the first wsloop sample (1 s apart, t_ms from wsloop's start) from
 which on resident_mib stays >= W to the end of the phase (a burst the guest swaps
 out again was not made resident), with pages/s (mean of it and the next two
 samples) >= 90% of the VM's steady rate: the median of the second half of its own
 phase ("vs unc.": its median rate in the unconstrained run). Throughput: median
-pages/s over the phase, summed over the VMs, relative to the unconstrained run. Both use pages/s
+pages/s over its phases, summed over the VMs, relative to the unconstrained run. Both use pages/s
 adjusted for CPU contention: divided by the share of each interval the VM's vCPU
 thread was not waiting for a host CPU (schedstat, sampled by run.sh), since other
 load on a shared 2-core host swings TCG throughput by 3x; the raw figure is printed
@@ -54,17 +55,31 @@ def cmd_ovhd(path):
     print(math.ceil(o / MIB))
 
 
-def wsloop_samples(path):
+def wsloop_bursts(path):
+    """the wsloop samples of a guest's log, one list per burst (wsloop appends; t_ms
+    restarts at each burst's start)"""
     out = []
     try:
         with open(path, errors="replace") as f:
             for line in f:
                 m = WS_RE.search(line)
                 if m:
-                    out.append(tuple(int(x) for x in m.groups()))
+                    smp = tuple(int(x) for x in m.groups())
+                    if not out or smp[0] <= out[-1][-1][0]:
+                        out.append([])
+                    out[-1].append(smp)
     except OSError:
         pass
     return out
+
+
+def phase_starts(path):
+    """host ms at which run.sh started each of a VM's phases, in order"""
+    try:
+        with open(path) as f:
+            return [int(x) for x in f.read().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def read_vcpu(path):
@@ -203,45 +218,55 @@ def cmd_table(a):
         vcpu = read_vcpu(os.path.join(d, "vcpu.txt"))
         vms = []
         for i in range(a.vms):
-            s = wsloop_samples(os.path.join(d, f"wsloop.pv{i}.log"))
-            try:  # the host time run.sh started the phase
-                start_ms = int(open(os.path.join(d, f"phase.pv{i}")).read().strip())
-            except (OSError, ValueError):
-                start_ms = go_ms + i * a.phase * 1000
-            adj = adjusted(s, vcpu.get(f"pv{i}", []), start_ms)
-            vms.append({"adj": adj, "samples": s,
-                        "raw": statistics.median([p for _, p, _ in s]) if s else 0,
+            bursts = wsloop_bursts(os.path.join(d, f"wsloop.pv{i}.log"))
+            starts = phase_starts(os.path.join(d, f"phase.pv{i}"))
+            adjs = []  # one per rotation; [] for a burst that left no samples
+            for r in range(a.rounds):
+                s = bursts[r] if r < len(bursts) else []
+                # the host time run.sh started the phase (else the schedule's)
+                start_ms = starts[r] if r < len(starts) else go_ms + (r * a.vms + i) * a.phase * 1000
+                adjs.append(adjusted(s, vcpu.get(f"pv{i}", []), start_ms))
+            raw = [p for b in bursts[:a.rounds] for _, p, _ in b]
+            adj = [x for b in adjs for x in b]
+            vms.append({"adjs": adjs,
+                        "raw": statistics.median(raw) if raw else 0,
                         "mean": statistics.median([x for _, _, x, _ in adj]) if adj else 0,
                         "oom": oom_kills(os.path.join(d, f"dmesg.pv{i}.log")),
                         "lost": vm_lost(os.path.join(d, f"qemu-exit.pv{i}.log"))})
         free_min, peak = host_figures(os.path.join(d, "top.csv"), go_ms + settle_ms(a.phase))
         res[lab] = {"vms": vms, "free_min": free_min, "peak": peak}
     # reference rate per VM: the unconstrained run's median adjusted rate
-    refs = [statistics.median([x for _, _, x, _ in v["adj"]]) if v["adj"] else 0
-            for v in res["unconstrained"]["vms"]]
+    refs = [v["mean"] for v in res["unconstrained"]["vms"]]
     for lab in labels:
-        for i, v in enumerate(res[lab]["vms"]):
-            # "its steady rate": the median of the second half of its own phase ...
-            half = [x for t, _, x, _ in v["adj"] if t >= a.phase * 500]
-            own = statistics.median(half) if half else 0
-            v["t"] = burst(v["adj"], a.ws, own) if v["adj"] else None
-            # ... and, stricter, the same VM's median rate in the unconstrained run
-            v["tu"] = burst(v["adj"], a.ws, refs[i]) if v["adj"] else None
-            v["rss"] = rss_time(v["adj"], a.ws) if v["adj"] else None
+        # one entry per burst, in the order they ran (rotation by rotation)
+        res[lab]["bursts"] = []
+        for r in range(a.rounds):
+            for i, v in enumerate(res[lab]["vms"]):
+                adj = v["adjs"][r]
+                # "its steady rate": the median of the second half of its own phase ...
+                half = [x for t, _, x, _ in adj if t >= a.phase * 500]
+                own = statistics.median(half) if half else 0
+                res[lab]["bursts"].append({
+                    "t": burst(adj, a.ws, own) if adj else None,
+                    # ... and, stricter, the same VM's median rate unconstrained
+                    "tu": burst(adj, a.ws, refs[i]) if adj else None,
+                    "rss": rss_time(adj, a.ws) if adj else None})
     base = sum(v["mean"] for v in res["unconstrained"]["vms"])
     base_raw = sum(v["raw"] for v in res["unconstrained"]["vms"])
-    print(f"{'run':<14} {'burst resident (per VM)':<28} {'median':>7} {'vs unc.':>8} {'RSS>=WS':>8} {'thruput':>8} {'raw':>7} "
+    bw = max(28, a.rounds * a.vms * 5 + 2 * (a.rounds - 1))
+    print(f"{'run':<14} {'burst resident (per burst)':<{bw}} {'median':>7} {'vs unc.':>8} {'RSS>=WS':>8} {'thruput':>8} {'raw':>7} "
           f"{'OOM':>4} {'lost':>4} {'free min':>10} {'reclaimed':>10} {'ksmd s':>7} {'blimpd s':>8}")
     summary = {}
     for lab in labels:
         r = res[lab]
-        ts = [v["t"] for v in r["vms"]]
-        per_vm = " ".join(fmt_t(t, a.phase) for t in ts)
+        ts = [b["t"] for b in r["bursts"]]
+        per_vm = " | ".join(" ".join(fmt_t(t, a.phase) for t in ts[k:k + a.vms])
+                            for k in range(0, len(ts), a.vms))
         cens = [t if t is not None else float(a.phase) for t in ts]
         med = statistics.median(cens) if cens else float(a.phase)
-        rss = [v["rss"] if v["rss"] is not None else float(a.phase) for v in r["vms"]]
+        rss = [b["rss"] if b["rss"] is not None else float(a.phase) for b in r["bursts"]]
         rss_med = statistics.median(rss) if rss else float(a.phase)
-        tu = [v["tu"] if v["tu"] is not None else float(a.phase) for v in r["vms"]]
+        tu = [b["tu"] if b["tu"] is not None else float(a.phase) for b in r["bursts"]]
         tu_med = statistics.median(tu) if tu else float(a.phase)
         thr = sum(v["mean"] for v in r["vms"]) / base if base else 0
         raw = sum(v["raw"] for v in r["vms"]) / base_raw if base_raw else 0
@@ -250,14 +275,15 @@ def cmd_table(a):
         unknown = any(v["oom"] < 0 and not v["lost"] for v in r["vms"])
         summary[lab] = {"med": med, "rss": rss_med, "tu": tu_med, "thr": thr, "oom": oom, "lost": lost, "free_min": r["free_min"],
                         "peak": r["peak"], "censored": med >= a.phase}
-        print(f"{lab:<14} {per_vm:<28} {fmt_t(med, a.phase) if med < a.phase else '>' + str(a.phase) + ' s':>7} "
+        print(f"{lab:<14} {per_vm:<{bw}} {fmt_t(med, a.phase) if med < a.phase else '>' + str(a.phase) + ' s':>7} "
               f"{fmt_t(tu_med, a.phase) if tu_med < a.phase else '>' + str(a.phase) + ' s':>8} "
               f"{fmt_t(rss_med, a.phase) if rss_med < a.phase else '>' + str(a.phase) + ' s':>8} "
               f"{thr * 100:7.1f}% {raw * 100:6.1f}% {str(oom) + ('?' if unknown else ''):>4} {lost:>4} "
               f"{r['free_min']:7.0f} MiB {r['peak']:6.0f} MiB {cpu_s(a.dir, lab, 0):>7} {cpu_s(a.dir, lab, 1):>8}")
     print("burst resident: s from wsloop start until resident >= WS for the rest of the phase\n"
           "  and pages/s (3-sample mean, contention-adjusted) >= 90% of its steady rate (median\n"
-          "  of the second half of its phase); '>': not within the phase; median over the VMs.\n"
+          "  of the second half of its phase); '>': not within the phase; per burst, rotation by\n"
+          "  rotation ('|' between), and the median over all bursts\n"
           "vs unc.: the same with the VM's unconstrained median as the steady rate\n"
           "RSS>=WS: until the resident set first reaches WS\n"
           "thruput: median contention-adjusted pages/s of each bursting VM, summed, vs unconstrained\n"
@@ -321,10 +347,11 @@ def plot(res, labels, a):
     for lab in labels:
         path = os.path.join(a.dir, f"plot.{lab}.dat")
         with open(path, "w") as f:
-            for i, v in enumerate(res[lab]["vms"]):
-                for t, _, x, r in v["adj"]:
-                    f.write(f"{i * a.phase + t / 1000.0:.1f} {x / 1e6:.3f} {r}\n")
-                f.write("\n")
+            for rd in range(a.rounds):
+                for i, v in enumerate(res[lab]["vms"]):
+                    for t, _, x, r in v["adjs"][rd]:
+                        f.write(f"{(rd * a.vms + i) * a.phase + t / 1000.0:.1f} {x / 1e6:.3f} {r}\n")
+                    f.write("\n")
         gp.append((lab, path))
     script = [
         "set terminal pngcairo size 1100,700 font ',10'" if has_cairo() else
@@ -361,6 +388,7 @@ def main():
     ap.add_argument("--ws", type=int, required=True)
     ap.add_argument("--phase", type=int, required=True)
     ap.add_argument("--vms", type=int, required=True)
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--policies", required=True)
     ap.add_argument("--budget", required=True)
     ap.add_argument("--plot", default="")

@@ -3,11 +3,13 @@
 # asked through plan.c) under each policy, plus an unconstrained run (same VMs, same
 # workload, a budget nothing presses against). Per run: a fresh blimpd (embedded
 # libvirt), 4 fresh guests that fill their page cache from the data disk, then VM i
-# runs `wsloop WS` during phase i. Recorded: `blimp top -b` every second (host free,
+# runs `wsloop WS` during phase i, for ROUNDS rotations. Recorded: `blimp top -b` every second (host free,
 # MCTLSZ, SWCUR), each guest's wsloop log (t_ms, pages_per_s, resident_mib) and its
 # kernel log (OOM kills). analyze.py turns them into the table.
 # Env: POL_POLICIES ("blimp static proxmox mom"), POL_PHASE_S (30, the demo's
-# default 120 s / 4 VMs), POL_VMS (4), POL_MEM_MIB (512), POL_WS_MIB (300),
+# default 120 s / 4 VMs), POL_ROUNDS (2: each VM bursts twice; the first rotation
+# starts with every guest full of page cache, the second from the policy's own
+# steady state), POL_VMS (4), POL_MEM_MIB (512), POL_WS_MIB (300),
 # POL_BIG_BUDGET (64G: the unconstrained run), POL_BUDGET_MIB (fix the budget instead
 # of the demo's choice from the measured OVHD), POL_CONF_EXTRA (lines appended to every
 # run's blimpd.conf, e.g. 'ksm_pages_to_scan_high = 0'; \n separates lines),
@@ -19,6 +21,7 @@ bench_init policies
 HERE=$(cd "$(dirname "$0")" && pwd)
 POLICIES=${POL_POLICIES:-blimp static proxmox mom}
 PHASE_S=${POL_PHASE_S:-30}
+ROUNDS=${POL_ROUNDS:-2}
 NVMS=${POL_VMS:-4}
 MEM_MIB=${POL_MEM_MIB:-512}
 WS_MIB=${POL_WS_MIB:-300}
@@ -65,18 +68,22 @@ vcpu_sampler() {
 	done >"$out"
 }
 
-# phases OUT GO LABEL: as the demo does, start VM i's phase from the host through the
-# guest agent at GO + i * PHASE_S (guest clocks lag seconds under TCG); the host time
-# of each start goes to OUT/phase.pvI (ms) for the contention correction.
+# phases OUT GO LABEL: as the demo does, start VM i's phase of rotation r from the
+# host through the guest agent at GO + (r * NVMS + i) * PHASE_S (guest clocks lag
+# seconds under TCG); the host time of each start is appended to OUT/phase.pvI (ms,
+# one line per rotation) for the contention correction. wsloop appends each burst's
+# samples to the guest's /tmp/wsloop.log (t_ms restarts at 0).
 phases() {
-	local out=$1 go=$2 label=$3 i at now
-	for i in $(seq 0 $((NVMS - 1))); do
-		at=$((go + i * PHASE_S))
-		while [ "$(date +%s)" -lt "$at" ]; do sleep 0.05; done
-		now=$(date +%s)
-		date +%s%3N >"$out/phase.pv$i"
-		vm_exec "pv$i" "$("$PLAN" phase-cmd "$((at + PHASE_S - now))" "$WS_MIB")" >/dev/null ||
-			bench_log "$label: phase of pv$i did not start"
+	local out=$1 go=$2 label=$3 r i at now
+	for r in $(seq 0 $((ROUNDS - 1))); do
+		for i in $(seq 0 $((NVMS - 1))); do
+			at=$((go + (r * NVMS + i) * PHASE_S))
+			while [ "$(date +%s)" -lt "$at" ]; do sleep 0.05; done
+			now=$(date +%s)
+			date +%s%3N >>"$out/phase.pv$i"
+			vm_exec "pv$i" "$("$PLAN" phase-cmd "$((at + PHASE_S - now))" "$WS_MIB")" >/dev/null ||
+				bench_log "$label: phase $((r + 1)) of pv$i did not start"
+		done
 	done
 }
 
@@ -111,7 +118,7 @@ one_run() {
 	bench_daemon_stop --keep-vms
 	bench_log "$label: policy $policy, budget $budget"
 	bench_daemon_start --config "$out/blimpd.conf" --policy "$policy" --host-mem "$budget"
-	local secs=$((NVMS * PHASE_S + 3))
+	local secs=$((ROUNDS * NVMS * PHASE_S + 3))
 	local go=$(($(date +%s) + 2))
 	echo "$go" >"$out/go"
 	vcpu_sampler "$out/vcpu.txt" "$((secs + 1))" &
@@ -152,6 +159,6 @@ for p in $POLICIES; do
 done
 
 echo
-echo "bench/policies: demo scenario, $NVMS VMs x ${MEM_MIB} MiB (MCTLMAX ${MAXMEMCTL_MIB} MiB), wsloop ${WS_MIB} MiB for ${PHASE_S} s per VM in turn, budget ${BUDGET_MIB} MiB (OVHD ${OVHD_MIB} MiB/VM measured), host swap $((NVMS * MEM_MIB)) MiB, guest swap 256 MiB, tree $REV, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"
+echo "bench/policies: demo scenario, $NVMS VMs x ${MEM_MIB} MiB (MCTLMAX ${MAXMEMCTL_MIB} MiB), wsloop ${WS_MIB} MiB for ${PHASE_S} s per VM in turn, $ROUNDS rotations, budget ${BUDGET_MIB} MiB (OVHD ${OVHD_MIB} MiB/VM measured), host swap $((NVMS * MEM_MIB)) MiB, guest swap 256 MiB, tree $REV, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"
 python3 "$HERE/analyze.py" table --dir "$BENCH_DIR" --ws "$WS_MIB" --phase "$PHASE_S" \
-	--vms "$NVMS" --policies "$POLICIES" --budget "$BUDGET_MIB" --plot "${POL_PLOT:-}"
+	--vms "$NVMS" --rounds "$ROUNDS" --policies "$POLICIES" --budget "$BUDGET_MIB" --plot "${POL_PLOT:-}"
