@@ -137,19 +137,29 @@ def alloc_ms(g, active):
     return int(min(max(total - run, 0), total))
 
 
-def window_bursts(d, k, cycle):
-    """the bursts of every VM scheduled in the step's window [window, window + cycle):
-    [(seq, host record, guest log or None)]"""
+def read_window(d, cycle):
+    """the step's window from run.sh's D/window, "START_S [SPAN_S]" (one cycle when
+    the span is missing): (start_ms, span_ms), or None"""
     try:
-        ws = int(open(os.path.join(d, "window")).read()) * 1000
-    except (OSError, ValueError):
+        p = open(os.path.join(d, "window")).read().split()
+        return int(p[0]) * 1000, (int(p[1]) if len(p) > 1 else cycle) * 1000
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def window_bursts(d, k, cycle):
+    """the bursts of every VM scheduled in the step's window [start, start + span):
+    [(seq, host record, guest log or None)]"""
+    w = read_window(d, cycle)
+    if w is None:
         return []
+    ws, span = w
     host = read_bursts(os.path.join(d, "bursts"))
     out = []
     for i in range(1, k + 1):
         guest = read_guest_bursts(os.path.join(d, f"ws.dv{i}.log"))
         for seq, b in host.items():
-            if b["vm"] == f"dv{i}" and ws <= b["sched"] < ws + cycle * 1000:
+            if b["vm"] == f"dv{i}" and ws <= b["sched"] < ws + span:
                 out.append((seq, b, guest.get(seq)))
     return out
 

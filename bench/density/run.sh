@@ -10,8 +10,10 @@
 #   - sum CONSUMED + OVHD was over the budget in > 10% of the 1 s samples (the budget
 #     stands for the host's RAM; a policy that ignores it would swap or OOM a real
 #     host, while this 24 GiB dev box hides that).
-# A step broken by throughput alone is measured again over the next cycle and judged
-# by that (one window holds 10 samples per VM: +-15% noise on this shared box).
+# A step's window holds whole cycles, enough for at least MIN_BURSTS bursts (one
+# cycle has one burst per VM; the samples of one burst are not independent: bursts
+# differ by +-12% from one another, the samples within one by a few %). A step broken
+# by throughput alone is measured again over a window as long and judged by that.
 # The simulator's prediction (`blimp sim --plan` on the same fleet) is printed beside.
 #
 # Guests: the built-in guest, MEMSZ 512 MiB (MCTLMAX 80%, 256 MiB guest swap, as the
@@ -25,7 +27,8 @@
 # host's clock from those starts (see den_burst_cmd for the guest-side markers).
 # Env: DEN_POLICIES ("blimp proxmox mom static"), DEN_MAX (6), DEN_BUDGET_MIB (1536),
 # DEN_MEM_MIB (512), DEN_WS_MIB (200), DEN_CYCLE_S (30), DEN_ACTIVE_S (10),
-# DEN_SETTLE_S (20), DEN_PLOT (PNG), BENCH_KEEP=1, DEN_REUSE / DEN_REUSE_LABELS (below).
+# DEN_SETTLE_S (20), DEN_MIN_BURSTS (3), DEN_CONF_EXTRA (lines appended to each
+# policy's blimpd.conf; \n separates lines), DEN_PLOT (PNG), BENCH_KEEP=1, DEN_REUSE / DEN_REUSE_LABELS (below).
 # shellcheck source=bench/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 bench_init density
@@ -38,6 +41,7 @@ WS_MIB=${DEN_WS_MIB:-200}
 CYCLE_S=${DEN_CYCLE_S:-30}
 ACTIVE_S=${DEN_ACTIVE_S:-10}
 SETTLE_S=${DEN_SETTLE_S:-20}
+MIN_BURSTS=${DEN_MIN_BURSTS:-3}
 # shellcheck disable=SC2017 # the demo's rounding (demo_plan_maxmemctl)
 MAXMEMCTL_MIB=$((MEM_MIB / 5 * 4))
 T_START=$SECONDS
@@ -109,10 +113,10 @@ phaser() {
 	wait
 }
 
-# den_window_seqs OUT VM WS: the bursts of VM scheduled in [WS, WS + CYCLE_S) that
+# den_window_seqs OUT VM WS SPAN: the bursts of VM scheduled in [WS, WS + SPAN) that
 # started, by sequence number
 den_window_seqs() {
-	awk -v vm="$2" -v a="$(($3 * 1000))" -v b="$((($3 + CYCLE_S) * 1000))" \
+	awk -v vm="$2" -v a="$(($3 * 1000))" -v b="$((($3 + $4) * 1000))" \
 		'$2 == vm && $3 >= a && $3 < b && $6 == 0 { printf "%s ", $1 }' "$1/bursts" 2>/dev/null
 }
 
@@ -143,24 +147,25 @@ vcpu_sampler() {
 	done >"$out"
 }
 
-# measure_step OUT D K LABEL EPOCH JUDGE_MIB: measure the next whole cycle with K VMs
-# into D and print analyze.py's verdict
+# measure_step OUT D K LABEL EPOCH JUDGE_MIB: measure the next whole cycles with K VMs
+# (as many as MIN_BURSTS bursts take) into D and print analyze.py's verdict
 measure_step() {
 	local out=$1 d=$2 k=$3 label=$4 epoch=$5 judge_mib=$6
-	# window: the next whole cycle
-	local now ws
+	# window: from the next cycle's start, ceil(MIN_BURSTS / K) whole cycles
+	local now ws span
 	now=$(date +%s)
 	ws=$((epoch + ((now - epoch) / CYCLE_S + 1) * CYCLE_S))
-	echo "$ws" >"$d/window"
-	vcpu_sampler "$d/vcpu.txt" "$k" "$((ws - now + CYCLE_S + ACTIVE_S))" &
+	span=$((((MIN_BURSTS + k - 1) / k) * CYCLE_S))
+	echo "$ws $span" >"$d/window"
+	vcpu_sampler "$d/vcpu.txt" "$k" "$((ws - now + span + ACTIVE_S))" &
 	local sampler=$!
 	while [ "$(date +%s)" -lt "$ws" ]; do sleep 0.2; done
-	"$BLIMP" top -b -n "$CYCLE_S" -d 1 >"$d/top.csv" 2>/dev/null
+	"$BLIMP" top -b -n "$span" -d 1 >"$d/top.csv" 2>/dev/null
 	wait "$sampler"
 	# the window's last bursts run past it (guest time runs slow under TCG)
 	for i in $(seq 1 "$k"); do
 		local seqs
-		read -ra seqs <<<"$(den_window_seqs "$out" "dv$i" "$ws")"
+		read -ra seqs <<<"$(den_window_seqs "$out" "dv$i" "$ws" "$span")"
 		bench_wait $((2 * ACTIVE_S + 10)) den_bursts_ended "dv$i" "${seqs[@]}" ||
 			bench_log "$label: dv$i: a burst of the window did not end (${seqs[*]})"
 	done
@@ -185,6 +190,7 @@ sequence() {
 	local label=$1 policy=$2 budget=$3 max=$4 judge_mib=$5 out="$BENCH_DIR/$1" k i
 	mkdir -p "$out"
 	printf '[blimpd]\nswapfile_size = %sM\nlog_level = info\n' "$((max * MEM_MIB))" >"$out/blimpd.conf"
+	[ "$label" = reference ] || [ -z "${DEN_CONF_EXTRA:-}" ] || printf '%b\n' "$DEN_CONF_EXTRA" >>"$out/blimpd.conf"
 	BLIMP_SOCKET="$out/blimpd.sock"
 	BENCH_STATE="$out/state"
 	export BLIMP_SOCKET
@@ -210,9 +216,8 @@ sequence() {
 		sleep "$SETTLE_S"
 		local verdict
 		verdict=$(measure_step "$out" "$d" "$k" "$label" "$epoch" "$judge_mib")
-		# A window holds one or two bursts per VM (10 samples at 1 VM): a shortfall
-		# of throughput alone is confirmed by the next cycle before it ends the
-		# sequence (the first window is kept in D/try1).
+		# A shortfall of throughput alone is confirmed by the next window before it
+		# ends the sequence (the first window is kept in D/try1).
 		if [ "$label" != reference ] && [[ "$verdict" =~ ^broken:\ throughput\ [0-9]+%\ of\ reference\ \| ]]; then
 			bench_log "$label: $k VMs: $verdict (measuring the next cycle to confirm)"
 			mkdir -p "$d/try1"
