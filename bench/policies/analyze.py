@@ -10,8 +10,9 @@ Burst resident: the first wsloop sample (1 s apart, t_ms from wsloop's start) fr
 which on resident_mib stays >= W to the end of the phase (a burst the guest swaps
 out again was not made resident), with pages/s (mean of it and the next two
 samples) >= 90% of the VM's steady rate: the median of the second half of its own
-phase ("vs unc.": its median rate in the unconstrained run). Throughput: median
-pages/s over its phases, summed over the VMs, relative to the unconstrained run. Both use pages/s
+phase ("vs unc.": its rate in the unconstrained run). Throughput: per VM the mean
+over its bursts of each one's median pages/s, summed over the VMs, relative to the
+unconstrained run. Both use pages/s
 adjusted for CPU contention: divided by the share of each interval the VM's vCPU
 thread was not waiting for a host CPU (schedstat, sampled by run.sh), since other
 load on a shared 2-core host swings TCG throughput by 3x; the raw figure is printed
@@ -226,11 +227,14 @@ def cmd_table(a):
                 # the host time run.sh started the phase (else the schedule's)
                 start_ms = starts[r] if r < len(starts) else go_ms + (r * a.vms + i) * a.phase * 1000
                 adjs.append(adjusted(s, vcpu.get(f"pv{i}", []), start_ms))
-            raw = [p for b in bursts[:a.rounds] for _, p, _ in b]
-            adj = [x for b in adjs for x in b]
+            # a VM's rate: the mean over its bursts of each one's median sample (its
+            # bursts can differ by 30% while samples within one agree: the median of
+            # the pooled samples would jump between the two)
+            raw = [statistics.median([p for _, p, _ in b]) for b in bursts[:a.rounds] if b]
+            adj = [statistics.median([x for _, _, x, _ in b]) for b in adjs if b]
             vms.append({"adjs": adjs,
-                        "raw": statistics.median(raw) if raw else 0,
-                        "mean": statistics.median([x for _, _, x, _ in adj]) if adj else 0,
+                        "raw": statistics.fmean(raw) if raw else 0,
+                        "mean": statistics.fmean(adj) if adj else 0,
                         "oom": oom_kills(os.path.join(d, f"dmesg.pv{i}.log")),
                         "lost": vm_lost(os.path.join(d, f"qemu-exit.pv{i}.log"))})
         free_min, peak = host_figures(os.path.join(d, "top.csv"), go_ms + settle_ms(a.phase))
@@ -286,7 +290,8 @@ def cmd_table(a):
           "  rotation ('|' between), and the median over all bursts\n"
           "vs unc.: the same with the VM's unconstrained median as the steady rate\n"
           "RSS>=WS: until the resident set first reaches WS\n"
-          "thruput: median contention-adjusted pages/s of each bursting VM, summed, vs unconstrained\n"
+          "thruput: contention-adjusted pages/s of each VM (mean over its bursts of each one's\n"
+          "  median), summed, vs unconstrained\n"
           "  (raw: unadjusted); adjusted = pages/s / (1 - share of the interval the vCPU thread\n"
           "  waited for a host CPU), at most 4x\n"
           "free min: budget less sum CONSUMED+OVHD, lowest 1 s sample after the first half phase\n"
