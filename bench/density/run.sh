@@ -1,18 +1,18 @@
 #!/bin/bash
 # bench/density: how many 512 MiB VMs with phase-shifted working sets fit a fixed
 # budget under each policy. VMs are added one at a time; after each addition and a
-# settling time, one workload cycle is measured. The count for a policy is the last
-# VM count before the SLO broke. SLO broken at count k when, in the window:
-#   - the bursting VMs' throughput (median contention-adjusted wsloop pages/s) is
-#     < 90% of the reference run (same VMs, same schedule, no budget: static, 64G)
-#     at the same k, or
+# settling time, whole workload cycles are measured. The count for a policy is the
+# last VM count before the SLO broke. SLO broken at count k when, in the window:
+#   - the bursting VMs' throughput (contention-adjusted wsloop pages/s, the mean over
+#     bursts of each one's median) is < 90% of the reference run's (same VMs, same
+#     schedule, no budget: static, 64G; over all its bursts), or
 #   - any guest OOM kill, or a VM's QEMU died, or
 #   - sum CONSUMED + OVHD was over the budget in > 10% of the 1 s samples (the budget
 #     stands for the host's RAM; a policy that ignores it would swap or OOM a real
 #     host, while this 24 GiB dev box hides that).
 # A step's window holds whole cycles, enough for at least MIN_BURSTS bursts (one
 # cycle has one burst per VM; the samples of one burst are not independent: bursts
-# differ by +-12% from one another, the samples within one by a few %). A step broken
+# differ by up to 30% from one another, the samples within one by a few %). A step broken
 # by throughput alone is measured again over a window as long and judged by that.
 # The simulator's prediction (`blimp sim --plan` on the same fleet) is printed beside.
 #
