@@ -221,6 +221,11 @@ def cmd_table(a):
         for i in range(a.vms):
             bursts = wsloop_bursts(os.path.join(d, f"wsloop.pv{i}.log"))
             starts = phase_starts(os.path.join(d, f"phase.pv{i}"))
+            if len(bursts) != a.rounds:
+                # bursts are matched to rotations by order: one that left no samples
+                # shifts the later ones
+                print(f"{lab}: pv{i} logged {len(bursts)} bursts for {a.rounds} rotations",
+                      file=sys.stderr)
             adjs = []  # one per rotation; [] for a burst that left no samples
             for r in range(a.rounds):
                 s = bursts[r] if r < len(bursts) else []
@@ -239,7 +244,7 @@ def cmd_table(a):
                         "lost": vm_lost(os.path.join(d, f"qemu-exit.pv{i}.log"))})
         free_min, peak = host_figures(os.path.join(d, "top.csv"), go_ms + settle_ms(a.phase))
         res[lab] = {"vms": vms, "free_min": free_min, "peak": peak}
-    # reference rate per VM: the unconstrained run's median adjusted rate
+    # reference rate per VM: the unconstrained run's rate (mean of its burst medians)
     refs = [v["mean"] for v in res["unconstrained"]["vms"]]
     for lab in labels:
         # one entry per burst, in the order they ran (rotation by rotation)
@@ -291,7 +296,7 @@ def cmd_table(a):
           "  and pages/s (3-sample mean, contention-adjusted) >= 90% of its steady rate (median\n"
           "  of the second half of its phase); '>': not within the phase; per burst, rotation by\n"
           "  rotation ('|' between), and the median over all bursts\n"
-          "vs unc.: the same with the VM's unconstrained median as the steady rate\n"
+          "vs unc.: the same with the VM's unconstrained rate as the steady rate\n"
           "RSS>=WS: until the resident set first reaches WS\n"
           "thruput: contention-adjusted pages/s of each VM (mean over its bursts of each one's\n"
           "  median), summed, vs unconstrained\n"
