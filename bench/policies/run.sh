@@ -4,8 +4,7 @@
 # workload, a budget nothing presses against). Per run: a fresh blimpd (embedded
 # libvirt), 4 fresh guests that fill their page cache from the data disk, then VM i
 # runs `wsloop WS` during phase i, for ROUNDS rotations. Recorded: `blimp top -b`
-# every second (host free,
-# MCTLSZ, SWCUR), each guest's wsloop log (t_ms, pages_per_s, resident_mib) and its
+# every second (host free, MCTLSZ, SWCUR), each guest's wsloop log (t_ms, pages_per_s, resident_mib) and its
 # kernel log (OOM kills). analyze.py turns them into the table.
 # Env: POL_POLICIES ("blimp static proxmox mom"), POL_PHASE_S (30, the demo's
 # default 120 s / 4 VMs), POL_ROUNDS (2: each VM bursts twice; the first rotation
