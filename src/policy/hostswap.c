@@ -9,6 +9,17 @@
  * CONSUMED is above the host target. In low, every other VM above its target gets
  * no more memory: cgroup limit = CONSUMED + OVHD. A limit below MEMSZ - MCTLMAX (the
  * balloon cannot reach it) is enforced the same way in every state.
+ * A growing guest (fresh stats; in-use climbing or its target raised by the rules in
+ * the last POLICY_GROWING_MS, or a grant in the last POLICY_GRANT_PENDING_MS) is never
+ * the floor rule's victim: its floor is above its
+ * entitlement because it is using the memory right now, and pushing that to host swap
+ * is double paging (bench/density, session 4: a bursting VM swapped 65 -> 152 MiB in
+ * 6 s while the idle ones sat at their balloon floors). In hard it gets no host
+ * target from the floor rule; in low it is frozen (CONSUMED + OVHD) like the others
+ * above their targets. Once the host is soft or better a growing guest drops a kept
+ * host target at once: the hold exists against flapping, not against a burst.
+ * Stalled and blind VMs are targeted whether growing or not (the balloon cannot steer
+ * them).
  * Hysteresis: when the host leaves hard/low, a VM's host target is kept until the
  * host has been soft or better for POLICY_HOSTSWAP_HOLD_MS (any return to hard/low
  * restarts the wait), then rises by POLICY_HOSTSWAP_RELEASE_PERMYRIAD of MEMSZ per
@@ -39,11 +50,11 @@
 
 /* Host target from the hard/low rules (UINT64_MAX: none). */
 static uint64_t hostswap_rule(const struct vm_snapshot *v, const struct policy_vm_state *vs,
-			      const struct policy_vm_work *w, const struct vm_plan *p)
+			      const struct policy_vm_work *w, const struct vm_plan *p, bool growing)
 {
 	bool stalled = v->mctl && w->fresh && vs->stall_periods >= POLICY_STALL_PERIODS;
 	bool blind = !v->mctl || !w->fresh;
-	bool floor_bound = w->fresh && w->floor_bytes > p->entitlement_bytes &&
+	bool floor_bound = w->fresh && !growing && w->floor_bytes > p->entitlement_bytes &&
 			   p->target_bytes > p->entitlement_bytes;
 	if (stalled)
 		return p->target_bytes;
@@ -116,11 +127,16 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 	uint64_t host_target = UINT64_MAX;
 	if (p->target_bytes > w->limit_bytes)
 		host_target = w->limit_bytes;
+	if (w->fresh && (w->growth_bytes > 0 || p->target_bytes > w->prev_target_bytes))
+		vs->growing_until_ms = policy_add_sat(now_ms, POLICY_GROWING_MS);
+	bool growing = w->fresh && (now_ms < vs->growing_until_ms || now_ms < vs->grant_until_ms);
 	uint64_t swap_target;
 	if (hs >= HOST_STATE_HARD) {
-		swap_target = hostswap_rule(v, vs, w, p);
+		swap_target = hostswap_rule(v, vs, w, p, growing);
 		vs->swap_hold_bytes = swap_target == UINT64_MAX ? 0 : swap_target;
 	} else {
+		if (growing)
+			vs->swap_hold_bytes = 0; /* a burst is not a flap: let it grow */
 		swap_target = hostswap_release(s, vs, w, now_ms, hold);
 	}
 	host_target = policy_min_u64(host_target, swap_target);
@@ -130,7 +146,7 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 		return;
 	}
 	vs->swap_trim_bytes = 0;
-	if (hs == HOST_STATE_LOW && v->consumed_bytes > p->target_bytes)
+	if (hs == HOST_STATE_LOW && (growing || v->consumed_bytes > p->target_bytes))
 		p->cgroup_limit_bytes = policy_add_sat(v->consumed_bytes, v->ovhd_bytes);
 }
 

@@ -36,6 +36,7 @@ struct policy_vm_state {
 	uint64_t last_run_ms;	   /* last policy_run that planned this VM */
 	uint64_t swap_hold_bytes;  /* host-swap target kept after hard/low (0 = none) */
 	uint64_t grant_until_ms;   /* a grant's headroom counts as taken until then (grant.c) */
+	uint64_t growing_until_ms; /* guest counts as growing until then (hostswap.c) */
 	int64_t swap_trim_bytes;   /* cgroup limit below (> 0) or above host target + OVHD (hostswap.c) */
 	uint64_t last_consumed_bytes; /* CONSUMED at the last run (hostswap.c) */
 	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
@@ -127,6 +128,11 @@ int policy_entitle_solve(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
  * since the VM's last plan, like the probe) and is dropped once it reaches the VM's
  * ceiling: the swapped-out memory comes back at a pace the host can follow. */
 #define POLICY_HOSTSWAP_RELEASE_PERMYRIAD 500U
+
+/* A guest whose in-use climbed, or whose target the rules raised, counts as growing
+ * (never the floor rule's host-swap victim) for this long after (hostswap.c): the
+ * stats come once per period and the growth estimate is 0 while its balloon moves. */
+#define POLICY_GROWING_MS 5000ULL
 /* Swap kept free when sizing host swap targets (hostswap.c, policy_hostswap_fit):
  * 10% of the host's swap, at least 64 MiB. A limit that needs more swap than
  * there is stalls or OOM-kills QEMU; the reserve covers what moves between the

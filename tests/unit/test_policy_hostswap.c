@@ -344,6 +344,103 @@ static void test_limit_trim(void **state)
 	fleet_free(&g);
 }
 
+/* Two fresh 4 GiB guests on a 6 GiB budget, each using 3 GiB (floors above the
+ * ~2.8 GiB entitlements), CONSUMED such that the host is hard (150 MiB free). */
+static void grow_fleet(struct fleet *f)
+{
+	fleet_init(f, 2, 4 * GIB, 6 * GIB);
+	for (int i = 0; i < 2; i++)
+		f->vms[i].consumed_bytes = 3 * GIB - 75 * MIB;
+}
+
+/* The guests: each balloon at its last target, MemTotal shrunk by it, in_use in use. */
+static void grow_guests(struct fleet *f, const uint64_t in_use[2])
+{
+	for (int i = 0; i < 2; i++) {
+		struct vm_snapshot *v = &f->vms[i];
+		if (f->plans[i].target_bytes)
+			v->balloon_actual_bytes = f->plans[i].target_bytes;
+		v->guest_total_bytes = v->balloon_actual_bytes;
+		v->guest_available_bytes = v->guest_total_bytes - in_use[i];
+		v->guest_free_bytes = v->guest_available_bytes / 2;
+	}
+}
+
+/* A growing guest is not the floor rule's victim (bench/density, session 4: the
+ * bursting VM was swapped during its burst): in hard it gets no host target while its
+ * in-use climbs, where the same guest standing still does; in low it is frozen at
+ * what it holds, not pushed to its entitlement; when the host is calm again, a kept
+ * target goes at once when the guest starts growing, where an idle guest keeps it. */
+static void test_growing_not_victim(void **state)
+{
+	(void)state;
+	struct fleet f;
+	grow_fleet(&f);
+	uint64_t in_use[2] = {3 * GIB, 3 * GIB};
+	grow_guests(&f, in_use);
+	fleet_tick(&f);
+	assert_int_equal(f.plan.host.state, HOST_STATE_HARD);
+	/* Both stand still until the balloons sit at the floors: both are victims. */
+	for (int t = 0; t < 10; t++) {
+		grow_guests(&f, in_use);
+		fleet_tick(&f);
+	}
+	assert_int_equal(f.plan.host.state, HOST_STATE_HARD);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(f.plans[i].reason, PLAN_REASON_GUEST_FLOOR);
+		assert_true(f.plans[i].cgroup_limit_bytes > 0);
+		assert_true(f.plans[i].cgroup_limit_bytes < f.vms[i].consumed_bytes);
+	}
+	/* vm0's working set climbs 100 MiB per period, vm1 stands still. */
+	for (int t = 0; t < 5; t++) {
+		in_use[0] += 100 * MIB;
+		grow_guests(&f, in_use);
+		fleet_tick(&f);
+		assert_int_equal(f.plan.host.state, HOST_STATE_HARD);
+		assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+		assert_int_equal(f.plans[0].swtgt_bytes, 0);
+		assert_true(f.plans[1].cgroup_limit_bytes > 0);
+	}
+	/* Low: vm0 (still growing) frozen at CONSUMED + OVHD, vm1 to its entitlement. */
+	f.vms[0].consumed_bytes = f.vms[1].consumed_bytes = 3 * GIB - 20 * MIB;
+	in_use[0] += 100 * MIB;
+	grow_guests(&f, in_use);
+	fleet_tick(&f);
+	assert_int_equal(f.plan.host.state, HOST_STATE_LOW);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes,
+			 f.vms[0].consumed_bytes + f.vms[0].ovhd_bytes);
+	assert_int_equal(f.plans[0].swtgt_bytes, 0);
+	assert_true(f.plans[1].swtgt_bytes > 0);
+	/* vm0 stops growing in hard: once the window has passed it is a victim like vm1. */
+	f.vms[0].consumed_bytes = f.vms[1].consumed_bytes = 3 * GIB - 75 * MIB;
+	for (uint64_t t = 0; t <= POLICY_GROWING_MS / 1000; t++) {
+		grow_guests(&f, in_use);
+		fleet_tick(&f);
+		assert_int_equal(f.plan.host.state, HOST_STATE_HARD);
+	}
+	assert_true(f.plans[0].cgroup_limit_bytes > 0 && f.plans[1].cgroup_limit_bytes > 0);
+	/* Calm (both swapped 1 GiB out, 1 GiB free): the hold keeps both limits... */
+	f.vms[0].consumed_bytes = f.vms[1].consumed_bytes = 2560 * MIB;
+	f.vms[0].swapped_bytes = f.vms[1].swapped_bytes = 1 * GIB;
+	grow_guests(&f, in_use);
+	fleet_tick(&f);
+	assert_true(f.plan.host.state < HOST_STATE_HARD);
+	assert_true(f.plans[0].cgroup_limit_bytes > 0);
+	uint64_t held1 = f.plans[1].cgroup_limit_bytes;
+	assert_true(held1 > 0);
+	/* ...until vm0 grows: its limit goes at once, vm1's stays for the hold. */
+	in_use[0] += 100 * MIB;
+	for (int t = 0; t < 3; t++) {
+		grow_guests(&f, in_use);
+		fleet_tick(&f);
+		assert_true(f.plan.host.state < HOST_STATE_HARD);
+		assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+		assert_int_equal(f.plans[0].swtgt_bytes, 0);
+		assert_int_equal(f.plans[1].cgroup_limit_bytes, held1);
+	}
+	fleet_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +450,7 @@ int main(void)
 	    cmocka_unit_test(test_balloon_reclaims_while_held),
 	    cmocka_unit_test(test_swap_capacity),
 	    cmocka_unit_test(test_limit_trim),
+	    cmocka_unit_test(test_growing_not_victim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
