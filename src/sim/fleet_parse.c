@@ -53,6 +53,7 @@ enum fleet_col {
 	COL_CACHE_INIT,
 	COL_GUEST_KERNEL,
 	COL_SHAREABLE_FIXED,
+	COL_UNREPORTED,
 	COL__COUNT
 };
 
@@ -60,7 +61,7 @@ static const char *const col_names[COL__COUNT] = {
     "name",	 "memsz",	   "shares",	   "reservation",   "limit",	"maxmemctl",
     "balloon",	 "deflate_on_oom", "balloon_rate", "start_s",	    "boot_s",	"guest_swap",
     "idle_anon", "cache_cap",	   "cache_rate",   "shareable_pct", "ovhd",	"ws",
-    "period_s",	 "count",	   "cache_init",   "guest_kernel",  "shareable"};
+    "period_s",	 "count",	   "cache_init",   "guest_kernel",  "shareable",	"unreported"};
 _Static_assert(sizeof(col_names) / sizeof(col_names[0]) == COL__COUNT, "columns in step");
 
 struct fleet_ctx {
@@ -323,6 +324,9 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 	if (FIELD(COL_CACHE_INIT) &&
 	    fleet_size(c, "cache_init", fields[COL_CACHE_INIT], memsz, &v.cache_init_bytes))
 		return -EINVAL;
+	if (FIELD(COL_UNREPORTED) &&
+	    fleet_size(c, "unreported", fields[COL_UNREPORTED], memsz, &v.unreported_bytes))
+		return -EINVAL;
 	if (FIELD(COL_GUEST_KERNEL) &&
 	    fleet_size(c, "guest_kernel", fields[COL_GUEST_KERNEL], memsz, &v.kernel_bytes))
 		return -EINVAL;
@@ -350,6 +354,8 @@ static int fleet_row(struct fleet_ctx *c, char *line, const int *map, size_t nco
 		return fleet_err(c, "guest_kernel: must not exceed idle_anon");
 	if (v.cache_init_bytes > v.cache_cap_bytes)
 		return fleet_err(c, "cache_init: must not exceed cache_cap");
+	if ((unsigned __int128)v.idle_anon_bytes + v.cache_init_bytes + v.unreported_bytes > memsz)
+		return fleet_err(c, "unreported: idle_anon + cache_init + unreported exceed memsz");
 	if (FIELD(COL_WS)) {
 		r = fleet_ws(c, fields[COL_WS], memsz, &v.ws);
 		if (r)

@@ -63,6 +63,7 @@ struct sim_vm {
 	double swap_in_bytes, swap_out_bytes, major_faults; /* cumulative */
 	double cache;					    /* guest page cache */
 	double cache_rate, cache_cap, cache_init, kernel;
+	double unreported; /* host-backed guest-free memory left (sim_vm_spec.unreported_bytes) */
 	double touched;	 /* high-water mark of guest use (no balloon: no page reporting) */
 	double resident; /* guest RAM resident on the host */
 	double shareable;

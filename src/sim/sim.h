@@ -78,6 +78,10 @@ struct sim_vm_spec {
 	uint64_t cache_bytes_per_s;   /* page cache growth rate */
 	uint64_t cache_init_bytes;    /* page cache held from start_s on (a guest that read
 				       * its disk before the run); 0 = starts empty */
+	uint64_t unreported_bytes;    /* free in the guest but still backed by the host from
+				       * start_s on (pages freed at boot in blocks too small
+				       * for free page reporting); the guest's next allocations
+				       * and the balloon take it first; 0 = none */
 	uint32_t shareable_permyriad; /* of resident guest RAM that KSM can merge */
 	uint64_t shareable_bytes;     /* plus this much (pages every guest holds alike: its
 				       * kernel), at most what is resident */

@@ -103,6 +103,10 @@ static void test_malformed(void **state)
 	    {"name,memsz,start_s\na,1G,99999999999\n", "start_s"},
 	    {"name,memsz,shareable_pct\na,1G,101\n", "shareable_pct"},
 	    {"name,memsz,idle_anon\na,1G,1G\n", "idle_anon"},
+	    {"name,memsz,unreported\na,1G,2G\n", "unreported"},
+	    {"name,memsz,unreported\na,1G,-1M\n", "unreported"},
+	    {"name,memsz,idle_anon,cache_cap,cache_init,unreported\na,1G,400M,400M,400M,300M\n",
+	     "exceed memsz"},
 	    {"name,memsz,ws\na,1G,0:2G\n", "ws"},
 	    {"name,memsz,ws\na,1G,10:1M 5:2M\n", "increase"},
 	    {"name,memsz,ws\na,1G,10:1M 10:2M\n", "increase"},
@@ -164,6 +168,14 @@ static void test_fields_and_defaults(void **state)
 	assert_int_equal(sim_trace_at(&f.vms[2].ws, 5, &cur), 0);
 	assert_true(f.vms[2].balloon);
 	assert_int_equal(f.vms[2].boot_ms, 30000);
+	assert_int_equal(f.vms[2].unreported_bytes, 0); /* the default: none */
+	sim_fleet_free(&f);
+	/* unreported: parsed as a size, exactly */
+	const char *u = "name,memsz,idle_anon,unreported\nu,512M,64M,72M\n";
+	sim_fleet_init(&f);
+	if (sim_fleet_parse(u, strlen(u), &f, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(f.vms[0].unreported_bytes, 72 * MIB);
 	sim_fleet_free(&f);
 }
 
