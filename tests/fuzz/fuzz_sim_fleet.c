@@ -4,6 +4,7 @@
  *  - 0 with at least one VM, or -EINVAL/-ENOMEM with a message and an empty fleet;
  *  - every parsed VM: a valid unique name, 16 MiB <= MEMSZ <= 16 TiB, reservation,
  *    limit, maxmemctl and every working-set point within MEMSZ, idle_anon below MEMSZ,
+ *    idle_anon + cache_init + unreported within MEMSZ,
  *    trace times strictly increasing (and below the period when there is one),
  *    shareable <= 100%, a balloon rate above 0;
  *  - sim_trace_at stays within the trace's values.
@@ -52,6 +53,7 @@ static void fz_check_vm(const struct sim_vm_spec *v)
 	FZ_CHECK(v->settings.limit_bytes <= m);
 	FZ_CHECK(v->settings.maxmemctl_bytes <= m);
 	FZ_CHECK(v->idle_anon_bytes < m);
+	FZ_CHECK((unsigned __int128)v->idle_anon_bytes + v->cache_init_bytes + v->unreported_bytes <= m);
 	FZ_CHECK(v->cache_cap_bytes <= m);
 	FZ_CHECK(v->shareable_permyriad <= 10000);
 	FZ_CHECK(v->balloon_bytes_per_s > 0);
