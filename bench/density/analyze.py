@@ -11,7 +11,6 @@
       --max N --sim SIM_TXT [--plot PNG]
 """
 import argparse
-import csv
 import math
 import os
 import re
@@ -19,59 +18,11 @@ import statistics
 import subprocess
 import sys
 
-MIB = 1024 * 1024
-WS_RE = re.compile(r"wsloop t_ms=(\d+) pages_per_s=(\d+) resident_mib=(\d+)")
-OOM_RE = re.compile(r"Killed process \d+")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from benchstats import MIB, OOM_RE, WS_RE, burst_rate, num, read_top, read_vcpu, wait_share  # noqa: E402
+
 SLO_THROUGHPUT = 0.90
 SLO_OVER_BUDGET = 0.10
-
-
-def read_top(path):
-    rows = []
-    try:
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                if not row.get("timestamp", "").startswith("timestamp"):
-                    rows.append(row)
-    except OSError:
-        pass
-    return rows
-
-
-def num(row, key):
-    try:
-        return int(float(row.get(key) or 0))
-    except ValueError:
-        return 0
-
-
-def read_vcpu(path):
-    out = {}
-    try:
-        with open(path) as f:
-            for line in f:
-                p = line.split()
-                if len(p) == 4:
-                    out.setdefault(p[1], []).append((int(p[0]), int(p[3])))
-    except OSError:
-        pass
-    return out
-
-
-def wait_share(series, t0, t1):
-    """share of [t0, t1] (ms) the vCPU thread waited for a host CPU, at most 0.75"""
-    if len(series) < 2 or t1 <= t0:
-        return 0.0
-
-    def at(t):
-        if t <= series[0][0]:
-            return series[0][1]
-        for (ta, wa), (tb, wb) in zip(series, series[1:]):
-            if ta <= t <= tb:
-                return wa + (wb - wa) * (t - ta) / max(tb - ta, 1)
-        return series[-1][1]
-
-    return min(max((at(t1) - at(t0)) / 1e6 / (t1 - t0), 0.0), 0.75)
 
 
 def read_bursts(path):
@@ -185,15 +136,6 @@ def window_rates(d, k, cycle, active):
     return out
 
 
-def burst_rate(bursts):
-    """the throughput of a set of bursts: the mean over bursts of each one's median
-    sample. Not the median of all samples: a burst's samples agree within a few %
-    while bursts differ by up to 30% (5.6 vs 7.7 M pages/s in one reference step), so
-    pooled samples are bimodal and their median jumps between the modes."""
-    meds = [statistics.median(b) for b in bursts if b]
-    return statistics.fmean(meds) if meds else 0.0
-
-
 def burst_timing(d, k, cycle):
     """the window's bursts: how many were due, started, logged samples, ended with
     status 0; the start lag (agent answered - scheduled) median and max, ms"""
@@ -207,7 +149,7 @@ def burst_timing(d, k, cycle):
 
 def step_figures(d, k, budget_mib, cycle, active):
     bursts = window_rates(d, k, cycle, active)
-    rows = read_top(os.path.join(d, "top.csv"))
+    rows = read_top(os.path.join(d, "top.csv"), missing_ok=True)
     by_ts = {}
     for r in rows:
         if r.get("name"):
@@ -281,7 +223,7 @@ def cmd_ovhd(a):
     per_vm = {}
     if steps:
         last = max(steps, key=lambda n: int(n[1:]))
-        for r in read_top(os.path.join(a.dir, last, "top.csv")):
+        for r in read_top(os.path.join(a.dir, last, "top.csv"), missing_ok=True):
             if r.get("name") and num(r, "ovhd") > 0:
                 per_vm.setdefault(r["name"], []).append(num(r, "ovhd"))
     o = max((statistics.median(v) for v in per_vm.values()), default=0)

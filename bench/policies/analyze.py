@@ -19,35 +19,14 @@ load on a shared 2-core host swings TCG throughput by 3x; the raw figure is prin
 too.
 """
 import argparse
-import csv
 import math
 import os
-import re
 import statistics
 import subprocess
 import sys
 
-MIB = 1024 * 1024
-WS_RE = re.compile(r"wsloop t_ms=(\d+) pages_per_s=(\d+) resident_mib=(\d+)")
-OOM_RE = re.compile(r"Killed process \d+")
-
-
-def read_top(path):
-    """rows of `blimp top -b` (several iterations), as dicts"""
-    rows = []
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            if row.get("timestamp", "").startswith("timestamp"):
-                continue  # a repeated header
-            rows.append(row)
-    return rows
-
-
-def num(row, key):
-    try:
-        return int(float(row.get(key) or 0))
-    except ValueError:
-        return 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from benchstats import MIB, OOM_RE, WS_RE, burst_rate, num, read_top, read_vcpu, wait_share  # noqa: E402
 
 
 def cmd_ovhd(path):
@@ -81,39 +60,6 @@ def phase_starts(path):
             return [int(x) for x in f.read().split()]
     except (OSError, ValueError):
         return []
-
-
-def read_vcpu(path):
-    """{vm: [(epoch_ms, run_ns, wait_ns)]} from run.sh's vcpu_sampler"""
-    out = {}
-    try:
-        with open(path) as f:
-            for line in f:
-                p = line.split()
-                if len(p) == 4:
-                    out.setdefault(p[1], []).append((int(p[0]), int(p[2]), int(p[3])))
-    except OSError:
-        pass
-    return out
-
-
-def wait_share(series, t0_ms, t1_ms):
-    """share of [t0, t1] the vCPU thread spent runnable but waiting for a CPU"""
-    if not series or t1_ms <= t0_ms:
-        return 0.0
-
-    def at(t):
-        # linear interpolation of the cumulative wait_ns
-        if t <= series[0][0]:
-            return series[0][2]
-        for (ta, _, wa), (tb, _, wb) in zip(series, series[1:]):
-            if ta <= t <= tb:
-                return wa + (wb - wa) * (t - ta) / max(tb - ta, 1)
-        return series[-1][2]
-
-    share = (at(t1_ms) - at(t0_ms)) / 1e6 / (t1_ms - t0_ms)
-    # capped: at most a 4x correction, so a misaligned sample cannot explode
-    return min(max(share, 0.0), 0.75)
 
 
 def adjusted(samples, series, start_ms):
@@ -232,14 +178,11 @@ def cmd_table(a):
                 # the host time run.sh started the phase (else the schedule's)
                 start_ms = starts[r] if r < len(starts) else go_ms + (r * a.vms + i) * a.phase * 1000
                 adjs.append(adjusted(s, vcpu.get(f"pv{i}", []), start_ms))
-            # a VM's rate: the mean over its bursts of each one's median sample (its
-            # bursts can differ by 30% while samples within one agree: the median of
-            # the pooled samples would jump between the two)
-            raw = [statistics.median([p for _, p, _ in b]) for b in bursts[:a.rounds] if b]
-            adj = [statistics.median([x for _, _, x, _ in b]) for b in adjs if b]
+            # a VM's rate: the mean over its bursts of each one's median sample
+            # (burst_rate), unadjusted and contention-adjusted
             vms.append({"adjs": adjs,
-                        "raw": statistics.fmean(raw) if raw else 0,
-                        "mean": statistics.fmean(adj) if adj else 0,
+                        "raw": burst_rate([[p for _, p, _ in b] for b in bursts[:a.rounds]]),
+                        "mean": burst_rate([[x for _, _, x, _ in b] for b in adjs]),
                         "oom": oom_kills(os.path.join(d, f"dmesg.pv{i}.log")),
                         "lost": vm_lost(os.path.join(d, f"qemu-exit.pv{i}.log"))})
         free_min, peak = host_figures(os.path.join(d, "top.csv"), go_ms + settle_ms(a.phase))
