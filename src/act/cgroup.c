@@ -788,6 +788,33 @@ static int cg_v1_refused(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_
 	return -EBUSY;
 }
 
+void act_cgroup_pass_begin(struct act_cgroup *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->pass_on = true;
+	a->pass_left = a->step_bytes;
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* The next limit toward target, within this pass's budget of reclaim: what falls
+ * below min(current, usage) is taken from it; none left, the limit stays as it is
+ * (not even down to usage: a cgroup at its limit must reclaim on its next fault). */
+static uint64_t cg_next_in_pass(struct act_cgroup *a, uint64_t cur, uint64_t usage,
+				uint64_t target)
+{
+	if (!a->pass_on)
+		return act_cgroup_next_limit(cur, usage, target, a->step_bytes);
+	uint64_t up = cg_page_up(usage), from = cur < up ? cur : up;
+	if (a->pass_left < 4096)
+		return cur;
+	uint64_t next = act_cgroup_next_limit(cur, usage, target, a->pass_left);
+	if (next < from)
+		a->pass_left -= from - next < a->pass_left ? from - next : a->pass_left;
+	return next;
+}
+
 static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t limit_bytes,
 			char *msg, size_t msglen)
 {
@@ -828,7 +855,7 @@ static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t
 				       "lowered; ", vm->dir, strerror(-r));
 			return r;
 		}
-		next = act_cgroup_next_limit(cur, usage, limit_bytes, a->step_bytes);
+		next = cg_next_in_pass(a, cur, usage, limit_bytes);
 		if (next >= cur)
 			return 0;
 	}

@@ -51,6 +51,8 @@ struct act_cgroup {
 	int version;
 	bool dry_run;
 	uint64_t step_bytes; /* most a limit falls per apply */
+	bool pass_on;	     /* act_cgroup_pass_begin was called: a fleet-wide budget */
+	uint64_t pass_left;  /* reclaim still allowed in this pass (of step_bytes) */
 	struct act_cgroup_safety safety;
 	struct act_originals *originals; /* limits' originals on disk, or NULL */
 	int (*on_mkdir)(const char *dir, void *arg);

@@ -37,6 +37,7 @@
 static struct act_ksm *tick_ksm;
 static struct act_cgroup *tick_cgroup;
 static bool tick_cgroup_failed;
+static bool tick_cgroup_pass; /* a pass of limits began: tell act/cgroup before the first */
 static struct act_swap *tick_swap;
 static bool tick_swap_tried;
 
@@ -84,6 +85,10 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 			tick_cgroup_failed = true;
 			return;
 		}
+	}
+	if (tick_cgroup_pass) {
+		act_cgroup_pass_begin(tick_cgroup); /* one step of reclaim per pass, fleet-wide */
+		tick_cgroup_pass = false;
 	}
 	char msg[1024] = "";
 	struct act_cgroup_safety s0, s1;
@@ -191,6 +196,7 @@ static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm
 			log_warn("act", "%s: could not move the balloon to %s", v->name,
 				 size_format(target, a, sizeof(a)));
 	}
+	tick_cgroup_pass = true;
 	for (size_t i = 0; i < n; i++)
 		act_cgroup_vm(d, idx[i], plan->vms[i].cgroup_limit_bytes);
 	d->host_plan = plan->host;

@@ -694,6 +694,73 @@ static void test_step_down(void **state)
 	act_cgroup_free(a);
 }
 
+/* A pass (act_cgroup_pass_begin): three VMs asked to fall 1 GiB each share one step
+ * of reclaim per pass, not a step each; a raise is never held back; without passes
+ * each VM steps on its own. */
+static void test_pass_budget(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t M = 1ULL << 20;
+	char dir[3][128], name[3][8];
+	for (int i = 0; i < 3; i++) {
+		char rel[96], cgl[128];
+		snprintf(name[i], sizeof(name[i]), "vm%d", i + 1);
+		snprintf(rel, sizeof(rel), "machine/qemu-%d-vm%d.libvirt-qemu", i + 1, i + 1);
+		snprintf(dir[i], sizeof(dir[i]), "cg/%s/", rel);
+		char procs[16];
+		snprintf(procs, sizeof(procs), "%d\n", 100 + i);
+		fx_cgroup_v1(f, rel, procs);
+		snprintf(cgl, sizeof(cgl), "4:memory:/%s\n", rel);
+		fx_proc(f, 100 + i, cgl, "5000");
+		char p[160];
+		snprintf(p, sizeof(p), "%smemory.usage_in_bytes", dir[i]);
+		fx_set_u64(f, p, 2048 * M);
+	}
+	struct act_cgroup *a = fx_new(f, 1, false);
+	char msg[2048], p[160];
+	uint64_t lim[3] = {0}, usage[3] = {2048 * M, 2048 * M, 2048 * M};
+	int passes = 0;
+	for (; passes < 200; passes++) {
+		act_cgroup_pass_begin(a);
+		uint64_t fell = 0;
+		bool done = true;
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(fx_apply(f, a, name[i], 100 + i, 1024 * M, msg, sizeof(msg)),
+					 0);
+			snprintf(p, sizeof(p), "%smemory.limit_in_bytes", dir[i]);
+			uint64_t l = fx_u64(f, p);
+			if (l < usage[i])
+				fell += usage[i] - l;
+			if (l < usage[i]) { /* reclaim done by the next pass */
+				usage[i] = l;
+				snprintf(p, sizeof(p), "%smemory.usage_in_bytes", dir[i]);
+				fx_set_u64(f, p, l);
+			}
+			lim[i] = l;
+			done = done && l == 1024 * M;
+		}
+		assert_true(fell <= 64 * M); /* one step for the whole pass */
+		if (done)
+			break;
+	}
+	assert_true(passes + 1 >= 3 * 1024 / 64); /* the three falls one after another */
+	assert_true(passes + 1 <= 3 * 1024 / 64 + 3);
+	/* A raise in a pass whose step is spent: at once. */
+	act_cgroup_pass_begin(a);
+	snprintf(p, sizeof(p), "%smemory.usage_in_bytes", dir[0]);
+	fx_set_u64(f, p, 1024 * M);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 512 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm2", 101, 2048 * M, msg, sizeof(msg)), 0);
+	snprintf(p, sizeof(p), "%smemory.limit_in_bytes", dir[1]);
+	assert_int_equal(fx_u64(f, p), 2048 * M);
+	/* vm3 wants lower, the step went to vm1: vm3 stays where it is this pass. */
+	assert_int_equal(fx_apply(f, a, "vm3", 102, 512 * M, msg, sizeof(msg)), 0);
+	snprintf(p, sizeof(p), "%smemory.limit_in_bytes", dir[2]);
+	assert_int_equal(fx_u64(f, p), lim[2]);
+	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	act_cgroup_free(a);
+}
+
 /* v1: under_oom while limited -> the limit goes up at once (usage + a step), is held
  * there for the hold, and the rescue is counted. */
 static void test_v1_under_oom_rescue(void **state)
@@ -868,6 +935,7 @@ int main(void)
 	    cmocka_unit_test(test_oom_parse),
 	    cmocka_unit_test_setup_teardown(test_v1_oom_guard, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_step_down, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pass_budget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_v1_under_oom_rescue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_v2_rescue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_watcher, setup, teardown),
