@@ -1,0 +1,1 @@
+build/blimp sim --fleet bench/calibrate/ref/real-20261125-010956/sim/fleet.csv --policy blimp --host-mem 1610612736 --balance-ms 1000 --step-ms 100 --delay-ms 100 --stats-ms 1000 --hours 0.034199 --seed 1 --out bench/calibrate/ref/real-20261125-010956/sim --host-swap-rate 65M --host-ram 25276502016
