@@ -11,15 +11,14 @@
  * balloon cannot reach it) is enforced the same way in every state.
  * A growing guest (fresh stats; in-use climbing or its target raised by the rules in
  * the last POLICY_GROWING_MS, or a grant in the last POLICY_GRANT_PENDING_MS) is never
- * the floor rule's victim: its floor is above its
- * entitlement because it is using the memory right now, and pushing that to host swap
- * is double paging (bench/density, session 4: a bursting VM swapped 65 -> 152 MiB in
- * 6 s while the idle ones sat at their balloon floors). In hard it gets no host
- * target from the floor rule; in low it is frozen (CONSUMED + OVHD) like the others
- * above their targets. Once the host is soft or better a growing guest drops a kept
- * host target at once: the hold exists against flapping, not against a burst.
- * Stalled and blind VMs are targeted whether growing or not (the balloon cannot steer
- * them).
+ * the floor rule's victim: its floor is above its entitlement because it uses that
+ * memory right now, and pushing it to host swap is double paging (bench/density,
+ * session 4: a bursting VM swapped 65 -> 152 MiB in 6 s while the idle ones sat at
+ * their balloon floors). In hard it gets no host target from the floor rule; in low
+ * it is frozen (CONSUMED + OVHD) like the others above their targets. Once the host
+ * is soft or better a growing guest drops a kept host target at once: the hold exists
+ * against flapping, not against a burst. Stalled and blind VMs are targeted whether
+ * growing or not (the balloon cannot steer them).
  * Hysteresis: when the host leaves hard/low, a VM's host target is kept until the
  * host has been soft or better for POLICY_HOSTSWAP_HOLD_MS (any return to hard/low
  * restarts the wait), then rises by POLICY_HOSTSWAP_RELEASE_PERMYRIAD of MEMSZ per
