@@ -465,7 +465,6 @@ def measure(real, out_lines):
         if len(xs) >= 5:
             after[n] = statistics.median(xs) + p["shareable"]
     p["unreported"] = {n: 0 for n in order}
-    p["idle_anon_t0"] = dict(p["idle_anon"])
     if after:
         common = statistics.median(after.values())
         for n in order:
@@ -608,7 +607,7 @@ def write_fleet(p, path):
             # without "memtotal": MemTotal follows the balloon, as the model had it
             doo = 0 if "memtotal" in wo else 1
             # without "unreported": all the guest held at t=0 beyond its cache is in use
-            idle, unrep = p["idle_anon"][n], p.get("unreported", {}).get(n, 0)
+            idle, unrep = p["idle_anon"][n], p["unreported"][n]
             if "unreported" in wo:
                 idle, unrep = idle + unrep, 0
             f.write(f"{n},{memsz},{memsz // 5 * 4},{256 * MIB},{p['balloon_mib_s'] * MIB},0,"

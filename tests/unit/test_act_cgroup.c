@@ -729,9 +729,8 @@ static void test_pass_budget(void **state)
 					 0);
 			snprintf(p, sizeof(p), "%smemory.limit_in_bytes", dir[i]);
 			uint64_t l = fx_u64(f, p);
-			if (l < usage[i])
+			if (l < usage[i]) { /* reclaim asked; done by the next pass */
 				fell += usage[i] - l;
-			if (l < usage[i]) { /* reclaim done by the next pass */
 				usage[i] = l;
 				snprintf(p, sizeof(p), "%smemory.usage_in_bytes", dir[i]);
 				fx_set_u64(f, p, l);
