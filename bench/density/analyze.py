@@ -6,7 +6,9 @@
       the reference step exists)
   analyze.py ovhd --dir D             per-VM OVHD (QEMU Pss) at the run's largest step, MiB
   analyze.py fleet --vms N --mem MIB --maxmemctl MIB --ws MIB --cycle S --active S --ovhd MIB
-      the same fleet as a `blimp sim` fleet file
+      [--cache MIB] [--ref REFDIR]
+      the same fleet as a `blimp sim` fleet file (--ref: the working set's ramp and
+      KSM's share measured on the reference run)
   analyze.py table --dir D --policies "a b" --budget MIB --cycle S --active S --ws MIB
       --max N --sim SIM_TXT [--plot PNG]
 """
@@ -230,29 +232,72 @@ def cmd_ovhd(a):
     print(math.ceil(o / MIB) if o else 110)
 
 
-def fleet_ws(off, active, cycle, ws):
-    """a step working set of ws MiB during [off, off+active) in a cycle, as the
-    simulator's piecewise-linear points (0.1 s ramps)"""
-    end = off + active
+def fleet_ws(off, active, cycle, ws, alloc=0.0):
+    """the working set of one VM as the simulator's piecewise-linear points: it ramps
+    from 0 to ws MiB over alloc s from off (wsloop mapping and filling it), holds it
+    for active s (wsloop's loop) and drops (0.1 s); periodic in cycle"""
+    ramp, hold = round(max(alloc, 0.0), 1), active
+
+    def at(t):
+        v = 0.0
+        for x in ((t - off) % cycle, (t - off) % cycle + cycle):
+            if ramp > 0 and x < ramp:
+                v = max(v, ws * x / ramp)
+            elif ramp <= x < ramp + hold:
+                v = max(v, ws)
+        return v
+
+    kinks = {0.0, round(cycle - 0.1, 1)}
+    for x in (0.0, ramp, ramp + hold, ramp + hold + 0.1):
+        kinks.add(round((off + x) % cycle, 1))
     pts = []
-    if off == 0:
-        pts += [f"0:{ws}M", f"{end - 0.1:.1f}:{ws}M", f"{end}:0", f"{cycle - 0.1:.1f}:0"]
-    elif end >= cycle:
-        pts += ["0:0", f"{off - 0.1:.1f}:0", f"{off}:{ws}M", f"{cycle - 0.1:.1f}:{ws}M"]
-    else:
-        pts += ["0:0", f"{off - 0.1:.1f}:0", f"{off}:{ws}M", f"{end - 0.1:.1f}:{ws}M", f"{end}:0"]
+    for t in sorted(k for k in kinks if 0 <= k < cycle):
+        # a drop lands on a kink: the value just after it (the ramp's foot is 0)
+        pts.append(f"{t:g}:{round(at(t + 1e-6) if t > 0 else at(t))}M")
     return " ".join(pts)
 
 
+def ref_params(refdir, cycle, active):
+    """from the reference run (same guests, no budget): the median time wsloop took
+    to map and fill its working set (s) and the median SHRD per VM (MiB, KSM) of
+    its largest step; (0, 0) without data"""
+    allocs, shrd = [], []
+    steps = sorted((n for n in os.listdir(refdir) if n.startswith("k") and n[1:].isdigit()),
+                   key=lambda n: int(n[1:])) if os.path.isdir(refdir) else []
+    for n in steps:
+        d = os.path.join(refdir, n)
+        for _, _, g in window_bursts(d, int(n[1:]), cycle):
+            if g and g["samples"] and g["end"]:
+                allocs.append(alloc_ms(g, active) / 1000.0)
+    if steps:
+        shrd = [num(r, "shrd") for r in read_top(os.path.join(refdir, steps[-1], "top.csv"),
+                                                  missing_ok=True) if r.get("name")]
+    return (statistics.median(allocs) if allocs else 0.0,
+            statistics.median(shrd) / MIB if shrd else 0.0)
+
+
+# The guest's own figures, measured by bench/calibrate on the same built-in guest and
+# MEMSZ (docs/simulator.md, "How each parameter is measured"): in-use outside any
+# working set, of which the kernel outside MemTotal, and the balloon's speed.
+GUEST_IDLE_ANON_MIB = 84
+GUEST_KERNEL_MIB = 55
+GUEST_BALLOON_MIB_S = 100
+
+
 def cmd_fleet(a):
-    print("name,memsz,maxmemctl,balloon,deflate_on_oom,boot_s,guest_swap,idle_anon,"
-          "cache_cap,cache_rate,shareable_pct,ovhd,ws,period_s")
-    # one row per phase offset: --plan repeats the file cyclically
+    alloc, shrd = ref_params(a.ref, a.cycle, a.active) if a.ref else (0.0, 0.0)
+    print("name,memsz,maxmemctl,balloon,balloon_rate,deflate_on_oom,boot_s,guest_swap,"
+          "idle_anon,guest_kernel,cache_cap,cache_rate,cache_init,shareable_pct,shareable,"
+          "ovhd,ws,period_s")
+    # one row per phase offset: --plan repeats the file cyclically. The guest reads its
+    # disk into page cache once at boot (run.sh's guest_cmd): cache_init, no growth.
     n = max(1, a.cycle // a.active)
     for k in range(n):
         off = (k * a.active) % a.cycle
-        print(f"dv{k},{a.mem}M,{a.maxmemctl}M,1,1,20,256M,48M,400M,20M,0,{a.ovhd}M,"
-              f"{fleet_ws(off, a.active, a.cycle, a.ws)},{a.cycle}")
+        print(f"dv{k},{a.mem}M,{a.maxmemctl}M,1,{GUEST_BALLOON_MIB_S}M,1,20,256M,"
+              f"{GUEST_IDLE_ANON_MIB}M,{GUEST_KERNEL_MIB}M,{a.cache}M,0,{a.cache}M,0,"
+              f"{round(shrd)}M,{a.ovhd}M,{fleet_ws(off, a.active, a.cycle, a.ws, alloc)},"
+              f"{a.cycle}")
 
 
 def sim_counts(path):
@@ -315,8 +360,8 @@ def cmd_table(a):
     print("window bursts (started from the host; lag = agent answered - scheduled): "
           + "; ".join(timing))
     print("VMs: the largest count that kept the SLO ('>=': never broke up to the maximum tried);"
-          "\nsim: `blimp sim --plan` on the same fleet (its own SLO: <= 1% of time missing working"
-          "\nset, no guest OOM); '!' marks the step that broke")
+          "\nsim: `blimp sim --plan` on the same fleet (<= 1% of time missing working set, no"
+          "\nguest OOM, over budget <= 10% of the time); '!' marks the step that broke")
     kv = {f"{p}_vms": counts[p][0] for p in pols}
     kv.update({f"sim_{p}_vms": sim.get(p, "?") for p in pols})
     b = counts.get("blimp", (0, None))[0]
@@ -374,6 +419,7 @@ def main():
     ap.add_argument("--mem", type=int)
     ap.add_argument("--maxmemctl", type=int)
     ap.add_argument("--ovhd", type=int)
+    ap.add_argument("--cache", type=int, default=400)
     ap.add_argument("--policies", default="")
     ap.add_argument("--max", type=int)
     ap.add_argument("--sim", default="")

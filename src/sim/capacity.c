@@ -1,8 +1,11 @@
 /*
  * Capacity planning: the largest fleet a host holds under a policy within an SLO.
  *
- * DESIGN: feasible(n) = one full run of n VMs with SLO violation time <= slo_pct and
- * no guest OOM kill. Double n from 1 until it fails (or reaches max_vms), then bisect
+ * DESIGN: feasible(n) = one full run of n VMs with SLO violation time <= slo_pct, no
+ * guest OOM kill and time over the budget <= max_over_pct (bench/density's rule: a
+ * policy that leaves the VMs above the budget stands for a host that swaps or OOMs;
+ * with --host-ram above the budget the simulated host does not reclaim by itself, so
+ * that rule is the only thing that catches it). Double n from 1 until it fails (or reaches max_vms), then bisect
  * between the last success and the first failure: O(log n) runs per policy. Every
  * run is recorded as a point for the plot. Generated fleets are prefix-stable, so
  * fleet n + 1 is fleet n plus one VM.
@@ -41,12 +44,13 @@ static int cap_try(const struct sim_config *c, const struct sim_capacity_opts *o
 	sim_fleet_free(&f);
 	if (r)
 		return r;
-	double slo = sim_result_slo_pct(res);
-	*ok = slo <= o->slo_pct && res->guest_ooms == 0;
+	double slo = sim_result_slo_pct(res), over = sim_result_over_pct(res);
+	*ok = slo <= o->slo_pct && res->guest_ooms == 0 && over <= o->max_over_pct;
 	if (out->n_points < SIM_CAPACITY_MAX_POINTS) {
 		struct sim_capacity_point *p = &out->points[out->n_points++];
 		p->n_vms = n;
 		p->slo_pct = slo;
+		p->over_pct = over;
 		p->guest_ooms = res->guest_ooms;
 		p->overcommit_permyriad = res->overcommit_peak_permyriad;
 	}

@@ -84,6 +84,12 @@ double sim_result_slo_pct(const struct sim_result *r)
 	return r->vm_run_ms ? 100.0 * (double)r->vm_violation_ms / (double)r->vm_run_ms : 0.0;
 }
 
+double sim_result_over_pct(const struct sim_result *r)
+{
+	return r->duration_ms ? 100.0 * (double)r->host_over_budget_ms / (double)r->duration_ms
+			      : 0.0;
+}
+
 static void sim_snapshot_static(struct sim *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -321,6 +327,8 @@ int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
 		sim_step(s, t_next, dt_s, dt_eff, apply);
 		if (s->overflow)
 			s->res.host_overflow_ms += step;
+		if (s->over_budget)
+			s->res.host_over_budget_ms += step;
 		if (s->sum_host_swapped > (double)s->res.host_swapped_peak_bytes)
 			s->res.host_swapped_peak_bytes = (uint64_t)s->sum_host_swapped;
 		s->now_ms = t_next;

@@ -36,6 +36,7 @@ void sim_host_end(struct sim *s, double used, double consumed, uint64_t snap_ms)
 	double ram =
 	    (double)(s->cfg.host_ram_bytes ? s->cfg.host_ram_bytes : s->cfg.host_mem_bytes);
 	s->overflow = used > ram + 0.5;
+	s->over_budget = used > (double)s->cfg.host_mem_bytes + 0.5;
 	double frac = 0;
 	if (s->overflow && consumed > 0) {
 		frac = (used - ram) / consumed;

@@ -105,7 +105,8 @@ struct sim {
 	double swap_demand_out, swap_demand_in;		    /* last step's totals (rate sharing) */
 	double total_resident;				    /* last step's sum (KSM scan time) */
 	double acc_demand_out, acc_demand_in, acc_resident; /* this step's, being summed */
-	bool overflow;					    /* last step beyond budget */
+	bool overflow;					    /* last step beyond RAM */
+	bool over_budget; /* last step's CONSUMED + OVHD beyond the budget (before the host reclaimed) */
 	double sum_consumed, sum_ovhd, sum_shared, sum_host_swapped, sum_memsz_running;
 	size_t n_running, n_violating;
 	/* Totals for the result. */

@@ -117,6 +117,8 @@ void sim_result_print(FILE *out, const struct sim_result *r)
 		out_mib(r->saved_mean_bytes), out_mib(r->ksm_saved_mean_bytes));
 	fprintf(out, "  host swap            peak %.0f MiB, unmanaged overflow %.2f%% of time\n",
 		out_mib(r->host_swapped_peak_bytes), 100.0 * (double)r->host_overflow_ms / dur);
+	fprintf(out, "  over budget          %.2f%% of time (CONSUMED + OVHD above the budget)\n",
+		sim_result_over_pct(r));
 	fprintf(out, "  host states         ");
 	uint64_t tot = 0;
 	for (int i = 0; i < HOST_STATE__COUNT; i++)
@@ -136,11 +138,11 @@ void sim_result_kv(FILE *out, const struct sim_result *r, const char *prefix)
 	fprintf(out,
 		" %sslo_violation_pct=%.3f %sguest_ooms=%llu %sovercommit_peak=%.2f "
 		"%sovercommit_mean=%.2f %ssaved_mib=%.0f %sksm_saved_mib=%.0f "
-		"%shost_swap_peak_mib=%.0f",
+		"%shost_swap_peak_mib=%.0f %sover_budget_pct=%.2f",
 		p, sim_result_slo_pct(r), p, (unsigned long long)r->guest_ooms, p,
 		r->overcommit_peak_permyriad / 10000.0, p, r->overcommit_mean_permyriad / 10000.0,
 		p, out_mib(r->saved_mean_bytes), p, out_mib(r->ksm_saved_mean_bytes), p,
-		out_mib(r->host_swapped_peak_bytes));
+		out_mib(r->host_swapped_peak_bytes), p, sim_result_over_pct(r));
 	for (int i = 0; i < HOST_STATE__COUNT; i++)
 		fprintf(out, " %sstate_%s_pct=%.1f", p, model_host_state_name((enum host_state)i),
 			tot ? 100.0 * (double)r->state_ms[i] / (double)tot : 0.0);

@@ -171,7 +171,9 @@ struct sim_result {
 	uint64_t saved_mean_bytes;     /* mean of sum(MEMSZ) - sum(CONSUMED) */
 	uint64_t ksm_saved_mean_bytes; /* mean of sum(SHRD) */
 	uint64_t host_swapped_peak_bytes;
-	uint64_t host_overflow_ms; /* time the host was beyond budget (unmanaged swap) */
+	uint64_t host_overflow_ms; /* time the host was beyond its RAM (unmanaged swap) */
+	uint64_t host_over_budget_ms; /* time sum CONSUMED + OVHD was above the budget (as
+				       * bench/density judges; = overflow when RAM = budget) */
 	uint64_t state_ms[HOST_STATE__COUNT];
 	uint64_t balance_runs;
 	uint64_t check_failures;
@@ -180,6 +182,8 @@ struct sim_result {
 
 /* Percent of VM time in violation, 0 when no VM ran. */
 double sim_result_slo_pct(const struct sim_result *r);
+/* Percent of the run's time over the budget (host_over_budget_ms), 0 for no time. */
+double sim_result_over_pct(const struct sim_result *r);
 
 struct sim;
 /* A simulation at t = 0. The fleet must outlive it. */
@@ -213,13 +217,14 @@ void sim_result_kv(FILE *out, const struct sim_result *r, const char *prefix);
 /* --- Capacity planning (--plan) ---------------------------------------------------- */
 
 /* How many VMs of a fleet fit the host under each policy with SLO violation time <=
- * slo_pct and no guest OOM kill. The fleet of size n is sim_gen(gen, n, seed) when gen
+ * slo_pct, no guest OOM kill and time over the budget <= max_over_pct. The fleet of size n is sim_gen(gen, n, seed) when gen
  * is set, else `base` repeated cyclically. Searches by doubling then bisection (it
  * assumes more VMs never make things better). */
 struct sim_capacity_opts {
 	const char *gen;
 	const struct sim_fleet *base;
 	double slo_pct;
+	double max_over_pct; /* bound on sim_result_over_pct; 100: none */
 	size_t max_vms;	     /* search no further than this */
 	const char *out_dir; /* capacity_<policy>.dat, capacity.gp, capacity.png; NULL: none */
 };
@@ -228,6 +233,7 @@ struct sim_capacity_opts {
 struct sim_capacity_point {
 	size_t n_vms;
 	double slo_pct;
+	double over_pct;
 	uint64_t guest_ooms;
 	uint32_t overcommit_permyriad;
 };

@@ -44,6 +44,8 @@ static void sim_usage(FILE *out, const char *prog)
 		"  --check             check plan invariants every balance period\n"
 		"  --plan              capacity planning: VMs per host under each policy\n"
 		"  --slo PCT           --plan: SLO violation time bound (default 1)\n"
+		"  --max-over PCT      --plan: bound on the time the VMs' CONSUMED + OVHD is\n"
+		"                      above the budget (default 100: none; bench/density: 10)\n"
 		"  --max-vms N         --plan: search no further (default 100000)\n",
 		prog);
 }
@@ -96,6 +98,7 @@ enum {
 	OPT_CHECK,
 	OPT_PLAN,
 	OPT_SLO,
+	OPT_MAXOVER,
 	OPT_MAXVMS,
 	OPT_HELP,
 };
@@ -105,7 +108,7 @@ struct sim_args {
 	const char *fleet_path, *gen, *policy;
 	uint64_t vms;
 	bool have_vms, have_host, have_step, plan;
-	double slo_pct;
+	double slo_pct, max_over_pct;
 	uint64_t max_vms;
 };
 
@@ -133,6 +136,7 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"plan", no_argument, NULL, OPT_PLAN},
 	    {"slo", required_argument, NULL, OPT_SLO},
+	    {"max-over", required_argument, NULL, OPT_MAXOVER},
 	    {"max-vms", required_argument, NULL, OPT_MAXVMS},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
@@ -218,6 +222,9 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 		case OPT_SLO:
 			bad = sim_double(v, 0, 100, &a->slo_pct);
 			break;
+		case OPT_MAXOVER:
+			bad = sim_double(v, 0, 100, &a->max_over_pct);
+			break;
 		case OPT_MAXVMS:
 			bad = sim_u64(v, 1, SIM_FLEET_MAX_VMS, &a->max_vms);
 			break;
@@ -277,6 +284,7 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 	    .gen = a->gen,
 	    .base = base,
 	    .slo_pct = a->slo_pct,
+	    .max_over_pct = a->max_over_pct,
 	    .max_vms = a->max_vms,
 	    .out_dir = a->cfg.out_dir,
 	};
@@ -285,11 +293,13 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 		return 1;
 	char err[512];
 	int rc = 0;
-	printf("capacity: host %.1f GiB, %.2f h, SLO violation time <= %.2f%%, no guest OOM\n",
+	printf("capacity: host %.1f GiB, %.2f h, SLO violation time <= %.2f%%, no guest OOM",
 	       (double)a->cfg.host_mem_bytes / (double)MODEL_GIB,
 	       (double)a->cfg.duration_ms / 3600000.0, a->slo_pct);
-	printf("%-8s %8s %10s %8s %9s %6s\n", "policy", "max_vms", "overcommit", "slo_pct",
-	       "saved_gib", "runs");
+	if (a->max_over_pct < 100)
+		printf(", over budget <= %.2f%% of time", a->max_over_pct);
+	printf("\n%-8s %8s %10s %8s %8s %9s %6s\n", "policy", "max_vms", "overcommit", "slo_pct",
+	       "over_pct", "saved_gib", "runs");
 	for (size_t k = 0; k < nk; k++) {
 		struct sim_config c = a->cfg;
 		c.policy = kinds[k];
@@ -299,9 +309,10 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 			goto out;
 		}
 		const struct sim_result *m = &res[k].at_max;
-		printf("%-8s %7zu%s %10.2f %8.3f %9.1f %6zu\n", policy_kind_name(kinds[k]),
+		printf("%-8s %7zu%s %10.2f %8.3f %8.2f %9.1f %6zu\n", policy_kind_name(kinds[k]),
 		       res[k].max_vms, res[k].capped ? "+" : " ",
 		       m->overcommit_peak_permyriad / 10000.0, sim_result_slo_pct(m),
+		       sim_result_over_pct(m),
 		       (double)m->saved_mean_bytes / (double)MODEL_GIB, res[k].n_points);
 		fflush(stdout);
 	}
@@ -322,8 +333,8 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 		else
 			printf("plot: %s/capacity.png\n", a->cfg.out_dir);
 	}
-	printf("RESULT host_gib=%.1f slo_pct=%.2f",
-	       (double)a->cfg.host_mem_bytes / (double)MODEL_GIB, a->slo_pct);
+	printf("RESULT host_gib=%.1f slo_pct=%.2f max_over_pct=%.2f",
+	       (double)a->cfg.host_mem_bytes / (double)MODEL_GIB, a->slo_pct, a->max_over_pct);
 	for (size_t k = 0; k < nk; k++)
 		printf(" %s_max_vms=%zu", policy_kind_name(kinds[k]), res[k].max_vms);
 	printf("\n");
@@ -386,6 +397,7 @@ int sim_main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	sim_config_default(&a.cfg);
 	a.slo_pct = 1.0;
+	a.max_over_pct = 100.0;
 	a.max_vms = 100000;
 	int r = sim_parse_args(argc, argv, &a);
 	if (r > 0)
