@@ -232,36 +232,122 @@ def cmd_ovhd(a):
     print(math.ceil(o / MIB) if o else 110)
 
 
-def fleet_ws(off, active, cycle, ws, alloc=0.0):
+def fleet_ws(off, active, cycle, ws, alloc=0.0, held=0.0):
     """the working set of one VM as the simulator's piecewise-linear points: it ramps
     from 0 to ws MiB over alloc s from off (wsloop mapping and filling it), holds it
-    for active s (wsloop's loop) and drops (0.1 s); periodic in cycle"""
-    ramp, hold = round(max(alloc, 0.0), 1), active
+    (active s, or what is left of held s, the time the host held a burst's memory in
+    the reference run) and drops (0.1 s); periodic in cycle"""
+    ramp = round(max(alloc, 0.0), 1)
+    hold = round(min(max(held - ramp, active), cycle - ramp - 0.2), 1)
 
-    def at(t):
+    eps = 1e-6
+
+    def at(t):  # the hold includes its last instant; the drop follows 0.1 s later
         v = 0.0
         for x in ((t - off) % cycle, (t - off) % cycle + cycle):
-            if ramp > 0 and x < ramp:
+            if ramp > 0 and x < ramp - eps:
                 v = max(v, ws * x / ramp)
-            elif ramp <= x < ramp + hold:
+            elif ramp - eps <= x <= ramp + hold + eps:
                 v = max(v, ws)
         return v
 
     kinks = {0.0, round(cycle - 0.1, 1)}
-    for x in (0.0, ramp, ramp + hold, ramp + hold + 0.1):
+    for x in (-0.1, 0.0, ramp, ramp + hold, ramp + hold + 0.1):
         kinks.add(round((off + x) % cycle, 1))
     pts = []
     for t in sorted(k for k in kinks if 0 <= k < cycle):
-        # a drop lands on a kink: the value just after it (the ramp's foot is 0)
-        pts.append(f"{t:g}:{round(at(t + 1e-6) if t > 0 else at(t))}M")
+        pts.append(f"{t:g}:{round(at(t))}M")
     return " ".join(pts)
+
+
+def holding(rows):
+    """per VM, its samples (time, holds a burst's memory): CONSUMED above the middle
+    of the VM's own range over the window (from the working set's first page until
+    free page reporting hands it back); a VM whose range is under 64 MiB never holds"""
+    by_vm = {}
+    for r in rows:
+        if r.get("name"):
+            by_vm.setdefault(r["name"], []).append((float(r["timestamp"]), num(r, "consumed")))
+    out = {}
+    for name, seq in by_vm.items():
+        seq.sort()
+        lo, hi = min(c for _, c in seq), max(c for _, c in seq)
+        out[name] = [(t, hi - lo >= 64 * MIB and c > (lo + hi) / 2) for t, c in seq]
+    return out
+
+
+def held_spans(rows):
+    """how long each burst's memory stayed on the host, s (whole runs of holding
+    samples only: one cut by the window's start or end is not counted)"""
+    spans = []
+    for seq in holding(rows).values():
+        start = None
+        for i, (t, h) in enumerate(seq):
+            if h and start is None:
+                start = i
+            elif not h and start is not None:
+                if start > 0:
+                    spans.append(t - seq[start][0])
+                start = None
+    return spans
+
+
+def floor_over(rows, ws_mib, budget_mib, base_mib, ovhd_mib):
+    """the share of a reference step's samples in which no policy could have kept the
+    VMs within the budget without taking pages the bursts use: ovhd_mib for each VM's
+    QEMU, plus, for each VM that held a burst's memory at that moment, its working set
+    and base_mib of the guest's own in-use (an idle VM counted at nothing: all of it
+    could be swapped), above the budget"""
+    at = {}
+    for seq in holding(rows).values():
+        for t, h in seq:
+            at.setdefault(t, []).append(h)
+    over = sum(len(hs) * ovhd_mib + sum(hs) * (ws_mib + base_mib) > budget_mib
+               for hs in at.values())
+    return over / len(at) if at else 0.0
+
+
+# An idle guest's own in-use, MemTotal - MemAvailable (bench/calibrate, same guest)
+GUEST_IN_USE_MIB = 42
+
+
+def least_ovhd(d, labels, max_k):
+    """the smallest per-VM median OVHD (MiB) at any step of any of the labels' runs:
+    the least QEMU was seen to need beside its guest in this run"""
+    meds = []
+    for label in labels:
+        for k in range(1, max_k + 1):
+            by_vm = {}
+            for r in read_top(os.path.join(d, label, f"k{k}", "top.csv"), missing_ok=True):
+                if r.get("name") and num(r, "ovhd") > 0:
+                    by_vm.setdefault(r["name"], []).append(num(r, "ovhd"))
+            meds += [statistics.median(v) for v in by_vm.values()]
+    return min(meds) / MIB if meds else 0.0
+
+
+def feasible_bound(a, labels):
+    """(largest count, {k: share}) from the reference: at each count, the share of its
+    samples whose floor (floor_over) is above the budget; the count is the largest
+    whose share, and every smaller count's, is within SLO_OVER_BUDGET (0: no data)"""
+    refdir = os.path.join(a.dir, "reference")
+    ovhd = least_ovhd(a.dir, ["reference"] + labels, a.max)
+    shares, bound = {}, 0
+    for k in range(1, a.max + 1):
+        rows = read_top(os.path.join(refdir, f"k{k}", "top.csv"), missing_ok=True)
+        if not rows:
+            break
+        shares[k] = floor_over(rows, a.ws, a.budget, GUEST_IN_USE_MIB, ovhd)
+        if shares[k] <= SLO_OVER_BUDGET and bound == k - 1:
+            bound = k
+    return bound, shares, ovhd
 
 
 def ref_params(refdir, cycle, active):
     """from the reference run (same guests, no budget): the median time wsloop took
-    to map and fill its working set (s) and the median SHRD per VM (MiB, KSM) of
-    its largest step; (0, 0) without data"""
-    allocs, shrd = [], []
+    to map and fill its working set (s), the median time a burst's memory stayed on
+    the host (s; 0 if none measured) and the median SHRD per VM (MiB, KSM) of its
+    largest step; zeros without data"""
+    allocs, shrd, held = [], [], []
     steps = sorted((n for n in os.listdir(refdir) if n.startswith("k") and n[1:].isdigit()),
                    key=lambda n: int(n[1:])) if os.path.isdir(refdir) else []
     for n in steps:
@@ -269,10 +355,12 @@ def ref_params(refdir, cycle, active):
         for _, _, g in window_bursts(d, int(n[1:]), cycle):
             if g and g["samples"] and g["end"]:
                 allocs.append(alloc_ms(g, active) / 1000.0)
+        held += held_spans(read_top(os.path.join(d, "top.csv"), missing_ok=True))
     if steps:
         shrd = [num(r, "shrd") for r in read_top(os.path.join(refdir, steps[-1], "top.csv"),
                                                   missing_ok=True) if r.get("name")]
     return (statistics.median(allocs) if allocs else 0.0,
+            statistics.median(held) if held else 0.0,
             statistics.median(shrd) / MIB if shrd else 0.0)
 
 
@@ -285,7 +373,7 @@ GUEST_BALLOON_MIB_S = 100
 
 
 def cmd_fleet(a):
-    alloc, shrd = ref_params(a.ref, a.cycle, a.active) if a.ref else (0.0, 0.0)
+    alloc, held, shrd = ref_params(a.ref, a.cycle, a.active) if a.ref else (0.0, 0.0, 0.0)
     print("name,memsz,maxmemctl,balloon,balloon_rate,deflate_on_oom,boot_s,guest_swap,"
           "idle_anon,guest_kernel,cache_cap,cache_rate,cache_init,shareable_pct,shareable,"
           "ovhd,ws,period_s")
@@ -296,7 +384,7 @@ def cmd_fleet(a):
         off = (k * a.active) % a.cycle
         print(f"dv{k},{a.mem}M,{a.maxmemctl}M,1,{GUEST_BALLOON_MIB_S}M,1,20,256M,"
               f"{GUEST_IDLE_ANON_MIB}M,{GUEST_KERNEL_MIB}M,{a.cache}M,0,{a.cache}M,0,"
-              f"{round(shrd)}M,{a.ovhd}M,{fleet_ws(off, a.active, a.cycle, a.ws, alloc)},"
+              f"{round(shrd)}M,{a.ovhd}M,{fleet_ws(off, a.active, a.cycle, a.ws, alloc, held)},"
               f"{a.cycle}")
 
 
@@ -362,13 +450,24 @@ def cmd_table(a):
     print("VMs: the largest count that kept the SLO ('>=': never broke up to the maximum tried);"
           "\nsim: `blimp sim --plan` on the same fleet (<= 1% of time missing working set, no"
           "\nguest OOM, over budget <= 10% of the time); '!' marks the step that broke")
+    bound, shares, ovhd = feasible_bound(a, pols)
+    if shares:
+        print(f"bound: share of the reference's samples in which the VMs holding a burst need"
+              f"\n({a.ws} MiB working set + {GUEST_IN_USE_MIB} MiB guest in-use each, idle VMs at"
+              f" nothing) plus {ovhd:.0f} MiB\nOVHD per VM (the least seen in this run) is above"
+              " the budget, per VM count: "
+              + " ".join(f"{k}:{v * 100:.0f}%" for k, v in shares.items())
+              + f"\n-> no policy keeps more than {bound} VMs within the SLO without taking pages"
+              " the bursts use")
     kv = {f"{p}_vms": counts[p][0] for p in pols}
     kv.update({f"sim_{p}_vms": sim.get(p, "?") for p in pols})
+    kv["bound_vms"] = bound if shares else "?"
     b = counts.get("blimp", (0, None))[0]
     if "static" in counts:
         s = counts["static"][0]
         ok = s > 0 and b >= 2 * s
-        print(f"target: blimp >= 2x static: {b} vs {s} -> {'met' if ok else 'missed'}")
+        print(f"target: blimp >= 2x static: {b} vs {s} -> {'met' if ok else 'missed'}"
+              + (f" (2x static is above the bound, {bound})" if shares and 2 * s > bound else ""))
         kv["target_vs_static"] = "met" if ok else "missed"
     if "proxmox" in counts:
         x = counts["proxmox"][0]
