@@ -476,10 +476,10 @@ def cmd_table(a):
         kv["target_vs_proxmox"] = "met" if ok else "missed"
     print("RESULT budget_mib=" + str(a.budget) + " " + " ".join(f"{k}={v}" for k, v in kv.items()))
     if a.plot:
-        plot(curves, counts, sim, a)
+        plot(curves, counts, sim, a, bound if shares else 0)
 
 
-def plot(curves, counts, sim, a):
+def plot(curves, counts, sim, a, bound=0):
     datdir = os.path.dirname(os.path.abspath(a.plot))
     lines = []
     for p, curve in curves.items():
@@ -496,6 +496,9 @@ def plot(curves, counts, sim, a):
         f"set title 'density: {a.ws} MiB bursts, {a.active} s in {a.cycle} s, budget {a.budget} MiB'",
         "set xlabel 'VMs (512 MiB each)'", "set ylabel 'bursting throughput, % of no budget'",
         f"set xrange [0.5:{a.max + 0.5}]", "set yrange [0:*]", "set grid", "set key bottom left",
+        (f"set arrow from {bound + 0.5}, graph 0 to {bound + 0.5}, graph 1 nohead dt 3 lc 'red'\n"
+         f"set label 'bound: {bound} VMs' at {bound + 0.55}, graph 0.95 tc rgb 'red'"
+         if bound else ""),
         "plot " + ", ".join(lines + ["90 with lines dt 2 lc 'black' title 'SLO 90%'"]),
     ])
     os.makedirs(datdir, exist_ok=True)
