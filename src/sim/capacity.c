@@ -5,10 +5,10 @@
  * guest OOM kill and time over the budget <= max_over_pct (bench/density's rule: a
  * policy that leaves the VMs above the budget stands for a host that swaps or OOMs;
  * with --host-ram above the budget the simulated host does not reclaim by itself, so
- * that rule is the only thing that catches it). Double n from 1 until it fails (or reaches max_vms), then bisect
- * between the last success and the first failure: O(log n) runs per policy. Every
- * run is recorded as a point for the plot. Generated fleets are prefix-stable, so
- * fleet n + 1 is fleet n plus one VM.
+ * that rule is the only thing that catches it). Double n from 1 until it fails (or
+ * reaches max_vms), then bisect between the last success and the first failure:
+ * O(log n) runs per policy. Every run is recorded as a point for the plot. Generated
+ * fleets are prefix-stable, so fleet n + 1 is fleet n plus one VM.
  */
 #include <errno.h>
 #include <fcntl.h>

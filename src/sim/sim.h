@@ -171,7 +171,7 @@ struct sim_result {
 	uint64_t saved_mean_bytes;     /* mean of sum(MEMSZ) - sum(CONSUMED) */
 	uint64_t ksm_saved_mean_bytes; /* mean of sum(SHRD) */
 	uint64_t host_swapped_peak_bytes;
-	uint64_t host_overflow_ms; /* time the host was beyond its RAM (unmanaged swap) */
+	uint64_t host_overflow_ms;    /* time the host was beyond its RAM (unmanaged swap) */
 	uint64_t host_over_budget_ms; /* time sum CONSUMED + OVHD was above the budget (as
 				       * bench/density judges; = overflow when RAM = budget) */
 	uint64_t state_ms[HOST_STATE__COUNT];
@@ -217,9 +217,9 @@ void sim_result_kv(FILE *out, const struct sim_result *r, const char *prefix);
 /* --- Capacity planning (--plan) ---------------------------------------------------- */
 
 /* How many VMs of a fleet fit the host under each policy with SLO violation time <=
- * slo_pct, no guest OOM kill and time over the budget <= max_over_pct. The fleet of size n is sim_gen(gen, n, seed) when gen
- * is set, else `base` repeated cyclically. Searches by doubling then bisection (it
- * assumes more VMs never make things better). */
+ * slo_pct, no guest OOM kill and time over the budget <= max_over_pct. The fleet of
+ * size n is sim_gen(gen, n, seed) when gen is set, else `base` repeated cyclically.
+ * Searches by doubling then bisection (it assumes more VMs never make things better). */
 struct sim_capacity_opts {
 	const char *gen;
 	const struct sim_fleet *base;

@@ -312,8 +312,8 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 		printf("%-8s %7zu%s %10.2f %8.3f %8.2f %9.1f %6zu\n", policy_kind_name(kinds[k]),
 		       res[k].max_vms, res[k].capped ? "+" : " ",
 		       m->overcommit_peak_permyriad / 10000.0, sim_result_slo_pct(m),
-		       sim_result_over_pct(m),
-		       (double)m->saved_mean_bytes / (double)MODEL_GIB, res[k].n_points);
+		       sim_result_over_pct(m), (double)m->saved_mean_bytes / (double)MODEL_GIB,
+		       res[k].n_points);
 		fflush(stdout);
 	}
 	if (a->cfg.out_dir) {
