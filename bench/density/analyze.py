@@ -8,7 +8,7 @@
   analyze.py fleet --vms N --mem MIB --maxmemctl MIB --ws MIB --cycle S --active S --ovhd MIB
       [--cache MIB] [--ref REFDIR]
       the same fleet as a `blimp sim` fleet file (--ref: the working set's ramp and
-      KSM's share measured on the reference run)
+      hold and KSM's share measured on the reference run)
   analyze.py table --dir D --policies "a b" --budget MIB --cycle S --active S --ws MIB
       --max N --sim SIM_TXT [--plot PNG]
 """
