@@ -149,8 +149,19 @@ def burst_timing(d, k, cycle):
             "lag_med": statistics.median(lags) if lags else 0, "lag_max": lags[-1] if lags else 0}
 
 
-def step_figures(d, k, budget_mib, cycle, active):
+# A burst counts at most this many times the reference rate in a step's figure: one
+# VM of a session 6 reference reported 38-44 M pages/s in every burst from its third
+# step on while every other VM made 8-9 (its own first bursts too); a VM like that
+# must not lift a step that other bursts fail.
+BURST_CAP = 1.25
+
+
+def step_figures(d, k, budget_mib, cycle, active, cap=None):
+    """a step's figures; rate: burst_rate with each burst's samples capped at cap
+    (pages/s; None: no cap)"""
     bursts = window_rates(d, k, cycle, active)
+    if cap:
+        bursts = [[min(x, cap) for x in b] for b in bursts]
     rows = read_top(os.path.join(d, "top.csv"), missing_ok=True)
     by_ts = {}
     for r in rows:
@@ -175,16 +186,20 @@ def step_figures(d, k, budget_mib, cycle, active):
 
 def pooled_ref(refdir, cycle, active):
     """the reference rate: burst_rate over every burst of every step of the reference run
-    (same guests and schedule, no budget). Per step it has only a few bursts and swung
-    4.5-8.6 M pages/s between steps even after the contention correction, so one figure
-    over all its bursts (burst_rate) is the steadier yardstick; the per-count figures
-    are printed beside it."""
+    (same guests and schedule, no budget), each burst's median capped at BURST_CAP x the
+    median of them all (since session 6: one VM reporting 4-5x the others' rate must not
+    move the yardstick). Per step it has only a few bursts and swung 4.5-8.6 M pages/s
+    between steps even after the contention correction, so one figure over all its
+    bursts is the steadier yardstick; the per-count figures are printed beside it."""
     bursts = []
     if os.path.isdir(refdir):
         for name in sorted(os.listdir(refdir)):
             if name.startswith("k") and name[1:].isdigit():
                 bursts += window_rates(os.path.join(refdir, name), int(name[1:]), cycle, active)
-    return {"rate": burst_rate(bursts), "n": sum(len(b) for b in bursts), "bursts": len(bursts)}
+    meds = [statistics.median(b) for b in bursts if b]
+    cap = BURST_CAP * statistics.median(meds) if meds else 0.0
+    return {"rate": burst_rate([[min(m, cap)] for m in meds]),
+            "n": sum(len(b) for b in bursts), "bursts": len(bursts)}
 
 
 def verdict(f, ref):
@@ -204,8 +219,9 @@ def verdict(f, ref):
 
 
 def cmd_step(a):
-    f = step_figures(a.dir, a.k, a.budget, a.cycle, a.active)
     ref = pooled_ref(os.path.dirname(a.ref), a.cycle, a.active) if os.path.isdir(a.ref) else None
+    cap = BURST_CAP * ref["rate"] if ref and ref["rate"] else None
+    f = step_figures(a.dir, a.k, a.budget, a.cycle, a.active, cap)
     thr, why = verdict(f, ref)
     t = f"{thr * 100:.0f}%" if thr is not None else "n/a"
     s = (f"throughput {t} of reference ({f['rate'] / 1e6:.2f} M pages/s adjusted, "
@@ -422,7 +438,8 @@ def cmd_table(a):
             d = os.path.join(a.dir, p, f"k{k}")
             if not os.path.isdir(d):
                 break
-            f = step_figures(d, k, a.budget, a.cycle, a.active)
+            f = step_figures(d, k, a.budget, a.cycle, a.active,
+                             BURST_CAP * pooled["rate"] if pooled["rate"] else None)
             thr, why = verdict(f, pooled if pooled["n"] else None)
             cells.append(f"{k}:{'-' if thr is None else f'{thr * 100:.0f}%'}/"
                          f"{f['over'] * 100:.0f}%/{f['oom']}/{f['lost']}{'!' if why else ''}")
