@@ -192,13 +192,11 @@ def pooled_ref(refdir, cycle, active):
     between steps even after the contention correction, so one figure over all its
     bursts is the steadier yardstick; the per-count figures are printed beside it."""
     bursts = []
-    if os.path.isdir(refdir):
-        for name in sorted(os.listdir(refdir)):
-            if name.startswith("k") and name[1:].isdigit():
-                bursts += window_rates(os.path.join(refdir, name), int(name[1:]), cycle, active)
+    for k, d in step_dirs(refdir):
+        bursts += window_rates(d, k, cycle, active)
     meds = [statistics.median(b) for b in bursts if b]
     cap = BURST_CAP * statistics.median(meds) if meds else 0.0
-    return {"rate": burst_rate([[min(m, cap)] for m in meds]),
+    return {"rate": statistics.fmean(min(m, cap) for m in meds) if meds else 0.0,
             "n": sum(len(b) for b in bursts), "bursts": len(bursts)}
 
 
@@ -233,18 +231,29 @@ def cmd_step(a):
     print(("broken: " + "; ".join(why) + " | " if why else "ok | ") + s)
 
 
+def step_dirs(d):
+    """a sequence's step directories D/kN, [(N, path)] by N; [] when D is missing"""
+    if not os.path.isdir(d):
+        return []
+    ks = sorted(int(n[1:]) for n in os.listdir(d) if n.startswith("k") and n[1:].isdigit())
+    return [(k, os.path.join(d, f"k{k}")) for k in ks]
+
+
+def ovhd_medians(step):
+    """each VM's median OVHD (bytes) over a step's window, samples above 0"""
+    by_vm = {}
+    for r in read_top(os.path.join(step, "top.csv"), missing_ok=True):
+        if r.get("name") and num(r, "ovhd") > 0:
+            by_vm.setdefault(r["name"], []).append(num(r, "ovhd"))
+    return [statistics.median(v) for v in by_vm.values()]
+
+
 def cmd_ovhd(a):
     """per-VM OVHD for the simulator's fleet: in the step with the most VMs (OVHD
     is QEMU's Pss, so the shared vmlinux and libraries split among the QEMUs),
     each VM's median over the window; the largest of those"""
-    steps = [n for n in os.listdir(a.dir) if n.startswith("k") and n[1:].isdigit()]
-    per_vm = {}
-    if steps:
-        last = max(steps, key=lambda n: int(n[1:]))
-        for r in read_top(os.path.join(a.dir, last, "top.csv"), missing_ok=True):
-            if r.get("name") and num(r, "ovhd") > 0:
-                per_vm.setdefault(r["name"], []).append(num(r, "ovhd"))
-    o = max((statistics.median(v) for v in per_vm.values()), default=0)
+    steps = step_dirs(a.dir)
+    o = max(ovhd_medians(steps[-1][1]), default=0) if steps else 0
     print(math.ceil(o / MIB) if o else 110)
 
 
@@ -330,14 +339,8 @@ GUEST_IN_USE_MIB = 42
 def least_ovhd(d, labels, max_k):
     """the smallest per-VM median OVHD (MiB) at any step of any of the labels' runs:
     the least QEMU was seen to need beside its guest in this run"""
-    meds = []
-    for label in labels:
-        for k in range(1, max_k + 1):
-            by_vm = {}
-            for r in read_top(os.path.join(d, label, f"k{k}", "top.csv"), missing_ok=True):
-                if r.get("name") and num(r, "ovhd") > 0:
-                    by_vm.setdefault(r["name"], []).append(num(r, "ovhd"))
-            meds += [statistics.median(v) for v in by_vm.values()]
+    meds = [m for label in labels for k, step in step_dirs(os.path.join(d, label))
+            if k <= max_k for m in ovhd_medians(step)]
     return min(meds) / MIB if meds else 0.0
 
 
@@ -364,16 +367,14 @@ def ref_params(refdir, cycle, active):
     the host (s; 0 if none measured) and the median SHRD per VM (MiB, KSM) of its
     largest step; zeros without data"""
     allocs, shrd, held = [], [], []
-    steps = sorted((n for n in os.listdir(refdir) if n.startswith("k") and n[1:].isdigit()),
-                   key=lambda n: int(n[1:])) if os.path.isdir(refdir) else []
-    for n in steps:
-        d = os.path.join(refdir, n)
-        for _, _, g in window_bursts(d, int(n[1:]), cycle):
+    steps = step_dirs(refdir)
+    for k, d in steps:
+        for _, _, g in window_bursts(d, k, cycle):
             if g and g["samples"] and g["end"]:
                 allocs.append(alloc_ms(g, active) / 1000.0)
         held += held_spans(read_top(os.path.join(d, "top.csv"), missing_ok=True))
     if steps:
-        shrd = [num(r, "shrd") for r in read_top(os.path.join(refdir, steps[-1], "top.csv"),
+        shrd = [num(r, "shrd") for r in read_top(os.path.join(steps[-1][1], "top.csv"),
                                                   missing_ok=True) if r.get("name")]
     return (statistics.median(allocs) if allocs else 0.0,
             statistics.median(held) if held else 0.0,
