@@ -700,7 +700,8 @@ void act_cgroup_watch_vm(struct act_cgroup *a, struct act_cgroup_vm *vm, char *m
 			}
 			vm->have_kills = o.have_kills;
 			vm->kills = o.kills;
-			stuck = o.under_oom;
+			stuck = act_cgroup_v1_stuck(o.under_oom, have_usage, usage, limit,
+						    a->step_bytes);
 			if (!o.kill_disable && vm->oom_guard.have_last) {
 				/* Someone cleared it: set it again before the next limit. */
 				vm->oom_guard.have_last = false;

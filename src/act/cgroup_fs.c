@@ -267,6 +267,18 @@ uint64_t act_cgroup_next_limit(uint64_t current, uint64_t usage, uint64_t target
 	return target > floor ? target : floor;
 }
 
+bool act_cgroup_v1_stuck(bool under_oom, bool have_usage, uint64_t usage, uint64_t limit,
+			 uint64_t step_bytes)
+{
+	if (!under_oom)
+		return false;
+	if (!have_usage || limit == UINT64_MAX || usage >= limit)
+		return true;
+	uint64_t slack = step_bytes / 2 > ACT_CGROUP_OOM_SLACK ? step_bytes / 2
+								: ACT_CGROUP_OOM_SLACK;
+	return limit - usage <= slack;
+}
+
 /* One "key value" line of memory.oom_control; 1 found, 0 absent, -EINVAL bad. */
 static int cgfs_oom_field(const char *text, const char *key, uint64_t *out)
 {

@@ -43,6 +43,16 @@ int act_cgroup_fs_has_word(const char *file, const char *word) __attribute__((wa
 uint64_t act_cgroup_next_limit(uint64_t current, uint64_t usage, uint64_t target,
 			       uint64_t step_bytes);
 
+/* v1: is a cgroup that shows under_oom still stuck at limit? A cgroup stalled at its
+ * limit has usage within one charge (a huge page) of it. When usage is more than
+ * ACT_CGROUP_OOM_SLACK (or half a step, if larger) below the limit, the flag is
+ * stale: the limit was just raised and the kernel has not woken the waiters yet, so
+ * raising again would only spend a rescue. Unknown usage (have_usage false) or no
+ * limit trusts the flag. */
+#define ACT_CGROUP_OOM_SLACK (8ULL << 20)
+bool act_cgroup_v1_stuck(bool under_oom, bool have_usage, uint64_t usage, uint64_t limit,
+			 uint64_t step_bytes);
+
 /* v1 memory.oom_control, three lines: "oom_kill_disable 0|1", "under_oom 0|1" and
  * (kernels since 4.13) "oom_kill N". */
 struct act_cgroup_oom {
