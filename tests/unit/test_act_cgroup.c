@@ -617,6 +617,22 @@ static uint64_t fx_u64(struct fx *f, const char *rel)
 	return strtoull(fx_read(f->root, rel), NULL, 10);
 }
 
+/* fx_u64 while the watcher thread may be writing the file: the fake file is
+ * truncated, then written (a real cgroup file changes at once), so a read can land
+ * in between and see nothing. Read until the same non-empty text comes twice. */
+static uint64_t fx_u64_settled(struct fx *f, const char *rel)
+{
+	char last[64] = "";
+	for (int i = 0; i < 1000; i++) {
+		const char *v = fx_read(f->root, rel);
+		if (v[0] && strcmp(v, last) == 0)
+			break;
+		snprintf(last, sizeof(last), "%s", v);
+		usleep(1000);
+	}
+	return strtoull(last, NULL, 10);
+}
+
 static void fx_set_u64(struct fx *f, const char *rel, uint64_t v)
 {
 	char t[32];
@@ -909,27 +925,27 @@ static void test_watcher(void **state)
 	assert_non_null(a);
 	char msg[2048];
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
-	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 400 * M);
+	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 400 * M);
 	struct act_cgroup_safety sf;
 	usleep(100 * 1000); /* ten rounds, nothing stuck */
 	act_cgroup_safety_get(a, &sf);
 	assert_int_equal(sf.rescues, 0);
-	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 400 * M);
+	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 400 * M);
 
 	f->under_oom = 1;
 	fx_kernel_oom(f, f->cg);
 	int waited_ms = 0;
-	while (fx_u64(f, VMDIR "memory.limit_in_bytes") == 400 * M && waited_ms < 5000) {
+	while (fx_u64_settled(f, VMDIR "memory.limit_in_bytes") == 400 * M && waited_ms < 5000) {
 		usleep(5000);
 		waited_ms += 5;
 	}
 	print_message("watcher rescued after ~%d ms\n", waited_ms);
-	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 464 * M);
 	/* The kernel has not cleared under_oom yet: later rounds see the flag with usage
 	 * 64 MiB under the new limit, stale, and do not raise again. (CI once caught a
 	 * second rescue here, 464->528, when this thread slept past a round.) */
 	usleep(50 * 1000);
-	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 464 * M);
 	f->under_oom = 0;
 	fx_kernel_oom(f, f->cg);
 	usleep(100 * 1000);
@@ -937,7 +953,7 @@ static void test_watcher(void **state)
 	assert_int_equal(sf.rescues, 1);
 	/* The hold set by the watcher binds the next plan too. */
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
-	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 464 * M);
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
 	act_cgroup_free(a); /* joins the thread */
