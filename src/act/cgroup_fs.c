@@ -274,8 +274,9 @@ bool act_cgroup_v1_stuck(bool under_oom, bool have_usage, uint64_t usage, uint64
 		return false;
 	if (!have_usage || limit == UINT64_MAX || usage >= limit)
 		return true;
-	uint64_t slack = step_bytes / 2 > ACT_CGROUP_OOM_SLACK ? step_bytes / 2
-								: ACT_CGROUP_OOM_SLACK;
+	uint64_t slack = step_bytes / 2;
+	if (slack < ACT_CGROUP_OOM_SLACK)
+		slack = ACT_CGROUP_OOM_SLACK;
 	return limit - usage <= slack;
 }
 
