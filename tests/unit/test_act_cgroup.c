@@ -942,8 +942,8 @@ static void test_watcher(void **state)
 	print_message("watcher rescued after ~%d ms\n", waited_ms);
 	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 464 * M);
 	/* The kernel has not cleared under_oom yet: later rounds see the flag with usage
-	 * 64 MiB under the new limit, stale, and do not raise again. (CI once caught a
-	 * second rescue here, 464->528, when this thread slept past a round.) */
+	 * 64 MiB under the new limit, stale, and do not raise again (before
+	 * act_cgroup_v1_stuck they raised it to 528 MiB). */
 	usleep(50 * 1000);
 	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 464 * M);
 	f->under_oom = 0;
