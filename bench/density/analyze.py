@@ -185,18 +185,21 @@ def step_figures(d, k, budget_mib, cycle, active, cap=None):
 
 
 def pooled_ref(refdir, cycle, active):
-    """the reference rate: burst_rate over every burst of every step of the reference run
-    (same guests and schedule, no budget), each burst's median capped at BURST_CAP x the
-    median of them all (since session 6: one VM reporting 4-5x the others' rate must not
-    move the yardstick). Per step it has only a few bursts and swung 4.5-8.6 M pages/s
-    between steps even after the contention correction, so one figure over all its
-    bursts is the steadier yardstick; the per-count figures are printed beside it."""
+    """the reference rate: the mean of every burst's median over every step of the
+    reference run (same guests and schedule, no budget), each median capped at BURST_CAP
+    x the median of them all (since session 6: one VM reporting 4-5x the others' rate
+    must not move the yardstick). Per step it has only a few bursts and swung 4.5-8.6 M
+    pages/s between steps even after the contention correction, so one figure over all
+    its bursts is the steadier yardstick; the per-count figures are printed beside it.
+    cap: what a policy step's burst samples are capped at (BURST_CAP x rate; None
+    without a rate)."""
     bursts = []
     for k, d in step_dirs(refdir):
         bursts += window_rates(d, k, cycle, active)
     meds = [statistics.median(b) for b in bursts if b]
     cap = BURST_CAP * statistics.median(meds) if meds else 0.0
-    return {"rate": statistics.fmean(min(m, cap) for m in meds) if meds else 0.0,
+    rate = statistics.fmean(min(m, cap) for m in meds) if meds else 0.0
+    return {"rate": rate, "cap": BURST_CAP * rate if rate else None,
             "n": sum(len(b) for b in bursts), "bursts": len(bursts)}
 
 
@@ -218,8 +221,7 @@ def verdict(f, ref):
 
 def cmd_step(a):
     ref = pooled_ref(os.path.dirname(a.ref), a.cycle, a.active) if os.path.isdir(a.ref) else None
-    cap = BURST_CAP * ref["rate"] if ref and ref["rate"] else None
-    f = step_figures(a.dir, a.k, a.budget, a.cycle, a.active, cap)
+    f = step_figures(a.dir, a.k, a.budget, a.cycle, a.active, ref["cap"] if ref else None)
     thr, why = verdict(f, ref)
     t = f"{thr * 100:.0f}%" if thr is not None else "n/a"
     s = (f"throughput {t} of reference ({f['rate'] / 1e6:.2f} M pages/s adjusted, "
@@ -425,9 +427,8 @@ def cmd_table(a):
     counts, curves = {}, {}
     pooled = pooled_ref(refdir, a.cycle, a.active)
     per_k = []
-    for k in range(1, a.max + 1):
-        r = os.path.join(refdir, f"k{k}")
-        if os.path.isdir(r):
+    for k, r in step_dirs(refdir):
+        if k <= a.max:
             per_k.append(f"{k}:{step_figures(r, k, 1 << 40, a.cycle, a.active)['rate'] / 1e6:.2f}")
     print(f"reference (no budget): {pooled['rate'] / 1e6:.2f} M pages/s adjusted, mean of "
           f"{pooled['bursts']} bursts' medians; per VM count: {' '.join(per_k)}")
@@ -439,8 +440,7 @@ def cmd_table(a):
             d = os.path.join(a.dir, p, f"k{k}")
             if not os.path.isdir(d):
                 break
-            f = step_figures(d, k, a.budget, a.cycle, a.active,
-                             BURST_CAP * pooled["rate"] if pooled["rate"] else None)
+            f = step_figures(d, k, a.budget, a.cycle, a.active, pooled["cap"])
             thr, why = verdict(f, pooled if pooled["n"] else None)
             cells.append(f"{k}:{'-' if thr is None else f'{thr * 100:.0f}%'}/"
                          f"{f['over'] * 100:.0f}%/{f['oom']}/{f['lost']}{'!' if why else ''}")

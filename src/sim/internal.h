@@ -106,7 +106,8 @@ struct sim {
 	double total_resident;				    /* last step's sum (KSM scan time) */
 	double acc_demand_out, acc_demand_in, acc_resident; /* this step's, being summed */
 	bool overflow;					    /* last step beyond RAM */
-	bool over_budget;				    /* last step beyond the budget */
+	bool over_budget; /* last step's CONSUMED + OVHD beyond the budget, before the
+			   * host reclaimed (bench/density's rule) */
 	double sum_consumed, sum_ovhd, sum_shared, sum_host_swapped, sum_memsz_running;
 	size_t n_running, n_violating;
 	/* Totals for the result. */
