@@ -55,6 +55,12 @@ struct vm_snapshot {
 
 	/* Balloon / guest view (libvirt memory stats). */
 	bool mctl;                     /* MCTL?: balloon driver present and answering */
+	/* The domain's balloon lacks deflate-on-OOM (libvirt's default: no
+	 * <memballoon autodeflate='on'>), or the collector could not tell: then Linux's
+	 * virtio_balloon takes inflated pages out of the guest's MemTotal, so a ballooned
+	 * guest cannot even map what it needs and nothing deflates on OOM (docs/policy.md,
+	 * "Guests without deflate-on-OOM"). Collectors set it true when unsure. */
+	bool no_deflate_on_oom;
 	uint64_t balloon_actual_bytes; /* memory the guest holds now; MCTLSZ = memsz - actual */
 	uint64_t stats_age_ms;         /* age of the guest's last stats update, MODEL_AGE_NEVER */
 	uint64_t guest_total_bytes;    /* guest MemTotal (libvirt "available") */
