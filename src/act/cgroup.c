@@ -41,6 +41,7 @@
 #include "act/cgroup_internal.h"
 #include "act/knob.h"
 #include "act/originals.h"
+#include "util/size.h"
 
 static bool cg_name_ok(const char *name)
 {
@@ -734,12 +735,15 @@ void act_cgroup_watch_vm(struct act_cgroup *a, struct act_cgroup_vm *vm, char *m
 	if (r == 0) {
 		act_knob_mark_written(&vm->limit, v);
 		vm->hold_floor_bytes = to;
+		char us[32], li[32], from[32], tos[32];
+		size_format_pair(usage, limit, us, li, sizeof(us));
+		size_format_pair(limit, to, from, tos, sizeof(from));
 		act_msg_append(msg, msglen,
-			       "stuck at its limit (%s, usage %" PRIu64 ", failcnt +%" PRIu64
-			       "): %s raised %" PRIu64 "->%s at once, held %u applies (rescue "
+			       "stuck at its limit %s (%s, usage %s, failcnt +%" PRIu64
+			       "): %s raised %s->%s at once, held %u applies (rescue "
 			       "#%" PRIu64 "); ",
-			       a->version == 1 ? "under_oom" : "reclaim behind memory.high", usage,
-			       failcnt_delta, vm->limit.label, limit, v, vm->hold_applies,
+			       li, a->version == 1 ? "under_oom" : "reclaim behind memory.high", us,
+			       failcnt_delta, vm->limit.label, from, tos, vm->hold_applies,
 			       a->safety.rescues);
 		return;
 	}
@@ -782,10 +786,12 @@ static int cg_v1_refused(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_
 			held = h;
 		}
 	}
+	char ws[32], us[32], hs[32];
+	size_format_pair(want, usage, ws, us, sizeof(ws));
 	act_msg_append(msg, msglen,
-		       "memory.limit_in_bytes %" PRIu64 " refused (usage %" PRIu64
-		       ", not reclaimable now): held at %" PRIu64 "; ",
-		       want, usage, held);
+		       "memory.limit_in_bytes %s refused (usage %s, not reclaimable now): held "
+		       "at %s; ",
+		       ws, have_usage ? us : "unknown", size_format(held, hs, sizeof(hs)));
 	return -EBUSY;
 }
 
@@ -877,9 +883,11 @@ static int cg_set_limit(struct act_cgroup *a, struct act_cgroup_vm *vm, uint64_t
 			act_msg_append(msg, msglen, "cannot start the cgroup watcher: %s; ",
 				       strerror(-w));
 	}
-	if (next != limit_bytes)
-		act_msg_append(msg, msglen, "stepping down to %" PRIu64 " (usage %" PRIu64 "); ",
-			       limit_bytes, usage);
+	if (next != limit_bytes) {
+		char ls[32], us[32];
+		size_format_pair(limit_bytes, usage, ls, us, sizeof(ls));
+		act_msg_append(msg, msglen, "stepping down to %s (usage %s); ", ls, us);
+	}
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "act/knob.h"
 #include "act/originals.h"
 #include "model/model.h"
+#include "util/size.h"
 
 extern char **environ;
 
@@ -250,8 +251,9 @@ static int swap_create_file(struct act_swap *s, bool zeros, char *msg, size_t ms
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
-		act_msg_append(msg, msglen, "cannot allocate %" PRIu64 " bytes for %s: %s; ",
-			       s->o.size_bytes, s->path, strerror(-r));
+		char sz[32];
+		act_msg_append(msg, msglen, "cannot allocate %s for %s: %s; ",
+			       size_format(s->o.size_bytes, sz, sizeof(sz)), s->path, strerror(-r));
 		unlink(s->path);
 		s->created = false;
 		return r;

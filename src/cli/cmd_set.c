@@ -64,9 +64,8 @@ int cli_set_parse(int argc, char **argv, struct cli_set_opts *o, char *err, size
 	if (s->has_limit && s->has_reservation && s->limit_bytes != 0 &&
 	    s->limit_bytes < s->reservation_bytes) {
 		char a[32], b[32];
-		snprintf(err, errlen, "limit %s is less than reservation %s",
-			 size_format(s->limit_bytes, a, sizeof(a)),
-			 size_format(s->reservation_bytes, b, sizeof(b)));
+		size_format_pair(s->limit_bytes, s->reservation_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "limit %s is less than reservation %s", a, b);
 		return -ERANGE;
 	}
 	return 0;

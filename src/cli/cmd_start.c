@@ -52,21 +52,18 @@ static int cli_start_check(struct cli_start_opts *o, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (s->has_reservation && s->reservation_bytes > o->mem_bytes) {
-		snprintf(err, errlen, "--reservation %s is more than --mem %s",
-			 size_format(s->reservation_bytes, a, sizeof(a)),
-			 size_format(o->mem_bytes, b, sizeof(b)));
+		size_format_pair(s->reservation_bytes, o->mem_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "--reservation %s is more than --mem %s", a, b);
 		return -ERANGE;
 	}
 	if (s->has_limit && s->has_reservation && s->limit_bytes < s->reservation_bytes) {
-		snprintf(err, errlen, "--limit %s is less than --reservation %s",
-			 size_format(s->limit_bytes, a, sizeof(a)),
-			 size_format(s->reservation_bytes, b, sizeof(b)));
+		size_format_pair(s->limit_bytes, s->reservation_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "--limit %s is less than --reservation %s", a, b);
 		return -ERANGE;
 	}
 	if (s->has_limit && s->limit_bytes > o->mem_bytes) {
-		snprintf(err, errlen, "--limit %s is more than --mem %s",
-			 size_format(s->limit_bytes, a, sizeof(a)),
-			 size_format(o->mem_bytes, b, sizeof(b)));
+		size_format_pair(s->limit_bytes, o->mem_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "--limit %s is more than --mem %s", a, b);
 		return -ERANGE;
 	}
 	if (s->has_limit && s->limit_bytes == 0) {
@@ -74,9 +71,8 @@ static int cli_start_check(struct cli_start_opts *o, char *err, size_t errlen)
 		return -ERANGE;
 	}
 	if (s->has_maxmemctl && s->maxmemctl_bytes > o->mem_bytes) {
-		snprintf(err, errlen, "--maxmemctl %s is more than --mem %s",
-			 size_format(s->maxmemctl_bytes, a, sizeof(a)),
-			 size_format(o->mem_bytes, b, sizeof(b)));
+		size_format_pair(s->maxmemctl_bytes, o->mem_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "--maxmemctl %s is more than --mem %s", a, b);
 		return -ERANGE;
 	}
 	if (o->initrd && !o->kernel) {

@@ -355,16 +355,16 @@ void cli_format_balloon_range(uint64_t memsz, uint64_t mctlmax, uint64_t keep_by
 			      size_t len)
 {
 	char a[32], b[32], c[32];
-	if (keep_bytes > memsz)
-		snprintf(buf, len, "%s is more than the VM's MEMSZ %s",
-			 size_format(keep_bytes, a, sizeof(a)), size_format(memsz, b, sizeof(b)));
-	else
+	if (keep_bytes > memsz) {
+		size_format_pair(keep_bytes, memsz, a, b, sizeof(a));
+		snprintf(buf, len, "%s is more than the VM's MEMSZ %s", a, b);
+	} else {
+		size_format_pair(memsz - keep_bytes, mctlmax, a, b, sizeof(a));
 		snprintf(
 		    buf, len,
-		    "balloon would take %s, more than MCTLMAX %s (the guest keeps at least %s)",
-		    size_format(memsz - keep_bytes, a, sizeof(a)),
-		    size_format(mctlmax, b, sizeof(b)),
-		    size_format(memsz > mctlmax ? memsz - mctlmax : 0, c, sizeof(c)));
+		    "balloon would take %s, more than MCTLMAX %s (the guest keeps at least %s)", a,
+		    b, size_format(memsz > mctlmax ? memsz - mctlmax : 0, c, sizeof(c)));
+	}
 }
 
 void cli_print_result(json_object *o, bool json, int json_flags,

@@ -62,11 +62,11 @@ static int check_settings(struct blimpd *d, const char *name, const struct vm_se
 	uint64_t budget = d->cfg.policy.budget_bytes;
 	uint64_t others = reservations_except(d, name);
 	if (budget && s->reservation_bytes > 0 && others + s->reservation_bytes > budget) {
-		char a[32], b[32];
-		snprintf(err, errlen,
-			 "reservations would total %s, above the budget of %s",
-			 size_format(others + s->reservation_bytes, a, sizeof(a)),
-			 size_format(budget, b, sizeof(b)));
+		uint64_t total = others + s->reservation_bytes;
+		char a[32], b[32], over[32];
+		size_format_pair(total, budget, a, b, sizeof(a));
+		snprintf(err, errlen, "reservations would total %s, %s over the budget of %s", a,
+			 size_format(total - budget, over, sizeof(over)), b);
 		return -ERANGE;
 	}
 	return 0;
@@ -592,27 +592,25 @@ static void h_balloon(struct blimpd *d, struct ctl_client *c, struct daemon_requ
 	json_object_put(res);
 	uint64_t memsz = v->memsz_bytes;
 	uint64_t mctlmax = model_vm_maxmemctl(&v->settings, memsz);
-	char a[32], b[32];
+	char a[32], b[32], mx[32], lo[32];
 	if (target > memsz) {
-		snprintf(err, sizeof(err), "target %s above the VM's memory size %s",
-			 size_format(target, a, sizeof(a)), size_format(memsz, b, sizeof(b)));
+		size_format_pair(target, memsz, a, b, sizeof(a));
+		snprintf(err, sizeof(err), "target %s above the VM's memory size %s", a, b);
 		r = -ERANGE;
 		goto fail;
 	}
 	if (memsz - target > mctlmax) {
+		size_format_pair(memsz - target, mctlmax, b, mx, sizeof(b));
+		size_format_pair(target, memsz - mctlmax, a, lo, sizeof(a));
 		snprintf(err, sizeof(err),
-			 "target %s would balloon %s, above MCTLMAX %s (lowest target %s)",
-			 size_format(target, a, sizeof(a)),
-			 size_format(memsz - target, b, sizeof(b)),
-			 size_format(mctlmax, (char[32]){0}, 32),
-			 size_format(memsz - mctlmax, (char[32]){0}, 32));
+			 "target %s would balloon %s, above MCTLMAX %s (lowest target %s)", a, b,
+			 mx, lo);
 		r = -ERANGE;
 		goto fail;
 	}
 	if (target < v->settings.reservation_bytes) {
-		snprintf(err, sizeof(err), "target %s below the VM's reservation %s",
-			 size_format(target, a, sizeof(a)),
-			 size_format(v->settings.reservation_bytes, b, sizeof(b)));
+		size_format_pair(target, v->settings.reservation_bytes, a, b, sizeof(a));
+		snprintf(err, sizeof(err), "target %s below the VM's reservation %s", a, b);
 		r = -ERANGE;
 		goto fail;
 	}

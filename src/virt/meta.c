@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/size.h"
+
 int virt_meta_format(const struct vm_settings *s, bool managed, bool in_domain, char *out,
 		     size_t outlen)
 {
@@ -174,19 +176,20 @@ int virt_meta_validate(const struct vm_settings *s, uint64_t memsz_bytes, char *
 		snprintf(err, errlen, "shares %" PRIu64 " above 1000000000", s->shares);
 		return -ERANGE;
 	}
+	char a[32], b[32];
 	if (s->reservation_bytes > memsz_bytes) {
-		snprintf(err, errlen, "reservation %" PRIu64 " above memory size %" PRIu64,
-			 s->reservation_bytes, memsz_bytes);
+		size_format_pair(s->reservation_bytes, memsz_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "reservation %s above memory size %s", a, b);
 		return -ERANGE;
 	}
 	if (s->limit_bytes && s->limit_bytes < s->reservation_bytes) {
-		snprintf(err, errlen, "limit %" PRIu64 " below reservation %" PRIu64,
-			 s->limit_bytes, s->reservation_bytes);
+		size_format_pair(s->limit_bytes, s->reservation_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "limit %s below reservation %s", a, b);
 		return -ERANGE;
 	}
 	if (s->maxmemctl_bytes > memsz_bytes) {
-		snprintf(err, errlen, "maxmemctl %" PRIu64 " above memory size %" PRIu64,
-			 s->maxmemctl_bytes, memsz_bytes);
+		size_format_pair(s->maxmemctl_bytes, memsz_bytes, a, b, sizeof(a));
+		snprintf(err, errlen, "maxmemctl %s above memory size %s", a, b);
 		return -ERANGE;
 	}
 	return 0;

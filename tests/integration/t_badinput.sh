@@ -10,6 +10,7 @@ it_expect_fail "balloon of an unknown VM" "$BLIMP" balloon nosuchvm 100M
 it_expect_fail "malformed size" "$BLIMP" start bad1 --mem 12X
 it_expect_fail "negative size" "$BLIMP" start bad1 --mem -5M
 it_expect_fail "reservation above memory" "$BLIMP" start bad1 --mem 256M --reservation 512M
+it_check "... in units" grep -q -- '--reservation 512.0M is more than --mem 256.0M' "$IT_DIR/err"
 it_expect_fail "limit below reservation" "$BLIMP" start bad1 --mem 256M --reservation 200M --limit 100M
 it_expect_fail "name escaping XML" "$BLIMP" start "a<b>" --mem 256M
 it_expect_fail "name escaping paths" "$BLIMP" start "../../etc" --mem 256M
@@ -18,6 +19,7 @@ it_expect_fail "name too long" "$BLIMP" start "$(printf 'n%.0s' $(seq 1 80))" --
 it_expect_fail "duplicate name" "$BLIMP" start ok1 --mem 256M
 it_expect_fail "set unknown key" "$BLIMP" set ok1 colour=blue
 it_expect_fail "set reservation above memory" "$BLIMP" set ok1 reservation=1G
+it_check "... in units (daemon)" grep -q 'reservation 1024.0M above memory size 256.0M' "$IT_DIR/err"
 it_expect_fail "balloon above MEMSZ" "$BLIMP" balloon ok1 1G
 it_expect_fail "balloon malformed size" "$BLIMP" balloon ok1 lots
 sock_reply() { # raw line -> first reply line

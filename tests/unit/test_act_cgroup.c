@@ -717,7 +717,7 @@ static void test_step_down(void **state)
 		prev = lim;
 		if (lim == 512 * M)
 			break;
-		assert_non_null(strstr(msg, "stepping down to 536870912"));
+		assert_non_null(strstr(msg, "stepping down to 512.0M"));
 	}
 	assert_int_equal(applies + 1, (2048 - 512) / 64);
 	/* Raise: at once. */

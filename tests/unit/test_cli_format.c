@@ -230,7 +230,13 @@ static void test_balloon_range(void **state)
 	cli_format_balloon_range(512 * MIB, 348966092, 112 * MIB, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "balloon would take 400.0M, more than MCTLMAX 332.8M"));
 	cli_format_balloon_range(512 * MIB, 348966092, 1024 * MIB, msg, sizeof(msg));
-	assert_non_null(strstr(msg, "1.0G is more than the VM's MEMSZ 512.0M"));
+	assert_non_null(strstr(msg, "1024.0M is more than the VM's MEMSZ 512.0M"));
+	/* Close values never print alike. */
+	cli_format_balloon_range(512 * MIB, 348966092, 512 * MIB + 4096, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "524292.0K is more than the VM's MEMSZ 524288.0K"));
+	cli_format_balloon_range(512 * MIB, 348966092, 512 * MIB - 348966092 - 1, msg,
+				 sizeof(msg));
+	assert_non_null(strstr(msg, "balloon would take 348966093B, more than MCTLMAX 348966092B"));
 }
 
 static void test_top(void **state)

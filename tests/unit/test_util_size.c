@@ -42,6 +42,44 @@ static void test_size_bad(void **state)
 	assert_int_not_equal(size_parse("99999999999T", &v), 0);
 }
 
+/* Compared sizes print in one unit and never alike when they differ (the operator saw
+ * "would total 1.5G, above the budget of 1.5G"). */
+static void test_size_format_pair(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t a, b;
+		const char *as, *bs;
+	} cases[] = {
+		{1024ULL << 20, 768ULL << 20, "1024.0M", "768.0M"},
+		{3ULL << 29, 5ULL << 28, "1.5G", "1.2G"},
+		{2ULL << 30, 100, "2048.0M", "0.0M"},
+		{(1536ULL << 20) + (512 << 10), 1536ULL << 20, "1536.5M", "1536.0M"},
+		{(1536ULL << 20) + 1, 1536ULL << 20, "1610612737B", "1610612736B"},
+		{512ULL << 20, 512ULL << 20, "512.0M", "512.0M"},
+		{100, 50, "100B", "50B"},
+		{0, 0, "0B", "0B"},
+		{400ULL << 20, 3489660928ULL / 10, "400.0M", "332.8M"},
+		{(400ULL << 20) + 4096, 400ULL << 20, "409604.0K", "409600.0K"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char a[32], b[32];
+		size_format_pair(cases[i].a, cases[i].b, a, b, sizeof(a));
+		assert_string_equal(a, cases[i].as);
+		assert_string_equal(b, cases[i].bs);
+		size_format_pair(cases[i].b, cases[i].a, b, a, sizeof(a));
+		assert_string_equal(a, cases[i].as);
+		assert_string_equal(b, cases[i].bs);
+	}
+	char buf[32];
+	assert_string_equal(size_format(1536ULL << 20, buf, sizeof(buf)), "1.5G");
+	assert_string_equal(size_format(100, buf, sizeof(buf)), "100");
+	char a[32], b[32];
+	size_format_pair(UINT64_MAX, UINT64_MAX - 1, a, b, sizeof(a));
+	assert_string_equal(a, "18446744073709551615B");
+	assert_string_equal(b, "18446744073709551614B");
+}
+
 static void test_model_defaults(void **state)
 {
 	(void)state;
@@ -60,6 +98,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size_ok),
 		cmocka_unit_test(test_size_bad),
+		cmocka_unit_test(test_size_format_pair),
 		cmocka_unit_test(test_model_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
