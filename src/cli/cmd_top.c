@@ -3,7 +3,10 @@
  * one kept connection (reopened if blimpd goes away; the screen says so meanwhile).
  * Interactive mode draws with plain ANSI (alternate screen, clear + home), reads q
  * from a non-canonical stdin and restores the terminal on q, Ctrl-C or SIGTERM.
- * Batch mode (-b) prints CSV: one header, then a row per VM per iteration.
+ * Batch mode (-b) prints CSV: one header, then a row per VM per iteration. An
+ * iteration that cannot reach blimpd (restarting, say) writes a notice on stderr instead
+ * of rows, and the next one reconnects; only a run in which every iteration failed
+ * exits non-zero, so a logging `blimp top -b -n 0` outlives blimpd's restarts.
  */
 #include <errno.h>
 #include <poll.h>
@@ -27,7 +30,8 @@ static const char cli_top_usage[] =
     "SWCUR SWTGT SHRD ZERO ACTV ACTVS ACTVF REASON. Press q or Ctrl-C to quit.\n"
     "  -b, --batch           print CSV (bytes) instead: a header, then one row per VM\n"
     "                        per iteration, with a timestamp and the host's columns\n"
-    "  -n, --iterations N    stop after N refreshes (batch default 1, screen: forever)\n"
+    "  -n, --iterations N    stop after N refreshes (batch default 1, screen: forever;\n"
+    "                        0: until q / Ctrl-C / SIGTERM)\n"
     "  -d, --delay SECONDS   time between refreshes (default 1, at least 0.1)\n"
     "  -s, --socket PATH     blimpd's control socket\n";
 
@@ -50,7 +54,7 @@ int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size
 			o->batch = true;
 			break;
 		case 'n':
-			r = cli_parse_uint("-n", optarg, 1, 1000000000, &o->iterations, err,
+			r = cli_parse_uint("-n", optarg, 0, 1000000000, &o->iterations, err,
 					   errlen);
 			have_n = true;
 			break;
@@ -108,27 +112,36 @@ static bool cli_top_wait(uint64_t deadline_ms, bool read_keys)
 	return true;
 }
 
-/* Ask for one `top` result over *conn, reconnecting if needed. Returns 0 with reply,
- * or an exit status with a one-line reason in why. */
+/* Ask for one `top` result over *conn, reconnecting if needed. A kept connection
+ * that fails (blimpd restarted since the last refresh) is reopened at once, once, so a
+ * restart between two refreshes costs no refresh. Returns 0 with reply, or an exit
+ * status with a one-line reason in why. */
 static int cli_top_fetch(const struct cli_ctx *c, struct cli_conn *conn, bool *open,
 			 struct cli_reply *reply, char *why, size_t whylen)
 {
 	char buf[160];
-	if (!*open) {
-		int r = cli_conn_open(conn, c->socket_path, CLI_CLIENT_CONNECT_TIMEOUT_MS);
-		if (r < 0) {
-			snprintf(why, whylen, "cannot reach blimpd at %s: %s", c->socket_path,
-				 cli_transport_strerror(r, buf, sizeof(buf)));
-			return CLI_EXIT_UNREACHABLE;
+	int r;
+	for (int attempt = 0;; attempt++) {
+		bool kept = *open;
+		if (!*open) {
+			r = cli_conn_open(conn, c->socket_path, CLI_CLIENT_CONNECT_TIMEOUT_MS);
+			if (r < 0) {
+				snprintf(why, whylen, "cannot reach blimpd at %s: %s",
+					 c->socket_path,
+					 cli_transport_strerror(r, buf, sizeof(buf)));
+				return CLI_EXIT_UNREACHABLE;
+			}
+			*open = true;
 		}
-		*open = true;
-	}
-	int r = cli_conn_call(conn, "top", NULL, CLI_TIMEOUT_MS, reply);
-	if (r < 0) {
+		r = cli_conn_call(conn, "top", NULL, CLI_TIMEOUT_MS, reply);
+		if (r >= 0)
+			break;
 		cli_conn_close(conn);
 		*open = false;
-		snprintf(why, whylen, "%s", cli_transport_strerror(r, buf, sizeof(buf)));
-		return CLI_EXIT_UNREACHABLE;
+		if (!kept || attempt > 0 || r == -ETIMEDOUT) {
+			snprintf(why, whylen, "%s", cli_transport_strerror(r, buf, sizeof(buf)));
+			return CLI_EXIT_UNREACHABLE;
+		}
 	}
 	if (!reply->ok) {
 		snprintf(why, whylen, "%s (%s)", reply->message, reply->code);
@@ -138,30 +151,48 @@ static int cli_top_fetch(const struct cli_ctx *c, struct cli_conn *conn, bool *o
 	return CLI_EXIT_OK;
 }
 
+/* Batch: CSV rows on stdout; an unreachable blimpd is a notice on stderr per failed
+ * iteration (the CSV stays parseable) and a retry at the next one. An error blimpd
+ * answers ends the run: it is reachable, and asking again would get the same. Exit 0
+ * if any iteration printed rows, else the last failure's status. */
 static int cli_top_batch(const struct cli_ctx *c, const struct cli_top_opts *o)
 {
 	struct cli_conn conn;
-	bool open = false;
+	bool open = false, any_ok = false, down = false;
 	int rc = CLI_EXIT_OK;
 	char why[512];
 	cli_format_csv_header(stdout);
-	for (uint64_t i = 0; i < o->iterations && !cli_top_stop; i++) {
+	fflush(stdout);
+	for (uint64_t i = 0; (o->iterations == 0 || i < o->iterations) && !cli_top_stop; i++) {
 		uint64_t next = cli_top_now_ms(CLOCK_MONOTONIC) + o->delay_ms;
+		bool last = o->iterations != 0 && i + 1 >= o->iterations;
 		struct cli_reply reply;
 		rc = cli_top_fetch(c, &conn, &open, &reply, why, sizeof(why));
-		if (rc != CLI_EXIT_OK) {
+		if (rc == CLI_EXIT_UNREACHABLE) {
+			if (last)
+				cli_error("top", "blimpd not reachable: %s", why);
+			else
+				cli_error("top", "blimpd not reachable: %s; retrying in %.1f s", why,
+					  (double)o->delay_ms / 1000);
+			down = true;
+		} else if (rc != CLI_EXIT_OK) {
 			cli_error("top", "%s", why);
 			break;
+		} else {
+			if (down)
+				cli_error("top", "blimpd reachable again");
+			down = false;
+			any_ok = true;
+			cli_format_csv_rows(reply.result, cli_top_now_ms(CLOCK_REALTIME), stdout);
+			fflush(stdout);
+			cli_reply_free(&reply);
 		}
-		cli_format_csv_rows(reply.result, cli_top_now_ms(CLOCK_REALTIME), stdout);
-		fflush(stdout);
-		cli_reply_free(&reply);
-		if (i + 1 < o->iterations)
+		if (!last)
 			cli_top_wait(next, false);
 	}
 	if (open)
 		cli_conn_close(&conn);
-	return rc;
+	return any_ok && rc == CLI_EXIT_UNREACHABLE ? CLI_EXIT_OK : rc;
 }
 
 static int cli_top_screen(const struct cli_ctx *c, const struct cli_top_opts *o)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -33,7 +34,19 @@ static struct {
 	const struct script *script;
 	char requests[8192]; /* every request line seen, in order */
 	pthread_mutex_t lock;
+	int n_requests;
+	int restart_after; /* > 0: after this many requests, go away like a restarting */
+	int down_ms;	   /* blimpd (socket closed and removed) for down_ms, then return */
 } fake;
+
+static void fake_listen(void)
+{
+	fake.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, fake.path, strlen(fake.path) + 1);
+	assert_int_equal(bind(fake.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fake.lfd, 4), 0);
+}
 
 static void fake_serve(int fd)
 {
@@ -63,6 +76,8 @@ static void fake_serve(int fd)
 		}
 		fflush(f);
 		json_object_put(req);
+		if (++fake.n_requests == fake.restart_after)
+			break;
 	}
 	free(line);
 	fclose(f);
@@ -76,6 +91,13 @@ static void *fake_main(void *arg)
 		if (fd < 0)
 			return NULL; /* listening socket shut down */
 		fake_serve(fd);
+		if (fake.restart_after > 0 && fake.n_requests == fake.restart_after) {
+			close(fake.lfd);
+			unlink(fake.path);
+			struct timespec ts = {fake.down_ms / 1000, fake.down_ms % 1000 * 1000000L};
+			nanosleep(&ts, NULL);
+			fake_listen();
+		}
 	}
 }
 
@@ -83,14 +105,11 @@ static void fake_start(const struct script *script)
 {
 	memset(fake.requests, 0, sizeof(fake.requests));
 	fake.script = script;
+	fake.n_requests = 0;
 	snprintf(fake.dir, sizeof(fake.dir), "/tmp/blimp-cli-run.XXXXXX");
 	assert_non_null(mkdtemp(fake.dir));
 	snprintf(fake.path, sizeof(fake.path), "%s/s.sock", fake.dir);
-	fake.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	memcpy(sa.sun_path, fake.path, strlen(fake.path) + 1);
-	assert_int_equal(bind(fake.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fake.lfd, 4), 0);
+	fake_listen();
 	pthread_mutex_init(&fake.lock, NULL);
 	assert_int_equal(pthread_create(&fake.thread, NULL, fake_main, NULL), 0);
 }
@@ -359,6 +378,55 @@ static void test_top_batch(void **state)
 	fake_stop();
 }
 
+static int count_lines(const char *s, const char *needle)
+{
+	int n = 0;
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* blimpd restarting under `top -b`: a notice on stderr per refresh it is away, rows
+ * again when it is back, exit 0. Every refresh failing is exit 3. */
+static void test_top_batch_restart(void **state)
+{
+	(void)state;
+	char top[1024];
+	snprintf(top, sizeof(top), "{\"host\":{\"state\":\"high\",\"budget\":1000},\"vms\":[%s]}",
+		 vm1);
+	const struct script s[] = {{"top", top}, {NULL, NULL}};
+	fake.restart_after = 2;
+	fake.down_ms = 450;
+	fake_start(s);
+	assert_int_equal(RUN(cli_top_run, "top", "-b", "-n", "10", "-d", "0.2"), CLI_EXIT_OK);
+	fake.restart_after = 0;
+	int rows = count_lines(out_buf, ",vm1,"), notices = count_lines(err_buf, "\n");
+	int away = count_lines(err_buf, "blimp: top: blimpd not reachable: cannot reach blimpd at");
+	assert_true(rows >= 3);			  /* 2 before, at least 1 after */
+	assert_true(away >= 1);			  /* the socket was gone for 450 ms */
+	assert_int_equal(rows + away, 10);	  /* every refresh is a row or a notice */
+	assert_int_equal(notices, away + 1);	  /* + "reachable again" */
+	assert_non_null(strstr(err_buf, "; retrying in 0.2 s\n"));
+	assert_non_null(strstr(err_buf, "blimp: top: blimpd reachable again\n"));
+	fake_stop();
+
+	/* Nobody there at all: each refresh says so, the last without "retrying". */
+	assert_int_equal(RUN(cli_top_run, "top", "-b", "-n", "3", "-d", "0.1", "-s",
+			     "/nonexistent/x.sock"),
+			 CLI_EXIT_UNREACHABLE);
+	assert_int_equal(count_lines(err_buf, "blimpd not reachable"), 3);
+	assert_int_equal(count_lines(err_buf, "retrying"), 2);
+	assert_int_equal(count_lines(out_buf, "\n"), 1); /* the CSV header only */
+	/* -n 0 (until stopped) is accepted; -n -1 is a usage error. */
+	struct cli_top_opts o;
+	char err[128];
+	assert_int_equal(cli_top_parse(4, (char *[]){"top", "-b", "-n", "0", NULL}, &o, err,
+				       sizeof(err)),
+			 0);
+	assert_int_equal(o.iterations, 0);
+	assert_true(o.batch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +436,7 @@ int main(void)
 	    cmocka_unit_test(test_usage_and_unreachable),
 	    cmocka_unit_test(test_start_set_stop_requests),
 	    cmocka_unit_test(test_top_batch),
+	    cmocka_unit_test(test_top_batch_restart),
 	    cmocka_unit_test(test_simple_outputs),
 	    cmocka_unit_test(test_request_take_null),
 	};
