@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/size.h"
 
@@ -82,8 +83,9 @@ static const struct config_key config_keys[] = {
 	"blimpd's state: embedded libvirt, VM disks, default swap file"),
     KEY("socket_path", CONFIG_PATH, socket_path, "/run/blimp/blimpd.sock", 0, 0, R,
 	"control socket (mode 0600), at most 107 bytes"),
-    KEY("guest_dir", CONFIG_PATH, guest_dir, "/var/lib/blimp/guest", 0, 0, R,
-	"built-in guest image (vmlinux, initrd.img, data.img) made by guest/build.sh"),
+    KEY("guest_dir", CONFIG_PATH, guest_dir, "", 0, 0, R,
+	"built-in guest (vmlinux, initrd.img, data.img; make guest); empty = /var/lib/blimp/guest "
+	"if it has one, else guest/ beside blimpd (build/guest)"),
     /* How much memory blimp manages. */
     KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, RT,
 	"memory budget for VMs (CONSUMED + OVHD); 0 = host RAM less headroom"),
@@ -462,6 +464,45 @@ int config_set_runtime(struct blimpd_config *c, const char *key, const char *val
 		return -EPERM;
 	}
 	return config_set(c, key, value, err, errlen);
+}
+
+int config_guest_dir(const struct blimpd_config *c, const char *exe_link, char *out,
+		     size_t outlen, char *err, size_t errlen)
+{
+	if (c->guest_dir[0]) {
+		if ((size_t)snprintf(out, outlen, "%s", c->guest_dir) >= outlen)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	char cand[2][PATH_MAX];
+	size_t n = 0;
+	snprintf(cand[n++], sizeof(cand[0]), "%s", CONFIG_GUEST_DIR_INSTALLED);
+	char exe[PATH_MAX];
+	ssize_t len = exe_link ? readlink(exe_link, exe, sizeof(exe) - 1) : -1;
+	if (len > 0) {
+		exe[len] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash && slash != exe) {
+			*slash = '\0';
+			if (strlen(exe) + sizeof("/guest") <= sizeof(cand[0]))
+				snprintf(cand[n++], sizeof(cand[0]), "%s/guest", exe);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		char probe[sizeof(cand) + 16]; /* gcc sizes cand[i] as the whole array */
+		snprintf(probe, sizeof(probe), "%s/vmlinux", cand[i]);
+		if (access(probe, R_OK) == 0) {
+			if ((size_t)snprintf(out, outlen, "%s", cand[i]) >= outlen)
+				return -ENAMETOOLONG;
+			return 0;
+		}
+	}
+	if (err && errlen)
+		snprintf(err, errlen,
+			 "no built-in guest (vmlinux) in %.1000s%s%.1000s: run make guest, or set "
+			 "--guest-dir / guest_dir",
+			 cand[0], n > 1 ? " or " : "", n > 1 ? cand[1] : "");
+	return -ENOENT;
 }
 
 void config_default(struct blimpd_config *c)

@@ -271,14 +271,24 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		}
 	}
 
-	/* the guest's files */
-	char def_kernel[PATH_MAX + 32], def_initrd[PATH_MAX + 32], data[PATH_MAX + 32];
-	snprintf(def_kernel, sizeof(def_kernel), "%s/vmlinux", d->cfg.guest_dir);
-	snprintf(def_initrd, sizeof(def_initrd), "%s/initrd.img", d->cfg.guest_dir);
-	snprintf(data, sizeof(data), "%s/data.img", d->cfg.guest_dir);
+	/* the guest's files: the built-in guest's directory is looked up per start, so a
+	 * `make guest` after blimpd started is found */
+	char gdir[PATH_MAX], gerr[ERRLEN] = "";
+	char def_kernel[PATH_MAX + 32] = "", def_initrd[PATH_MAX + 32] = "",
+					    data[PATH_MAX + 32] = "";
+	if (config_guest_dir(&d->cfg, "/proc/self/exe", gdir, sizeof(gdir), gerr, sizeof(gerr)) ==
+	    0) {
+		snprintf(def_kernel, sizeof(def_kernel), "%s/vmlinux", gdir);
+		snprintf(def_initrd, sizeof(def_initrd), "%s/initrd.img", gdir);
+		snprintf(data, sizeof(data), "%s/data.img", gdir);
+	} else if (!kernel) {
+		snprintf(err, sizeof(err), "%s", gerr[0] ? gerr : "no built-in guest found");
+		r = -ENOENT;
+		goto fail;
+	}
 	if (!kernel)
 		kernel = def_kernel;
-	if (!initrd && file_exists(def_initrd))
+	if (!initrd && def_initrd[0] && file_exists(def_initrd))
 		initrd = def_initrd;
 	if (kernel[0] != '/' || (initrd && initrd[0] != '/')) {
 		snprintf(err, sizeof(err), "kernel and initrd must be absolute paths");
@@ -323,7 +333,7 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		.guest_cmd = guest_cmd[0] ? guest_cmd : NULL,
 		.balloon_driver = balloon_driver,
 		.free_page_reporting = fpr,
-		.data_disk = file_exists(data) ? data : NULL,
+		.data_disk = data[0] && file_exists(data) ? data : NULL,
 		.swap_disk = guest_swap ? swap : NULL,
 		.console_log = log,
 		.agent_sock = sock,

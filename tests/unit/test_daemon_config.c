@@ -8,8 +8,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -204,6 +207,55 @@ static void test_swapfile_follows_state_dir(void **state)
 	assert_int_equal(config_set(&c, "swapfile_path", "/swap/x", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&c, "state_dir", "/srv/c", err, sizeof(err)), 0);
 	assert_string_equal(c.swapfile_path, "/swap/x");
+}
+
+/* guest_dir empty: the installed directory if it holds a guest, else guest/ next to the
+ * executable (build/guest for build/blimpd), else an error naming both. */
+static void test_guest_dir_search(void **state)
+{
+	(void)state;
+	struct blimpd_config c;
+	config_default(&c);
+	assert_string_equal(c.guest_dir, "");
+	char dir[] = "/tmp/blimp-guestdir.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char exe[256], link[256], gdir[256], vmlinux[300], out[4096], err[2048];
+	snprintf(exe, sizeof(exe), "%s/blimpd", dir);
+	snprintf(link, sizeof(link), "%s/exe", dir);
+	snprintf(gdir, sizeof(gdir), "%s/guest", dir);
+	snprintf(vmlinux, sizeof(vmlinux), "%s/vmlinux", gdir);
+	assert_int_equal(symlink(exe, link), 0);
+	bool installed = access(CONFIG_GUEST_DIR_INSTALLED "/vmlinux", R_OK) == 0;
+	int r = config_guest_dir(&c, link, out, sizeof(out), err, sizeof(err));
+	if (installed) {
+		assert_int_equal(r, 0);
+		assert_string_equal(out, CONFIG_GUEST_DIR_INSTALLED);
+	} else {
+		assert_int_equal(r, -ENOENT);
+		assert_non_null(strstr(err, CONFIG_GUEST_DIR_INSTALLED " or "));
+		assert_non_null(strstr(err, gdir));
+		assert_non_null(strstr(err, "make guest"));
+	}
+	assert_int_equal(mkdir(gdir, 0755), 0);
+	FILE *f = fopen(vmlinux, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(config_guest_dir(&c, link, out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(out, installed ? CONFIG_GUEST_DIR_INSTALLED : gdir);
+	/* no executable link: only the installed directory is tried */
+	if (!installed) {
+		assert_int_equal(config_guest_dir(&c, NULL, out, sizeof(out), err, sizeof(err)),
+				 -ENOENT);
+		assert_non_null(strstr(err, CONFIG_GUEST_DIR_INSTALLED ": run make guest"));
+	}
+	/* set explicitly: used as is, found or not */
+	assert_int_equal(config_set(&c, "guest_dir", "/nonexistent/g", err, sizeof(err)), 0);
+	assert_int_equal(config_guest_dir(&c, link, out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(out, "/nonexistent/g");
+	unlink(vmlinux);
+	rmdir(gdir);
+	unlink(link);
+	rmdir(dir);
 }
 
 static void test_runtime_mutability(void **state)
@@ -488,6 +540,7 @@ int main(void)
 	    cmocka_unit_test(test_types_and_bounds),
 	    cmocka_unit_test(test_values_land),
 	    cmocka_unit_test(test_swapfile_follows_state_dir),
+	    cmocka_unit_test(test_guest_dir_search),
 	    cmocka_unit_test(test_runtime_mutability),
 	    cmocka_unit_test(test_load_good),
 	    cmocka_unit_test(test_dropin_order),
