@@ -36,9 +36,12 @@ enum config_type {
 	CONFIG_ENUM,   /* one of names[], stored as an int-sized enum */
 };
 
+/* Every key is read at start: nothing changes a setting while blimpd runs (no reload,
+ * no command). CONFIG_RUNTIME is for a key whose new value a running blimpd would take
+ * once such a path exists; the docs' "when" column says which. */
 enum config_mutability {
 	CONFIG_RESTART, /* read at start only */
-	CONFIG_RUNTIME, /* may be changed while blimpd runs (`blimp set`) */
+	CONFIG_RUNTIME, /* may be changed while blimpd runs (no key yet) */
 };
 
 struct config_key {
@@ -72,7 +75,6 @@ _Static_assert(sizeof(enum policy_kind) == sizeof(int) && sizeof(enum log_level)
 	}
 #define TIB (1024ULL * MODEL_GIB)
 #define R CONFIG_RESTART
-#define RT CONFIG_RUNTIME
 
 static const struct config_key config_keys[] = {
     /* Where things are. */
@@ -87,29 +89,29 @@ static const struct config_key config_keys[] = {
 	"built-in guest (vmlinux, initrd.img, data.img; make guest); empty = /var/lib/blimp/guest "
 	"if it has one, else guest/ beside blimpd (build/guest)"),
     /* How much memory blimp manages. */
-    KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, RT,
+    KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, R,
 	"memory budget for VMs (CONSUMED + OVHD); 0 = host RAM less headroom"),
-    KEY("headroom", CONFIG_SIZE, headroom_bytes, "1G", 0, 64 * TIB, RT,
+    KEY("headroom", CONFIG_SIZE, headroom_bytes, "1G", 0, 64 * TIB, R,
 	"memory kept for the host when host_mem is 0"),
     /* Timing. */
-    KEY("collect_period_ms", CONFIG_UINT, collect_period_ms, "1000", 100, 60000, RT,
+    KEY("collect_period_ms", CONFIG_UINT, collect_period_ms, "1000", 100, 60000, R,
 	"how often host and VM statistics are collected"),
-    KEY("stats_period_s", CONFIG_UINT, stats_period_s, "1", 1, 60, RT,
+    KEY("stats_period_s", CONFIG_UINT, stats_period_s, "1", 1, 60, R,
 	"guest balloon statistics period set on each VM"),
     KEY("tcg_tb_cache_mib", CONFIG_UINT, tcg_tb_cache_mib, "32", 0, 4096, R,
 	"TCG guests (no usable KVM) started by blimp: QEMU translation cache in MiB (its "
 	"default grows to 1 GiB, counted in OVHD); 0 = QEMU's default"),
-    KEY("access_sample_s", CONFIG_UINT, access_sample_s, "30", 0, 3600, RT,
+    KEY("access_sample_s", CONFIG_UINT, access_sample_s, "30", 0, 3600, R,
 	"host-side access sampling window per VM (DAMON, else clear_refs + smaps "
 	"Referenced); 0 = off"),
     /* What blimp may touch. */
-    KEY("dry_run", CONFIG_BOOL, dry_run, "false", 0, 1, RT,
+    KEY("dry_run", CONFIG_BOOL, dry_run, "false", 0, 1, R,
 	"log every plan and what would be done, change nothing"),
-    KEY("keep_vms", CONFIG_BOOL, keep_vms, "false", 0, 1, RT,
+    KEY("keep_vms", CONFIG_BOOL, keep_vms, "false", 0, 1, R,
 	"leave VMs running when blimpd exits"),
-    KEY("manage_ksm", CONFIG_BOOL, manage_ksm, "true", 0, 1, RT,
+    KEY("manage_ksm", CONFIG_BOOL, manage_ksm, "true", 0, 1, R,
 	"drive KSM (run, pages_to_scan, sleep_millisecs); restored on exit"),
-    KEY("manage_cgroups", CONFIG_BOOL, manage_cgroups, "true", 0, 1, RT,
+    KEY("manage_cgroups", CONFIG_BOOL, manage_cgroups, "true", 0, 1, R,
 	"set memory limits on VMs' cgroups to push them to host swap; removed on exit"),
     KEY("swapfile_size", CONFIG_SIZE, swapfile_bytes, "0", 0, 16 * TIB, R,
 	"create and enable a host swap file of this size; 0 = never (off by default)"),
@@ -117,50 +119,49 @@ static const struct config_key config_keys[] = {
 	"where blimp creates its swap file (follows state_dir unless set)"),
     KEY("zswap", CONFIG_BOOL, zswap, "true", 0, 1, R,
 	"enable zswap (compressed swap cache) while blimp's swap file is on"),
-    KEY_ENUM("log_level", log_level, "info", config_log_names, RT, "log verbosity"),
+    KEY_ENUM("log_level", log_level, "info", config_log_names, R, "log verbosity"),
     /* Policy. */
-    KEY_ENUM("policy", policy.kind, "blimp", config_policy_names, RT,
+    KEY_ENUM("policy", policy.kind, "blimp", config_policy_names, R,
 	     "blimp (ESX-style) or a baseline: static, proxmox, mom"),
-    KEY("idle_tax", CONFIG_RATIO, policy.idle_tax_permyriad, "0.75", 0, 9900, RT,
+    KEY("idle_tax", CONFIG_RATIO, policy.idle_tax_permyriad, "0.75", 0, 9900, R,
 	"idle memory tax tau: share of idle memory that can be reclaimed first (ESX "
 	"Mem.IdleTax)"),
-    KEY("balance_period_ms", CONFIG_UINT, policy.balance_period_ms, "1000", 10, 3600000, RT,
+    KEY("balance_period_ms", CONFIG_UINT, policy.balance_period_ms, "1000", 10, 3600000, R,
 	"how often a plan is made"),
-    KEY("stale_after_ms", CONFIG_UINT, policy.stale_after_ms, "5000", 1, 86400000, RT,
+    KEY("stale_after_ms", CONFIG_UINT, policy.stale_after_ms, "5000", 1, 86400000, R,
 	"guest statistics older than this are stale: the VM keeps its target"),
-    KEY("guest_margin", CONFIG_SIZE, policy.guest_margin_bytes, "64M", 0, TIB, RT,
+    KEY("guest_margin", CONFIG_SIZE, policy.guest_margin_bytes, "64M", 0, TIB, R,
 	"balloon floor = guest in-use + max(guest_margin, guest_margin_ratio x MEMSZ)"),
-    KEY("guest_margin_ratio", CONFIG_RATIO, policy.guest_margin_permyriad, "0.05", 0, 5000, RT,
+    KEY("guest_margin_ratio", CONFIG_RATIO, policy.guest_margin_permyriad, "0.05", 0, 5000, R,
 	"guest margin as a share of MEMSZ"),
-    KEY("probe_step", CONFIG_RATIO, policy.probe_step_permyriad, "0.01", 1, 5000, RT,
+    KEY("probe_step", CONFIG_RATIO, policy.probe_step_permyriad, "0.01", 1, 5000, R,
 	"slow probe: shrink a VM by at most this share of MEMSZ per balance period"),
-    KEY("probe_scale_by_state", CONFIG_BOOL, policy.probe_scale_by_state, "true", 0, 1, RT,
+    KEY("probe_scale_by_state", CONFIG_BOOL, policy.probe_scale_by_state, "true", 0, 1, R,
 	"multiply the probe step by the host's need: x1 soft, x4 hard, x16 low"),
-    KEY("backoff_hold_ms", CONFIG_UINT, policy.backoff_hold_ms, "30000", 0, 3600000, RT,
+    KEY("backoff_hold_ms", CONFIG_UINT, policy.backoff_hold_ms, "30000", 0, 3600000, R,
 	"after a guest shows distress, no shrink for this long"),
-    KEY("fast_alpha", CONFIG_RATIO, policy.fast_alpha_permyriad, "0.5", 1, 10000, RT,
+    KEY("fast_alpha", CONFIG_RATIO, policy.fast_alpha_permyriad, "0.5", 1, 10000, R,
 	"EWMA weight per sample of the fast active-memory average (ACTVF)"),
-    KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, RT,
+    KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, R,
 	"EWMA weight per sample of the slow active-memory average (ACTVS)"),
-    KEY("host_swap", CONFIG_BOOL, policy.host_swap, "true", 0, 1, RT,
+    KEY("host_swap", CONFIG_BOOL, policy.host_swap, "true", 0, 1, R,
 	"in hard/low state, cgroup limits may push VMs to host swap"),
     KEY("ksm_pages_to_scan_high", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HIGH], "100", 0,
-	100000, RT, "KSM pages per scan in state high; 0 = KSM off"),
+	100000, R, "KSM pages per scan in state high; 0 = KSM off"),
     KEY("ksm_pages_to_scan_clear", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_CLEAR], "300",
-	0, 100000, RT, "KSM pages per scan in state clear; 0 = KSM off"),
+	0, 100000, R, "KSM pages per scan in state clear; 0 = KSM off"),
     KEY("ksm_pages_to_scan_soft", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_SOFT], "1000", 0,
-	100000, RT, "KSM pages per scan in state soft; 0 = KSM off"),
+	100000, R, "KSM pages per scan in state soft; 0 = KSM off"),
     KEY("ksm_pages_to_scan_hard", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HARD], "2000", 0,
-	100000, RT, "KSM pages per scan in state hard; 0 = KSM off"),
+	100000, R, "KSM pages per scan in state hard; 0 = KSM off"),
     KEY("ksm_pages_to_scan_low", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_LOW], "2000", 0,
-	100000, RT, "KSM pages per scan in state low; 0 = KSM off"),
-    KEY("ksm_sleep_ms", CONFIG_UINT, policy.ksm_sleep_ms, "20", 1, 60000, RT,
+	100000, R, "KSM pages per scan in state low; 0 = KSM off"),
+    KEY("ksm_sleep_ms", CONFIG_UINT, policy.ksm_sleep_ms, "20", 1, 60000, R,
 	"KSM sleep between scans (sleep_millisecs)"),
 };
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
 #undef R
-#undef RT
 
 static const char *config_type_name(enum config_type t)
 {
@@ -449,21 +450,6 @@ int config_set(struct blimpd_config *c, const char *key, const char *value, char
 	}
 	config_store_uint(field, k->size, v);
 	return 0;
-}
-
-int config_set_runtime(struct blimpd_config *c, const char *key, const char *value, char *err,
-		       size_t errlen)
-{
-	const struct config_key *k = key ? config_find(key) : NULL;
-	if (k && k->mut != CONFIG_RUNTIME) {
-		if (err && errlen)
-			snprintf(err, errlen,
-				 "key '%s' is read at start only: change the file and "
-				 "restart blimpd",
-				 k->name);
-		return -EPERM;
-	}
-	return config_set(c, key, value, err, errlen);
 }
 
 int config_guest_dir(const struct blimpd_config *c, const char *exe_link, char *out,
@@ -861,8 +847,8 @@ void config_print_markdown(FILE *out)
 		"and line. Lines are at most %d bytes.\n\n"
 		"Types: **size** takes a K/M/G/T suffix (powers of 1024); **ratio** takes\n"
 		"`0.75` or `75%%` (stored in permyriad, 1/10000); **bool** takes true/false,\n"
-		"yes/no, on/off, 1/0. *runtime* keys may be changed while blimpd runs; *restart*\n"
-		"keys are read at start.\n\n"
+		"yes/no, on/off, 1/0. Every key is read when blimpd starts (*restart*): change the\n"
+		"file or flag and restart blimpd; nothing reloads settings while it runs.\n\n"
 		"| key | type | default | range | when | description |\n"
 		"|---|---|---|---|---|---|\n",
 		CONFIG_LINE_MAX);

@@ -49,10 +49,6 @@ void config_default(struct blimpd_config *c);
 /* Set one key from a string (file or flag). 0, or -EINVAL/-ERANGE with err filled. */
 int config_set(struct blimpd_config *c, const char *key, const char *value, char *err,
 	       size_t errlen) __attribute__((warn_unused_result));
-/* Like config_set, for a running daemon (`blimp set`): -EPERM (err filled) for keys
- * that are read at start only. */
-int config_set_runtime(struct blimpd_config *c, const char *key, const char *value, char *err,
-		       size_t errlen) __attribute__((warn_unused_result));
 /* Load an INI file and its drop-in directory PATH.d (NAME.conf files, in name order). A missing file is fine
  * (-ENOENT is returned only if required is true). Unknown keys and bad values are
  * errors naming file:line. */

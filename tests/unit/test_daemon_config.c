@@ -258,20 +258,6 @@ static void test_guest_dir_search(void **state)
 	rmdir(dir);
 }
 
-static void test_runtime_mutability(void **state)
-{
-	(void)state;
-	struct blimpd_config c;
-	config_default(&c);
-	char err[256];
-	assert_int_equal(config_set_runtime(&c, "idle_tax", "0.5", err, sizeof(err)), 0);
-	assert_int_equal(c.policy.idle_tax_permyriad, 5000);
-	assert_int_equal(config_set_runtime(&c, "state_dir", "/x", err, sizeof(err)), -EPERM);
-	assert_non_null(strstr(err, "state_dir"));
-	assert_string_equal(c.state_dir, "/var/lib/blimp");
-	assert_int_equal(config_set_runtime(&c, "nope", "1", err, sizeof(err)), -EINVAL);
-}
-
 static void test_load_good(void **state)
 {
 	(void)state;
@@ -541,7 +527,6 @@ int main(void)
 	    cmocka_unit_test(test_values_land),
 	    cmocka_unit_test(test_swapfile_follows_state_dir),
 	    cmocka_unit_test(test_guest_dir_search),
-	    cmocka_unit_test(test_runtime_mutability),
 	    cmocka_unit_test(test_load_good),
 	    cmocka_unit_test(test_dropin_order),
 	    cmocka_unit_test(test_malformed_fixtures),
