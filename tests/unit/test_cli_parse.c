@@ -415,7 +415,9 @@ static void test_top(void **state)
 	assert_int_equal(o.delay_ms, 500);
 	assert_int_equal(PARSE(cli_top_parse, &o, "top", "-bn3"), 0);
 	assert_int_equal(o.iterations, 3);
-	assert_int_equal(PARSE(cli_top_parse, &o, "top", "-n", "0"), -ERANGE);
+	assert_int_equal(PARSE(cli_top_parse, &o, "top", "-b", "-n", "0"), 0); /* until stopped */
+	assert_int_equal(o.iterations, 0);
+	assert_int_equal(PARSE(cli_top_parse, &o, "top", "-n", "-1"), -EINVAL);
 	assert_int_equal(PARSE(cli_top_parse, &o, "top", "-d", "0.01"), -ERANGE);
 	assert_int_equal(PARSE(cli_top_parse, &o, "top", "-d", "fast"), -EINVAL);
 	assert_int_equal(PARSE(cli_top_parse, &o, "top", "-n"), -EINVAL);

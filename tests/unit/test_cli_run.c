@@ -417,14 +417,6 @@ static void test_top_batch_restart(void **state)
 	assert_int_equal(count_lines(err_buf, "blimpd not reachable"), 3);
 	assert_int_equal(count_lines(err_buf, "retrying"), 2);
 	assert_int_equal(count_lines(out_buf, "\n"), 1); /* the CSV header only */
-	/* -n 0 (until stopped) is accepted; -n -1 is a usage error. */
-	struct cli_top_opts o;
-	char err[128];
-	assert_int_equal(cli_top_parse(4, (char *[]){"top", "-b", "-n", "0", NULL}, &o, err,
-				       sizeof(err)),
-			 0);
-	assert_int_equal(o.iterations, 0);
-	assert_true(o.batch);
 }
 
 int main(void)
