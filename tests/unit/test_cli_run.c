@@ -352,13 +352,19 @@ static void test_request_take_null(void **state)
 	fake_stop();
 }
 
+/* A `top` result with host columns and vm1. */
+static const char *top_result(void)
+{
+	static char top[1024];
+	snprintf(top, sizeof(top), "{\"host\":{\"state\":\"high\",\"budget\":1000},\"vms\":[%s]}",
+		 vm1);
+	return top;
+}
+
 static void test_top_batch(void **state)
 {
 	(void)state;
-	char top[1024];
-	snprintf(top, sizeof(top), "{\"host\":{\"state\":\"high\",\"budget\":1000},\"vms\":[%s]}",
-		 vm1);
-	const struct script s[] = {{"top", top}, {NULL, NULL}};
+	const struct script s[] = {{"top", top_result()}, {NULL, NULL}};
 	fake_start(s);
 	assert_int_equal(RUN(cli_top_run, "top", "-b", "-n", "3", "-d", "0.1"), CLI_EXIT_OK);
 	int lines = 0;
@@ -391,10 +397,7 @@ static int count_lines(const char *s, const char *needle)
 static void test_top_batch_restart(void **state)
 {
 	(void)state;
-	char top[1024];
-	snprintf(top, sizeof(top), "{\"host\":{\"state\":\"high\",\"budget\":1000},\"vms\":[%s]}",
-		 vm1);
-	const struct script s[] = {{"top", top}, {NULL, NULL}};
+	const struct script s[] = {{"top", top_result()}, {NULL, NULL}};
 	fake.restart_after = 2;
 	fake.down_ms = 450;
 	fake_start(s);
