@@ -172,8 +172,8 @@ static int cli_top_batch(const struct cli_ctx *c, const struct cli_top_opts *o)
 			if (last)
 				cli_error("top", "blimpd not reachable: %s", why);
 			else
-				cli_error("top", "blimpd not reachable: %s; retrying in %.1f s", why,
-					  (double)o->delay_ms / 1000);
+				cli_error("top", "blimpd not reachable: %s; retrying in %.1f s",
+					  why, (double)o->delay_ms / 1000);
 			down = true;
 		} else if (rc != CLI_EXIT_OK) {
 			cli_error("top", "%s", why);

@@ -452,8 +452,8 @@ int config_set(struct blimpd_config *c, const char *key, const char *value, char
 	return 0;
 }
 
-int config_guest_dir(const struct blimpd_config *c, const char *exe_link, char *out,
-		     size_t outlen, char *err, size_t errlen)
+int config_guest_dir(const struct blimpd_config *c, const char *exe_link, char *out, size_t outlen,
+		     char *err, size_t errlen)
 {
 	if (c->guest_dir[0]) {
 		if ((size_t)snprintf(out, outlen, "%s", c->guest_dir) >= outlen)

@@ -41,8 +41,8 @@ struct blimpd_config {
  * CONFIG_GUEST_DIR_INSTALLED and guest/ in the directory of the executable exe_link
  * points to ("/proc/self/exe": build/guest for build/blimpd) that holds a readable
  * vmlinux. 0 with the directory in out, or -ENOENT with the paths tried in err. */
-int config_guest_dir(const struct blimpd_config *c, const char *exe_link, char *out,
-		     size_t outlen, char *err, size_t errlen) __attribute__((warn_unused_result));
+int config_guest_dir(const struct blimpd_config *c, const char *exe_link, char *out, size_t outlen,
+		     char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Defaults (policy.budget_bytes left 0: resolved at start from host_mem/headroom). */
 void config_default(struct blimpd_config *c);

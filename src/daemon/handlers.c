@@ -274,8 +274,8 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 	/* the guest's files: the built-in guest's directory is looked up per start, so a
 	 * `make guest` after blimpd started is found */
 	char gdir[PATH_MAX], gerr[ERRLEN] = "";
-	char def_kernel[PATH_MAX + 32] = "", def_initrd[PATH_MAX + 32] = "",
-					    data[PATH_MAX + 32] = "";
+	char def_kernel[PATH_MAX + 32] = "", def_initrd[PATH_MAX + 32] = "";
+	char data[PATH_MAX + 32] = "";
 	if (config_guest_dir(&d->cfg, "/proc/self/exe", gdir, sizeof(gdir), gerr, sizeof(gerr)) ==
 	    0) {
 		snprintf(def_kernel, sizeof(def_kernel), "%s/vmlinux", gdir);

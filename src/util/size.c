@@ -64,8 +64,7 @@ static unsigned size_unit(uint64_t bytes)
 
 /* bytes in unit u (as size_unit), one decimal; exact for u == 0, with suffix "B" when
  * bytes_suffix (a bare number is bytes too, but reads oddly next to "1.5G"). */
-static void size_format_in(uint64_t bytes, unsigned u, bool bytes_suffix, char *buf,
-			   size_t len)
+static void size_format_in(uint64_t bytes, unsigned u, bool bytes_suffix, char *buf, size_t len)
 {
 	static const char units[] = "BKMGT";
 	if (u == 0) {

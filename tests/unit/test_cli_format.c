@@ -234,8 +234,7 @@ static void test_balloon_range(void **state)
 	/* Close values never print alike. */
 	cli_format_balloon_range(512 * MIB, 348966092, 512 * MIB + 4096, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "524292.0K is more than the VM's MEMSZ 524288.0K"));
-	cli_format_balloon_range(512 * MIB, 348966092, 512 * MIB - 348966092 - 1, msg,
-				 sizeof(msg));
+	cli_format_balloon_range(512 * MIB, 348966092, 512 * MIB - 348966092 - 1, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "balloon would take 348966093B, more than MCTLMAX 348966092B"));
 }
 

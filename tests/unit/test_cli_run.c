@@ -405,18 +405,18 @@ static void test_top_batch_restart(void **state)
 	fake.restart_after = 0;
 	int rows = count_lines(out_buf, ",vm1,"), notices = count_lines(err_buf, "\n");
 	int away = count_lines(err_buf, "blimp: top: blimpd not reachable: cannot reach blimpd at");
-	assert_true(rows >= 3);			  /* 2 before, at least 1 after */
-	assert_true(away >= 1);			  /* the socket was gone for 450 ms */
-	assert_int_equal(rows + away, 10);	  /* every refresh is a row or a notice */
-	assert_int_equal(notices, away + 1);	  /* + "reachable again" */
+	assert_true(rows >= 3);		     /* 2 before, at least 1 after */
+	assert_true(away >= 1);		     /* the socket was gone for 450 ms */
+	assert_int_equal(rows + away, 10);   /* every refresh is a row or a notice */
+	assert_int_equal(notices, away + 1); /* + "reachable again" */
 	assert_non_null(strstr(err_buf, "; retrying in 0.2 s\n"));
 	assert_non_null(strstr(err_buf, "blimp: top: blimpd reachable again\n"));
 	fake_stop();
 
 	/* Nobody there at all: each refresh says so, the last without "retrying". */
-	assert_int_equal(RUN(cli_top_run, "top", "-b", "-n", "3", "-d", "0.1", "-s",
-			     "/nonexistent/x.sock"),
-			 CLI_EXIT_UNREACHABLE);
+	assert_int_equal(
+	    RUN(cli_top_run, "top", "-b", "-n", "3", "-d", "0.1", "-s", "/nonexistent/x.sock"),
+	    CLI_EXIT_UNREACHABLE);
 	assert_int_equal(count_lines(err_buf, "blimpd not reachable"), 3);
 	assert_int_equal(count_lines(err_buf, "retrying"), 2);
 	assert_int_equal(count_lines(out_buf, "\n"), 1); /* the CSV header only */

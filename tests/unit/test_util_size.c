@@ -51,16 +51,16 @@ static void test_size_format_pair(void **state)
 		uint64_t a, b;
 		const char *as, *bs;
 	} cases[] = {
-		{1024ULL << 20, 768ULL << 20, "1024.0M", "768.0M"},
-		{3ULL << 29, 5ULL << 28, "1.5G", "1.2G"},
-		{2ULL << 30, 100, "2048.0M", "0.0M"},
-		{(1536ULL << 20) + (512 << 10), 1536ULL << 20, "1536.5M", "1536.0M"},
-		{(1536ULL << 20) + 1, 1536ULL << 20, "1610612737B", "1610612736B"},
-		{512ULL << 20, 512ULL << 20, "512.0M", "512.0M"},
-		{100, 50, "100B", "50B"},
-		{0, 0, "0B", "0B"},
-		{400ULL << 20, 3489660928ULL / 10, "400.0M", "332.8M"},
-		{(400ULL << 20) + 4096, 400ULL << 20, "409604.0K", "409600.0K"},
+	    {1024ULL << 20, 768ULL << 20, "1024.0M", "768.0M"},
+	    {3ULL << 29, 5ULL << 28, "1.5G", "1.2G"},
+	    {2ULL << 30, 100, "2048.0M", "0.0M"},
+	    {(1536ULL << 20) + (512 << 10), 1536ULL << 20, "1536.5M", "1536.0M"},
+	    {(1536ULL << 20) + 1, 1536ULL << 20, "1610612737B", "1610612736B"},
+	    {512ULL << 20, 512ULL << 20, "512.0M", "512.0M"},
+	    {100, 50, "100B", "50B"},
+	    {0, 0, "0B", "0B"},
+	    {400ULL << 20, 3489660928ULL / 10, "400.0M", "332.8M"},
+	    {(400ULL << 20) + 4096, 400ULL << 20, "409604.0K", "409600.0K"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char a[32], b[32];
@@ -96,10 +96,10 @@ static void test_model_defaults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_size_ok),
-		cmocka_unit_test(test_size_bad),
-		cmocka_unit_test(test_size_format_pair),
-		cmocka_unit_test(test_model_defaults),
+	    cmocka_unit_test(test_size_ok),
+	    cmocka_unit_test(test_size_bad),
+	    cmocka_unit_test(test_size_format_pair),
+	    cmocka_unit_test(test_model_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
