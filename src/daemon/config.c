@@ -470,14 +470,15 @@ int config_guest_dir(const struct blimpd_config *c, const char *exe_link, char *
 		char *slash = strrchr(exe, '/');
 		if (slash && slash != exe) {
 			*slash = '\0';
-			if (strlen(exe) + sizeof("/guest") <= sizeof(cand[0]))
-				snprintf(cand[n++], sizeof(cand[0]), "%s/guest", exe);
+			int w = snprintf(cand[n], sizeof(cand[0]), "%s/guest", exe);
+			if (w > 0 && (size_t)w < sizeof(cand[0]))
+				n++;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		char probe[sizeof(cand) + 16]; /* gcc sizes cand[i] as the whole array */
-		snprintf(probe, sizeof(probe), "%s/vmlinux", cand[i]);
-		if (access(probe, R_OK) == 0) {
+		char probe[PATH_MAX + 16];
+		int w = snprintf(probe, sizeof(probe), "%s/vmlinux", cand[i]);
+		if (w > 0 && (size_t)w < sizeof(probe) && access(probe, R_OK) == 0) {
 			if ((size_t)snprintf(out, outlen, "%s", cand[i]) >= outlen)
 				return -ENAMETOOLONG;
 			return 0;
