@@ -13,7 +13,8 @@
  * CONSUMED): memory already promised is not promised twice while the guests fault it
  * in. A guest is short when its stats are fresh and either it shows distress or its
  * floor is above the target it had (it has used what it holds and wants more), and it
- * is ballooned (target below its ceiling). The floor counts the guest's growth,
+ * is ballooned (target below its ceiling); or, its report being stale, the host sees it
+ * rising (demand.c) with CONSUMED at its target. The floor counts the guest's growth,
  * projected two seconds ahead (estimate.c): a working set starting behind the balloon
  * is granted memory as it climbs, before the guest drops its cache and swaps. The room
  * is split equally among the short guests (index order takes the rounding), each
@@ -26,9 +27,11 @@
 static bool grant_short(const struct vm_snapshot *v, const struct policy_vm_work *w,
 			const struct vm_plan *p)
 {
-	if (!v->running || !w->fresh || !v->mctl || p->target_bytes >= w->hi_bytes)
+	if (!v->running || !v->mctl || p->target_bytes >= w->hi_bytes)
 		return false;
 	uint64_t tol = policy_tol_bytes(w->memsz_bytes);
+	if (!w->fresh) /* its report is old, but the host sees it touch all it holds */
+		return w->rising && policy_add_sat(v->consumed_bytes, tol) >= w->prev_target_bytes;
 	uint64_t ahead = policy_add_sat(w->floor_bytes, w->growth_bytes);
 	return w->distress || ahead > policy_add_sat(w->prev_target_bytes, tol);
 }
