@@ -31,6 +31,7 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 {
 	uint64_t c = v->running ? v->consumed_bytes : 0;
 	bool rose = false;
+	uint64_t proj = 0; /* CONSUMED's rise projected POLICY_GROWTH_LOOKAHEAD_MS ahead */
 	if (v->running && vs->demand_ms && now_ms > vs->demand_ms &&
 	    c > vs->demand_consumed_bytes) {
 		uint64_t per_s =
@@ -38,6 +39,10 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 				   POLICY_RISING_MIN_BYTES_PER_S);
 		unsigned __int128 grew = (unsigned __int128)(c - vs->demand_consumed_bytes) * 1000;
 		rose = grew >= (unsigned __int128)per_s * (now_ms - vs->demand_ms);
+		unsigned __int128 ahead = grew / 1000 * POLICY_GROWTH_LOOKAHEAD_MS /
+					  (now_ms - vs->demand_ms);
+		if (rose)
+			proj = ahead > w->memsz_bytes ? w->memsz_bytes : (uint64_t)ahead;
 	}
 	vs->demand_consumed_bytes = c;
 	vs->demand_ms = now_ms ? now_ms : 1;
@@ -48,11 +53,18 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 	if (w->new_sample || w->is_new)
 		vs->sample_consumed_bytes = c;
 	w->answered = false;
-	if (!w->fresh)
+	w->no_deflate = v->no_deflate_on_oom;
+	w->ahead_bytes = 0;
+	if (!w->fresh) {
+		if (w->rising)
+			w->ahead_bytes = policy_min_u64(policy_add_sat(c, proj), w->memsz_bytes);
 		return;
+	}
 	uint64_t at_ms = policy_sub_floor(now_ms, v->stats_age_ms);
 	w->answered = vs->last_shrink_ms == 0 || at_ms > vs->last_shrink_ms;
 	uint64_t since = policy_sub_floor(c, vs->sample_consumed_bytes);
 	if (since)
 		w->floor_bytes = policy_min_u64(policy_add_sat(w->floor_bytes, since), w->memsz_bytes);
+	w->ahead_bytes = policy_min_u64(
+	    policy_add_sat(w->floor_bytes, policy_max_u64(w->growth_bytes, proj)), w->memsz_bytes);
 }

@@ -82,6 +82,11 @@ struct policy_vm_work {
 	/* in-use growth projected POLICY_GROWTH_LOOKAHEAD_MS ahead (0 unless fresh, growing) */
 	uint64_t growth_bytes;
 	bool new_sample; /* the guest reported since the last run (estimate.c) */
+	bool no_deflate; /* the snapshot's no_deflate_on_oom */
+	/* demand.c: what the guest will hold POLICY_GROWTH_LOOKAHEAD_MS ahead: fresh, the
+	 * floor plus the larger of its in-use growth and CONSUMED's; stale, CONSUMED plus
+	 * CONSUMED's growth; 0 when unknown */
+	uint64_t ahead_bytes;
 	bool rising;	 /* demand rising: never shrunk this run (demand.c) */
 	/* the sample is newer than the last shrink: the guest has answered it (demand.c) */
 	bool answered;

@@ -139,6 +139,41 @@ static void test_stale_rising_granted(void **state)
 	fleet_free(&f);
 }
 
+/* Host low, no room above minFree: a guest without deflate-on-OOM whose use climbs
+ * toward what it holds is deflated by what it needs all the same (blimp does what its
+ * missing deflate-on-OOM would); one with deflate-on-OOM waits for room. */
+static void test_nodeflate_granted_in_low(void **state)
+{
+	(void)state;
+	for (int nd = 0; nd < 2; nd++) {
+		struct fleet f;
+		low_fleet(&f);
+		for (int i = 0; i < 3; i++) {
+			f.vms[i].guest_available_bytes = 524 * MIB; /* 500 MiB in use */
+			f.vms[i].consumed_bytes = 500 * MIB;
+			f.vms[i].no_deflate_on_oom = nd;
+		}
+		fleet_tick(&f);
+		/* ballooned to 700 MiB since (MemTotal with it, as without deflate-on-OOM) */
+		f.vms[0].balloon_actual_bytes = f.vms[0].guest_total_bytes = 700 * MIB;
+		f.vms[0].guest_available_bytes = 200 * MIB;
+		f.vms[0].stats_age_ms = 0;
+		fleet_tick(&f);
+		f.vms[0].consumed_bytes += 150 * MIB; /* 150 MiB/s: ~300 MiB more in 2 s */
+		f.vms[0].stats_age_ms = 1500;	      /* the report from before the climb */
+		fleet_tick(&f);
+		assert_int_equal(f.plan.host.state, HOST_STATE_LOW);
+		/* floor 500 + 64 + 150 touched since the report; ahead: + 300 */
+		if (nd) {
+			assert_int_equal(f.plans[0].reason, PLAN_REASON_GRANT);
+			assert_true(f.plans[0].target_bytes >= 1000 * MIB);
+		} else {
+			assert_true(f.plans[0].target_bytes < 1000 * MIB);
+		}
+		fleet_free(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +182,7 @@ int main(void)
 	    cmocka_unit_test(test_one_shrink_per_report),
 	    cmocka_unit_test(test_nodeflate_keeps_room),
 	    cmocka_unit_test(test_stale_rising_granted),
+	    cmocka_unit_test(test_nodeflate_granted_in_low),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
