@@ -144,6 +144,10 @@ static const struct config_key config_keys[] = {
 	"EWMA weight per sample of the fast active-memory average (ACTVF)"),
     KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, R,
 	"EWMA weight per sample of the slow active-memory average (ACTVS)"),
+    KEY("nodeflate_maxmemctl", CONFIG_RATIO, policy.nodeflate_maxmemctl_permyriad, "0.35", 0,
+	10000, R,
+	"most the balloon takes from a VM without deflate-on-OOM (libvirt autodeflate) and "
+	"without a maxmemctl of its own, as a share of MEMSZ"),
     KEY("host_swap", CONFIG_BOOL, policy.host_swap, "true", 0, 1, R,
 	"in hard/low state, cgroup limits may push VMs to host swap"),
     KEY("ksm_pages_to_scan_high", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HIGH], "100", 0,

@@ -83,6 +83,7 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 	w->distress = false;
 	w->in_use_bytes = 0;
 	w->growth_bytes = 0;
+	w->new_sample = false;
 	if (w->fresh) {
 		uint64_t total = policy_min_u64(v->guest_total_bytes, memsz);
 		uint64_t avail = policy_min_u64(v->guest_available_bytes, total);
@@ -112,6 +113,7 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 			w->growth_bytes = estimate_growth(vs, v, memsz, in_use, dt_ms);
 		}
 		if (!vs->have_counters || at_ms > vs->counters_ms) {
+			w->new_sample = true;
 			vs->have_counters = true;
 			vs->counters_ms = at_ms;
 			vs->last_major_faults = v->guest_major_faults;

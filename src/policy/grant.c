@@ -13,7 +13,8 @@
  * CONSUMED): memory already promised is not promised twice while the guests fault it
  * in. A guest is short when its stats are fresh and either it shows distress or its
  * floor is above the target it had (it has used what it holds and wants more), and it
- * is ballooned (target below its ceiling). The floor counts the guest's growth,
+ * is ballooned (target below its ceiling); or, its report being stale, the host sees it
+ * rising (demand.c) with CONSUMED at its target. The floor counts the guest's growth,
  * projected two seconds ahead (estimate.c): a working set starting behind the balloon
  * is granted memory as it climbs, before the guest drops its cache and swaps. The room
  * is split equally among the short guests (index order takes the rounding), each
@@ -26,11 +27,14 @@
 static bool grant_short(const struct vm_snapshot *v, const struct policy_vm_work *w,
 			const struct vm_plan *p)
 {
-	if (!v->running || !w->fresh || !v->mctl || p->target_bytes >= w->hi_bytes)
+	if (!v->running || !v->mctl || p->target_bytes >= w->hi_bytes)
 		return false;
 	uint64_t tol = policy_tol_bytes(w->memsz_bytes);
-	uint64_t ahead = policy_add_sat(w->floor_bytes, w->growth_bytes);
-	return w->distress || ahead > policy_add_sat(w->prev_target_bytes, tol);
+	bool ahead = w->ahead_bytes > policy_add_sat(w->prev_target_bytes, tol);
+	if (!w->fresh) /* its report is old, but the host sees it touch all it holds */
+		return w->rising &&
+		       (ahead || policy_add_sat(v->consumed_bytes, tol) >= w->prev_target_bytes);
+	return w->distress || ahead;
 }
 
 bool policy_grant_note(struct policy_state *st, size_t i, const struct vm_snapshot *v,
@@ -52,7 +56,7 @@ void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_pl
 	size_t n_short = st->n_short;
 	uint64_t room =
 	    policy_sub_floor(policy_sub_floor(hp->free_bytes, hp->minfree_bytes), pending);
-	if (!n_short || !room)
+	if (!n_short)
 		return;
 	uint64_t each = room / n_short, extra = room % n_short;
 	for (size_t k = 0; k < n_short; k++) {
@@ -62,6 +66,8 @@ void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_pl
 		uint64_t give = each + (extra ? 1 : 0);
 		extra -= extra ? 1 : 0;
 		uint64_t t = policy_min_u64(policy_add_sat(p->target_bytes, give), w->hi_bytes);
+		if (w->no_deflate) /* blimp is its deflate-on-OOM: what it needs, room or not */
+			t = policy_max_u64(t, policy_min_u64(w->ahead_bytes, w->hi_bytes));
 		if (t <= p->target_bytes)
 			continue;
 		p->target_bytes = t;

@@ -43,6 +43,12 @@ struct policy_vm_state {
 	/* growth (estimate.c): the last fresh sample's in-use and balloon actual */
 	uint64_t last_in_use_bytes;
 	uint64_t last_sample_actual_bytes;
+	/* demand.c: what the host saw since the guest's last report */
+	uint64_t demand_consumed_bytes; /* CONSUMED at the last run */
+	uint64_t demand_ms;		/* when (0: not yet) */
+	uint64_t sample_consumed_bytes; /* CONSUMED when the guest's current report came */
+	uint64_t rising_until_ms;	/* demand counts as rising until then */
+	uint64_t last_shrink_ms;	/* the last run that lowered the target (0: none) */
 	bool have_actv;
 	bool have_counters; /* the guest counters above are from a fresh sample */
 	bool have_balloon;
@@ -75,6 +81,15 @@ struct policy_vm_work {
 	uint64_t prev_target_bytes;
 	/* in-use growth projected POLICY_GROWTH_LOOKAHEAD_MS ahead (0 unless fresh, growing) */
 	uint64_t growth_bytes;
+	bool new_sample; /* the guest reported since the last run (estimate.c) */
+	bool no_deflate; /* the snapshot's no_deflate_on_oom */
+	/* demand.c: what the guest will hold POLICY_GROWTH_LOOKAHEAD_MS ahead: fresh, the
+	 * floor plus the larger of its in-use growth and CONSUMED's; stale, CONSUMED plus
+	 * CONSUMED's growth; 0 when unknown */
+	uint64_t ahead_bytes;
+	bool rising;	 /* demand rising: never shrunk this run (demand.c) */
+	/* the sample is newer than the last shrink: the guest has answered it (demand.c) */
+	bool answered;
 	struct policy_baseline_vm b; /* last: blimp never touches it */
 };
 
@@ -190,6 +205,20 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 			    const struct vm_snapshot *v, uint64_t now_ms, struct policy_vm_work *w);
 /* ACTV = max(ACTVF, ACTVS); the active bytes used for the idle tax. */
 uint64_t policy_estimate_actv(const struct policy_vm_state *vs);
+
+/* demand.c (every kind): host-visible demand. After policy_bounds: sets w->rising and
+ * w->answered, and raises a fresh floor by CONSUMED's growth since the guest's report. */
+void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *v,
+			  uint64_t now_ms, struct policy_vm_work *w);
+/* Host-side growth that makes a VM rising: max(2% of MEMSZ, 8 MiB) per second. The
+ * guest-side threshold (POLICY_GROWTH_MIN_PERMYRIAD_PER_S) is half that: CONSUMED is
+ * carried between smaps reads by RSS, which moves a few MiB on its own. */
+#define POLICY_RISING_PERMYRIAD_PER_S 200U
+#define POLICY_RISING_MIN_BYTES_PER_S (8ULL * MODEL_MIB)
+/* A VM counts as rising this long after the last rise it showed: two of the longest
+ * stats periods blimp leaves alone (docs/policy.md), so a burst that pauses between
+ * reports is not shrunk in the pause. */
+#define POLICY_RISING_HOLD_MS 10000ULL
 
 /* reclaim.c: the blimp rules for one running-or-not VM: fills p->target_bytes and
  * p->reason from its work, state and p->entitlement_bytes. */

@@ -199,6 +199,15 @@ static size_t policy_match(struct policy_state *st, const struct vm_snapshot *v,
 	return k;
 }
 
+uint64_t policy_vm_maxmemctl(const struct policy_settings *s, const struct vm_snapshot *v)
+{
+	uint64_t m = model_vm_maxmemctl(&v->settings, v->memsz_bytes);
+	if (v->no_deflate_on_oom && !v->settings.maxmemctl_bytes)
+		m = policy_min_u64(m, policy_permyriad_of(v->memsz_bytes,
+							  s->nodeflate_maxmemctl_permyriad));
+	return m;
+}
+
 static void policy_bounds(const struct policy_settings *s, const struct vm_snapshot *v,
 			  struct policy_vm_state *vs, struct policy_vm_work *w)
 {
@@ -206,7 +215,7 @@ static void policy_bounds(const struct policy_settings *s, const struct vm_snaps
 	w->memsz_bytes = memsz;
 	w->limit_bytes = model_vm_limit(&v->settings, memsz);
 	w->reserve_bytes = policy_min_u64(v->settings.reservation_bytes, w->limit_bytes);
-	w->maxmemctl_bytes = model_vm_maxmemctl(&v->settings, memsz);
+	w->maxmemctl_bytes = policy_vm_maxmemctl(s, v);
 	uint64_t bal_floor = memsz - w->maxmemctl_bytes;
 	w->lo_bytes = policy_max_u64(w->reserve_bytes, bal_floor);
 	w->hi_bytes = policy_max_u64(w->limit_bytes, bal_floor);
@@ -315,6 +324,8 @@ static void policy_finish_vm(const struct policy_settings *s, const struct polic
 		p->reason = PLAN_REASON_BASELINE;
 	p->target_bytes = t;
 	p->mctltgt_bytes = w->memsz_bytes - t;
+	if (t < w->prev_target_bytes)
+		vs->last_shrink_ms = now_ms ? now_ms : 1;
 	p->actvf_bytes = vs->actvf_bytes;
 	p->actvs_bytes = vs->actvs_bytes;
 	p->actv_bytes = policy_estimate_actv(vs);
@@ -369,6 +380,7 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		struct policy_vm_state *vs = &st->vms[w->state_idx];
 		policy_estimate_update(s, vs, v, now_ms, w);
 		policy_bounds(s, v, vs, w);
+		policy_demand_update(vs, v, now_ms, w);
 		policy_track_stall(v, vs, w);
 		if (v->running) {
 			used =

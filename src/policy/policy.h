@@ -30,6 +30,9 @@ struct policy_settings {
 	uint32_t fast_alpha_permyriad;  /* EWMA weight per sample, fast average */
 	uint32_t slow_alpha_permyriad;  /* EWMA weight per sample, slow average */
 	bool host_swap;                 /* may push VMs to host swap in hard/low */
+	/* MCTLMAX of a VM whose balloon lacks deflate-on-OOM and that has no maxmemctl of
+	 * its own, as a share of MEMSZ (default 3500: it keeps 65%; docs/policy.md) */
+	uint32_t nodeflate_maxmemctl_permyriad;
 	uint32_t ksm_pages_to_scan[HOST_STATE__COUNT]; /* 0 in a state: KSM off there */
 	uint32_t ksm_sleep_ms;
 };
@@ -51,6 +54,10 @@ void policy_state_free(struct policy_state *st);
 int policy_run(const struct policy_settings *s, struct policy_state *st,
 	       const struct snapshot *snap, uint64_t now_ms, struct plan *plan)
 	__attribute__((warn_unused_result));
+
+/* MCTLMAX of a VM: its own maxmemctl setting, else 65% of MEMSZ, or
+ * nodeflate_maxmemctl_permyriad of MEMSZ when its balloon lacks deflate-on-OOM. */
+uint64_t policy_vm_maxmemctl(const struct policy_settings *s, const struct vm_snapshot *v);
 
 /* How many probe steps a shrink may take per period in host state hs. */
 uint32_t policy_probe_multiplier(const struct policy_settings *s, enum host_state hs);

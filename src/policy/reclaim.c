@@ -16,6 +16,8 @@
  *     margin) already bounds how far it can go; the slow probe only hedges the in-use
  *     estimate, and in hard/low the alternative to ballooning is host swapping,
  *     which costs the guest far more than a quick inflate down to its floor.
+ *     Never while the VM's demand is rising, and at most once per guest report
+ *     (demand.c).
  * reason is the rule that bound the result.
  */
 #include "policy/internal.h"
@@ -123,6 +125,12 @@ void policy_reclaim_vm(const struct policy_settings *s, const struct vm_snapshot
 	} else if (now_ms < vs->backoff_until_ms) {
 		p->target_bytes = prev;
 		p->reason = PLAN_REASON_BACKOFF;
+	} else if (w->rising) {
+		p->target_bytes = prev; /* demand.c: never shrink a VM whose use climbs */
+		p->reason = PLAN_REASON_GROWING;
+	} else if (!w->answered) {
+		p->target_bytes = prev; /* demand.c: one shrink per guest report */
+		p->reason = PLAN_REASON_PROBE;
 	} else {
 		uint64_t step = reclaim_probe_step(s, vs, w, now_ms, hs);
 		if (prev - desired > step) {

@@ -46,6 +46,11 @@ void policy_settings_default(struct policy_settings *s)
 	s->fast_alpha_permyriad = 5000;	 /* ACTVF: half-life ~1 period */
 	s->slow_alpha_permyriad = 100;	 /* ACTVS: time constant ~100 periods */
 	s->host_swap = true;
+	/* Without deflate-on-OOM the balloon shrinks the guest's MemTotal, and Linux refuses
+	 * any single mapping larger than MemTotal + swap: a Debian 12 guest of 768 MiB
+	 * (MemTotal 698 MiB) ballooned to 390 MiB could not map 400 MiB at all. Taking at
+	 * most 35% leaves it a MemTotal of ~430 MiB (docs/policy.md). */
+	s->nodeflate_maxmemctl_permyriad = 3500;
 	/* KSM is the slow, long-term saving (ESX scans a VM's memory over hours); the
 	 * balloon and host swap answer pressure. At 20 ms sleeps: 20 MiB/s of scanning in
 	 * high (the kernel's default), 60 MiB/s in clear, 200 MiB/s in soft, 400 MiB/s
@@ -95,6 +100,8 @@ int policy_settings_validate(const struct policy_settings *s, char *err, size_t 
 	CHECK(s->slow_alpha_permyriad <= s->fast_alpha_permyriad,
 	      "slow alpha %u above fast alpha %u", s->slow_alpha_permyriad,
 	      s->fast_alpha_permyriad);
+	CHECK(s->nodeflate_maxmemctl_permyriad <= MODEL_PERMYRIAD,
+	      "nodeflate maxmemctl %u permyriad out of 0..10000", s->nodeflate_maxmemctl_permyriad);
 	for (unsigned i = 0; i < HOST_STATE__COUNT; i++)
 		CHECK(s->ksm_pages_to_scan[i] <= 100000,
 		      "ksm pages to scan (%s) %u out of 0..100000",

@@ -27,7 +27,7 @@ int sim_check_plan(const struct policy_settings *ps, const struct snapshot *snap
 			continue;
 		uint64_t memsz = v->memsz_bytes;
 		uint64_t limit = model_vm_limit(&v->settings, memsz);
-		uint64_t mctlmax = model_vm_maxmemctl(&v->settings, memsz);
+		uint64_t mctlmax = policy_vm_maxmemctl(ps, v);
 		uint64_t res =
 		    v->settings.reservation_bytes < limit ? v->settings.reservation_bytes : limit;
 		uint64_t bal_floor = memsz - mctlmax;

@@ -238,6 +238,7 @@ void sim_snapshot_vm(struct sim *s, size_t i, uint64_t now)
 	v->swapped_bytes = (uint64_t)vm->host_swapped;
 	v->shared_bytes = (uint64_t)vm->shared;
 	v->host_swap_ok = s->cfg.host_swap;
+	v->no_deflate_on_oom = !vm->deflate_on_oom;
 }
 
 static int sim_balance(struct sim *s, char *err, size_t errlen)

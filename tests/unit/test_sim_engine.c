@@ -214,7 +214,9 @@ static void test_oom_and_swap_model(void **state)
 		add_vm(&f, "hog", 4 * GIB, 4 * GIB - 64 * MIB, 0, 0);
 		/* Host in hard: blimp balloons the idle VM toward its floor. */
 		struct sim *s = run_for(&f, 4400 * MIB, 1195000, POLICY_BLIMP);
-		assert_true(sim_last_snapshot(s)->vms[0].balloon_actual_bytes < 1 * GIB);
+		/* without deflate-on-OOM blimp takes at most 35% of MEMSZ (1.3 GiB kept) */
+		assert_true(sim_last_snapshot(s)->vms[0].balloon_actual_bytes <
+			    (swap == 2 ? 1 * GIB : 1400 * MIB));
 		char err[200];
 		if (sim_advance(s, 1200000 + 30000, err, sizeof(err)))
 			fail_msg("%s", err);
@@ -236,6 +238,64 @@ static void test_oom_and_swap_model(void **state)
 		sim_free(s);
 		sim_fleet_free(&f);
 	}
+}
+
+/* The operator's domains (issue: stock libvirt XML): three 768 MiB guests without
+ * deflate-on-OOM reporting every 5 s, two holding page cache, on a budget below their
+ * MEMSZ and no host swap; after ten quiet minutes one starts a 400 MiB working set in
+ * two seconds. blimp balloons the idle guests, keeps 65% of MEMSZ in each (no
+ * deflate-on-OOM), never shrinks the one whose use climbs and, the host being low,
+ * deflates it by what it needs as deflate-on-OOM would have: no guest is OOM-killed
+ * (without that grant the sim OOM-killed the workload at 602 s). */
+static void test_operator_domains(void **state)
+{
+	(void)state;
+	struct sim_fleet f;
+	sim_fleet_init(&f);
+	for (int i = 0; i < 3; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "deb%d", i);
+		add_vm(&f, name, 768 * MIB, 0, 0, 0);
+		struct sim_vm_spec *v = &f.vms[i];
+		v->deflate_on_oom = false;
+		v->idle_anon_bytes = 120 * MIB;
+		v->kernel_bytes = 70 * MIB;
+		v->ovhd_bytes = 100 * MIB;
+		v->cache_cap_bytes = i ? 500 * MIB : 100 * MIB;
+		v->cache_init_bytes = v->cache_cap_bytes;
+	}
+	assert_int_equal(sim_trace_add(&f.vms[0].ws, 600000, 0), 0);
+	assert_int_equal(sim_trace_add(&f.vms[0].ws, 602000, 400 * MIB), 0);
+	struct sim_config c;
+	sim_config_default(&c);
+	c.policy = POLICY_BLIMP;
+	c.host_mem_bytes = 1536 * MIB;
+	c.check = true;
+	c.balance_ms = 1000;
+	c.step_ms = 1000;
+	c.stats_period_ms = 5000;
+	c.host_swap = false;
+	c.duration_ms = 660000;
+	struct sim *s = NULL;
+	char err[256];
+	if (sim_new(&c, &f, &s, err, sizeof(err)))
+		fail_msg("sim_new: %s", err);
+	if (sim_advance(s, 599000, err, sizeof(err)))
+		fail_msg("%s", err);
+	const struct snapshot *sn = sim_last_snapshot(s);
+	for (int i = 0; i < 3; i++) { /* ballooned, but never below 65% of MEMSZ */
+		assert_true(sn->vms[i].balloon_actual_bytes < 768 * MIB);
+		assert_true(sn->vms[i].balloon_actual_bytes >= 768 * MIB * 65 / 100);
+	}
+	if (sim_advance(s, 660000, err, sizeof(err)))
+		fail_msg("%s", err);
+	struct sim_result r;
+	sim_result_get(s, &r);
+	assert_int_equal(r.guest_ooms, 0);
+	sn = sim_last_snapshot(s);
+	assert_true(sn->vms[0].balloon_actual_bytes >= 120 * MIB + 400 * MIB);
+	sim_free(s);
+	sim_fleet_free(&f);
 }
 
 /* Unreported memory (free in the guest, still backed by the host): held until the
@@ -535,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_idle_tax),
 	    cmocka_unit_test(test_static_vs_blimp),
 	    cmocka_unit_test(test_oom_and_swap_model),
+	    cmocka_unit_test(test_operator_domains),
 	    cmocka_unit_test(test_unreported_model),
 	    cmocka_unit_test(test_determinism),
 	    cmocka_unit_test(test_property_random_fleets),

@@ -1,0 +1,70 @@
+/*
+ * Demand the host can see: which guests are growing, and how far behind the guest's
+ * last report may be.
+ *
+ * DESIGN: the guest's own figures (in-use, faults) come once per stats period. blimp's
+ * own VMs report every second, but an operator's domain reports every 5 or 10 s (or,
+ * until blimpd sets a period, not at all), and a workload touches a hundred MiB or
+ * more per second: a floor from a 5 s old in-use is hundreds of MiB behind, and a
+ * shrink decided on it inflates the balloon into the very guest whose use is climbing.
+ * Without deflate-on-OOM nothing gives those pages back before the OOM killer runs
+ * (a stock-XML Debian guest lost its workload so in 3 of 5 runs). The host sees every
+ * period what the guest touches: CONSUMED (resident guest RAM) rises only when the
+ * guest touches memory the host did not back yet. So, for every VM:
+ *   - rising: CONSUMED grew by at least POLICY_RISING_* per second since the last run,
+ *     or the guest's in-use grew (estimate.c's growth), or it showed distress; it
+ *     counts as rising for POLICY_RISING_HOLD_MS after. A rising VM is never shrunk,
+ *     in any state (reclaim.c): in low the probe reclaims from the others first.
+ *   - bounded floor: a fresh floor (in-use + margin) is raised by what CONSUMED grew
+ *     since the guest's current report was first seen; the guest cannot be using less
+ *     than it used then plus what it has touched since.
+ *   - answered: a shrink waits until the guest has reported after the last one (its
+ *     in-use and faults under the smaller balloon): one shrink per report, so a 5 s
+ *     period gets a step per 5 s, not five steps on one old figure. libvirt gives the
+ *     report's time to the second, so "after" is to within a second.
+ * Pure: no I/O, no clock; now_ms from the caller.
+ */
+#include "policy/internal.h"
+
+void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *v,
+			  uint64_t now_ms, struct policy_vm_work *w)
+{
+	uint64_t c = v->running ? v->consumed_bytes : 0;
+	bool rose = false;
+	uint64_t proj = 0; /* CONSUMED's rise projected POLICY_GROWTH_LOOKAHEAD_MS ahead */
+	if (v->running && vs->demand_ms && now_ms > vs->demand_ms &&
+	    c > vs->demand_consumed_bytes) {
+		uint64_t per_s =
+		    policy_max_u64(policy_permyriad_of(w->memsz_bytes, POLICY_RISING_PERMYRIAD_PER_S),
+				   POLICY_RISING_MIN_BYTES_PER_S);
+		unsigned __int128 grew = (unsigned __int128)(c - vs->demand_consumed_bytes) * 1000;
+		rose = grew >= (unsigned __int128)per_s * (now_ms - vs->demand_ms);
+		unsigned __int128 ahead = grew / 1000 * POLICY_GROWTH_LOOKAHEAD_MS /
+					  (now_ms - vs->demand_ms);
+		if (rose)
+			proj = ahead > w->memsz_bytes ? w->memsz_bytes : (uint64_t)ahead;
+	}
+	vs->demand_consumed_bytes = c;
+	vs->demand_ms = now_ms ? now_ms : 1;
+	if (rose || w->growth_bytes > 0 || w->distress)
+		vs->rising_until_ms = policy_add_sat(now_ms, POLICY_RISING_HOLD_MS);
+	w->rising = v->running && now_ms < vs->rising_until_ms;
+
+	if (w->new_sample || w->is_new)
+		vs->sample_consumed_bytes = c;
+	w->answered = false;
+	w->no_deflate = v->no_deflate_on_oom;
+	w->ahead_bytes = 0;
+	if (!w->fresh) {
+		if (w->rising)
+			w->ahead_bytes = policy_min_u64(policy_add_sat(c, proj), w->memsz_bytes);
+		return;
+	}
+	uint64_t at_ms = policy_sub_floor(now_ms, v->stats_age_ms);
+	w->answered = vs->last_shrink_ms == 0 || at_ms > vs->last_shrink_ms;
+	uint64_t since = policy_sub_floor(c, vs->sample_consumed_bytes);
+	if (since)
+		w->floor_bytes = policy_min_u64(policy_add_sat(w->floor_bytes, since), w->memsz_bytes);
+	w->ahead_bytes = policy_min_u64(
+	    policy_add_sat(w->floor_bytes, policy_max_u64(w->growth_bytes, proj)), w->memsz_bytes);
+}
