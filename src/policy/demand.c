@@ -11,10 +11,13 @@
  * (a stock-XML Debian guest lost its workload so in 3 of 5 runs). The host sees every
  * period what the guest touches: CONSUMED (resident guest RAM) rises only when the
  * guest touches memory the host did not back yet. So, for every VM:
- *   - rising: CONSUMED grew by at least POLICY_RISING_* per second since the last run,
- *     or the guest's in-use grew (estimate.c's growth), or it showed distress; it
- *     counts as rising for POLICY_RISING_HOLD_MS after. A rising VM is never shrunk,
- *     in any state (reclaim.c): in low the probe reclaims from the others first.
+ *   - rising: the guest's in-use grew (estimate.c's growth) or it showed distress; or
+ *     CONSUMED grew by at least POLICY_RISING_* per second since the last run while the
+ *     guest's report is POLICY_RISING_REPORT_LAG_MS old or more (a newer report without
+ *     in-use growth says the rise was page cache, and ends it); or the plan raised its
+ *     target (policy.c). Each counts for POLICY_RISING_HOLD_MS after. A rising VM is
+ *     never shrunk, in any state (reclaim.c): in low the probe reclaims from the others
+ *     first.
  *   - bounded floor: a fresh floor (in-use + margin) is raised by what CONSUMED grew
  *     since the guest's current report was first seen; the guest cannot be using less
  *     than it used then plus what it has touched since.
@@ -30,25 +33,29 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 			  uint64_t now_ms, struct policy_vm_work *w)
 {
 	uint64_t c = v->running ? v->consumed_bytes : 0;
-	bool rose = false;
+	bool lagging = !w->fresh || v->stats_age_ms >= POLICY_RISING_REPORT_LAG_MS;
 	uint64_t proj = 0; /* CONSUMED's rise projected POLICY_GROWTH_LOOKAHEAD_MS ahead */
 	if (v->running && vs->demand_ms && now_ms > vs->demand_ms &&
-	    c > vs->demand_consumed_bytes) {
+	    c > vs->demand_consumed_bytes && lagging) {
+		uint64_t dt = now_ms - vs->demand_ms;
 		uint64_t per_s =
 		    policy_max_u64(policy_permyriad_of(w->memsz_bytes, POLICY_RISING_PERMYRIAD_PER_S),
 				   POLICY_RISING_MIN_BYTES_PER_S);
-		unsigned __int128 grew = (unsigned __int128)(c - vs->demand_consumed_bytes) * 1000;
-		rose = grew >= (unsigned __int128)per_s * (now_ms - vs->demand_ms);
-		unsigned __int128 ahead = grew / 1000 * POLICY_GROWTH_LOOKAHEAD_MS /
-					  (now_ms - vs->demand_ms);
-		if (rose)
+		unsigned __int128 grew = c - vs->demand_consumed_bytes;
+		if (grew * 1000 >= (unsigned __int128)per_s * dt) {
+			unsigned __int128 ahead = grew * POLICY_GROWTH_LOOKAHEAD_MS / dt;
 			proj = ahead > w->memsz_bytes ? w->memsz_bytes : (uint64_t)ahead;
+			vs->host_rising_until_ms = policy_add_sat(now_ms, POLICY_RISING_HOLD_MS);
+		}
 	}
 	vs->demand_consumed_bytes = c;
 	vs->demand_ms = now_ms ? now_ms : 1;
-	if (rose || w->growth_bytes > 0 || w->distress)
+	if (w->growth_bytes > 0 || w->distress)
 		vs->rising_until_ms = policy_add_sat(now_ms, POLICY_RISING_HOLD_MS);
-	w->rising = v->running && now_ms < vs->rising_until_ms;
+	else if (w->new_sample && !lagging)
+		vs->host_rising_until_ms = 0; /* the guest reported since: it was cache */
+	w->rising = v->running && (now_ms < vs->rising_until_ms || now_ms < vs->host_rising_until_ms ||
+				   now_ms < vs->raised_until_ms || now_ms < vs->grant_until_ms);
 
 	if (w->new_sample || w->is_new)
 		vs->sample_consumed_bytes = c;

@@ -47,7 +47,9 @@ struct policy_vm_state {
 	uint64_t demand_consumed_bytes; /* CONSUMED at the last run */
 	uint64_t demand_ms;		/* when (0: not yet) */
 	uint64_t sample_consumed_bytes; /* CONSUMED when the guest's current report came */
-	uint64_t rising_until_ms;	/* demand counts as rising until then */
+	uint64_t rising_until_ms;	/* the guest's own figures said rising until then */
+	uint64_t host_rising_until_ms;	/* CONSUMED's rise, unexplained by a report, until then */
+	uint64_t raised_until_ms;	/* the plan raised the target: rising until then */
 	uint64_t last_shrink_ms;	/* the last run that lowered the target (0: none) */
 	bool have_actv;
 	bool have_counters; /* the guest counters above are from a fresh sample */
@@ -219,6 +221,12 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
  * stats periods blimp leaves alone (docs/policy.md), so a burst that pauses between
  * reports is not shrunk in the pause. */
 #define POLICY_RISING_HOLD_MS 10000ULL
+/* CONSUMED's rise counts only while the guest's report is at least this old: with a
+ * newer report the guest's own in-use says whether the rise was demand or page cache
+ * (a guest rereading its files refills its cache after every inflate: counted as
+ * demand, that held t_sched_shares' VMs far from their 2:1 entitlements). Two
+ * collection periods, since libvirt dates reports to the second. */
+#define POLICY_RISING_REPORT_LAG_MS 2000ULL
 
 /* reclaim.c: the blimp rules for one running-or-not VM: fills p->target_bytes and
  * p->reason from its work, state and p->entitlement_bytes. */

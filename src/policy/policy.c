@@ -326,6 +326,8 @@ static void policy_finish_vm(const struct policy_settings *s, const struct polic
 	p->mctltgt_bytes = w->memsz_bytes - t;
 	if (t < w->prev_target_bytes)
 		vs->last_shrink_ms = now_ms ? now_ms : 1;
+	else if (t > policy_add_sat(w->prev_target_bytes, policy_tol_bytes(w->memsz_bytes)))
+		vs->raised_until_ms = policy_add_sat(now_ms, POLICY_RISING_HOLD_MS);
 	p->actvf_bytes = vs->actvf_bytes;
 	p->actvs_bytes = vs->actvs_bytes;
 	p->actv_bytes = policy_estimate_actv(vs);

@@ -41,6 +41,26 @@ static void test_rising_never_shrunk(void **state)
 	fleet_free(&f);
 }
 
+/* A guest that reports every second and whose in-use stands still while CONSUMED
+ * climbs is refilling its page cache: that is not demand, it is shrunk like the
+ * others (t_sched_shares' fileread guests refill their cache after every inflate). */
+static void test_cache_refill_not_rising(void **state)
+{
+	(void)state;
+	struct fleet f;
+	low_fleet(&f);
+	fleet_tick(&f);
+	uint64_t t0 = f.plans[0].target_bytes;
+	for (int k = 0; k < 5; k++) {
+		f.vms[0].consumed_bytes += 50 * MIB;
+		fleet_tick(&f);
+		assert_int_not_equal(f.plans[0].reason, PLAN_REASON_GROWING);
+		fleet_follow(&f);
+	}
+	assert_true(f.plans[0].target_bytes < t0);
+	fleet_free(&f);
+}
+
 /* The floor counts what CONSUMED grew since the guest's report was first seen: the
  * report says 124 MiB in use, then the host sees 300 MiB more touched (slowly: not
  * rising) before the host goes low and blimp shrinks on that same report. */
@@ -160,7 +180,7 @@ static void test_nodeflate_granted_in_low(void **state)
 		f.vms[0].stats_age_ms = 0;
 		fleet_tick(&f);
 		f.vms[0].consumed_bytes += 150 * MIB; /* 150 MiB/s: ~300 MiB more in 2 s */
-		f.vms[0].stats_age_ms = 1500;	      /* the report from before the climb */
+		f.vms[0].stats_age_ms = 3000;	      /* the report from before the climb */
 		fleet_tick(&f);
 		assert_int_equal(f.plan.host.state, HOST_STATE_LOW);
 		/* floor 500 + 64 + 150 touched since the report; ahead: + 300 */
@@ -179,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rising_never_shrunk),
 	    cmocka_unit_test(test_floor_bounded_by_host),
+	    cmocka_unit_test(test_cache_refill_not_rising),
 	    cmocka_unit_test(test_one_shrink_per_report),
 	    cmocka_unit_test(test_nodeflate_keeps_room),
 	    cmocka_unit_test(test_stale_rising_granted),
