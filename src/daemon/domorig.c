@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "collect/parse.h"
 #include "util/fs.h"
 
 #define DOMORIG_MAGIC "blimp-domain-originals 1"
@@ -51,22 +52,7 @@ static bool domorig_uuid_ok(const char *u)
 
 static bool domorig_u64(const char *s, uint64_t max, uint64_t *v)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > 20)
-		return false;
-	uint64_t x = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return false;
-		x = x * 10 + d;
-	}
-	if (x > max)
-		return false;
-	*v = x;
-	return true;
+	return collect_u64_whole(s, strlen(s), v) == 0 && *v <= max;
 }
 
 int daemon_domorig_parse(const char *text, const char *boot_id,

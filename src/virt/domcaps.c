@@ -22,6 +22,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include "collect/parse.h"
+
 #define DC_DEPTH 256
 #define DC_MAX_PERIOD_S 86400u /* libvirt takes an int; a day is already absurd */
 
@@ -62,21 +64,11 @@ static const char *const dc_path_balloon[] = {"domain", "devices", "memballoon",
 static const char *const dc_path_stats[] = {"domain", "devices", "memballoon", "stats", NULL};
 static const char *const dc_path_tb[] = {"domain", "features", "tcg", "tb-cache", NULL};
 
-/* Decimal digits only, at most max. */
+/* A decimal number (blanks around it allowed), at most max. */
 static int dc_uint(struct dc_name v, uint64_t max, uint64_t *out)
 {
-	uint64_t x = 0;
-	if (v.len == 0 || v.len > 20)
-		return -EINVAL;
-	for (size_t i = 0; i < v.len; i++) {
-		if (v.s[i] < '0' || v.s[i] > '9')
-			return -EINVAL;
-		unsigned d = (unsigned)(v.s[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		x = x * 10 + d;
-	}
-	if (x > max)
+	uint64_t x;
+	if (collect_u64_whole(v.s, v.len, &x) < 0 || x > max)
 		return -EINVAL;
 	*out = x;
 	return 0;
