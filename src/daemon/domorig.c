@@ -145,7 +145,8 @@ int daemon_domorig_parse(const char *text, const char *boot_id,
 		}
 		struct daemon_domorig_entry *x = &e[cnt++];
 		memset(x, 0, sizeof(*x));
-		snprintf(x->uuid, sizeof(x->uuid), "%s", f[1]);
+		memcpy(x->uuid, f[1], 36); /* checked: 36 characters */
+		x->uuid[36] = '\0';
 		x->id = (int)id;
 		x->adopt_bytes = adopt;
 		x->period_orig_s = (unsigned)po;
