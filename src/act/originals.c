@@ -28,6 +28,7 @@
 
 #include "act/knob.h"
 #include "act/swap.h"
+#include "util/fs.h"
 
 #define ORIG_MAGIC "blimp-host-originals 1"
 #define ORIG_MAX_ENTRIES 1024
@@ -139,48 +140,11 @@ static bool orig_same_object(const struct orig_entry *e)
 	       (uint64_t)st.st_ino == e->ino;
 }
 
-static int orig_fsync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
-static int orig_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The whole store to disk (or the file removed when empty). */
 static int orig_save(struct act_originals *o)
 {
-	if (o->n == 0) {
-		if (unlink(o->path) < 0 && errno != ENOENT)
-			return -errno;
-		return orig_fsync_dir(o->path);
-	}
+	if (o->n == 0)
+		return util_unlink_durable(o->path);
 	size_t cap = 128 + o->n * (PATH_MAX + 256), len = 0;
 	char *buf = malloc(cap);
 	if (!buf)
@@ -193,26 +157,7 @@ static int orig_save(struct act_originals *o)
 					"knob %s %" PRIu64 " %" PRIu64 " %s %s\n", e->label, e->dev,
 					e->ino, e->value, e->path);
 	}
-	char tmp[PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", o->path);
-	int r = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = orig_write_all(fd, buf, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, o->path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	else
-		r = orig_fsync_dir(o->path);
-out:
+	int r = util_write_atomic(o->path, buf, len, 0600);
 	free(buf);
 	return r;
 }
@@ -321,38 +266,6 @@ static int orig_parse(struct act_originals *o, char *buf, const char *boot_id, c
 	return 0;
 }
 
-static int orig_read(const char *path, char **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	char *buf = malloc(ORIG_MAX_FILE_BYTES + 1);
-	size_t got = 0;
-	int r = buf ? 0 : -ENOMEM;
-	while (r == 0 && got <= ORIG_MAX_FILE_BYTES) {
-		ssize_t n = read(fd, buf + got, ORIG_MAX_FILE_BYTES + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else if (n == 0)
-			break;
-		else
-			got += (size_t)n;
-	}
-	close(fd);
-	if (r == 0 && got > ORIG_MAX_FILE_BYTES)
-		r = -EFBIG;
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	return 0;
-}
-
 int act_originals_open(const char *path, const char *boot_id, struct act_originals **out,
 		       char *note, size_t notelen)
 {
@@ -370,7 +283,7 @@ int act_originals_open(const char *path, const char *boot_id, struct act_origina
 		snprintf(o->boot_id, sizeof(o->boot_id), "%s", boot_id);
 	char *buf = NULL;
 	size_t len = 0;
-	int r = orig_read(path, &buf, &len);
+	int r = util_read_all(path, ORIG_MAX_FILE_BYTES, &buf, &len);
 	if (r == -ENOENT) {
 		*out = o;
 		return 0;

@@ -59,9 +59,14 @@ struct config_key {
 
 static const char *const config_policy_names[] = {"blimp", "static", "proxmox", "mom", NULL};
 static const char *const config_log_names[] = {"error", "warn", "info", "debug", NULL};
+static const char *const config_on_exit_names[] = {"restore", "keep", NULL};
 _Static_assert(sizeof(config_policy_names) / sizeof(config_policy_names[0]) == POLICY__COUNT + 1,
 	       "policy names in step with enum policy_kind");
-_Static_assert(sizeof(enum policy_kind) == sizeof(int) && sizeof(enum log_level) == sizeof(int),
+_Static_assert(sizeof(config_on_exit_names) / sizeof(config_on_exit_names[0]) ==
+		   CONFIG_ON_EXIT_KEEP + 2,
+	       "on_exit names in step with enum config_on_exit");
+_Static_assert(sizeof(enum policy_kind) == sizeof(int) && sizeof(enum log_level) == sizeof(int) &&
+		   sizeof(enum config_on_exit) == sizeof(int),
 	       "enums stored as int");
 
 #define FIELD(f) offsetof(struct blimpd_config, f), sizeof(((struct blimpd_config *)0)->f)
@@ -97,7 +102,8 @@ static const struct config_key config_keys[] = {
     KEY("collect_period_ms", CONFIG_UINT, collect_period_ms, "1000", 100, 60000, R,
 	"how often host and VM statistics are collected"),
     KEY("stats_period_s", CONFIG_UINT, stats_period_s, "1", 1, 60, R,
-	"guest balloon statistics period set on each VM"),
+	"balloon stats period of VMs blimp starts; set live on any domain whose period is "
+	"0 or over stale_after_ms/2 (its own is put back at exit)"),
     KEY("tcg_tb_cache_mib", CONFIG_UINT, tcg_tb_cache_mib, "32", 0, 4096, R,
 	"TCG guests (no usable KVM) started by blimp: QEMU translation cache in MiB (its "
 	"default grows to 1 GiB, counted in OVHD); 0 = QEMU's default"),
@@ -109,6 +115,9 @@ static const struct config_key config_keys[] = {
 	"log every plan and what would be done, change nothing"),
     KEY("keep_vms", CONFIG_BOOL, keep_vms, "false", 0, 1, R,
 	"leave VMs running when blimpd exits"),
+    KEY_ENUM("on_exit", on_exit, "restore", config_on_exit_names, R,
+	     "orderly exit: domains blimp did not start get back the balloon target blimp "
+	     "found, as far as MemAvailable less a margin allows (restore), or keep (keep)"),
     KEY("manage_ksm", CONFIG_BOOL, manage_ksm, "true", 0, 1, R,
 	"drive KSM (run, pages_to_scan, sleep_millisecs); restored on exit"),
     KEY("manage_cgroups", CONFIG_BOOL, manage_cgroups, "true", 0, 1, R,

@@ -13,6 +13,12 @@
 #include "policy/policy.h"
 #include "util/log.h"
 
+/* What foreign domains' balloons get when blimpd exits in order (config key on_exit). */
+enum config_on_exit {
+	CONFIG_ON_EXIT_RESTORE, /* back to the target blimp found, as far as the host has free */
+	CONFIG_ON_EXIT_KEEP,    /* stay at blimp's last targets */
+};
+
 struct blimpd_config {
 	char connect_uri[512];       /* "" = embedded libvirt under state_dir */
 	char state_dir[PATH_MAX];    /* default /var/lib/blimp */
@@ -26,6 +32,7 @@ struct blimpd_config {
 	uint32_t access_sample_s;    /* host-side access sampling window, 0 = off */
 	bool dry_run;                /* log the plan, change nothing */
 	bool keep_vms;               /* leave VMs running when blimpd exits */
+	enum config_on_exit on_exit; /* foreign domains' balloon targets at exit */
 	bool manage_ksm;             /* default true */
 	bool manage_cgroups;         /* default true: host swap limits */
 	uint64_t swapfile_bytes;     /* 0 = never create a host swap file */

@@ -15,10 +15,14 @@
 #include "policy/policy.h"
 #include "virt/agent.h"
 #include "virt/conn.h"
+#include "virt/domcaps.h"
 
 #define BLIMPD_VERSION "0.1.0"
+/* After libvirt's connection drops, a reconnect is tried this often. */
+#define DAEMON_RECONNECT_MS 5000
 
 struct act_originals;
+struct daemon_domorig;
 
 struct daemon_vm {
 	char name[MODEL_NAME_MAX];
@@ -32,7 +36,16 @@ struct daemon_vm {
 	struct vm_settings settings;
 	pid_t pid;
 	struct virt_agent *agent;
-	bool stats_period_checked;
+	int dom_id; /* libvirt's domain id of this run, -1 when shut off */
+
+	/* What the domain's live XML offers blimp (domains.c), read when blimp adopts a
+	 * run of it (found running, started, restarted): caps_known false = unreadable,
+	 * every capability then counts as missing. */
+	bool caps_known;
+	struct virt_domcaps caps;
+	unsigned period_orig_s; /* the domain's own stats period, when blimp changed it */
+	unsigned period_set_s;  /* the period blimp set live; 0 = not changed */
+	uint64_t adopt_bytes;   /* not started by blimp: balloon target blimp found (0 = none) */
 
 	/* Manual balloon target from `balloon NAME SIZE`: pins the VM's target until
 	 * `balloon NAME --auto` (target 0 in the protocol: "auto"). 0 = policy decides. */
@@ -56,7 +69,9 @@ struct blimpd {
 	struct virt_conn conn;
 	bool conn_ok;
 	int conn_event_id;
-	uint64_t conn_retry_ms;
+	uint64_t conn_retry_ms;  /* next reconnect attempt (loop clock) */
+	uint64_t conn_lost_ms;   /* when the connection dropped (loop clock) */
+	int64_t conn_lost_unix_s; /* the same, wall clock */
 
 	struct daemon_vm *vms;
 	size_t n_vms, cap_vms;
@@ -65,6 +80,9 @@ struct blimpd {
 	/* STATE/host-originals: host settings' originals across a kill -9 (NULL in
 	 * dry-run); handed to the actuators, finished in daemon_restore_host. */
 	struct act_originals *originals;
+	/* STATE/domain-originals: adoption targets and stats periods (daemon/domorig.h);
+	 * NULL in dry-run. */
+	struct daemon_domorig *domorig;
 	struct host_snapshot host;
 	bool have_host_plan;
 	struct host_plan host_plan;
@@ -102,6 +120,21 @@ int daemon_vm_dir(const struct blimpd *d, const char *name, const char *file, ch
 /* Remove STATE/vms/NAME and what blimp put there. */
 void daemon_vm_remove_files(const struct blimpd *d, const char *name);
 void daemon_vms_free(struct blimpd *d);
+
+struct json_object;
+/* What blimp needs of a domain (domains.c). A run of a domain found, started or
+ * restarted: read its XML's capabilities, set its stats period when it is missing or
+ * too long, record a foreign domain's balloon target. */
+void daemon_vm_adopt(struct blimpd *d, struct daemon_vm *v);
+/* The run ended (stopped, gone): nothing of it to restore any more. */
+void daemon_vm_unadopt(struct blimpd *d, struct daemon_vm *v);
+/* The model's no_deflate_on_oom for this VM: true unless its XML says autodeflate on. */
+bool daemon_vm_no_deflate_on_oom(const struct daemon_vm *v);
+/* The vm object's "domain" member (docs/protocol.md). */
+struct json_object *daemon_vm_domain_json(const struct blimpd *d, const struct daemon_vm *v);
+/* Orderly exit: stats periods blimp set go back to the domains' own; foreign domains'
+ * balloon targets go back toward their adoption targets (on_exit=restore). */
+void daemon_domains_restore(struct blimpd *d);
 
 /* Collection, policy, acting (tick.c). */
 void daemon_tick(void *opaque);

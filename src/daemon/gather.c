@@ -224,6 +224,8 @@ void daemon_gather_vms(struct blimpd *d)
 		snprintf(s->uuid, sizeof(s->uuid), "%s", v->uuid);
 		s->memsz_bytes = v->memsz_bytes;
 		s->settings = v->settings;
+		/* from the XML read at adoption (domains.c); true while unknown */
+		s->no_deflate_on_oom = daemon_vm_no_deflate_on_oom(v);
 		s->running = v->active && st && st->active;
 		s->stats_age_ms = MODEL_AGE_NEVER;
 		if (!st)
@@ -234,15 +236,6 @@ void daemon_gather_vms(struct blimpd *d)
 		if (collect_memstats_from_libvirt(tagged, nt, now_s, &ms) == 0 &&
 		    collect_memstats_to_snapshot(&ms, v->memsz_bytes, s) > 0)
 			d->guest_stats_clamped++; /* a figure out of range: clamped */
-		if (!st->have_guest && !v->stats_period_checked && !d->cfg.dry_run) {
-			/* a domain found running without a stats period gets one, once */
-			unsigned period = 0;
-			if (virt_dom_stats_period(&d->conn, v->name, &period) == 0 && period == 0 &&
-			    virt_dom_set_stats_period(&d->conn, v->name, d->cfg.stats_period_s) == 0)
-				log_info("collect", "%s: balloon stats period set to %u s", v->name,
-					 d->cfg.stats_period_s);
-			v->stats_period_checked = true;
-		}
 		gather_vm_proc(d, v, v == full);
 		gather_vm_access(d, v, now_ms, &access_busy);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;

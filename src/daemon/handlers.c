@@ -24,6 +24,7 @@
 #include "virt/agentproto.h"
 #include "virt/dom.h"
 #include "virt/domxml.h"
+#include "virt/loop.h"
 #include "virt/meta.h"
 
 #define ERRLEN 512
@@ -123,6 +124,23 @@ static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_reque
 	json_object_object_add(o, "dry_run", json_object_new_boolean(d->cfg.dry_run));
 	json_object_object_add(o, "libvirt_uri", json_object_new_string(d->conn.uri));
 	json_object_object_add(o, "libvirt_connected", json_object_new_boolean(d->conn_ok));
+	json_object *lv = json_object_new_object();
+	json_object_object_add(lv, "uri", json_object_new_string(d->conn.uri));
+	json_object_object_add(lv, "connected", json_object_new_boolean(d->conn_ok));
+	if (!d->conn_ok) {
+		uint64_t now = virt_loop_now_ms();
+		json_object_object_add(lv, "disconnected_since",
+				       json_object_new_int64(d->conn_lost_unix_s));
+		json_object_object_add(lv, "disconnected_ms",
+				       json_object_new_uint64(now - d->conn_lost_ms));
+		json_object_object_add(lv, "retry_every_ms",
+				       json_object_new_uint64(DAEMON_RECONNECT_MS));
+		json_object_object_add(lv, "next_retry_ms",
+				       json_object_new_uint64(d->conn_retry_ms > now
+								   ? d->conn_retry_ms - now
+								   : 0));
+	}
+	json_object_object_add(o, "libvirt", lv);
 	json_object_object_add(o, "accel",
 			       json_object_new_string(virt_accel_name(d->conn.accel)));
 	json_object_object_add(o, "accel_reason", json_object_new_string(d->conn.accel_reason));

@@ -20,6 +20,7 @@
 #include "act/knob.h"
 #include "act/originals.h"
 #include "daemon/daemon.h"
+#include "daemon/domorig.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -40,6 +41,7 @@ enum {
 	OPT_BALANCE_MS,
 	OPT_DRY_RUN,
 	OPT_KEEP_VMS,
+	OPT_ON_EXIT,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
 	OPT_VERSION,
@@ -58,7 +60,7 @@ static const struct {
 	{OPT_HOST_MEM, "host_mem", NULL},	  {OPT_POLICY, "policy", NULL},
 	{OPT_IDLE_TAX, "idle_tax", NULL},	  {OPT_BALANCE_MS, "balance_period_ms", NULL},
 	{OPT_DRY_RUN, "dry_run", "true"},	  {OPT_KEEP_VMS, "keep_vms", "true"},
-	{OPT_LOG_LEVEL, "log_level", NULL},
+	{OPT_LOG_LEVEL, "log_level", NULL},	  {OPT_ON_EXIT, "on_exit", NULL},
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +75,7 @@ static const struct option long_opts[] = {
 	{"balance-ms", required_argument, NULL, OPT_BALANCE_MS},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"keep-vms", no_argument, NULL, OPT_KEEP_VMS},
+	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -103,6 +106,9 @@ static void usage(FILE *f)
 	      "  --balance-ms MS      how often the policy makes a plan (default 1000)\n"
 	      "  --dry-run            log what would change, change nothing\n"
 	      "  --keep-vms           leave VMs running when blimpd exits\n"
+	      "  --on-exit restore|keep  domains blimp did not start: give back the balloon\n"
+	      "                       target blimp found (as far as the host has memory\n"
+	      "                       available; default) or leave blimp's last targets\n"
 	      "  --log-level LEVEL    error, warn, info or debug (default info)\n"
 	      "  --print-config       print every setting with its value and exit\n"
 	      "  --settings-markdown  print the settings table as Markdown and exit\n"
@@ -138,6 +144,43 @@ static int open_host_originals(struct blimpd *d)
 	else if (note[0])
 		log_info("act", "%s", note);
 	return 0;
+}
+
+/* STATE/domain-originals (daemon/domorig.h): the adoption targets and stats periods
+ * a blimpd killed with SIGKILL recorded. */
+static int open_domain_originals(struct blimpd *d)
+{
+	char path[PATH_MAX], boot_id[64] = "", note[PATH_MAX + 512];
+	if (snprintf(path, sizeof(path), "%s/domain-originals", d->cfg.state_dir) >=
+	    (int)sizeof(path)) {
+		log_warn("vm", "state directory path too long: domain originals not recorded");
+		return 0;
+	}
+	bool have_boot =
+	    act_read_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id)) == 0;
+	int r = daemon_domorig_open(path, have_boot ? boot_id : NULL, &d->domorig, note,
+				    sizeof(note));
+	if (r < 0)
+		return r;
+	if (strstr(note, "corrupt"))
+		log_err("vm", "%s", note);
+	else if (note[0] && daemon_domorig_count(d->domorig))
+		log_info("vm", "%s", note);
+	return 0;
+}
+
+/* Forget recorded originals of domains that are no longer running. */
+static void prune_domain_originals(struct blimpd *d)
+{
+	const char *uuids[d->n_vms + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_vms; i++)
+		if (d->vms[i].active)
+			uuids[n++] = d->vms[i].uuid;
+	size_t k = daemon_domorig_prune(d->domorig, uuids, n);
+	if (k)
+		log_info("vm", "%zu recorded domain original(s) dropped: those domains are not "
+			 "running any more", k);
 }
 
 static void signal_cb(int fd, short revents, void *opaque)
@@ -284,7 +327,7 @@ int main(int argc, char **argv)
 			strerror(-r));
 		return 2;
 	}
-	if (!d->cfg.dry_run && open_host_originals(d) < 0) {
+	if (!d->cfg.dry_run && (open_host_originals(d) < 0 || open_domain_originals(d) < 0)) {
 		fprintf(stderr, "blimpd: out of memory\n");
 		return 1;
 	}
@@ -325,6 +368,8 @@ int main(int argc, char **argv)
 
 	if (daemon_vms_sync(d) < 0)
 		log_warn("vm", "initial domain list failed: %s", virt_last_error());
+	else
+		prune_domain_originals(d);
 	/* VMs found running carry on from where they are: no target jump */
 	for (size_t i = 0; i < d->n_vms; i++)
 		d->vms[i].applied_target_bytes = d->vms[i].active ? d->vms[i].current_bytes : 0;
@@ -358,6 +403,7 @@ int main(int argc, char **argv)
 
 	log_info("daemon", "exiting: %s", d->keep_vms_on_exit ? "VMs keep running"
 							      : "stopping VMs blimp started");
+	daemon_domains_restore(d);
 	daemon_restore_host(d);
 	if (!d->keep_vms_on_exit)
 		stop_managed_vms(d);
@@ -365,6 +411,7 @@ int main(int argc, char **argv)
 	daemon_ctl_close();
 	virt_conn_close(&d->conn);
 	policy_state_free(d->pstate);
+	daemon_domorig_free(d->domorig);
 	close(sfd);
 	return rc;
 }

@@ -32,7 +32,6 @@
 #include "virt/loop.h"
 
 #define APPLY_MIN_DELTA_BYTES MODEL_MIB /* smaller balloon moves are noise */
-#define RECONNECT_MS 5000
 
 static struct act_ksm *tick_ksm;
 static struct act_cgroup *tick_cgroup;
@@ -260,7 +259,7 @@ void daemon_tick(void *opaque)
 	if (!d->conn_ok) {
 		if (now < d->conn_retry_ms)
 			return;
-		d->conn_retry_ms = now + RECONNECT_MS;
+		d->conn_retry_ms = now + DAEMON_RECONNECT_MS;
 		if (virt_conn_reopen(&d->conn) == 0) {
 			log_info("virt", "reconnected to %s", d->conn.uri);
 			d->conn_ok = true;
@@ -413,6 +412,7 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 				       : json_object_new_uint64(s->stats_age_ms));
 	U("balloon_actual", actual);
 	U("balloon_target", target);
+	json_object_object_add(o, "domain", daemon_vm_domain_json(d, v));
 	json_object_object_add(o, "balloon_manual", json_object_new_boolean(v->manual_target_bytes != 0));
 	U("shares", model_vm_shares(&v->settings, memsz));
 	U("reservation", v->settings.reservation_bytes);

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
 #include "util/log.h"
 #include "virt/dom.h"
+#include "virt/loop.h"
 
 struct daemon_vm *daemon_vm_find(struct blimpd *d, const char *name)
 {
@@ -49,6 +51,7 @@ static void vm_drop(struct blimpd *d, size_t i)
 {
 	struct daemon_vm *v = &d->vms[i];
 	log_info("vm", "%s: gone from libvirt", v->name);
+	daemon_vm_unadopt(d, v);
 	daemon_release_vm(d, v->name);
 	daemon_vm_stop_sampling(v);
 	virt_agent_free(v->agent);
@@ -85,7 +88,10 @@ int daemon_vms_sync(struct blimpd *d)
 		for (size_t i = 0; i < d->n_vms; i++)
 			if (strcmp(d->vms[i].uuid, in->uuid) == 0)
 				v = &d->vms[i];
-		if (v && !v->active && in->active) {
+		/* a new run of the domain: started, or stopped and started again between
+		 * two syncs (another domain id) */
+		bool new_run = in->active && (!v || !v->active || v->dom_id != in->id);
+		if (v && new_run) {
 			/* restarted outside blimp: a fresh start for the agent */
 			virt_agent_free(v->agent);
 			v->agent = NULL;
@@ -123,6 +129,11 @@ int daemon_vms_sync(struct blimpd *d)
 		v->memsz_bytes = in->memsz_bytes;
 		v->current_bytes = in->current_bytes;
 		v->settings = in->settings;
+		v->dom_id = in->active ? in->id : -1;
+		if (new_run)
+			daemon_vm_adopt(d, v);
+		else if (!v->active && (v->adopt_bytes || v->period_set_s || v->caps_known))
+			daemon_vm_unadopt(d, v); /* the run ended: nothing of it to put back */
 		if (!v->active) {
 			virt_agent_free(v->agent);
 			v->agent = NULL;
@@ -151,6 +162,10 @@ void daemon_vms_handle_events(struct blimpd *d)
 			case VIRT_EVENT_CLOSED:
 				log_err("virt", "connection to %s closed (reason %d): reconnecting",
 					d->conn.uri, ev[i].detail);
+				if (d->conn_ok) {
+					d->conn_lost_ms = virt_loop_now_ms();
+					d->conn_lost_unix_s = (int64_t)time(NULL);
+				}
 				d->conn_ok = false;
 				break;
 			case VIRT_EVENT_STOPPED:

@@ -202,25 +202,6 @@ int virt_dom_balloon_actual(struct virt_conn *c, const char *name, uint64_t *byt
 	return -EIO;
 }
 
-int virt_dom_stats_period(struct virt_conn *c, const char *name, unsigned *period_s)
-{
-	virDomainPtr d = virDomainLookupByName(c->conn, name);
-	if (!d)
-		return -ENOENT;
-	char *xml = virDomainGetXMLDesc(d, 0);
-	virDomainFree(d);
-	if (!xml)
-		return -EIO;
-	*period_s = 0;
-	const char *mb = strstr(xml, "<memballoon");
-	const char *end = mb ? strstr(mb, "</memballoon>") : NULL;
-	const char *p = mb ? strstr(mb, "<stats period='") : NULL;
-	if (p && (!end || p < end))
-		*period_s = (unsigned)strtoul(p + 15, NULL, 10);
-	free(xml);
-	return 0;
-}
-
 int virt_dom_set_stats_period(struct virt_conn *c, const char *name, unsigned period_s)
 {
 	virDomainPtr d = virDomainLookupByName(c->conn, name);

@@ -59,11 +59,8 @@ int virt_dom_set_balloon(struct virt_conn *c, const char *name, uint64_t target_
 int virt_dom_balloon_actual(struct virt_conn *c, const char *name, uint64_t *bytes)
 	__attribute__((warn_unused_result));
 
-/* The balloon stats period in the live XML (0 = none). 0, -ENOENT, -EIO. */
-int virt_dom_stats_period(struct virt_conn *c, const char *name, unsigned *period_s)
-	__attribute__((warn_unused_result));
-
-/* Set the balloon stats period (seconds) of a running domain, live. */
+/* Set the balloon stats period (seconds) of a running domain, live (the persistent
+ * config keeps its own; virt/domcaps.h reads the live one). 0, -ENOENT, -EIO. */
 int virt_dom_set_stats_period(struct virt_conn *c, const char *name, unsigned period_s)
 	__attribute__((warn_unused_result));
 
