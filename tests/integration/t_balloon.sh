@@ -14,7 +14,11 @@ it_log "QEMU RSS: before $((before / 1024)) MiB, after touching+freeing 350 MiB 
 it_check "touching 350 MiB raised QEMU RSS by >= 300 MiB" [ $((touched - before)) -ge $((300 * 1024)) ]
 it_check "balloon to 200M accepted" "$BLIMP" balloon b1 200M
 drop_ok() { local now; now=$(it_rss_kib "$pid"); [ $((touched - now)) -ge $((350 * 1024 * 80 / 100)) ]; }
+# The RSS can pass its mark while the balloon still inflates (seen on a loaded host:
+# 221 MiB when RSS had dropped enough): wait for both before comparing figures.
+at_target() { [ "$(it_stat b1 balloon_actual)" -le $((205 * 1024 * 1024)) ]; }
 it_wait 60 drop_ok
+it_wait 30 at_target
 after=$(it_rss_kib "$pid")
 it_log "QEMU RSS after balloon: $((after / 1024)) MiB (drop $(((touched - after) / 1024)) MiB)"
 it_check "RSS fell by >= 80% of the 350 MiB freed" [ $((touched - after)) -ge $((350 * 1024 * 80 / 100)) ]
