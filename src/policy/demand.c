@@ -11,7 +11,9 @@
  * (a stock-XML Debian guest lost its workload so in 3 of 5 runs). The host sees every
  * period what the guest touches: CONSUMED (resident guest RAM) rises only when the
  * guest touches memory the host did not back yet. So, for every VM:
- *   - rising: the guest's in-use grew (estimate.c's growth) or it showed distress; or
+ *   - rising: the guest's in-use grew (estimate.c's growth; not in the first
+ *     POLICY_RISING_REPORT_LAG_MS after a shrink, when the balloon's move reads as
+ *     growth) or it showed distress; or
  *     CONSUMED grew by at least POLICY_RISING_* per second since the last run while the
  *     guest's report is POLICY_RISING_REPORT_LAG_MS old or more (a newer report without
  *     in-use growth says the rise was page cache, and ends it); or the plan raised its
@@ -50,7 +52,11 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 	}
 	vs->demand_consumed_bytes = c;
 	vs->demand_ms = now_ms ? now_ms : 1;
-	if (w->growth_bytes > 0 || w->distress)
+	/* the first reports after an inflate read the balloon's move as in-use growth
+	 * (t_sched_shares: 56 and 82 MiB one second after each shrink, never after) */
+	bool settling = vs->last_shrink_ms && now_ms < policy_add_sat(vs->last_shrink_ms,
+								     POLICY_RISING_REPORT_LAG_MS);
+	if ((w->growth_bytes > 0 && !settling) || w->distress)
 		vs->rising_until_ms = policy_add_sat(now_ms, POLICY_RISING_HOLD_MS);
 	else if (w->new_sample && !lagging)
 		vs->host_rising_until_ms = 0; /* the guest reported since: it was cache */
