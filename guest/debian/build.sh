@@ -188,8 +188,10 @@ log "mmdebstrap done in $((SECONDS - start)) s"
 
 kver=$(ls "$ROOT/lib/modules" | sort -V | tail -1)
 [ -f "$ROOT/boot/vmlinuz-$kver" ] && [ -f "$ROOT/boot/initrd.img-$kver" ] || die "no kernel/initrd for $kver"
+# (Listed to a file first: grep -q closing the pipe early fails it under pipefail.)
+chroot "$ROOT" lsinitramfs "/boot/initrd.img-$kver" >"$WORK/initrd.list"
 for m in virtio_blk virtio_pci ext4; do
-	chroot "$ROOT" lsinitramfs "/boot/initrd.img-$kver" | grep -q "/$m\.ko" ||
+	grep -q "/$m\.ko" "$WORK/initrd.list" ||
 		grep -qw "$m" "$ROOT/lib/modules/$kver/modules.builtin" || die "initrd lacks $m"
 done
 cp "$ROOT/boot/vmlinuz-$kver" "$WORK/vmlinuz"
