@@ -30,7 +30,7 @@ srcs_of = $(filter-out %/main.c,$(wildcard src/$(1)/*.c))
 objs_of = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 libs_of = $(foreach m,$(DEPS_$(1)),$(BUILD)/lib$(m).a)
 
-.PHONY: all clean test unit asan integration fuzz deps guest bench format check demo
+.PHONY: all clean test unit asan integration fuzz deps guest debian-guest bench format check demo
 all: $(BUILD)/blimpd $(BUILD)/blimp
 
 $(BUILD)/obj/%.o: src/%.c
@@ -70,6 +70,11 @@ fuzz:
 
 guest:
 	guest/build.sh
+
+# A Debian 12 systemd guest for the operator tests; cached outside the tree
+# (/var/cache/blimp/debian-guest or $BLIMP_DEBIAN_DIR), see docs/guest.md.
+debian-guest:
+	guest/debian/build.sh
 
 deps:
 	scripts/deps.sh

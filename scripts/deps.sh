@@ -11,6 +11,8 @@ PKGS=(
 	gnuplot-nox                                           # demo and benchmark plots
 	e2fsprogs cpio xz-utils zstd kmod util-linux          # guest image builder, mkswap
 	binutils python3 procps
+	mmdebstrap eatmydata                                  # the Debian systemd guest (guest/debian)
+	libvirt-daemon-system                                 # a system libvirtd (qemu:///system) for the operator tests
 )
 
 missing=()
