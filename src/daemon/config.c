@@ -153,7 +153,7 @@ static const struct config_key config_keys[] = {
 	"EWMA weight per sample of the fast active-memory average (ACTVF)"),
     KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, R,
 	"EWMA weight per sample of the slow active-memory average (ACTVS)"),
-    KEY("nodeflate_maxmemctl", CONFIG_RATIO, policy.nodeflate_maxmemctl_permyriad, "0.35", 0,
+    KEY("nodeflate_maxmemctl", CONFIG_RATIO, policy.nodeflate_maxmemctl_permyriad, "0.25", 0,
 	10000, R,
 	"most the balloon takes from a VM without deflate-on-OOM (libvirt autodeflate) and "
 	"without a maxmemctl of its own, as a share of MEMSZ"),

@@ -130,6 +130,8 @@ void daemon_vm_adopt(struct blimpd *d, struct daemon_vm *v);
 void daemon_vm_unadopt(struct blimpd *d, struct daemon_vm *v);
 /* The model's no_deflate_on_oom for this VM: true unless its XML says autodeflate on. */
 bool daemon_vm_no_deflate_on_oom(const struct daemon_vm *v);
+/* MCTLMAX the policy uses for it (its own maxmemctl, else by deflate-on-OOM). */
+uint64_t daemon_vm_mctlmax(const struct blimpd *d, const struct daemon_vm *v);
 /* The vm object's "domain" member (docs/protocol.md). */
 struct json_object *daemon_vm_domain_json(const struct blimpd *d, const struct daemon_vm *v);
 /* Orderly exit: stats periods blimp set go back to the domains' own; foreign domains'

@@ -39,6 +39,14 @@ bool daemon_vm_no_deflate_on_oom(const struct daemon_vm *v)
 		 v->caps.autodeflate);
 }
 
+uint64_t daemon_vm_mctlmax(const struct blimpd *d, const struct daemon_vm *v)
+{
+	struct vm_snapshot s = {.memsz_bytes = v->memsz_bytes,
+				.settings = v->settings,
+				.no_deflate_on_oom = daemon_vm_no_deflate_on_oom(v)};
+	return policy_vm_maxmemctl(&d->cfg.policy, &s);
+}
+
 static bool vm_has_balloon(const struct daemon_vm *v)
 {
 	return v->caps_known && v->caps.balloon == VIRT_DOMCAPS_BALLOON_VIRTIO;

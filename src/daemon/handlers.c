@@ -619,7 +619,7 @@ static void h_balloon(struct blimpd *d, struct ctl_client *c, struct daemon_requ
 	}
 	json_object_put(res);
 	uint64_t memsz = v->memsz_bytes;
-	uint64_t mctlmax = model_vm_maxmemctl(&v->settings, memsz);
+	uint64_t mctlmax = daemon_vm_mctlmax(d, v);
 	char a[32], b[32], mx[32], lo[32];
 	if (target > memsz) {
 		size_format_pair(target, memsz, a, b, sizeof(a));

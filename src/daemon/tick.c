@@ -382,7 +382,7 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 	json_object_object_add(o, "mctl", json_object_new_boolean(s->mctl));
 	U("mctlsz", memsz > actual ? memsz - actual : 0);
 	U("mctltgt", memsz > target ? memsz - target : 0);
-	U("mctlmax", model_vm_maxmemctl(&v->settings, memsz));
+	U("mctlmax", daemon_vm_mctlmax(d, v));
 	U("shrd", s->shared_bytes);
 	U("zero", s->zero_bytes);
 	U("shrdsvd", s->shared_bytes);

@@ -31,7 +31,7 @@ struct policy_settings {
 	uint32_t slow_alpha_permyriad;  /* EWMA weight per sample, slow average */
 	bool host_swap;                 /* may push VMs to host swap in hard/low */
 	/* MCTLMAX of a VM whose balloon lacks deflate-on-OOM and that has no maxmemctl of
-	 * its own, as a share of MEMSZ (default 3500: it keeps 65%; docs/policy.md) */
+	 * its own, as a share of MEMSZ (default 2500: it keeps 75%; docs/policy.md) */
 	uint32_t nodeflate_maxmemctl_permyriad;
 	uint32_t ksm_pages_to_scan[HOST_STATE__COUNT]; /* 0 in a state: KSM off there */
 	uint32_t ksm_sleep_ms;

@@ -46,11 +46,14 @@ void policy_settings_default(struct policy_settings *s)
 	s->fast_alpha_permyriad = 5000;	 /* ACTVF: half-life ~1 period */
 	s->slow_alpha_permyriad = 100;	 /* ACTVS: time constant ~100 periods */
 	s->host_swap = true;
-	/* Without deflate-on-OOM the balloon shrinks the guest's MemTotal, and Linux refuses
-	 * any single mapping larger than MemTotal + swap: a Debian 12 guest of 768 MiB
-	 * (MemTotal 698 MiB) ballooned to 390 MiB could not map 400 MiB at all. Taking at
-	 * most 35% leaves it a MemTotal of ~430 MiB (docs/policy.md). */
-	s->nodeflate_maxmemctl_permyriad = 3500;
+	/* Without deflate-on-OOM the balloon shrinks the guest's MemTotal, Linux refuses any
+	 * single mapping larger than MemTotal + swap, and nothing deflates before the OOM
+	 * killer: what the guest keeps must hold a burst until blimp sees it. A Debian 12
+	 * guest of 768 MiB (MemTotal 698 MiB) ballooned to 390 MiB could not map 400 MiB;
+	 * kept at 65% (MemTotal ~430 MiB) it mapped them and was OOM-killed at 357 MiB
+	 * resident, a second before blimp's grant. At 25% it keeps 576 MiB, a MemTotal of
+	 * ~506 MiB (docs/policy.md). */
+	s->nodeflate_maxmemctl_permyriad = 2500;
 	/* KSM is the slow, long-term saving (ESX scans a VM's memory over hours); the
 	 * balloon and host swap answer pressure. At 20 ms sleeps: 20 MiB/s of scanning in
 	 * high (the kernel's default), 60 MiB/s in clear, 200 MiB/s in soft, 400 MiB/s

@@ -444,6 +444,30 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The kernel's own answer, without blimp's collector: clear the child's referenced
+ * bits, wait a second while it touches its hot pages, read smaps_rollup's Referenced. */
+static uint64_t kernel_referenced_bytes(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return 0;
+	fputs("1", f);
+	fclose(f);
+	sleep(1);
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	unsigned long long kib = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Referenced: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kib * 1024;
+}
+
 /* A child maps 192 MiB (standing in for guest RAM, in 4 KiB pages), writes all of it once, then
  * keeps touching the first 64 MiB. */
 static void test_live_refs(void **state)
@@ -502,6 +526,23 @@ static void test_live_refs(void **state)
 				      (unsigned long long)(a.active_bytes / MIB),
 				      (unsigned long long)(a.resident_bytes / MIB),
 				      (unsigned long long)(hot / MIB));
+			/* Some hosts do not set accessed bits again after clear_refs for a
+			 * process that keeps its TLB entries (seen under kvm_pvm: 0.2 MiB of
+			 * 64 MiB touched, for Python's smaps_rollup too): the kernel must show
+			 * the hot pages itself, or there is nothing for blimp to read. */
+			if (a.active_bytes < hot - 1 * MIB) {
+				uint64_t k = kernel_referenced_bytes(pid);
+				if (k < hot / 2) {
+					print_message("skipped: the kernel itself reports %llu KiB "
+						      "referenced of %llu MiB touched after "
+						      "clear_refs\n",
+						      (unsigned long long)(k / 1024),
+						      (unsigned long long)(hot / MIB));
+					kill(pid, SIGKILL);
+					waitpid(pid, NULL, 0);
+					skip();
+				}
+			}
 			/* the hot 64 MiB, plus at most a few MiB (libc, stack are not in it) */
 			assert_true(a.active_bytes >= hot - 1 * MIB);
 			assert_true(a.active_bytes <= hot + 4 * MIB);
