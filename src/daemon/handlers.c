@@ -33,14 +33,16 @@
 #define EXEC_TIMEOUT_DEFAULT_MS 60000
 #define EXEC_TIMEOUT_MAX_MS (24u * 3600u * 1000u)
 
-static json_object *settings_json(const struct vm_settings *s, uint64_t memsz)
+/* The settings as the policy applies them (maxmemctl: daemon_vm_mctlmax). */
+static json_object *settings_json(const struct blimpd *d, const struct daemon_vm *v)
 {
+	const struct vm_settings *s = &v->settings;
+	uint64_t memsz = v->memsz_bytes;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "shares", json_object_new_uint64(model_vm_shares(s, memsz)));
 	json_object_object_add(o, "reservation", json_object_new_uint64(s->reservation_bytes));
 	json_object_object_add(o, "limit", json_object_new_uint64(model_vm_limit(s, memsz)));
-	json_object_object_add(o, "maxmemctl",
-			       json_object_new_uint64(model_vm_maxmemctl(s, memsz)));
+	json_object_object_add(o, "maxmemctl", json_object_new_uint64(daemon_vm_mctlmax(d, v)));
 	return o;
 }
 
@@ -679,7 +681,7 @@ static void h_set(struct blimpd *d, struct ctl_client *c, struct daemon_request 
 	log_info("vm", "%s: settings shares=%" PRIu64 " reservation=%" PRIu64 " limit=%" PRIu64
 		       " maxmemctl=%" PRIu64,
 		 v->name, s.shares, s.reservation_bytes, s.limit_bytes, s.maxmemctl_bytes);
-	json_object *res = settings_json(&s, v->memsz_bytes);
+	json_object *res = settings_json(d, v);
 	daemon_ctl_reply_ok(c, req->id, res);
 	json_object_put(res);
 	return;
