@@ -31,8 +31,8 @@
  */
 #include "policy/internal.h"
 
-void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *v,
-			  uint64_t now_ms, struct policy_vm_work *w)
+void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *v, uint64_t now_ms,
+			  struct policy_vm_work *w)
 {
 	uint64_t c = v->running ? v->consumed_bytes : 0;
 	bool lagging = !w->fresh || v->stats_age_ms >= POLICY_RISING_REPORT_LAG_MS;
@@ -40,9 +40,9 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 	if (v->running && vs->demand_ms && now_ms > vs->demand_ms &&
 	    c > vs->demand_consumed_bytes && lagging) {
 		uint64_t dt = now_ms - vs->demand_ms;
-		uint64_t per_s =
-		    policy_max_u64(policy_permyriad_of(w->memsz_bytes, POLICY_RISING_PERMYRIAD_PER_S),
-				   POLICY_RISING_MIN_BYTES_PER_S);
+		uint64_t per_s = policy_max_u64(
+		    policy_permyriad_of(w->memsz_bytes, POLICY_RISING_PERMYRIAD_PER_S),
+		    POLICY_RISING_MIN_BYTES_PER_S);
 		unsigned __int128 grew = c - vs->demand_consumed_bytes;
 		if (grew * 1000 >= (unsigned __int128)per_s * dt) {
 			unsigned __int128 ahead = grew * POLICY_GROWTH_LOOKAHEAD_MS / dt;
@@ -54,14 +54,15 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 	vs->demand_ms = now_ms ? now_ms : 1;
 	/* the first reports after an inflate read the balloon's move as in-use growth
 	 * (t_sched_shares: 56 and 82 MiB one second after each shrink, never after) */
-	bool settling = vs->last_shrink_ms && now_ms < policy_add_sat(vs->last_shrink_ms,
-								     POLICY_RISING_REPORT_LAG_MS);
+	bool settling = vs->last_shrink_ms &&
+			now_ms < policy_add_sat(vs->last_shrink_ms, POLICY_RISING_REPORT_LAG_MS);
 	if ((w->growth_bytes > 0 && !settling) || w->distress)
 		vs->rising_until_ms = policy_add_sat(now_ms, POLICY_RISING_HOLD_MS);
 	else if (w->new_sample && !lagging)
 		vs->host_rising_until_ms = 0; /* the guest reported since: it was cache */
-	w->rising = v->running && (now_ms < vs->rising_until_ms || now_ms < vs->host_rising_until_ms ||
-				   now_ms < vs->raised_until_ms || now_ms < vs->grant_until_ms);
+	w->rising =
+	    v->running && (now_ms < vs->rising_until_ms || now_ms < vs->host_rising_until_ms ||
+			   now_ms < vs->raised_until_ms || now_ms < vs->grant_until_ms);
 
 	if (w->new_sample || w->is_new)
 		vs->sample_consumed_bytes = c;
@@ -77,7 +78,8 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 	w->answered = vs->last_shrink_ms == 0 || at_ms > vs->last_shrink_ms;
 	uint64_t since = policy_sub_floor(c, vs->sample_consumed_bytes);
 	if (since)
-		w->floor_bytes = policy_min_u64(policy_add_sat(w->floor_bytes, since), w->memsz_bytes);
+		w->floor_bytes =
+		    policy_min_u64(policy_add_sat(w->floor_bytes, since), w->memsz_bytes);
 	w->ahead_bytes = policy_min_u64(
 	    policy_add_sat(w->floor_bytes, policy_max_u64(w->growth_bytes, proj)), w->memsz_bytes);
 }

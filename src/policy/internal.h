@@ -89,7 +89,7 @@ struct policy_vm_work {
 	 * floor plus the larger of its in-use growth and CONSUMED's; stale, CONSUMED plus
 	 * CONSUMED's growth; 0 when unknown */
 	uint64_t ahead_bytes;
-	bool rising;	 /* demand rising: never shrunk this run (demand.c) */
+	bool rising; /* demand rising: never shrunk this run (demand.c) */
 	/* the sample is newer than the last shrink: the guest has answered it (demand.c) */
 	bool answered;
 	struct policy_baseline_vm b; /* last: blimp never touches it */
@@ -210,8 +210,8 @@ uint64_t policy_estimate_actv(const struct policy_vm_state *vs);
 
 /* demand.c (every kind): host-visible demand. After policy_bounds: sets w->rising and
  * w->answered, and raises a fresh floor by CONSUMED's growth since the guest's report. */
-void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *v,
-			  uint64_t now_ms, struct policy_vm_work *w);
+void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *v, uint64_t now_ms,
+			  struct policy_vm_work *w);
 /* Host-side growth that makes a VM rising: max(2% of MEMSZ, 8 MiB) per second. The
  * guest-side threshold (POLICY_GROWTH_MIN_PERMYRIAD_PER_S) is half that: CONSUMED is
  * carried between smaps reads by RSS, which moves a few MiB on its own. */

@@ -203,8 +203,8 @@ uint64_t policy_vm_maxmemctl(const struct policy_settings *s, const struct vm_sn
 {
 	uint64_t m = model_vm_maxmemctl(&v->settings, v->memsz_bytes);
 	if (v->no_deflate_on_oom && !v->settings.maxmemctl_bytes)
-		m = policy_min_u64(m, policy_permyriad_of(v->memsz_bytes,
-							  s->nodeflate_maxmemctl_permyriad));
+		m = policy_min_u64(
+		    m, policy_permyriad_of(v->memsz_bytes, s->nodeflate_maxmemctl_permyriad));
 	return m;
 }
 

@@ -48,8 +48,8 @@ struct child {
 /* Not instrumented: ASan's check of each store reads the shadow of `ram`, and the
  * shadow pages it faults in (1/8 of what is touched) showed in the child's RSS as
  * guest RAM the estimate then counted (25 MiB over a 200 MiB touch). */
-__attribute__((no_sanitize("address"))) static void child_main(int in, int out,
-							      uint64_t ram_mib, bool thp)
+__attribute__((no_sanitize("address"))) static void child_main(int in, int out, uint64_t ram_mib,
+							       bool thp)
 {
 	char *ram =
 	    mmap(NULL, ram_mib * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -69,10 +69,10 @@ static void test_floor_bounded_by_host(void **state)
 	(void)state;
 	struct fleet f;
 	low_fleet(&f);
-	f.s.stale_after_ms = 60000; /* one report for the whole test */
+	f.s.stale_after_ms = 60000;	 /* one report for the whole test */
 	f.s.probe_step_permyriad = 5000; /* shrink straight to the desired target */
 	f.s.budget_bytes = 8 * GIB;	 /* high: nothing is shrunk */
-	for (int i = 1; i < 3; i++) /* busy neighbours: VM0's entitlement is small */
+	for (int i = 1; i < 3; i++)	 /* busy neighbours: VM0's entitlement is small */
 		f.vms[i].guest_available_bytes = 64 * MIB;
 	f.vms[0].consumed_bytes = 200 * MIB;
 	fleet_tick(&f);
