@@ -67,7 +67,6 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 	if (w->new_sample || w->is_new)
 		vs->sample_consumed_bytes = c;
 	w->answered = false;
-	w->no_deflate = v->no_deflate_on_oom;
 	w->ahead_bytes = 0;
 	if (!w->fresh) {
 		if (w->rising)

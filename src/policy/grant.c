@@ -51,7 +51,7 @@ bool policy_grant_note(struct policy_state *st, size_t i, const struct vm_snapsh
 }
 
 void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_plan *hp,
-		  uint64_t pending, struct vm_plan *plans)
+		  uint64_t pending, const struct snapshot *snap, struct vm_plan *plans)
 {
 	size_t n_short = st->n_short;
 	uint64_t room =
@@ -66,7 +66,8 @@ void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_pl
 		uint64_t give = each + (extra ? 1 : 0);
 		extra -= extra ? 1 : 0;
 		uint64_t t = policy_min_u64(policy_add_sat(p->target_bytes, give), w->hi_bytes);
-		if (w->no_deflate) /* blimp is its deflate-on-OOM: what it needs, room or not */
+		/* blimp is its missing deflate-on-OOM: what it needs, room or not */
+		if (snap->vms[i].no_deflate_on_oom)
 			t = policy_max_u64(t, policy_min_u64(w->ahead_bytes, w->hi_bytes));
 		if (t <= p->target_bytes)
 			continue;

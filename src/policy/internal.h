@@ -84,7 +84,6 @@ struct policy_vm_work {
 	/* in-use growth projected POLICY_GROWTH_LOOKAHEAD_MS ahead (0 unless fresh, growing) */
 	uint64_t growth_bytes;
 	bool new_sample; /* the guest reported since the last run (estimate.c) */
-	bool no_deflate; /* the snapshot's no_deflate_on_oom */
 	/* demand.c: what the guest will hold POLICY_GROWTH_LOOKAHEAD_MS ahead: fresh, the
 	 * floor plus the larger of its in-use growth and CONSUMED's; stale, CONSUMED plus
 	 * CONSUMED's growth; 0 when unknown */
@@ -265,7 +264,7 @@ bool policy_grant_note(struct policy_state *st, size_t i, const struct vm_snapsh
 		       const struct policy_vm_work *w, const struct policy_vm_state *vs,
 		       const struct vm_plan *p, uint64_t now_ms, uint64_t *pending);
 void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_plan *hp,
-		  uint64_t pending, struct vm_plan *plans);
+		  uint64_t pending, const struct snapshot *snap, struct vm_plan *plans);
 /* A grant's headroom (target - CONSUMED) counts as taken for this long. */
 #define POLICY_GRANT_PENDING_MS 10000ULL
 

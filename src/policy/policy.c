@@ -437,7 +437,7 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 				continue;
 			policy_blimp_last(s, v, w, vs, now_ms, hp->state, hold, p, &tail);
 		}
-		policy_grant(st, now_ms, hp, pending, plan->vms);
+		policy_grant(st, now_ms, hp, pending, snap, plan->vms);
 		for (size_t k = 0; k < st->n_short; k++) {
 			size_t i = st->short_idx[k];
 			const struct policy_vm_work *w = &st->work[i];
