@@ -20,6 +20,7 @@
 #include "act/knob.h"
 #include "act/originals.h"
 #include "daemon/daemon.h"
+#include "daemon/history.h"
 #include "daemon/domorig.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -352,6 +353,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blimpd: out of memory\n");
 		return 1;
 	}
+	if (daemon_history_open(d) < 0)
+		return 1;
 	d->started_ms = virt_loop_now_ms();
 	r = virt_conn_open(&d->conn, d->cfg.connect_uri, d->cfg.state_dir, "", err, sizeof(err));
 	if (r < 0) {
@@ -411,6 +414,7 @@ int main(int argc, char **argv)
 	daemon_ctl_close();
 	virt_conn_close(&d->conn);
 	policy_state_free(d->pstate);
+	history_free(d->history);
 	daemon_domorig_free(d->domorig);
 	close(sfd);
 	return rc;

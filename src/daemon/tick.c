@@ -26,6 +26,7 @@
 #include "act/originals.h"
 #include "act/swap.h"
 #include "daemon/daemon.h"
+#include "daemon/history.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/dom.h"
@@ -121,6 +122,11 @@ json_object *daemon_counters_json(const struct blimpd *d)
 	json_object_object_add(o, "cgroup_rescues", json_object_new_uint64(cs.rescues));
 	json_object_object_add(o, "cgroup_refused", json_object_new_uint64(cs.refused));
 	json_object_object_add(o, "cgroup_oom_kills", json_object_new_uint64(cs.oom_kills));
+	struct history_counters hc = {0};
+	if (d->history)
+		history_counters(d->history, &hc);
+	json_object_object_add(o, "history_slots_recycled", json_object_new_uint64(hc.slots_recycled));
+	json_object_object_add(o, "history_vms_dropped", json_object_new_uint64(hc.vms_dropped));
 	return o;
 }
 
@@ -285,6 +291,7 @@ void daemon_tick(void *opaque)
 		d->last_balance_ms = now;
 		balance(d, now);
 	}
+	daemon_history_record(d, now);
 }
 
 /* One restore step's outcome in the log. */
@@ -358,17 +365,24 @@ json_object *daemon_host_json(const struct blimpd *d)
 	return o;
 }
 
+void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target)
+{
+	const struct vm_snapshot *s = &v->snap;
+	*actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
+	*target = v->manual_target_bytes    ? v->manual_target_bytes
+		  : v->applied_target_bytes ? v->applied_target_bytes
+		  : v->have_plan            ? v->plan.target_bytes
+					    : v->current_bytes;
+}
+
 json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 {
 	(void)d;
 	const struct vm_snapshot *s = &v->snap;
 	const struct vm_plan *p = &v->plan;
 	uint64_t memsz = v->memsz_bytes;
-	uint64_t actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
-	uint64_t target = v->manual_target_bytes     ? v->manual_target_bytes
-			  : v->applied_target_bytes ? v->applied_target_bytes
-			  : v->have_plan            ? p->target_bytes
-						    : v->current_bytes;
+	uint64_t actual, target;
+	daemon_vm_balloon(v, &actual, &target);
 	json_object *o = json_object_new_object();
 #define U(k, x) json_object_object_add(o, k, json_object_new_uint64(x))
 	json_object_object_add(o, "name", json_object_new_string(v->name));
