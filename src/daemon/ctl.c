@@ -23,6 +23,7 @@
 #include "daemon/daemon.h"
 #include "daemon/proto.h"
 #include "util/fs.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "virt/loop.h"
 
@@ -132,8 +133,10 @@ static void ctl_send_line(struct ctl_client *c, char *line)
 	}
 	if (c->out_len + n > CTL_OUT_MAX) {
 		c->d->ctl_dropped++;
-		log_warn("ctl", "client does not read its replies (%zu bytes queued): dropped",
-			 c->out_len);
+		char q[24];
+		snprintf(q, sizeof(q), "%zu", c->out_len);
+		event_emit(EVENT_WARNING, "client_dropped", "reason", "does not read its replies",
+			   "queued_bytes", q, NULL);
 		free(line);
 		ctl_client_kill(c);
 		return;
@@ -223,7 +226,8 @@ static void ctl_process(struct ctl_client *c)
 		if (r < 0) {
 			c->d->ctl_bad_requests++;
 			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
-				log_info("ctl", "bad request: %s", err);
+				event_emit(EVENT_NOTICE, "request_refused", "error", err, "code",
+					   daemon_errno_name(r), NULL);
 			daemon_ctl_reply_err(c, id, r, "%s", err);
 			json_object_put(id);
 			continue;
@@ -337,9 +341,13 @@ static void ctl_accept_cb(int fd, short revents, void *opaque)
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
 		    (cred.uid != 0 && cred.uid != getuid())) {
 			d->ctl_refused++;
-			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
-				log_warn("ctl", "refused client uid %u (only root or uid %u)",
-					 (unsigned)cred.uid, (unsigned)getuid());
+			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms())) {
+				char uid[16], own[16];
+				snprintf(uid, sizeof(uid), "%u", (unsigned)cred.uid);
+				snprintf(own, sizeof(own), "%u", (unsigned)getuid());
+				event_emit(EVENT_WARNING, "client_refused", "uid", uid, "allowed_uid",
+					   own, NULL);
+			}
 			ctl_refuse(cfd, -EACCES, "permission denied");
 			continue;
 		}

@@ -22,6 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/history.h"
 #include "daemon/domorig.h"
+#include "util/event.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -265,8 +266,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blimpd: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 2;
 	}
+	event_init(); /* journal or stderr, before the first event */
 	if (config_load(&d->cfg, config_path, config_required, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blimpd: %s\n", err);
+		event_emit(EVENT_ERR, "config_refused", "file", config_path,
+			   "error", err, NULL);
 		return 2;
 	}
 	/* pass 2: flags override the file */
@@ -295,6 +299,7 @@ int main(int argc, char **argv)
 	}
 	if (config_validate(&d->cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blimpd: %s\n", err);
+		event_emit(EVENT_ERR, "config_refused", "error", err, NULL);
 		return 2;
 	}
 	if (print_config) {

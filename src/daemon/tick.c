@@ -27,6 +27,7 @@
 #include "act/swap.h"
 #include "daemon/daemon.h"
 #include "daemon/history.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/dom.h"
@@ -68,6 +69,29 @@ static void act_swap_once(struct blimpd *d)
 		log_info("act", "host swap: %s", msg);
 }
 
+/* The host-swap limit's safety net acted on a VM: one event per kind of act. */
+static void event_hostswap(const struct daemon_vm *v, uint64_t limit_bytes, const char *msg,
+			   const struct act_cgroup_safety *s0, const struct act_cgroup_safety *s1)
+{
+	char lim[24], tot[24];
+	snprintf(lim, sizeof(lim), "%" PRIu64, limit_bytes);
+	if (s1->rescues != s0->rescues) {
+		snprintf(tot, sizeof(tot), "%" PRIu64, s1->rescues);
+		event_emit(EVENT_WARNING, "hostswap_rescue", "vm", v->name, "limit_bytes", lim,
+			   "rescues_total", tot, "detail", msg, NULL);
+	}
+	if (s1->refused != s0->refused) {
+		snprintf(tot, sizeof(tot), "%" PRIu64, s1->refused);
+		event_emit(EVENT_WARNING, "hostswap_refused", "vm", v->name, "limit_bytes", lim,
+			   "refused_total", tot, "detail", msg, NULL);
+	}
+	if (s1->oom_kills != s0->oom_kills) {
+		snprintf(tot, sizeof(tot), "%" PRIu64, s1->oom_kills);
+		event_emit(EVENT_ERR, "hostswap_oom_kill", "vm", v->name, "limit_bytes", lim,
+			   "oom_kills_total", tot, "detail", msg, NULL);
+	}
+}
+
 /* Host memory limit of one VM's cgroup (the plan's SWTGT made concrete). */
 static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_bytes)
 {
@@ -98,10 +122,7 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 	if (s1.rescues != s0.rescues || s1.oom_kills != s0.oom_kills || s1.refused != s0.refused)
 		/* A limit met a cgroup it could not squeeze: raised (rescue), held (refused),
 		 * or worse (kill). Totals since start, so a repeat shows in one line. */
-		log_warn("act",
-			 "%s: host swap limit safety: %s(rescues %" PRIu64 ", refused %" PRIu64
-			 ", OOM kills %" PRIu64 ")",
-			 v->name, msg, s1.rescues, s1.refused, s1.oom_kills);
+		event_hostswap(v, limit_bytes, msg, &s0, &s1);
 	else if (r < 0 && r != -EBUSY)
 		log_warn("act", "%s: cgroup limit: %s", v->name, msg[0] ? msg : strerror(-r));
 	else if (msg[0])
@@ -223,6 +244,24 @@ static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm
 	}
 }
 
+/* The host's ESX state changed: one event (docs/daemon.md, Events), louder the lower
+ * it goes. */
+static void event_host_state(const struct blimpd *d, const struct host_plan *to)
+{
+	char fr[24], mf[24], bu[24], a[32], b[32];
+	snprintf(fr, sizeof(fr), "%" PRIu64, to->free_bytes);
+	snprintf(mf, sizeof(mf), "%" PRIu64, to->minfree_bytes);
+	snprintf(bu, sizeof(bu), "%" PRIu64, d->cfg.policy.budget_bytes);
+	enum event_prio prio = to->state >= HOST_STATE_HARD   ? EVENT_WARNING
+			       : to->state == HOST_STATE_SOFT ? EVENT_NOTICE
+							      : EVENT_INFO;
+	event_emit(prio, "host_state", "from",
+		   d->have_host_plan ? model_host_state_name(d->host_plan.state) : "unknown", "to",
+		   model_host_state_name(to->state), "free_bytes", fr, "minfree_bytes", mf,
+		   "budget_bytes", bu, "free", size_format(to->free_bytes, a, sizeof(a)), "minfree",
+		   size_format(to->minfree_bytes, b, sizeof(b)), NULL);
+}
+
 static void balance(struct blimpd *d, uint64_t now_ms)
 {
 	size_t n = 0;
@@ -244,13 +283,8 @@ static void balance(struct blimpd *d, uint64_t now_ms)
 		log_err("policy", "policy_run failed: %s", strerror(-r));
 		goto out;
 	}
-	if (!d->have_host_plan || d->host_plan.state != plan.host.state) {
-		char a[32], b[32];
-		log_info("policy", "host state %s (free %s, minFree %s)",
-			 model_host_state_name(plan.host.state),
-			 size_format(plan.host.free_bytes, a, sizeof(a)),
-			 size_format(plan.host.minfree_bytes, b, sizeof(b)));
-	}
+	if (!d->have_host_plan || d->host_plan.state != plan.host.state)
+		event_host_state(d, &plan.host);
 	act_plan(d, &plan, idx, n);
 out:
 	free(idx);
