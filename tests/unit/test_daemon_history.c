@@ -36,6 +36,7 @@ static struct history_vm_sample sample(uint32_t x)
 					  .swcur_kib = 7};
 }
 
+#ifndef HISTORY_TEST_ASAN
 static size_t rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -47,6 +48,7 @@ static size_t rss_bytes(void)
 	}
 	return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 static void feed(struct history *h, uint64_t t0_s, uint64_t seconds, unsigned vms)
 {
