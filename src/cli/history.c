@@ -17,6 +17,7 @@
 #include "cli/client.h"
 #include "cli/format.h"
 #include "cli/parse.h"
+#include "cli/plot.h"
 
 int cli_parse_duration(const char *what, const char *s, uint64_t *out_s, char *err,
 		       size_t errlen)
@@ -124,16 +125,6 @@ void cli_history_header(const struct cli_history_rows *r, FILE *out)
 			"ACTV", "SWCUR");
 }
 
-static const char *const cli_history_states[] = {"low", "hard", "soft", "clear", "high"};
-
-static int state_level(const char *s)
-{
-	for (int i = 0; s && i < 5; i++)
-		if (!strcmp(s, cli_history_states[i]))
-			return i;
-	return -1;
-}
-
 /* One number field (CSV) or column (text); absent: empty / "-". */
 static void put(FILE *out, bool csv, json_object *o, const char *key)
 {
@@ -172,7 +163,7 @@ static void row(FILE *out, struct cli_history_rows *r, double t_s, int64_t wall_
 						      "actv"};
 		for (size_t i = 0; i < 5; i++)
 			put(out, true, vm, vm_keys[i]);
-		fprintf(out, ",%d", state_level(state));
+		fprintf(out, ",%d", cli_plot_state_level(state));
 		put(out, true, host, "free");
 		put(out, true, host, "budget");
 		put(out, true, vm, "memsz");
@@ -180,7 +171,7 @@ static void row(FILE *out, struct cli_history_rows *r, double t_s, int64_t wall_
 		put(out, true, host, "available");
 		put(out, true, host, "minfree");
 		put(out, true, host, "swap_used");
-		fprintf(out, ",%s,%" PRId64 "\n", state_level(state) >= 0 ? state : "unknown",
+		fprintf(out, ",%s,%" PRId64 "\n", cli_plot_state_level(state) >= 0 ? state : "unknown",
 			wall_ms);
 		return;
 	}
@@ -190,7 +181,7 @@ static void row(FILE *out, struct cli_history_rows *r, double t_s, int64_t wall_
 	if (gmtime_r(&t, &tm))
 		strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	fprintf(out, "%-8s.%03d %-20s %5s", clock, (int)(wall_ms % 1000 + 1000) % 1000, name,
-		state_level(state) >= 0 ? state : "-");
+		cli_plot_state_level(state) >= 0 ? state : "-");
 	put(out, false, host, "free");
 	if (!vm) {
 		fputc('\n', out);

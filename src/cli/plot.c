@@ -33,6 +33,21 @@ static void plot_quote(FILE *out, const char *s)
 	fputc('\'', out);
 }
 
+static const char *const plot_states[] = {"low", "hard", "soft", "clear", "high"};
+
+int cli_plot_state_level(const char *state)
+{
+	for (int i = 0; state && i < 5; i++)
+		if (strcmp(state, plot_states[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *cli_plot_state_name(int level)
+{
+	return level >= 0 && level < 5 ? plot_states[level] : NULL;
+}
+
 unsigned cli_plot_panels(const struct cli_plot *p)
 {
 	return p->n + 1;

@@ -28,6 +28,10 @@ struct cli_plot {
 	const char *xlabel;    /* default "seconds" */
 };
 
+/* The ESX state as the plots' level (low 0, hard 1, soft 2, clear 3, high 4; -1 for
+ * NULL or anything else), and back (NULL outside 0..4). */
+int cli_plot_state_level(const char *state);
+const char *cli_plot_state_name(int level);
 /* Panels the script draws: one per VM and the host's. */
 unsigned cli_plot_panels(const struct cli_plot *p);
 /* The script (pure). Strings are quoted for gnuplot, so any path or title is safe. */
