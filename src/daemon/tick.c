@@ -69,29 +69,6 @@ static void act_swap_once(struct blimpd *d)
 		log_info("act", "host swap: %s", msg);
 }
 
-/* The host-swap limit's safety net acted on a VM: one event per kind of act. */
-static void event_hostswap(const struct daemon_vm *v, uint64_t limit_bytes, const char *msg,
-			   const struct act_cgroup_safety *s0, const struct act_cgroup_safety *s1)
-{
-	char lim[24], tot[24];
-	snprintf(lim, sizeof(lim), "%" PRIu64, limit_bytes);
-	if (s1->rescues != s0->rescues) {
-		snprintf(tot, sizeof(tot), "%" PRIu64, s1->rescues);
-		event_emit(EVENT_WARNING, "hostswap_rescue", "vm", v->name, "limit_bytes", lim,
-			   "rescues_total", tot, "detail", msg, NULL);
-	}
-	if (s1->refused != s0->refused) {
-		snprintf(tot, sizeof(tot), "%" PRIu64, s1->refused);
-		event_emit(EVENT_WARNING, "hostswap_refused", "vm", v->name, "limit_bytes", lim,
-			   "refused_total", tot, "detail", msg, NULL);
-	}
-	if (s1->oom_kills != s0->oom_kills) {
-		snprintf(tot, sizeof(tot), "%" PRIu64, s1->oom_kills);
-		event_emit(EVENT_ERR, "hostswap_oom_kill", "vm", v->name, "limit_bytes", lim,
-			   "oom_kills_total", tot, "detail", msg, NULL);
-	}
-}
-
 /* Host memory limit of one VM's cgroup (the plan's SWTGT made concrete). */
 static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_bytes)
 {
@@ -122,7 +99,7 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 	if (s1.rescues != s0.rescues || s1.oom_kills != s0.oom_kills || s1.refused != s0.refused)
 		/* A limit met a cgroup it could not squeeze: raised (rescue), held (refused),
 		 * or worse (kill). Totals since start, so a repeat shows in one line. */
-		event_hostswap(v, limit_bytes, msg, &s0, &s1);
+		act_cgroup_safety_events(v->name, "apply", msg, &s0, &s1);
 	else if (r < 0 && r != -EBUSY)
 		log_warn("act", "%s: cgroup limit: %s", v->name, msg[0] ? msg : strerror(-r));
 	else if (msg[0])
