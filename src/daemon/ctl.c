@@ -51,6 +51,8 @@ static int ctl_loop_id;
 static char ctl_path[108];
 static struct ctl_client *ctl_clients[CTL_CLIENTS_MAX];
 static struct log_ratelimit ctl_rl = {.interval_ms = 1000, .burst = 10};
+/* The command being handled, for the refusal event of a synchronous answer. */
+static const char *ctl_cur_cmd;
 
 static void ctl_client_cb(int fd, short revents, void *opaque);
 
@@ -172,6 +174,11 @@ void daemon_ctl_reply_err(struct ctl_client *c, json_object *id, int err, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* every refusal is an event; a client can cause many: rate-limited (the status
+	 * counters keep counting) */
+	if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
+		event_emit(EVENT_NOTICE, "request_refused", "cmd", ctl_cur_cmd ? ctl_cur_cmd : "-",
+			   "code", daemon_errno_name(err), "error", msg, NULL);
 	ctl_send_line(c, daemon_reply_err(id, err, msg));
 }
 
@@ -225,9 +232,6 @@ static void ctl_process(struct ctl_client *c)
 		int r = daemon_request_parse(line, len, &req, &id, err, sizeof(err));
 		if (r < 0) {
 			c->d->ctl_bad_requests++;
-			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
-				event_emit(EVENT_NOTICE, "request_refused", "error", err, "code",
-					   daemon_errno_name(r), NULL);
 			daemon_ctl_reply_err(c, id, r, "%s", err);
 			json_object_put(id);
 			continue;
@@ -235,7 +239,9 @@ static void ctl_process(struct ctl_client *c)
 		log_debug("ctl", "request %s", daemon_cmd_name(req.cmd));
 		/* the handler may hold the client or kill it: keep it alive meanwhile */
 		c->refs++;
+		ctl_cur_cmd = daemon_cmd_name(req.cmd);
 		daemon_handle(c->d, c, &req);
+		ctl_cur_cmd = NULL;
 		daemon_request_free(&req);
 		c->refs--;
 		if (c->dead)

@@ -31,6 +31,7 @@ s.connect(sys.argv[1])
 s.sendall(b'{"v":1,"cmd":"nope \\"vm=forged\\""}\n')
 s.recv(4096)
 EOF
+"$BLIMP" stats novm >/dev/null 2>&1
 it_daemon_stop
 journalctl --no-pager -o json BLIMP_EVENT=host_state >"$IT_DIR/j.host" 2>&1
 journalctl --no-pager -o json BLIMP_EVENT=request_refused >"$IT_DIR/j.bad" 2>&1
@@ -50,6 +51,10 @@ b = bad[0]
 print("  MESSAGE=%s PRIORITY=%s" % (b["MESSAGE"], b["PRIORITY"]))
 assert b["PRIORITY"] == "5" and b["BLIMP_CODE"] == "EPROTO"
 assert "\"" in b["BLIMP_ERROR"] and b["MESSAGE"].count("vm=") == 1 and "\\\"vm=forged" in b["MESSAGE"]
+assert b["BLIMP_CMD"] == "-"
+st = [e for e in bad if e.get("BLIMP_CMD") == "stats"]
+assert len(st) == 1 and st[0]["BLIMP_CODE"] == "ENOENT", bad
+print("  MESSAGE=%s" % st[0]["MESSAGE"])
 print("ok")
 EOF
 jc=$?
