@@ -104,7 +104,10 @@ size_t event_format(char *buf, size_t len, const char *name, const char *const *
 	if (!len)
 		return 0;
 	buf[0] = '\0';
-	struct event_buf b = {.p = buf, .len = len};
+	/* fields stop short of the end, so the truncation mark always fits after them */
+	static const char mark[] = " truncated=1";
+	size_t room = len > 2 * sizeof(mark) ? len - (sizeof(mark) - 1) : len;
+	struct event_buf b = {.p = buf, .len = room};
 	put(&b, "event=", 6);
 	put_key(&b, name);
 	for (size_t i = 0; i < n; i++) {
@@ -118,7 +121,8 @@ size_t event_format(char *buf, size_t len, const char *name, const char *const *
 			b.used = before;
 			buf[before] = '\0';
 			b.full = false;
-			put(&b, " truncated=1", 12);
+			b.len = len;
+			put(&b, mark, sizeof(mark) - 1);
 			break;
 		}
 	}
