@@ -175,6 +175,8 @@ void daemon_history_record(struct blimpd *d, uint64_t now_ms);
 struct daemon_request;
 struct ctl_client;
 void daemon_history_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request *req);
+/* status "history": {seconds, vms, bytes, frames, oldest_s} or {"seconds": 0} when off. */
+struct json_object *daemon_history_json(const struct blimpd *d);
 
 /* Control socket (ctl.c). */
 int daemon_ctl_open(struct blimpd *d, char *err, size_t errlen)

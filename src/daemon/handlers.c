@@ -158,6 +158,7 @@ static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_reque
 			       json_object_new_uint64(d->collect_cpu_process_total_us));
 	json_object_object_add(o, "host", daemon_host_json(d));
 	json_object_object_add(o, "counters", daemon_counters_json(d));
+	json_object_object_add(o, "history", daemon_history_json(d));
 	daemon_ctl_reply_ok(c, req->id, o);
 	json_object_put(o);
 }

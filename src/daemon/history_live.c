@@ -93,6 +93,25 @@ void daemon_history_record(struct blimpd *d, uint64_t now_ms)
 	}
 }
 
+json_object *daemon_history_json(const struct blimpd *d)
+{
+	json_object *o = json_object_new_object();
+	struct history *h = d->history;
+	json_object_object_add(o, "seconds", json_object_new_uint64(h ? d->cfg.history_s : 0));
+	if (!h)
+		return o;
+	uint64_t oldest = history_oldest_seq(h), next = history_next_seq(h);
+	struct history_frame f;
+	uint64_t span_s = 0;
+	if (next > oldest && history_frame(h, oldest, &f) == 0)
+		span_s = (virt_loop_now_ms() - f.mono_ms) / 1000;
+	json_object_object_add(o, "vms", json_object_new_uint64(history_slots(h)));
+	json_object_object_add(o, "bytes", json_object_new_uint64(history_bytes(h)));
+	json_object_object_add(o, "frames", json_object_new_uint64(next - oldest));
+	json_object_object_add(o, "oldest_s", json_object_new_uint64(span_s));
+	return o;
+}
+
 static json_object *host_json(const struct history_host_sample *h)
 {
 	json_object *o = json_object_new_object();
