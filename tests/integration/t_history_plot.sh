@@ -74,6 +74,9 @@ hc=$?
 sed 's/^/    /' "$IT_DIR/h.check"
 it_check "history --csv: rows and values consistent with stats" [ "$hc" -eq 0 ]
 
+it_check "status shows the history (600 s, 64 slots, 1.1M)" \
+	bash -c "'$BLIMP' status | grep -q '^history     600 s of up to 64 VMs in 1.1M, [0-9]* s held; 0 slots recycled'"
+
 # Paging: a tiny limit gives whole frames, contiguous across pages.
 python3 - "$BLIMP_SOCKET" >"$IT_DIR/page.check" 2>&1 <<'EOF'
 import json, socket, sys
