@@ -34,6 +34,12 @@ wait "$top_pid"
 rc=$?
 it_check "top -b: exits 0 on SIGTERM ($rc)" [ "$rc" -eq 0 ]
 
+# ... and stops quietly when its reader goes (EPIPE), like `esxtop -b | head`.
+timeout 20 "$BLIMP" top -b -d 0.2 2>"$IT_DIR/top2.err" | head -3 >/dev/null
+prc=${PIPESTATUS[0]}
+it_check "top -b | head -3: exits 0 once head is gone ($prc), nothing on stderr" \
+	bash -c "[ $prc -eq 0 ] && [ ! -s '$IT_DIR/top2.err' ]"
+
 # Let the history fill for a while beyond the boots (the test is about a short run).
 while [ $((SECONDS - t0)) -lt 60 ]; do sleep 2; done
 
