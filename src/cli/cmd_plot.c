@@ -123,9 +123,8 @@ int cli_plot_cmd_run(const struct cli_ctx *ctx, int argc, char **argv)
 		snprintf(out_abs, sizeof(out_abs), "%s", o.out);
 	} else {
 		char cwd[PATH_MAX];
-		if (!getcwd(cwd, sizeof(cwd)) ||
-		    (size_t)snprintf(out_abs, sizeof(out_abs), "%s/%s", cwd, o.out) >=
-			sizeof(out_abs)) {
+		if (!getcwd(cwd, sizeof(cwd)) || (size_t)snprintf(out_abs, sizeof(out_abs), "%s/%s",
+								  cwd, o.out) >= sizeof(out_abs)) {
 			cli_error("plot", "cannot make %s absolute", o.out);
 			return CLI_EXIT_USAGE;
 		}
@@ -140,7 +139,8 @@ int cli_plot_cmd_run(const struct cli_ctx *ctx, int argc, char **argv)
 		const char *tmp = getenv("TMPDIR");
 		snprintf(dir, sizeof(dir), "%s/blimp-plot.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 		if (!mkdtemp(dir)) {
-			cli_error("plot", "cannot create a temporary directory: %s", strerror(errno));
+			cli_error("plot", "cannot create a temporary directory: %s",
+				  strerror(errno));
 			return CLI_EXIT_DAEMON;
 		}
 	}
@@ -159,7 +159,8 @@ int cli_plot_cmd_run(const struct cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_EXIT_DAEMON;
 	}
 	if (rc == CLI_EXIT_OK && rows.frames == 0) {
-		cli_error("plot", "no history in the window (blimpd just started, or history_s 0?)");
+		cli_error("plot",
+			  "no history in the window (blimpd just started, or history_s 0?)");
 		rc = CLI_EXIT_DAEMON;
 	}
 	if (rc == CLI_EXIT_OK)

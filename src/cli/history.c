@@ -19,8 +19,7 @@
 #include "cli/parse.h"
 #include "cli/plot.h"
 
-int cli_parse_duration(const char *what, const char *s, uint64_t *out_s, char *err,
-		       size_t errlen)
+int cli_parse_duration(const char *what, const char *s, uint64_t *out_s, char *err, size_t errlen)
 {
 	size_t digits = s ? strspn(s, "0123456789") : 0;
 	uint64_t unit = 0;
@@ -75,7 +74,8 @@ int cli_history_parse(int argc, char **argv, bool plot, struct cli_history_opts 
 				return -EINVAL;
 			}
 			if (o->n_vms >= CLI_HISTORY_VMS_MAX) {
-				snprintf(err, errlen, "--vm: at most %d names", CLI_HISTORY_VMS_MAX);
+				snprintf(err, errlen, "--vm: at most %d names",
+					 CLI_HISTORY_VMS_MAX);
 				return -EINVAL;
 			}
 			o->vms[o->n_vms++] = optarg;
@@ -120,9 +120,9 @@ void cli_history_header(const struct cli_history_rows *r, FILE *out)
 		      "available,minfree,swap_used,state_name,unix_ms\n",
 		      out);
 	else
-		fprintf(out, "%-12s %-20s %5s %9s %9s %9s %9s %9s %9s %9s %9s\n", "TIME(UTC)",
-			"VM", "STATE", "FREE", "MEMSZ", "CONSUMED", "OVHD", "MCTLSZ", "MCTLTGT",
-			"ACTV", "SWCUR");
+		fprintf(out, "%-12s %-20s %5s %9s %9s %9s %9s %9s %9s %9s %9s\n", "TIME(UTC)", "VM",
+			"STATE", "FREE", "MEMSZ", "CONSUMED", "OVHD", "MCTLSZ", "MCTLTGT", "ACTV",
+			"SWCUR");
 }
 
 /* One number field (CSV) or column (text); absent: empty / "-". */
@@ -171,8 +171,8 @@ static void row(FILE *out, struct cli_history_rows *r, double t_s, int64_t wall_
 		put(out, true, host, "available");
 		put(out, true, host, "minfree");
 		put(out, true, host, "swap_used");
-		fprintf(out, ",%s,%" PRId64 "\n", cli_plot_state_level(state) >= 0 ? state : "unknown",
-			wall_ms);
+		fprintf(out, ",%s,%" PRId64 "\n",
+			cli_plot_state_level(state) >= 0 ? state : "unknown", wall_ms);
 		return;
 	}
 	time_t t = (time_t)(wall_ms / 1000);
@@ -187,7 +187,7 @@ static void row(FILE *out, struct cli_history_rows *r, double t_s, int64_t wall_
 		fputc('\n', out);
 		return;
 	}
-	static const char *const keys[] = {"memsz", "consumed", "ovhd", "mctlsz",
+	static const char *const keys[] = {"memsz",   "consumed", "ovhd", "mctlsz",
 					   "mctltgt", "actv",	  "swcur"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		put(out, false, vm, keys[i]);
@@ -232,7 +232,8 @@ uint64_t cli_history_page(json_object *result, FILE *out, struct cli_history_row
 			json_object *vm = json_object_array_get_idx(vms, j);
 			const char *name = vm ? cli_json_str(vm, "name") : NULL;
 			if (!name || !cli_name_valid(name))
-				continue; /* blimpd validates names; a bad one is not ours to print */
+				continue; /* blimpd validates names; a bad one is not ours to print
+					   */
 			note_name(r, name);
 			row(out, r, t_s, wall, host, vm, name);
 			n++;
@@ -243,8 +244,8 @@ uint64_t cli_history_page(json_object *result, FILE *out, struct cli_history_row
 	return n;
 }
 
-int cli_history_fetch(const struct cli_ctx *ctx, const char *cmd,
-		      const struct cli_history_opts *o, FILE *out, struct cli_history_rows *r)
+int cli_history_fetch(const struct cli_ctx *ctx, const char *cmd, const struct cli_history_opts *o,
+		      FILE *out, struct cli_history_rows *r)
 {
 	struct cli_conn conn;
 	char why[256];
@@ -262,7 +263,8 @@ int cli_history_fetch(const struct cli_ctx *ctx, const char *cmd,
 			json_object_object_add(args, "since", json_object_new_uint64(o->since_s));
 		if (!first)
 			json_object_object_add(args, "after", json_object_new_uint64(after));
-		json_object_object_add(args, "limit", json_object_new_uint64(CLI_HISTORY_ROWS_PAGE));
+		json_object_object_add(args, "limit",
+				       json_object_new_uint64(CLI_HISTORY_ROWS_PAGE));
 		if (o->n_vms) {
 			json_object *a = json_object_new_array();
 			for (unsigned i = 0; i < o->n_vms; i++)

@@ -139,11 +139,13 @@ void cli_plot_script(FILE *out, const struct cli_plot *p)
 			(double)p->budget_bytes / PLOT_MIB * 1.35 + 1);
 	fputs("set key inside left top horizontal opaque box font 'sans,9'\n", out);
 	if (host)
-		fputs("plot $host using 1:($3/M) with lines lw 2 lc rgb '#1f5fbf' title 'free', \\\n"
-		      "     $host using 1:($4/M) with lines dt 2 lc rgb '#555555' title 'budget', \\\n"
-		      "     $host using 1:2 axes x1y2 with steps lw 2 lc rgb '#ff7f0e' title "
-		      "'state'\n",
-		      out);
+		fputs(
+		    "plot $host using 1:($3/M) with lines lw 2 lc rgb '#1f5fbf' title 'free', \\\n"
+		    "     $host using 1:($4/M) with lines dt 2 lc rgb '#555555' title 'budget', "
+		    "\\\n"
+		    "     $host using 1:2 axes x1y2 with steps lw 2 lc rgb '#ff7f0e' title "
+		    "'state'\n",
+		    out);
 	fputs("unset multiplot\n", out);
 }
 

@@ -14,10 +14,10 @@
 #include <stdio.h>
 
 struct cli_plot {
-	const char *csv;	 /* the CSV, as gnuplot opens it (relative to its directory) */
-	const char *out;	 /* the picture */
-	const char *terminal;	 /* "pngcairo" (default) or "svg" */
-	const char *title;	 /* the page's title */
+	const char *csv;	  /* the CSV, as gnuplot opens it (relative to its directory) */
+	const char *out;	  /* the picture */
+	const char *terminal;	  /* "pngcairo" (default) or "svg" */
+	const char *title;	  /* the page's title */
 	const char *const *names; /* the VMs, one panel each, in order */
 	unsigned n;
 	/* vm column of rows that carry the host's figures; NULL: the first VM's rows */

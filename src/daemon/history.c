@@ -31,8 +31,8 @@ struct history {
 	bool begun;
 	struct history_counters ctr;
 	size_t bytes;
-	struct history_slot *slots;         /* [vms_max] */
-	struct history_frame *frames;       /* [n_frames] */
+	struct history_slot *slots;	   /* [vms_max] */
+	struct history_frame *frames;	   /* [n_frames] */
 	struct history_vm_sample *samples; /* [n_frames][vms_max] */
 };
 

@@ -41,10 +41,10 @@ struct history_frame {
 };
 
 struct history_counters {
-	uint64_t frames;         /* written since start */
+	uint64_t frames;	 /* written since start */
 	uint64_t slots_recycled; /* a VM took the slot of the one seen longest ago */
-	uint64_t vms_dropped;    /* samples lost: more VMs in one tick than slots */
-	uint64_t clock_clamped;  /* monotonic time that went backwards, held */
+	uint64_t vms_dropped;	 /* samples lost: more VMs in one tick than slots */
+	uint64_t clock_clamped;	 /* monotonic time that went backwards, held */
 };
 
 struct history;

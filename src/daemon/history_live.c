@@ -70,8 +70,7 @@ void daemon_history_record(struct blimpd *d, uint64_t now_ms)
 				     : 0),
 	    .state = d->have_host_plan ? (uint8_t)(p->state + 1) : 0,
 	};
-	history_begin(d->history, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now_ms,
-		      &host);
+	history_begin(d->history, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now_ms, &host);
 	for (size_t i = 0; i < d->n_vms; i++) {
 		const struct daemon_vm *v = &d->vms[i];
 		if (!v->active || !v->snap.running)
@@ -115,7 +114,7 @@ json_object *daemon_history_json(const struct blimpd *d)
 static json_object *host_json(const struct history_host_sample *h)
 {
 	json_object *o = json_object_new_object();
-#define K(key, x) json_object_object_add(o, key, json_object_new_uint64((uint64_t)(x) * 1024))
+#define K(key, x) json_object_object_add(o, key, json_object_new_uint64((uint64_t)(x)*1024))
 	K("free", h->free_kib);
 	K("minfree", h->minfree_kib);
 	K("budget", h->budget_kib);
@@ -200,15 +199,16 @@ void daemon_history_handle(struct blimpd *d, struct ctl_client *c, struct daemon
 	uint64_t since_s = 0, after = 0, limit = HISTORY_ROWS_DEFAULT;
 	bool has_since = false;
 	json_object *names = NULL;
-	int r = history_args(req->args, &since_s, &has_since, &after, &limit, &names, err,
-			     sizeof(err));
+	int r =
+	    history_args(req->args, &since_s, &has_since, &after, &limit, &names, err, sizeof(err));
 	if (r < 0) {
 		daemon_ctl_reply_err(c, req->id, r, "%s", err);
 		return;
 	}
 	struct history *h = d->history;
 	if (!h) {
-		daemon_ctl_reply_err(c, req->id, -ENOENT, "the live history is off (history_s = 0)");
+		daemon_ctl_reply_err(c, req->id, -ENOENT,
+				     "the live history is off (history_s = 0)");
 		return;
 	}
 	uint64_t now = virt_loop_now_ms(), since_mono = 0;

@@ -91,8 +91,8 @@ static void put_key(struct event_buf *b, const char *k)
 	for (; k && k[n] && n < sizeof(key) - 1; n++) {
 		char c = k[n];
 		key[n] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ? c
-			 : c >= 'A' && c <= 'Z'				      ? (char)(c - 'A' + 'a')
-										      : '_';
+			 : c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a')
+						: '_';
 	}
 	if (!n)
 		key[n++] = '_';
@@ -178,8 +178,11 @@ void event_emit(enum event_prio prio, const char *name, ...)
 	va_end(ap);
 	char line[EVENT_LINE_MAX];
 	event_format(line, sizeof(line), name, kv, n);
-	if (event_sink_cur == EVENT_SINK_JOURNAL && event_journal_send(prio, name, line, kv, n) == 0)
+	if (event_sink_cur == EVENT_SINK_JOURNAL &&
+	    event_journal_send(prio, name, line, kv, n) == 0)
 		return;
-	enum log_level lvl = prio <= EVENT_ERR ? LOG_ERR : prio == EVENT_WARNING ? LOG_WARN : LOG_INFO;
+	enum log_level lvl = prio <= EVENT_ERR	     ? LOG_ERR
+			     : prio == EVENT_WARNING ? LOG_WARN
+						     : LOG_INFO;
 	log_msg(lvl, "event", "%s", line);
 }

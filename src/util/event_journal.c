@@ -22,7 +22,7 @@ static int field(char *buf, size_t len, const char *key, const char *value)
 		char c = *k;
 		buf[n++] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A')
 			   : (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c
-									       : '_';
+									      : '_';
 	}
 	int w = snprintf(buf + n, len - n, "=%.*s", EVENT_VALUE_MAX, value ? value : "");
 	return w < 0 ? -1 : (int)(n + (size_t)w < len ? n + (size_t)w : len - 1);

@@ -50,9 +50,8 @@ static void test_parse(void **state)
 	assert_int_equal(PARSE(false, &o, "history"), 0);
 	assert_int_equal(o.since_s, 0);
 	assert_false(o.csv);
-	assert_int_equal(PARSE(false, &o, "history", "--since", "2m", "--vm", "a", "--vm", "b",
-			       "--csv"),
-			 0);
+	assert_int_equal(
+	    PARSE(false, &o, "history", "--since", "2m", "--vm", "a", "--vm", "b", "--csv"), 0);
 	assert_int_equal(o.since_s, 120);
 	assert_int_equal(o.n_vms, 2);
 	assert_string_equal(o.vms[1], "b");
@@ -65,8 +64,8 @@ static void test_parse(void **state)
 	assert_int_equal(PARSE(true, &o, "plot", "-o", "x.png"), 0);
 	assert_int_equal(o.since_s, 600); /* plot's default window */
 	assert_string_equal(o.out, "x.png");
-	assert_int_equal(PARSE(true, &o, "plot", "--since", "2m", "--output", "y.svg", "--dir", "d"),
-			 0);
+	assert_int_equal(
+	    PARSE(true, &o, "plot", "--since", "2m", "--output", "y.svg", "--dir", "d"), 0);
 	assert_string_equal(o.dir, "d");
 	assert_int_equal(PARSE(true, &o, "plot"), -EINVAL); /* -o is required */
 	assert_non_null(strstr(err, "missing -o"));
@@ -103,12 +102,11 @@ static void test_page_csv(void **state)
 	assert_int_equal(cli_history_page(page, f, &r), 3);
 	fclose(f);
 	assert_string_equal(
-	    buf,
-	    "t_s,vm,consumed,ovhd,mctlsz,mctltgt,actv,state,free,budget,memsz,swcur,available,"
-	    "minfree,swap_used,state_name,unix_ms\n"
-	    "0.000,@host,,,,,,2,1000,4096,,,900,10,0,soft,1796591146026\n"
-	    "0.000,vm1,1024,5,100,200,50,2,1000,4096,2048,3,900,10,0,soft,1796591146026\n"
-	    "1.500,@host,,,,,,-1,999,,,,,,,unknown,1796591147026\n");
+	    buf, "t_s,vm,consumed,ovhd,mctlsz,mctltgt,actv,state,free,budget,memsz,swcur,available,"
+		 "minfree,swap_used,state_name,unix_ms\n"
+		 "0.000,@host,,,,,,2,1000,4096,,,900,10,0,soft,1796591146026\n"
+		 "0.000,vm1,1024,5,100,200,50,2,1000,4096,2048,3,900,10,0,soft,1796591146026\n"
+		 "1.500,@host,,,,,,-1,999,,,,,,,unknown,1796591147026\n");
 	assert_int_equal(r.frames, 2);
 	assert_int_equal(r.n_names, 1);
 	assert_string_equal(r.names[0], "vm1");

@@ -86,8 +86,8 @@ static void test_bound_64_vms_2h(void **state)
 	struct mallinfo2 m1 = mallinfo2();
 	size_t rss1 = rss_bytes();
 	size_t heap = (m1.uordblks + m1.hblkhd) - (m0.uordblks + m0.hblkhd);
-	printf("history: bound %zu B, module %zu B, malloc delta %zu B, RSS delta %zu B\n",
-	       bound, history_bytes(h), heap, rss1 - rss0);
+	printf("history: bound %zu B, module %zu B, malloc delta %zu B, RSS delta %zu B\n", bound,
+	       history_bytes(h), heap, rss1 - rss0);
 	/* malloc rounds the block's mmap up to a page; cmocka keeps a little of its own */
 	assert_true(heap <= bound + 8192);
 	/* RSS: every page of the ring is written after two hours; allow 1 MiB for stdio
@@ -190,9 +190,10 @@ static void test_recycle(void **state)
 	assert_null(history_vm(h, 0, 0, &o));
 	assert_string_equal(history_vm(h, 0, 1, &o), "keep");
 	assert_string_equal(history_vm(h, 1, 0, &o), "new");
-	assert_int_equal(history_add_vm(h, "bad/too-long-name-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-				       &s),
-			 -EINVAL);
+	assert_int_equal(
+	    history_add_vm(
+		h, "bad/too-long-name-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", &s),
+	    -EINVAL);
 	history_free(h);
 }
 
@@ -241,7 +242,7 @@ static void test_bad_sizes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bound_64_vms_2h), cmocka_unit_test(test_falls_off_in_order),
+	    cmocka_unit_test(test_bound_64_vms_2h),  cmocka_unit_test(test_falls_off_in_order),
 	    cmocka_unit_test(test_leave_and_return), cmocka_unit_test(test_recycle),
 	    cmocka_unit_test(test_time_jumps),	     cmocka_unit_test(test_bad_sizes),
 	};

@@ -24,9 +24,9 @@ static void test_plain_and_quoted(void **state)
 	const char *kv[] = {"from", "soft", "to", "hard", "free_bytes", "123"};
 	assert_string_equal(fmt(b, sizeof(b), "host_state", kv, 3),
 			    "event=host_state from=soft to=hard free_bytes=123");
-	const char *hostile[] = {"vm", "a b",	  "q", "say \"hi\"", "nl", "x\ny",
-				 "eq", "k=v",	  "bs", "c:\\d",     "empty", "",
-				 "null", NULL,	  "ctl", "\x1b[2J",  "utf8", "caf\xc3\xa9"};
+	const char *hostile[] = {"vm",	 "a b", "q",   "say \"hi\"", "nl",    "x\ny",
+				 "eq",	 "k=v", "bs",  "c:\\d",	     "empty", "",
+				 "null", NULL,	"ctl", "\x1b[2J",    "utf8",  "caf\xc3\xa9"};
 	assert_string_equal(fmt(b, sizeof(b), "vm_adopted", hostile, 9),
 			    "event=vm_adopted vm=\"a b\" q=\"say \\\"hi\\\"\" nl=\"x\\ny\" "
 			    "eq=\"k=v\" bs=\"c:\\\\d\" empty=\"\" null=\"\" ctl=\"\\x1b[2J\" "
@@ -51,7 +51,8 @@ static void test_truncation(void **state)
 	const char *kv[] = {"message", big};
 	fmt(b, sizeof(b), "request_refused", kv, 1);
 	/* cut at EVENT_VALUE_MAX, quoted, marked */
-	assert_int_equal(strlen(b), strlen("event=request_refused message=\"\"...") + EVENT_VALUE_MAX);
+	assert_int_equal(strlen(b),
+			 strlen("event=request_refused message=\"\"...") + EVENT_VALUE_MAX);
 	assert_non_null(strstr(b, "...\""));
 	/* many long fields: cut at a whole field, then truncated=1, within the buffer */
 	const char *many[16];
