@@ -100,7 +100,8 @@ static int plot_draw(const struct cli_history_opts *o, const char *dir,
 		cli_error("plot", "%s", why);
 		return CLI_EXIT_DAEMON;
 	}
-	printf("wrote %s: %u panels (", o->out, cli_plot_panels(&p));
+	printf("wrote %s: %u panel%s (", o->out, cli_plot_panels(&p),
+	       cli_plot_panels(&p) == 1 ? "" : "s");
 	for (unsigned i = 0; i < n; i++)
 		printf("%s, ", names[i]);
 	printf("host); %" PRIu64 " samples, %s to %s UTC\n", r->frames, from, to);
