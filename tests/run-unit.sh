@@ -11,5 +11,11 @@ for t in "$dir"/test_*; do
 		fail=$((fail + 1)); echo "FAIL $(basename "$t")"; echo "$out" | tail -30
 	fi
 done
+# The project names runs by date and commit, not by work session.
+if out=$("$(dirname "$0")/../scripts/check-wording.sh" 2>&1); then
+	pass=$((pass + 1)); echo "ok   check-wording"
+else
+	fail=$((fail + 1)); echo "FAIL check-wording"; echo "$out" | tail -30
+fi
 echo "$label: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

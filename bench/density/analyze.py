@@ -150,7 +150,7 @@ def burst_timing(d, k, cycle):
 
 
 # A burst counts at most this many times the reference rate in a step's figure: one
-# VM of a session 6 reference reported 38-44 M pages/s in every burst from its third
+# VM of a reference run reported 38-44 M pages/s in every burst from its third
 # step on while every other VM made 8-9 (its own first bursts too); a VM like that
 # must not lift a step that other bursts fail.
 BURST_CAP = 1.25
@@ -187,7 +187,7 @@ def step_figures(d, k, budget_mib, cycle, active, cap=None):
 def pooled_ref(refdir, cycle, active):
     """the reference rate: the mean of every burst's median over every step of the
     reference run (same guests and schedule, no budget), each median capped at BURST_CAP
-    x the median of them all (since session 6: one VM reporting 4-5x the others' rate
+    x the median of them all (one VM reporting 4-5x the others' rate
     must not move the yardstick). Per step it has only a few bursts and swung 4.5-8.6 M
     pages/s between steps even after the contention correction, so one figure over all
     its bursts is the steadier yardstick; the per-count figures are printed beside it.

@@ -26,7 +26,7 @@
 # log stays in the guest as /tmp/ws/SEQ.log. analyze.py places the samples on the
 # host's clock from those starts (see den_burst_cmd for the guest-side markers).
 # Env: DEN_POLICIES ("blimp proxmox mom static"), DEN_MAX (6), DEN_BUDGET_MIB (1536),
-# DEN_MEM_MIB (512), DEN_WS_MIB (300, the demo's; 200 until session 4), DEN_CYCLE_S (30), DEN_ACTIVE_S (10),
+# DEN_MEM_MIB (512), DEN_WS_MIB (300, the demo's), DEN_CYCLE_S (30), DEN_ACTIVE_S (10),
 # DEN_SETTLE_S (20), DEN_MIN_BURSTS (3), DEN_CONF_EXTRA (lines appended to each
 # policy's blimpd.conf; \n separates lines), DEN_PLOT (PNG), BENCH_KEEP=1, DEN_REUSE / DEN_REUSE_LABELS (below).
 # shellcheck source=bench/lib/common.sh

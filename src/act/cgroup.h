@@ -96,8 +96,8 @@ int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t
 
 /* A pass of applies over the fleet begins: from here until the next call, the limits
  * lowered fall by at most step_down_bytes *in total* below min(limit, usage), i.e.
- * the host is asked for one step of reclaim per pass, not one per VM (bench/density,
- * session 5: four VMs stepped down 64 MiB each in one second on a swap file that
+ * the host is asked for one step of reclaim per pass, not one per VM (bench/density:
+ * four VMs stepped down 64 MiB each in one second on a swap file that
  * took ~40 MiB/s; one cgroup went under_oom, a kernel-context charge failed and
  * QEMU's monitor with it: libvirt killed the VM). Without a call each apply gets a
  * step of its own (tests, single VMs). */

@@ -12,8 +12,8 @@
  * A growing guest (fresh stats; in-use climbing or its target raised by the rules in
  * the last POLICY_GROWING_MS, or a grant in the last POLICY_GRANT_PENDING_MS) is never
  * the floor rule's victim: its floor is above its entitlement because it uses that
- * memory right now, and pushing it to host swap is double paging (bench/density,
- * session 4: a bursting VM swapped 65 -> 152 MiB in 6 s while the idle ones sat at
+ * memory right now, and pushing it to host swap is double paging (bench/density:
+ * a bursting VM swapped 65 -> 152 MiB in 6 s while the idle ones sat at
  * their balloon floors). In hard it gets no host target from the floor rule; in low
  * it is frozen (CONSUMED + OVHD) like the others above their targets. Once the host
  * is soft or better a growing guest drops a kept host target at once: the hold exists

@@ -366,7 +366,7 @@ static void grow_guests(struct fleet *f, const uint64_t in_use[2])
 	}
 }
 
-/* A growing guest is not the floor rule's victim (bench/density, session 4: the
+/* A growing guest is not the floor rule's victim (bench/density: the
  * bursting VM was swapped during its burst): in hard it gets no host target while its
  * in-use climbs, where the same guest standing still does; in low it is frozen at
  * what it holds, not pushed to its entitlement; when the host is calm again, a kept
