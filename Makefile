@@ -4,8 +4,9 @@
 # construction never breaks another module's tests.
 CC      ?= gcc
 BUILD   ?= build
-PKGS    := libvirt json-c inih
+PKGS    := libvirt json-c inih libsystemd
 CFLAGS  ?= -O2 -g
+LDFLAGS += -Wl,--as-needed
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lm
