@@ -248,6 +248,9 @@ check)
 	for f in $("$bin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		grep -qF -- "${f//-/\\-}" "$dir/blimpd.8" || miss blimpd.8 "flag $f"
 	done
+	for f in $("$cli" --help | sed -n '/^Options:/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -qF -- "${f//-/\\-}" "$dir/blimp.1" || miss blimp.1 "flag $f"
+	done
 	for c in $("$cli" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'); do
 		grep -q "^\.SS $c\$" "$dir/blimp.1" || miss blimp.1 "command $c"
 	done
