@@ -382,7 +382,7 @@ int main(int argc, char **argv)
 		return r == -EADDRINUSE ? 1 : 2;
 	}
 	log_info("daemon", "listening on %s", d->cfg.socket_path);
-	daemon_notify_ready(d);
+	daemon_notify_ready(d, virt_loop_now_ms());
 
 	int id1 = virt_loop_add_fd(sfd, POLLIN, signal_cb, d);
 	int id2 = virt_loop_add_fd(d->conn.event_fd, POLLIN, conn_event_cb, d);

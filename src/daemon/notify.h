@@ -10,8 +10,8 @@
 
 struct blimpd;
 
-/* The daemon serves: READY=1 and a first STATUS= line. */
-void daemon_notify_ready(const struct blimpd *d);
+/* The daemon serves: READY=1 and a first STATUS= line (now_ms: the loop clock). */
+void daemon_notify_ready(const struct blimpd *d, uint64_t now_ms);
 /* Called from every main-loop turn (now_ms: the loop clock): WATCHDOG=1 at half the
  * watchdog interval, a fresh STATUS= line at most every few seconds. */
 void daemon_notify_loop(const struct blimpd *d, uint64_t now_ms);
