@@ -3,10 +3,10 @@
 #  - the .deb builds with dpkg-buildpackage (a copy of the tree, tests/package/build-deb.sh)
 #    and its version is the one blimpd and blimp print;
 #  - lintian reports no E: line;
-#  - it installs with dpkg in a minimal Debian chroot (mmdebstrap minbase plus the
-#    package's Depends, plus systemd and man-db so the unit and its man: links can be
-#    checked there; the base is cached in /var/cache/blimp/package-chroot, keyed on its
-#    package list, apt sources and versions), and blimpd --version, blimp --version
+#  - it installs with dpkg in a minimal Debian chroot (tests/package/base-chroot.sh:
+#    mmdebstrap minbase plus the package's Depends, plus systemd and man-db so the unit
+#    and its man: links can be checked there; cached in /var/cache/blimp/package-chroot,
+#    keyed on its package list, apt sources and versions), and blimpd --version, blimp --version
 #    and blimp-guest-build --help run from it;
 #  - the installed /etc/blimp/blimpd.conf is a conffile blimpd loads: qemu:///system;
 #  - the installed blimpd runs in the chroot under a notify socket (libvirt's built-in
@@ -71,43 +71,13 @@ else
 fi
 
 # --- the chroot ---------------------------------------------------------------------------
-cache=${BLIMP_PKG_CACHE:-/var/cache/blimp/package-chroot}
-mkdir -p "$cache"
 suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-# minbase + Depends (versions stripped) + what the checks run in the chroot
-depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' | grep .)
-pkgs=$(printf '%s\n' $depends systemd man-db | sort -u | paste -sd,)
-# The host's apt sources become the chroot's (no archive host name written here).
-sources=()
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] && grep -qE '^[[:space:]]*(deb|Types:)' "$f" && sources+=("$f")
-done
-key=$({
-	echo "$suite $pkgs"
-	cat "${sources[@]}"
-	apt-cache policy ${pkgs//,/ } 2>/dev/null | awk '/^[^ ]/ { p = $1 } /Candidate:/ { print p, $2 }'
-} | sha256sum | cut -c1-16)
-base=$cache/base-$key.tar
-if [ ! -s "$base" ]; then
-	echo "building the base chroot ($pkgs)"
-	t0=$SECONDS
-	if (
-		exec 9>"$cache/.lock"
-		flock 9
-		[ -s "$base" ] && exit 0
-		mmdebstrap --quiet --mode=root --variant=minbase --format=tar --include="$pkgs" \
-			--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-			--skip=essential/unlink --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
-			"$suite" "$base.tmp" "${sources[@]}" >"$work/mmdebstrap.log" 2>&1 &&
-			mv "$base.tmp" "$base" && find "$cache" -name 'base-*.tar' ! -name "base-$key.tar" -delete
-	); then
-		ok "mmdebstrap base chroot built ($((SECONDS - t0)) s, cached as $base)"
-	else
-		tail -20 "$work/mmdebstrap.log"
-		rm -f "$base.tmp"
-		bad "mmdebstrap"
-		finish
-	fi
+t0=$SECONDS
+if base=$(tests/package/base-chroot.sh "$deb"); then
+	ok "base chroot: $base ($((SECONDS - t0)) s)"
+else
+	bad "base chroot (mmdebstrap)"
+	finish
 fi
 mkdir -p "$R" && tar -C "$R" -xf "$base"
 cp "$deb" "$R/tmp/"
