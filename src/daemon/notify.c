@@ -26,7 +26,8 @@ static void notify_status(const struct blimpd *d)
 	size_format(d->cfg.policy.budget_bytes, budget, sizeof(budget));
 	sd_notifyf(0, "STATUS=%zu VMs running, budget %s, host state %s%s%s", running, budget,
 		   d->have_host_plan ? model_host_state_name(d->host_plan.state) : "unknown",
-		   d->conn_ok ? "" : ", libvirt connection lost", d->cfg.dry_run ? ", dry-run" : "");
+		   d->conn_ok ? "" : ", libvirt connection lost",
+		   d->cfg.dry_run ? ", dry-run" : "");
 }
 
 void daemon_notify_ready(const struct blimpd *d, uint64_t now_ms)
