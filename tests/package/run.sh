@@ -19,7 +19,7 @@
 # Ends with "package: N passed, N failed". Env: BLIMP_PKG_CACHE (default
 # /var/cache/blimp/package-chroot), IT_KEEP=1 keeps the work directory.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
 pass=0
 fail=0
