@@ -12,7 +12,8 @@
 #  - the installed blimpd runs in the chroot under a notify socket (libvirt's built-in
 #    test:///default driver, dry-run): READY=1 and STATUS= come, `blimp ls` lists the
 #    test driver's domain, SIGTERM brings STOPPING=1 and exit status 0;
-#  - systemd-analyze verify accepts the installed unit (any message fails it);
+#  - systemd-analyze verify accepts the installed unit (any message fails it), and
+#    systemd-analyze security rates its exposure at most 7.0 (of 10);
 #  - man --warnings -l renders every installed page with no warning, and every
 #    setting, flag and command is in them;
 #  - make install / make uninstall with PREFIX and DESTDIR.
@@ -158,6 +159,16 @@ if [ "$vrc" = 0 ] && [ -z "$vout" ]; then
 	ok "systemd-analyze verify $unit (and its man: links)"
 else
 	bad "systemd-analyze verify: rc $vrc: $vout"
+fi
+
+# How exposed the unit is (0 safe .. 10 unsafe); blimpd has to write /sys, /proc and
+# swap as root, so "MEDIUM" is where it can be. Above 7 a hardening line was lost.
+exposure=$(systemd-analyze security --offline=true --root="$R" "$unit" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for blimpd.service: \([0-9.]*\).*/\1/p')
+if [ -n "$exposure" ] && awk -v e="$exposure" 'BEGIN { exit !(e <= 7.0) }'; then
+	ok "systemd-analyze security: exposure $exposure (at most 7.0)"
+else
+	bad "systemd-analyze security: exposure '$exposure' (more than 7.0)"
 fi
 
 # --- man pages ------------------------------------------------------------------------------
