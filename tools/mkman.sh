@@ -226,7 +226,10 @@ CONF
 		key = $1
 		def = meta; sub(/.*default "/, "", def); sub(/".*/, "", def)
 		printf "\n# %s\n# %s\n", help, meta
-		if (key in set) { printf "%s = %s\n", key, set[key]; done[key] = 1 }
+		if (key in set) {
+			printf "# set here, unlike blimpd'\''s built-in default (docs/operators.md says why)\n"
+			printf "%s = %s\n", key, set[key]; done[key] = 1
+		}
 		else printf "#%s = %s\n", key, def
 		help = ""
 	}
