@@ -24,7 +24,8 @@ BLIMPD=$IT_DIR/blimpd-caps
 printf '#!/bin/sh\nexec setpriv --bounding-set %s %s "$@"\n' "${CAPS_SET:-$CAPS}" "$BLIMPD_REAL" >$BLIMPD
 chmod +x $BLIMPD
 it_daemon_start --connect "$SYS_URI" --host-mem 450M || { it_fail "blimpd"; it_done; }
-it_log "blimpd caps: $(grep CapBnd /proc/$(pgrep -f "blimpd --state-dir $IT_DIR" | head -1)/status)"
+bpid=$(pgrep -f "blimpd --state-dir $IT_DIR" | head -1)
+it_log "blimpd caps: $(grep CapBnd "/proc/$bpid/status")"
 jget() { "$BLIMP" stats "$D" --json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 fresh() { [ "$(jget "d['stats_age_ms']")" -lt 2500 ]; }
 figures() { [ "$(jget "d['consumed']")" -gt 0 ] && [ "$(jget "d['ovhd']")" -gt 0 ]; }
