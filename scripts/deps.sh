@@ -8,7 +8,8 @@ PKGS=(
 	libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 	qemu-system-x86 qemu-utils                            # QEMU (TCG or KVM)
 	libjson-c-dev libinih-dev libcmocka-dev               # JSON, INI, unit tests
-	gnuplot-nox                                           # demo and benchmark plots
+	gnuplot-nox                                           # demo, `blimp plot` and benchmark plots
+	libsystemd-dev                                        # events to the journal (sd_journal_sendv)
 	e2fsprogs cpio xz-utils zstd kmod util-linux          # guest image builder, mkswap
 	binutils python3 procps
 	mmdebstrap eatmydata                                  # the Debian systemd guest (guest/debian)

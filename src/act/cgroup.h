@@ -105,6 +105,11 @@ void act_cgroup_pass_begin(struct act_cgroup *a);
 
 /* The safety counters (for the log and status). */
 void act_cgroup_safety_get(struct act_cgroup *a, struct act_cgroup_safety *out);
+/* The safety counters moved from s0 to s1 for vm: one event per kind that moved
+ * (cgroup_event.c); source says which path acted ("apply" or "watcher"). */
+void act_cgroup_safety_events(const char *vm, const char *source, const char *detail,
+			      const struct act_cgroup_safety *s0,
+			      const struct act_cgroup_safety *s1);
 
 /* The cgroup directory blimp manages for name (for status and collectors).
  * -ENOENT if the VM is not tracked. */

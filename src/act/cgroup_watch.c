@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,10 +79,7 @@ static void cgw_round(struct act_cgroup *a)
 		/* Only what changed the counters: a read error would repeat every period
 		 * (act_cgroup_apply reports those). */
 		if (a->safety.rescues != before.rescues || a->safety.oom_kills != before.oom_kills)
-			log_warn("act",
-				 "%s: host swap limit safety (watcher): %s(rescues %" PRIu64
-				 ", OOM kills %" PRIu64 ")",
-				 vm->name, msg, a->safety.rescues, a->safety.oom_kills);
+			act_cgroup_safety_events(vm->name, "watcher", msg, &before, &a->safety);
 	}
 }
 

@@ -3,10 +3,12 @@
  * one kept connection (reopened if blimpd goes away; the screen says so meanwhile).
  * Interactive mode draws with plain ANSI (alternate screen, clear + home), reads q
  * from a non-canonical stdin and restores the terminal on q, Ctrl-C or SIGTERM.
- * Batch mode (-b) prints CSV: one header, then a row per VM per iteration. An
+ * Batch mode (-b) prints CSV: one header, then a row per VM per iteration, flushed
+ * as each iteration is written, until -n iterations or SIGINT/SIGTERM/SIGHUP, or
+ * until the reader goes away (EPIPE: a quiet exit 0, like `esxtop -b | head`). An
  * iteration that cannot reach blimpd (restarting, say) writes a notice on stderr instead
  * of rows, and the next one reconnects; only a run in which every iteration failed
- * exits non-zero, so a logging `blimp top -b -n 0` outlives blimpd's restarts.
+ * exits non-zero, so a logging `blimp top -b` outlives blimpd's restarts.
  */
 #include <errno.h>
 #include <poll.h>
@@ -29,9 +31,10 @@ static const char cli_top_usage[] =
     "overcommit, then per VM: NAME MEMSZ CONSUMED OVHD MCTL? MCTLSZ MCTLTGT MCTLMAX\n"
     "SWCUR SWTGT SHRD ZERO ACTV ACTVS ACTVF REASON. Press q or Ctrl-C to quit.\n"
     "  -b, --batch           print CSV (bytes) instead: a header, then one row per VM\n"
-    "                        per iteration, with a timestamp and the host's columns\n"
-    "  -n, --iterations N    stop after N refreshes (batch default 1, screen: forever;\n"
-    "                        0: until q / Ctrl-C / SIGTERM)\n"
+    "                        per iteration, with a timestamp and the host's columns,\n"
+    "                        flushed every iteration; runs until -n, Ctrl-C or SIGTERM\n"
+    "  -n, --iterations N    stop after N refreshes (default and 0: until q / Ctrl-C /\n"
+    "                        SIGTERM; use -n 1 for one sample)\n"
     "  -d, --delay SECONDS   time between refreshes (default 1, at least 0.1)\n"
     "  -s, --socket PATH     blimpd's control socket\n";
 
@@ -45,7 +48,6 @@ int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct cli_top_opts){.delay_ms = 1000};
-	bool have_n = false;
 	CLI_GETOPT_RESET();
 	int c, r = 0;
 	while ((c = getopt_long(argc, argv, ":bn:d:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -56,7 +58,6 @@ int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size
 		case 'n':
 			r = cli_parse_uint("-n", optarg, 0, 1000000000, &o->iterations, err,
 					   errlen);
-			have_n = true;
 			break;
 		case 'd':
 			r = cli_parse_seconds("-d", optarg, 100, 86400000, &o->delay_ms, err,
@@ -67,8 +68,6 @@ int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size
 		if (r < 0)
 			return r;
 	}
-	if (o->batch && !have_n)
-		o->iterations = 1;
 	return cli_parse_positionals(optind, argc, argv, NULL, 0, 0, err, errlen);
 }
 
@@ -162,7 +161,8 @@ static int cli_top_batch(const struct cli_ctx *c, const struct cli_top_opts *o)
 	int rc = CLI_EXIT_OK;
 	char why[512];
 	cli_format_csv_header(stdout);
-	fflush(stdout);
+	if (fflush(stdout) == EOF)
+		return CLI_EXIT_OK; /* nobody reads */
 	for (uint64_t i = 0; (o->iterations == 0 || i < o->iterations) && !cli_top_stop; i++) {
 		uint64_t next = cli_top_now_ms(CLOCK_MONOTONIC) + o->delay_ms;
 		bool last = o->iterations != 0 && i + 1 >= o->iterations;
@@ -184,8 +184,12 @@ static int cli_top_batch(const struct cli_ctx *c, const struct cli_top_opts *o)
 			down = false;
 			any_ok = true;
 			cli_format_csv_rows(reply.result, cli_top_now_ms(CLOCK_REALTIME), stdout);
-			fflush(stdout);
 			cli_reply_free(&reply);
+			if (fflush(stdout) == EOF || ferror(stdout)) {
+				/* the reader is gone (EPIPE): nothing more to say to anyone */
+				rc = CLI_EXIT_OK;
+				break;
+			}
 		}
 		if (!last)
 			cli_top_wait(next, false);
@@ -293,5 +297,7 @@ int cli_top_run(const struct cli_ctx *ctx, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	cli_top_stop = 0;
+	if (o.batch)
+		signal(SIGPIPE, SIG_IGN); /* a closed pipe is fflush's EPIPE: stop quietly */
 	return o.batch ? cli_top_batch(&c, &o) : cli_top_screen(&c, &o);
 }

@@ -3,12 +3,17 @@
 
 #include "cli/cmds.h"
 #include "cli/demo_cmd.h"
+#include "cli/history.h"
 
 const struct cli_command cli_commands[] = {
     {"status", "show the host: memory state, budget, accelerator, KSM, swap", cli_status_run,
      false},
     {"ls", "list VMs (--json)", cli_ls_run, false},
     {"top", "live esxtop-style memory screen (-b: CSV batch mode)", cli_top_run, false},
+    {"history", "the live history's rows: [--since 10m] [--vm NAME]... [--csv]", cli_history_run,
+     false},
+    {"plot", "draw the live history with gnuplot: [--since 10m] -o FILE.png", cli_plot_cmd_run,
+     false},
     {"start", "start a VM: NAME --mem SIZE [options] [-- GUEST COMMAND...]", cli_start_run, false},
     {"stop", "stop a VM (--force destroys it at once)", cli_stop_run, false},
     {"exec", "run a command in a guest: NAME -- CMD...", cli_exec_run, false},

@@ -10,17 +10,11 @@
 #include <string.h>
 
 #include "cli/format.h"
-
-static const char *const demo_states[] = {"low", "hard", "soft", "clear", "high"};
+#include "cli/plot.h"
 
 int demo_state_level(const char *state)
 {
-	if (!state)
-		return -1;
-	for (int i = 0; i < 5; i++)
-		if (strcmp(state, demo_states[i]) == 0)
-			return i;
-	return -1;
+	return cli_plot_state_level(state);
 }
 
 void demo_stats_init(struct demo_stats *s)
@@ -128,6 +122,6 @@ int demo_timeline_rows(json_object *top, uint64_t t_ms, FILE *out, struct demo_s
 	if (has_avail && avail < s->min_available_bytes)
 		s->min_available_bytes = avail;
 	if (level >= 0 && (s->worst_state[0] == '\0' || level < demo_state_level(s->worst_state)))
-		snprintf(s->worst_state, sizeof(s->worst_state), "%s", demo_states[level]);
+		snprintf(s->worst_state, sizeof(s->worst_state), "%s", cli_plot_state_name(level));
 	return rows;
 }

@@ -136,7 +136,7 @@ static const char *cli_fmt_permyriad(json_object *o, const char *key, char *buf,
 
 void cli_format_status(json_object *result, FILE *out)
 {
-	char a[64], b[64], c[64], d[64], s[512];
+	char a[64], b[64], c[64], d[64], e[64], s[512];
 	json_object *host = cli_json_unwrap(result, "host");
 	if (host == result)
 		host = NULL; /* no host object: print "-" for its figures */
@@ -212,6 +212,20 @@ void cli_format_status(json_object *result, FILE *out)
 		cli_fmt_u64(k, "cgroup_rescues", a, sizeof(a)),
 		cli_fmt_u64(k, "cgroup_refused", b, sizeof(b)),
 		cli_fmt_u64(k, "cgroup_oom_kills", c, sizeof(c)));
+	json_object *h = NULL;
+	uint64_t secs;
+	if (!json_object_object_get_ex(result, "history", &h) || !cli_json_u64(h, "seconds", &secs))
+		return;
+	if (!secs) {
+		fprintf(out, "history     off (history_s = 0)\n");
+		return;
+	}
+	fprintf(out, "history     %s s of up to %s VMs in %s, %s s held; %s slots recycled, %s "
+		"samples dropped\n",
+		cli_fmt_u64(h, "seconds", a, sizeof(a)), cli_fmt_u64(h, "vms", b, sizeof(b)),
+		cli_fmt_size(h, "bytes", c, sizeof(c)), cli_fmt_u64(h, "oldest_s", d, sizeof(d)),
+		cli_fmt_u64(k, "history_slots_recycled", s, sizeof(s)),
+		cli_fmt_u64(k, "history_vms_dropped", e, sizeof(e)));
 }
 
 void cli_format_ls(json_object *result, FILE *out)

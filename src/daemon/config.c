@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/history.h"
 #include "util/size.h"
 
 enum config_type {
@@ -110,6 +111,13 @@ static const struct config_key config_keys[] = {
     KEY("access_sample_s", CONFIG_UINT, access_sample_s, "30", 0, 3600, R,
 	"host-side access sampling window per VM (DAMON, else clear_refs + smaps "
 	"Referenced); 0 = off"),
+    KEY("history_s", CONFIG_UINT, history_s, "3600", 0, 86400, R,
+	"seconds of live history (`blimp history`, `blimp plot`): one sample per "
+	"collect_period_ms per VM and for the host, in memory allocated at start "
+	"(docs/history.md); 0 = off"),
+    KEY("history_vms", CONFIG_UINT, history_vms, "64", 1, 4096, R,
+	"VMs the live history holds at once; one more takes the slot of the VM seen longest "
+	"ago (counter history_slots_recycled)"),
     /* What blimp may touch. */
     KEY("dry_run", CONFIG_BOOL, dry_run, "false", 0, 1, R,
 	"log every plan and what would be done, change nothing"),
@@ -767,6 +775,16 @@ int config_validate(const struct blimpd_config *c, char *err, size_t errlen)
 			 "stale_after_ms (%" PRIu64 ") below collect_period_ms (%u): every VM "
 			 "would always be stale",
 			 c->policy.stale_after_ms, c->collect_period_ms);
+		return -EINVAL;
+	}
+	uint32_t frames = history_frames_for(c->history_s, c->collect_period_ms);
+	if (frames && history_bound_bytes(frames, c->history_vms) > CONFIG_HISTORY_MAX_BYTES) {
+		snprintf(err, errlen,
+			 "history_s %u at collect_period_ms %u for history_vms %u needs %zu MiB, "
+			 "over %u MiB: fewer seconds or VMs, or a longer period",
+			 c->history_s, c->collect_period_ms, c->history_vms,
+			 history_bound_bytes(frames, c->history_vms) >> 20,
+			 CONFIG_HISTORY_MAX_BYTES >> 20);
 		return -EINVAL;
 	}
 	struct policy_settings p = c->policy;

@@ -30,6 +30,8 @@ struct blimpd_config {
 	uint32_t stats_period_s;     /* guest balloon stats period, default 1 */
 	uint32_t tcg_tb_cache_mib;   /* TCG guests' translation cache, MiB (0 = QEMU's) */
 	uint32_t access_sample_s;    /* host-side access sampling window, 0 = off */
+	uint32_t history_s;          /* live history kept (docs/history.md), 0 = off */
+	uint32_t history_vms;        /* VM slots of the live history */
 	bool dry_run;                /* log the plan, change nothing */
 	bool keep_vms;               /* leave VMs running when blimpd exits */
 	enum config_on_exit on_exit; /* foreign domains' balloon targets at exit */
@@ -44,6 +46,8 @@ struct blimpd_config {
 
 /* Where an installed blimpd's built-in guest lives (guest_dir's first choice). */
 #define CONFIG_GUEST_DIR_INSTALLED "/var/lib/blimp/guest"
+/* The live history may take at most this much memory (history_s x VMs). */
+#define CONFIG_HISTORY_MAX_BYTES (256u << 20)
 /* The built-in guest's directory: guest_dir if set; else the first of
  * CONFIG_GUEST_DIR_INSTALLED and guest/ in the directory of the executable exe_link
  * points to ("/proc/self/exe": build/guest for build/blimpd) that holds a readable

@@ -23,6 +23,7 @@
 #include "daemon/daemon.h"
 #include "daemon/proto.h"
 #include "util/fs.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "virt/loop.h"
 
@@ -50,6 +51,8 @@ static int ctl_loop_id;
 static char ctl_path[108];
 static struct ctl_client *ctl_clients[CTL_CLIENTS_MAX];
 static struct log_ratelimit ctl_rl = {.interval_ms = 1000, .burst = 10};
+/* The command being handled, for the refusal event of a synchronous answer. */
+static const char *ctl_cur_cmd;
 
 static void ctl_client_cb(int fd, short revents, void *opaque);
 
@@ -132,8 +135,10 @@ static void ctl_send_line(struct ctl_client *c, char *line)
 	}
 	if (c->out_len + n > CTL_OUT_MAX) {
 		c->d->ctl_dropped++;
-		log_warn("ctl", "client does not read its replies (%zu bytes queued): dropped",
-			 c->out_len);
+		char q[24];
+		snprintf(q, sizeof(q), "%zu", c->out_len);
+		event_emit(EVENT_WARNING, "client_dropped", "reason", "does not read its replies",
+			   "queued_bytes", q, NULL);
 		free(line);
 		ctl_client_kill(c);
 		return;
@@ -169,6 +174,11 @@ void daemon_ctl_reply_err(struct ctl_client *c, json_object *id, int err, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* every refusal is an event; a client can cause many: rate-limited (the status
+	 * counters keep counting) */
+	if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
+		event_emit(EVENT_NOTICE, "request_refused", "cmd", ctl_cur_cmd ? ctl_cur_cmd : "-",
+			   "code", daemon_errno_name(err), "error", msg, NULL);
 	ctl_send_line(c, daemon_reply_err(id, err, msg));
 }
 
@@ -222,8 +232,6 @@ static void ctl_process(struct ctl_client *c)
 		int r = daemon_request_parse(line, len, &req, &id, err, sizeof(err));
 		if (r < 0) {
 			c->d->ctl_bad_requests++;
-			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
-				log_info("ctl", "bad request: %s", err);
 			daemon_ctl_reply_err(c, id, r, "%s", err);
 			json_object_put(id);
 			continue;
@@ -231,7 +239,9 @@ static void ctl_process(struct ctl_client *c)
 		log_debug("ctl", "request %s", daemon_cmd_name(req.cmd));
 		/* the handler may hold the client or kill it: keep it alive meanwhile */
 		c->refs++;
+		ctl_cur_cmd = daemon_cmd_name(req.cmd);
 		daemon_handle(c->d, c, &req);
+		ctl_cur_cmd = NULL;
 		daemon_request_free(&req);
 		c->refs--;
 		if (c->dead)
@@ -337,9 +347,13 @@ static void ctl_accept_cb(int fd, short revents, void *opaque)
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
 		    (cred.uid != 0 && cred.uid != getuid())) {
 			d->ctl_refused++;
-			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms()))
-				log_warn("ctl", "refused client uid %u (only root or uid %u)",
-					 (unsigned)cred.uid, (unsigned)getuid());
+			if (log_ratelimit_ok(&ctl_rl, virt_loop_now_ms())) {
+				char uid[16], own[16];
+				snprintf(uid, sizeof(uid), "%u", (unsigned)cred.uid);
+				snprintf(own, sizeof(own), "%u", (unsigned)getuid());
+				event_emit(EVENT_WARNING, "client_refused", "uid", uid, "allowed_uid",
+					   own, NULL);
+			}
 			ctl_refuse(cfd, -EACCES, "permission denied");
 			continue;
 		}

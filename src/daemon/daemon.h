@@ -24,6 +24,7 @@
 
 struct act_originals;
 struct daemon_domorig;
+struct history;
 
 struct daemon_vm {
 	char name[MODEL_NAME_MAX];
@@ -103,6 +104,9 @@ struct blimpd {
 	uint64_t ctl_dropped;         /* clients dropped for not reading their replies */
 	uint64_t guest_stats_clamped; /* VM ticks whose guest stats were out of range */
 
+	/* The live history (history.h); NULL when history_s is 0. */
+	struct history *history;
+
 	bool quit;
 	bool keep_vms_on_exit;
 	uint64_t started_ms;
@@ -150,6 +154,8 @@ void daemon_vm_stop_sampling(struct daemon_vm *v);
 void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v);
 /* Status "counters": hostile input met and the host-swap limit's safety net. */
 struct json_object *daemon_counters_json(const struct blimpd *d);
+/* A VM's balloon actual and target as `stats` and `top` show them. */
+void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target);
 /* Fill *o with the vm object of the protocol (stats, top). */
 struct json_object;
 struct json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v);
@@ -162,6 +168,16 @@ void daemon_restore_host(struct blimpd *d);
 int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_bytes,
 			 const char *reason, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* Live history (history_live.c): allocate it (0, or -ENOMEM with the size in the
+ * log), add this tick's frame, answer a `history` request. */
+int daemon_history_open(struct blimpd *d) __attribute__((warn_unused_result));
+void daemon_history_record(struct blimpd *d, uint64_t now_ms);
+struct daemon_request;
+struct ctl_client;
+void daemon_history_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request *req);
+/* status "history": {seconds, vms, bytes, frames, oldest_s} or {"seconds": 0} when off. */
+struct json_object *daemon_history_json(const struct blimpd *d);
 
 /* Control socket (ctl.c). */
 int daemon_ctl_open(struct blimpd *d, char *err, size_t errlen)

@@ -15,6 +15,7 @@
  * process's swap in guest RAM's share at the last smaps read (pidcache.c says why).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include "collect/swaps.h"
 #include "collect/zswap.h"
 #include "daemon/daemon.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "virt/dom.h"
 #include "virt/loop.h"
@@ -234,8 +236,17 @@ void daemon_gather_vms(struct blimpd *d)
 		struct collect_memstats ms;
 		int nt = to_tagged(st, tagged);
 		if (collect_memstats_from_libvirt(tagged, nt, now_s, &ms) == 0 &&
-		    collect_memstats_to_snapshot(&ms, v->memsz_bytes, s) > 0)
+		    collect_memstats_to_snapshot(&ms, v->memsz_bytes, s) > 0) {
 			d->guest_stats_clamped++; /* a figure out of range: clamped */
+			/* a guest can do this every tick: a few events, then a pause */
+			static struct log_ratelimit rl = {.interval_ms = 10000, .burst = 5};
+			if (log_ratelimit_ok(&rl, now_ms)) {
+				char tot[24];
+				snprintf(tot, sizeof(tot), "%" PRIu64, d->guest_stats_clamped);
+				event_emit(EVENT_WARNING, "guest_stats_clamped", "vm", v->name,
+					   "clamped_total", tot, NULL);
+			}
+		}
 		gather_vm_proc(d, v, v == full);
 		gather_vm_access(d, v, now_ms, &access_busy);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;

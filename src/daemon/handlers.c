@@ -158,6 +158,7 @@ static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_reque
 			       json_object_new_uint64(d->collect_cpu_process_total_us));
 	json_object_object_add(o, "host", daemon_host_json(d));
 	json_object_object_add(o, "counters", daemon_counters_json(d));
+	json_object_object_add(o, "history", daemon_history_json(d));
 	daemon_ctl_reply_ok(c, req->id, o);
 	json_object_put(o);
 }
@@ -751,6 +752,9 @@ void daemon_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request
 		break;
 	case DAEMON_CMD_SHUTDOWN:
 		h_shutdown(d, c, req);
+		break;
+	case DAEMON_CMD_HISTORY:
+		daemon_history_handle(d, c, req);
 		break;
 	default:
 		daemon_ctl_reply_err(c, req->id, -EPROTO, "unknown command");

@@ -20,8 +20,10 @@
 #include "act/knob.h"
 #include "act/originals.h"
 #include "daemon/daemon.h"
+#include "daemon/history.h"
 #include "daemon/domorig.h"
 #include "daemon/notify.h"
+#include "util/event.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -265,8 +267,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blimpd: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 2;
 	}
+	event_init(); /* journal or stderr, before the first event */
 	if (config_load(&d->cfg, config_path, config_required, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blimpd: %s\n", err);
+		event_emit(EVENT_ERR, "config_refused", "file", config_path,
+			   "error", err, NULL);
 		return 2;
 	}
 	/* pass 2: flags override the file */
@@ -295,6 +300,7 @@ int main(int argc, char **argv)
 	}
 	if (config_validate(&d->cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blimpd: %s\n", err);
+		event_emit(EVENT_ERR, "config_refused", "error", err, NULL);
 		return 2;
 	}
 	if (print_config) {
@@ -353,6 +359,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blimpd: out of memory\n");
 		return 1;
 	}
+	if (daemon_history_open(d) < 0)
+		return 1;
 	d->started_ms = virt_loop_now_ms();
 	r = virt_conn_open(&d->conn, d->cfg.connect_uri, d->cfg.state_dir, "", err, sizeof(err));
 	if (r < 0) {
@@ -416,6 +424,7 @@ int main(int argc, char **argv)
 	daemon_ctl_close();
 	virt_conn_close(&d->conn);
 	policy_state_free(d->pstate);
+	history_free(d->history);
 	daemon_domorig_free(d->domorig);
 	close(sfd);
 	return rc;

@@ -24,6 +24,7 @@ enum daemon_cmd {
 	DAEMON_CMD_SET,
 	DAEMON_CMD_TOP,
 	DAEMON_CMD_SHUTDOWN,
+	DAEMON_CMD_HISTORY,
 	DAEMON_CMD__COUNT
 };
 const char *daemon_cmd_name(enum daemon_cmd c);

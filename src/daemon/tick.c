@@ -26,6 +26,8 @@
 #include "act/originals.h"
 #include "act/swap.h"
 #include "daemon/daemon.h"
+#include "daemon/history.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/dom.h"
@@ -97,10 +99,7 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 	if (s1.rescues != s0.rescues || s1.oom_kills != s0.oom_kills || s1.refused != s0.refused)
 		/* A limit met a cgroup it could not squeeze: raised (rescue), held (refused),
 		 * or worse (kill). Totals since start, so a repeat shows in one line. */
-		log_warn("act",
-			 "%s: host swap limit safety: %s(rescues %" PRIu64 ", refused %" PRIu64
-			 ", OOM kills %" PRIu64 ")",
-			 v->name, msg, s1.rescues, s1.refused, s1.oom_kills);
+		act_cgroup_safety_events(v->name, "apply", msg, &s0, &s1);
 	else if (r < 0 && r != -EBUSY)
 		log_warn("act", "%s: cgroup limit: %s", v->name, msg[0] ? msg : strerror(-r));
 	else if (msg[0])
@@ -121,6 +120,11 @@ json_object *daemon_counters_json(const struct blimpd *d)
 	json_object_object_add(o, "cgroup_rescues", json_object_new_uint64(cs.rescues));
 	json_object_object_add(o, "cgroup_refused", json_object_new_uint64(cs.refused));
 	json_object_object_add(o, "cgroup_oom_kills", json_object_new_uint64(cs.oom_kills));
+	struct history_counters hc = {0};
+	if (d->history)
+		history_counters(d->history, &hc);
+	json_object_object_add(o, "history_slots_recycled", json_object_new_uint64(hc.slots_recycled));
+	json_object_object_add(o, "history_vms_dropped", json_object_new_uint64(hc.vms_dropped));
 	return o;
 }
 
@@ -217,6 +221,24 @@ static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm
 	}
 }
 
+/* The host's ESX state changed: one event (docs/daemon.md, Events), louder the lower
+ * it goes. */
+static void event_host_state(const struct blimpd *d, const struct host_plan *to)
+{
+	char fr[24], mf[24], bu[24], a[32], b[32];
+	snprintf(fr, sizeof(fr), "%" PRIu64, to->free_bytes);
+	snprintf(mf, sizeof(mf), "%" PRIu64, to->minfree_bytes);
+	snprintf(bu, sizeof(bu), "%" PRIu64, d->cfg.policy.budget_bytes);
+	enum event_prio prio = to->state >= HOST_STATE_HARD   ? EVENT_WARNING
+			       : to->state == HOST_STATE_SOFT ? EVENT_NOTICE
+							      : EVENT_INFO;
+	event_emit(prio, "host_state", "from",
+		   d->have_host_plan ? model_host_state_name(d->host_plan.state) : "unknown", "to",
+		   model_host_state_name(to->state), "free_bytes", fr, "minfree_bytes", mf,
+		   "budget_bytes", bu, "free", size_format(to->free_bytes, a, sizeof(a)), "minfree",
+		   size_format(to->minfree_bytes, b, sizeof(b)), NULL);
+}
+
 static void balance(struct blimpd *d, uint64_t now_ms)
 {
 	size_t n = 0;
@@ -238,13 +260,8 @@ static void balance(struct blimpd *d, uint64_t now_ms)
 		log_err("policy", "policy_run failed: %s", strerror(-r));
 		goto out;
 	}
-	if (!d->have_host_plan || d->host_plan.state != plan.host.state) {
-		char a[32], b[32];
-		log_info("policy", "host state %s (free %s, minFree %s)",
-			 model_host_state_name(plan.host.state),
-			 size_format(plan.host.free_bytes, a, sizeof(a)),
-			 size_format(plan.host.minfree_bytes, b, sizeof(b)));
-	}
+	if (!d->have_host_plan || d->host_plan.state != plan.host.state)
+		event_host_state(d, &plan.host);
 	act_plan(d, &plan, idx, n);
 out:
 	free(idx);
@@ -285,6 +302,7 @@ void daemon_tick(void *opaque)
 		d->last_balance_ms = now;
 		balance(d, now);
 	}
+	daemon_history_record(d, now);
 }
 
 /* One restore step's outcome in the log. */
@@ -358,17 +376,24 @@ json_object *daemon_host_json(const struct blimpd *d)
 	return o;
 }
 
+void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target)
+{
+	const struct vm_snapshot *s = &v->snap;
+	*actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
+	*target = v->manual_target_bytes    ? v->manual_target_bytes
+		  : v->applied_target_bytes ? v->applied_target_bytes
+		  : v->have_plan            ? v->plan.target_bytes
+					    : v->current_bytes;
+}
+
 json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 {
 	(void)d;
 	const struct vm_snapshot *s = &v->snap;
 	const struct vm_plan *p = &v->plan;
 	uint64_t memsz = v->memsz_bytes;
-	uint64_t actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
-	uint64_t target = v->manual_target_bytes     ? v->manual_target_bytes
-			  : v->applied_target_bytes ? v->applied_target_bytes
-			  : v->have_plan            ? p->target_bytes
-						    : v->current_bytes;
+	uint64_t actual, target;
+	daemon_vm_balloon(v, &actual, &target);
 	json_object *o = json_object_new_object();
 #define U(k, x) json_object_object_add(o, k, json_object_new_uint64(x))
 	json_object_object_add(o, "name", json_object_new_string(v->name));

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "virt/dom.h"
 #include "virt/loop.h"
@@ -47,10 +49,19 @@ void daemon_vm_remove_files(const struct blimpd *d, const char *name)
 		log_warn("vm", "%s: could not remove %s: %s", name, path, strerror(errno));
 }
 
+/* A VM blimp managed is no longer running (run_ended) or no longer defined (gone). */
+static void event_vm_lost(const struct daemon_vm *v, const char *reason)
+{
+	event_emit(EVENT_NOTICE, "vm_lost", "vm", v->name, "uuid", v->uuid, "reason", reason,
+		   "managed", v->managed ? "1" : "0", NULL);
+}
+
 static void vm_drop(struct blimpd *d, size_t i)
 {
 	struct daemon_vm *v = &d->vms[i];
 	log_info("vm", "%s: gone from libvirt", v->name);
+	if (v->active)
+		event_vm_lost(v, "gone");
 	daemon_vm_unadopt(d, v);
 	daemon_release_vm(d, v->name);
 	daemon_vm_stop_sampling(v);
@@ -123,6 +134,8 @@ int daemon_vms_sync(struct blimpd *d)
 				 in->managed ? "managed by blimp" : "not started by blimp");
 		}
 		v->seen = true;
+		if (v->active && !in->active)
+			event_vm_lost(v, "run_ended");
 		v->active = in->active;
 		v->managed = in->managed;
 		v->persistent = in->persistent;
@@ -130,8 +143,15 @@ int daemon_vms_sync(struct blimpd *d)
 		v->current_bytes = in->current_bytes;
 		v->settings = in->settings;
 		v->dom_id = in->active ? in->id : -1;
-		if (new_run)
+		if (new_run) {
+			char mem[24], id[16];
+			snprintf(mem, sizeof(mem), "%" PRIu64, v->memsz_bytes);
+			snprintf(id, sizeof(id), "%d", v->dom_id);
+			event_emit(EVENT_NOTICE, "vm_adopted", "vm", v->name, "uuid", v->uuid,
+				   "managed", v->managed ? "1" : "0", "memsz_bytes", mem, "dom_id", id,
+				   NULL);
 			daemon_vm_adopt(d, v);
+		}
 		else if (!v->active && (v->adopt_bytes || v->period_set_s || v->caps_known))
 			daemon_vm_unadopt(d, v); /* the run ended: nothing of it to put back */
 		if (!v->active) {
@@ -172,6 +192,8 @@ void daemon_vms_handle_events(struct blimpd *d)
 			case VIRT_EVENT_CRASHED:
 				log_info("vm", "%s: %s", ev[i].name,
 					 ev[i].kind == VIRT_EVENT_CRASHED ? "crashed" : "stopped");
+				if (ev[i].kind == VIRT_EVENT_CRASHED)
+					event_emit(EVENT_ERR, "vm_crashed", "vm", ev[i].name, NULL);
 				resync = true;
 				break;
 			case VIRT_EVENT_STARTED:

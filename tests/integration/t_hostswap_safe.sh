@@ -60,9 +60,9 @@ it_log "limit $(mib "$(cat "$cg/memory.limit_in_bytes")") MiB, SWCUR $(mib "$(it
 echo 0 >"$cg/memory.swappiness"
 "$BLIMP" exec nb --timeout 200 -- memcheck 160 --seconds 60 >"$IT_DIR/memcheck.out" 2>&1 &
 mc=$!
-rescued() { grep -q "host swap limit safety" "$IT_DIR/blimpd.log"; }
+rescued() { grep -Eq "event=hostswap_(rescue|refused|oom_kill) " "$IT_DIR/blimpd.log"; }
 it_check "blimpd sees the cgroup stuck and raises its limit (within 120 s)" it_wait 120 rescued
-grep "host swap limit safety" "$IT_DIR/blimpd.log" | head -3 | cut -c1-400 | sed 's/^/    /'
+grep -E "event=hostswap_(rescue|refused|oom_kill) " "$IT_DIR/blimpd.log" | head -3 | cut -c1-400 | sed 's/^/    /'
 wait "$mc"
 it_check "memcheck passes in the guest ($(tail -c 120 "$IT_DIR/memcheck.out" | tr '\n' ' '))" \
 	grep -q "memcheck ok" "$IT_DIR/memcheck.out"

@@ -110,7 +110,9 @@ static void test_status(void **state)
 		     "\"accel_reason\":\"kvm_pvm loaded\",\"n_vms\":2,\"counters\":{"
 		     "\"ctl_bad_requests\":3,\"ctl_refused\":0,\"ctl_dropped\":1,"
 		     "\"guest_stats_clamped\":17,\"cgroup_rescues\":2,\"cgroup_refused\":0,"
-		     "\"cgroup_oom_kills\":0}}",
+		     "\"cgroup_oom_kills\":0,\"history_slots_recycled\":4,"
+		     "\"history_vms_dropped\":0},\"history\":{\"seconds\":3600,\"vms\":64,"
+		     "\"bytes\":6631568,\"frames\":120,\"oldest_s\":119}}",
 		     host_json) > 0);
 	json_object *r = parse(doc);
 	free(doc);
@@ -130,6 +132,13 @@ static void test_status(void **state)
 	assert_non_null(strstr(s, "input       3 bad requests, 0 clients refused, 1 dropped, 17 "
 				  "guest stats clamped\n"));
 	assert_non_null(strstr(s, "host swap   limit rescues 2, refused 0, OOM kills 0\n"));
+	assert_non_null(strstr(s, "history     3600 s of up to 64 VMs in 6.3M, 119 s held; 4 slots "
+				  "recycled, 0 samples dropped\n"));
+	free(s);
+	json_object_put(r);
+	r = parse("{\"counters\":{},\"history\":{\"seconds\":0}}");
+	s = CAPTURE(cli_format_status(r, out));
+	assert_non_null(strstr(s, "history     off (history_s = 0)\n"));
 	free(s);
 	json_object_put(r);
 

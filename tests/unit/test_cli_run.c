@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cli/cmds.h"
+#include "cli/history.h"
 
 #define MIB (1024ULL * 1024)
 
@@ -334,6 +335,38 @@ static void test_simple_outputs(void **state)
 	fake_stop();
 }
 
+static int count_lines(const char *s, const char *needle);
+
+/* blimp history pages: it asks again from "after" while "more", stops when "after" does
+ * not move (a blimpd repeating itself must not loop the CLI), header once. */
+static void test_history_pages(void **state)
+{
+	(void)state;
+	const struct script s[] = {
+	    {"history", "{\"frames\":[{\"seq\":4,\"t_ms\":1000,\"mono_ms\":7000,"
+			"\"host\":{\"free\":1,\"state\":\"high\"},\"vms\":[{\"name\":\"vm1\","
+			"\"memsz\":2,\"consumed\":1}]}],\"more\":true,\"after\":5}"},
+	    {NULL, NULL}};
+	fake_start(s);
+	assert_int_equal(RUN(cli_history_run, "history", "--csv", "--since", "2m", "--vm", "vm1"),
+			 CLI_EXIT_OK);
+	assert_int_equal(count_lines(out_buf, "t_s,vm,"), 1);
+	assert_int_equal(count_lines(out_buf, ",vm1,1,"), 2); /* a row from each page */
+	assert_int_equal(count_lines(fake.requests, "\"cmd\":\"history\""), 2);
+	assert_non_null(strstr(fake.requests, "\"since\":120"));
+	assert_non_null(strstr(fake.requests, "\"after\":5"));
+	assert_non_null(strstr(fake.requests, "\"vms\":[\"vm1\"]"));
+	fake_stop();
+
+	const struct script off[] = {{"history", "!ENOENT the live history is off"}, {NULL, NULL}};
+	fake_start(off);
+	assert_int_equal(RUN(cli_history_run, "history"), CLI_EXIT_DAEMON);
+	assert_string_equal(out_buf, ""); /* no header without an answer */
+	assert_non_null(strstr(err_buf, "blimp: history: the live history is off (ENOENT)"));
+	assert_int_equal(RUN(cli_plot_cmd_run, "plot", "-o", "/nonexistent/x.png"), CLI_EXIT_DAEMON);
+	fake_stop();
+}
+
 /* A request builder that ran out of memory: reported, nothing sent. */
 static void test_request_take_null(void **state)
 {
@@ -434,6 +467,7 @@ int main(void)
 	    cmocka_unit_test(test_top_batch_restart),
 	    cmocka_unit_test(test_simple_outputs),
 	    cmocka_unit_test(test_request_take_null),
+	    cmocka_unit_test(test_history_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

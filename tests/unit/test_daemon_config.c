@@ -435,6 +435,18 @@ static void test_validate(void **state)
 	assert_int_equal(config_set(&c, "socket_path", sock, err, sizeof(err)), 0);
 	assert_int_equal(config_validate(&c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "socket_path"));
+
+	/* the live history's memory: a day of 64 VMs at 1 s fits (152 MiB), at 100 ms not */
+	config_default(&c);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "history_s", "86400", err, sizeof(err)), 0);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "collect_period_ms", "100", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "stale_after_ms", "10000", err, sizeof(err)), 0);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "history_s 86400 at collect_period_ms 100"));
+	assert_int_equal(config_set(&c, "history_s", "0", err, sizeof(err)), 0); /* off */
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
 }
 
 static char *capture(void (*fn)(FILE *, const struct blimpd_config *),
