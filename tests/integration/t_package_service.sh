@@ -4,7 +4,7 @@
 # them with dpkg, and runs the shipped blimpd.service unchanged (hardening included).
 # blimpd is pointed at libvirt's built-in test driver (test:///default, a drop-in in
 # /etc/blimp/blimpd.conf.d: there is no libvirtd in the guest), so what is tested is the
-# unit and the daemon's host side: Type=notify readiness, STATUS=, watchdog pings
+# unit and the daemon's host side: Type=notify readiness, STATUS=, journal events, watchdog pings
 # (WatchdogSec=6s for the test), the KSM sysfs and swap writes the hardening must allow,
 # an orderly stop that restores them, and Restart=on-failure after a SIGKILL.
 . "$(dirname "$0")/lib.sh"
@@ -99,6 +99,9 @@ it_check "the control socket serves: blimp ls lists the test driver's domain" ls
 status_ok() { prop StatusText | grep -q '^1 VMs running, budget 256.0M, host state [a-z]'; }
 it_check "STATUS= line" it_wait 20 status_ok
 it_log "status: $(prop StatusText)"
+# structured events reach the journal from inside the sandbox (AF_UNIX to journald)
+adopted_event() { G -- journalctl -q -o cat _SYSTEMD_UNIT=blimpd.service BLIMP_EVENT=vm_adopted | grep -q .; }
+it_check "journal event BLIMP_EVENT=vm_adopted" it_wait 10 adopted_event
 ksm_is() { [ "$(ksm_run)" = "$1" ]; }
 it_check "KSM sysfs written through the hardening (run 1)" it_wait 20 ksm_is 1
 it_check "swap file made and swapped on through the hardening" it_wait 30 has_swap
