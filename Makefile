@@ -6,6 +6,7 @@ CC      ?= gcc
 BUILD   ?= build
 PKGS    := libvirt json-c inih libsystemd
 CFLAGS  ?= -O2 -g
+LDFLAGS += -Wl,--as-needed
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lm
@@ -30,12 +31,13 @@ srcs_of = $(filter-out %/main.c,$(wildcard src/$(1)/*.c))
 objs_of = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 libs_of = $(foreach m,$(DEPS_$(1)),$(BUILD)/lib$(m).a)
 
-.PHONY: all clean test unit asan integration fuzz deps guest debian-guest bench format check demo
+.PHONY: all clean test unit asan integration fuzz deps guest debian-guest bench format check demo \
+	man install uninstall deb
 all: $(BUILD)/blimpd $(BUILD)/blimp
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 define LIB_RULE
 $(BUILD)/lib$(1).a: $(call objs_of,$(1))
@@ -78,6 +80,89 @@ debian-guest:
 
 deps:
 	scripts/deps.sh
+
+# Man pages and the default blimpd.conf, generated from the binaries' own tables
+# (tools/mkman.sh); the stamp is the check that every setting, flag and command is in
+# them.
+MAN_SRC := $(BUILD)/man/blimp.1 $(BUILD)/man/blimpd.8 $(BUILD)/man/blimpd.conf.5 \
+	   $(BUILD)/man/blimp-guest-build.8
+man: $(BUILD)/man/.checked
+$(BUILD)/man/.checked: $(MAN_SRC) $(BUILD)/man/blimpd.conf
+	tools/mkman.sh check $(BUILD)/blimpd $(BUILD)/blimp $(BUILD)/man
+	@touch $@
+$(BUILD)/man/blimp.1: $(BUILD)/blimp tools/mkman.sh
+	@mkdir -p $(dir $@)
+	tools/mkman.sh blimp $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/blimpd.8: $(BUILD)/blimpd tools/mkman.sh
+	@mkdir -p $(dir $@)
+	tools/mkman.sh blimpd $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/blimpd.conf.5: $(BUILD)/blimpd tools/mkman.sh
+	@mkdir -p $(dir $@)
+	tools/mkman.sh conf5 $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/blimp-guest-build.8: $(BUILD)/blimp-guest-build tools/mkman.sh
+	@mkdir -p $(dir $@)
+	tools/mkman.sh guestbuild $< > $@.tmp && mv $@.tmp $@
+# The installed default: the operator's libvirtd (docs/operators.md says why).
+$(BUILD)/man/blimpd.conf: $(BUILD)/blimpd tools/mkman.sh
+	@mkdir -p $(dir $@)
+	tools/mkman.sh conf $< connect_uri=qemu:///system > $@.tmp && mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=] (docs/operators.md). The built-in
+# guest's builder goes to $(GUESTLIB) with a wrapper that builds into
+# /var/lib/blimp/guest, where blimpd looks first.
+PREFIX     ?= /usr/local
+# blimpd reads /etc/blimp/blimpd.conf whatever the PREFIX (src/daemon/main.c).
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+BINDIR     := $(PREFIX)/bin
+SBINDIR    := $(PREFIX)/sbin
+MANDIR     := $(PREFIX)/share/man
+GUESTLIB   := $(PREFIX)/lib/blimp/guest-builder
+GUEST_FILES := guest/build.sh guest/init guest/inittab $(wildcard guest/scripts/*.sh) \
+	       $(wildcard guest/tools/*.[ch])
+subst_paths = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@GUESTLIB@|$(GUESTLIB)|g'
+$(BUILD)/blimp-guest-build: packaging/blimp-guest-build.in
+	@mkdir -p $(dir $@)
+	$(subst_paths) $< > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
+$(BUILD)/blimpd.service: packaging/blimpd.service.in
+	@mkdir -p $(dir $@)
+	$(subst_paths) $< > $@.tmp && mv $@.tmp $@
+
+install: all man $(BUILD)/blimpd.service
+	install -D -m 0755 $(BUILD)/blimpd $(DESTDIR)$(SBINDIR)/blimpd
+	install -D -m 0755 $(BUILD)/blimp $(DESTDIR)$(BINDIR)/blimp
+	install -D -m 0755 $(BUILD)/blimp-guest-build $(DESTDIR)$(SBINDIR)/blimp-guest-build
+	install -D -m 0644 $(BUILD)/man/blimp.1 $(DESTDIR)$(MANDIR)/man1/blimp.1
+	install -D -m 0644 $(BUILD)/man/blimpd.8 $(DESTDIR)$(MANDIR)/man8/blimpd.8
+	install -D -m 0644 $(BUILD)/man/blimp-guest-build.8 $(DESTDIR)$(MANDIR)/man8/blimp-guest-build.8
+	install -D -m 0644 $(BUILD)/man/blimpd.conf.5 $(DESTDIR)$(MANDIR)/man5/blimpd.conf.5
+	install -D -m 0644 $(BUILD)/blimpd.service $(DESTDIR)$(UNITDIR)/blimpd.service
+	for f in $(GUEST_FILES); do \
+		install -D -m $$(if [ -x $$f ]; then echo 0755; else echo 0644; fi) $$f \
+			$(DESTDIR)$(GUESTLIB)/$${f#guest/} || exit 1; \
+	done
+	@# an operator's edited config is never overwritten
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/blimp/blimpd.conf ]; then \
+		install -m 0644 $(BUILD)/man/blimpd.conf $(DESTDIR)$(SYSCONFDIR)/blimp/blimpd.conf.dist; \
+		echo "install: kept $(DESTDIR)$(SYSCONFDIR)/blimp/blimpd.conf, new default in blimpd.conf.dist"; \
+	else \
+		install -D -m 0644 $(BUILD)/man/blimpd.conf $(DESTDIR)$(SYSCONFDIR)/blimp/blimpd.conf; \
+	fi
+
+# Removes what install put there except the config (the operator's) and
+# /var/lib/blimp (state, swap file, the built guest).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/blimpd $(DESTDIR)$(BINDIR)/blimp \
+	      $(DESTDIR)$(SBINDIR)/blimp-guest-build $(DESTDIR)$(MANDIR)/man1/blimp.1 \
+	      $(DESTDIR)$(MANDIR)/man8/blimpd.8 $(DESTDIR)$(MANDIR)/man8/blimp-guest-build.8 \
+	      $(DESTDIR)$(MANDIR)/man5/blimpd.conf.5 $(DESTDIR)$(UNITDIR)/blimpd.service \
+	      $(DESTDIR)$(SYSCONFDIR)/blimp/blimpd.conf.dist
+	rm -rf $(DESTDIR)$(PREFIX)/lib/blimp
+
+# The Debian package (debian/), built in a copy of the tree: ../blimp_*.deb of the copy
+# ends in $(BUILD)/deb/. tests/package/run.sh checks it.
+deb:
+	tests/package/build-deb.sh $(BUILD)/deb
 
 test:
 	tests/run-all.sh

@@ -14,6 +14,8 @@ PKGS=(
 	binutils python3 procps
 	mmdebstrap eatmydata                                  # the Debian systemd guest (guest/debian)
 	libvirt-daemon-system                                 # a system libvirtd (qemu:///system) for the operator tests
+	libsystemd-dev                                        # sd_notify (blimpd under systemd)
+	dpkg-dev debhelper fakeroot lintian man-db systemd    # the .deb and its checks (tests/package)
 )
 
 missing=()

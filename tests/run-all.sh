@@ -1,7 +1,7 @@
 #!/bin/bash
 # The whole test suite: setup, build, unit tests (plain and ASan/UBSan), fuzz smoke,
 # integration tests on real libvirt + QEMU guests. Ends with "N passed, N failed".
-# Env: SKIP_INTEGRATION=1, SKIP_FUZZ=1, FUZZ_SECONDS (default 5), ONLY=<glob> for
+# Env: SKIP_INTEGRATION=1, SKIP_FUZZ=1, SKIP_PACKAGE=1, FUZZ_SECONDS (default 5), ONLY=<glob> for
 # integration tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +41,10 @@ phase unit make -j2 unit
 phase asan make -j2 SAN=1 unit
 if [ "${SKIP_FUZZ:-0}" != 1 ] && [ -x tests/fuzz/run.sh ]; then
 	phase fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" tests/fuzz/run.sh
+fi
+# The Debian package: builds, lintian, installs in a chroot, unit, man pages (~1 min).
+if [ "${SKIP_PACKAGE:-0}" != 1 ]; then
+	phase package tests/package/run.sh
 fi
 if [ "${SKIP_INTEGRATION:-0}" != 1 ]; then
 	phase integration tests/integration/run.sh

@@ -316,6 +316,16 @@ int act_swap_enable(struct act_swap *s, char *msg, size_t msglen)
 	}
 	if (!listed) {
 		r = swap_do_swapon(s);
+		if (r == -EBUSY && exists) {
+			/* blimp's file, on already: an earlier blimpd swapped it on in another
+			 * mount namespace (systemd's ProtectSystem=/ReadWritePaths= bind
+			 * mounts), and once that namespace is gone /proc/swaps names it by
+			 * the path below that mount ("/swapfile"). swapoff(2) by this path
+			 * still finds it (by inode). */
+			act_msg_append(msg, msglen, "on already (not under this path in %s); ",
+				       s->proc_swaps);
+			r = 0;
+		}
 		if (r == -EINVAL) {
 			/* Some filesystems refuse fallocated (unwritten) extents: write it. */
 			act_msg_append(msg, msglen, "swapon refused the file, writing zeros; ");
@@ -424,6 +434,11 @@ int act_swap_remove_leftover(const char *path, const char *proc_root, char *msg,
 		act_swap_free(s);
 		return listed;
 	}
+	/* Not listed may still be on under another mount namespace's path (see
+	 * act_swap_enable): swapoff by path finds it; -EINVAL: it was off. */
+	if (listed != 1 && swap_do_swapoff(s) == 0)
+		act_msg_append(msg, msglen, "swapoff %s (on, not under this path in %s); ", path,
+			       s->proc_swaps);
 	s->active = listed == 1;
 	s->created = true;
 	char m[512] = "";

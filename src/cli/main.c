@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cmds.h"
+#include "util/version.h"
 
 static void cli_main_usage(FILE *out)
 {
@@ -18,6 +19,7 @@ static void cli_main_usage(FILE *out)
 		"  -s, --socket PATH  blimpd's control socket (env BLIMP_SOCKET,\n"
 		"                     default " CLI_DEFAULT_SOCKET ")\n"
 		"  -h, --help         this help; 'blimp COMMAND --help' for a command's\n"
+		"  -V, --version      print the version and exit\n"
 		"\nExit status: 0 ok, 1 blimpd reported an error, 2 usage error, 3 blimpd not\n"
 		"reachable; exec exits with the guest command's status.\n");
 }
@@ -27,16 +29,20 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"socket", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *socket_flag = NULL;
 	opterr = 0;
 	int c;
 	/* '+': stop at the command; its own options are its parser's business. */
-	while ((c = getopt_long(argc, argv, "+:hs:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hVs:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_main_usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("blimp %s\n", BLIMP_VERSION);
 			return CLI_EXIT_OK;
 		case 's':
 			socket_flag = optarg;

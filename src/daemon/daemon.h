@@ -13,11 +13,12 @@
 #include "daemon/config.h"
 #include "model/model.h"
 #include "policy/policy.h"
+#include "util/version.h"
 #include "virt/agent.h"
 #include "virt/conn.h"
 #include "virt/domcaps.h"
 
-#define BLIMPD_VERSION "0.1.0"
+#define BLIMPD_VERSION BLIMP_VERSION
 /* After libvirt's connection drops, a reconnect is tried this often. */
 #define DAEMON_RECONNECT_MS 5000
 

@@ -22,6 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/history.h"
 #include "daemon/domorig.h"
+#include "daemon/notify.h"
 #include "util/event.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -389,6 +390,7 @@ int main(int argc, char **argv)
 		return r == -EADDRINUSE ? 1 : 2;
 	}
 	log_info("daemon", "listening on %s", d->cfg.socket_path);
+	daemon_notify_ready(d, virt_loop_now_ms());
 
 	int id1 = virt_loop_add_fd(sfd, POLLIN, signal_cb, d);
 	int id2 = virt_loop_add_fd(d->conn.event_fd, POLLIN, conn_event_cb, d);
@@ -407,10 +409,13 @@ int main(int argc, char **argv)
 			rc = 1;
 			break;
 		}
+		daemon_notify_loop(d, virt_loop_now_ms());
 	}
 
 	log_info("daemon", "exiting: %s", d->keep_vms_on_exit ? "VMs keep running"
 							      : "stopping VMs blimp started");
+	daemon_notify_stopping(d->keep_vms_on_exit ? "restoring the host, VMs keep running"
+						   : "restoring the host, stopping VMs blimp started");
 	daemon_domains_restore(d);
 	daemon_restore_host(d);
 	if (!d->keep_vms_on_exit)

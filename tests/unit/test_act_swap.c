@@ -180,6 +180,43 @@ static void test_leftover_adopted(void **state)
 	act_swap_free(s);
 }
 
+/* On already, but not under this path in /proc/swaps: a blimpd under systemd
+ * (ProtectSystem= bind mounts) was killed, and the kernel names its swap file by the
+ * path below that dead namespace's mount. swapon says EBUSY; it is adopted and removed
+ * on exit, not unlinked at once (the kernel refuses that for an active swap file). */
+static void test_leftover_on_in_another_namespace(void **state)
+{
+	struct fx *f = *state;
+	char cmd[8400];
+	snprintf(cmd, sizeof(cmd), "truncate -s 4M '%s' && mkswap -L blimp '%s' >/dev/null 2>&1",
+		 f->file, f->file);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fx_write(f->root, "proc/swaps",
+				  "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+				  "/swapfile  file\t\t4092\t\t0\t\t5\n"),
+			 0);
+	f->fail_swapon = 1;
+	f->fail_errno = EBUSY;
+	struct act_swap *s = fx_new(f, 4ULL << 20, false);
+	char msg[1024];
+	assert_int_equal(act_swap_enable(s, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "on already"));
+	assert_true(act_swap_active(s));
+	assert_int_equal(act_swap_is_ours(f->file), 1);
+	assert_int_equal(act_swap_restore(s, msg, sizeof(msg)), 0);
+	assert_int_equal(f->swapoffs, 1);
+	assert_int_equal(file_size(f->file), -1);
+	act_swap_free(s);
+
+	/* EBUSY for a file blimp just made is no such case: an error, file removed */
+	f->fail_swapon = 1;
+	s = fx_new(f, 4ULL << 20, false);
+	assert_int_equal(act_swap_enable(s, msg, sizeof(msg)), -EBUSY);
+	assert_false(act_swap_active(s));
+	assert_int_equal(file_size(f->file), -1);
+	act_swap_free(s);
+}
+
 static void test_swapon_einval_rewrites(void **state)
 {
 	struct fx *f = *state;
@@ -380,6 +417,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_foreign_file_untouched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leftover_adopted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_swapon_einval_rewrites, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leftover_on_in_another_namespace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_zswap_and_replaced_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
