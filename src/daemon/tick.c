@@ -121,6 +121,14 @@ json_object *daemon_counters_json(const struct blimpd *d)
 	json_object_object_add(o, "cgroup_rescues", json_object_new_uint64(cs.rescues));
 	json_object_object_add(o, "cgroup_refused", json_object_new_uint64(cs.refused));
 	json_object_object_add(o, "cgroup_oom_kills", json_object_new_uint64(cs.oom_kills));
+	json_object_object_add(o, "ticks_late", json_object_new_uint64(d->ticks_late));
+	json_object_object_add(o, "tick_late_max_ms", json_object_new_uint64(d->tick_late_max_ms));
+	struct virt_agent_counters ac;
+	virt_agent_counters_get(&ac);
+	json_object_object_add(o, "agent_garbage_bytes", json_object_new_uint64(ac.garbage_bytes));
+	json_object_object_add(o, "agent_oversize_frames",
+			       json_object_new_uint64(ac.oversize_frames));
+	json_object_object_add(o, "agent_reads_deferred", json_object_new_uint64(ac.reads_deferred));
 	return o;
 }
 
@@ -256,6 +264,15 @@ void daemon_tick(void *opaque)
 {
 	struct blimpd *d = opaque;
 	uint64_t now = virt_loop_now_ms();
+	/* lateness: how far past its period this tick came (a handler hogging the loop) */
+	if (d->last_tick_ms && now > d->last_tick_ms + d->cfg.collect_period_ms) {
+		uint64_t late = now - d->last_tick_ms - d->cfg.collect_period_ms;
+		if (late > d->tick_late_max_ms)
+			d->tick_late_max_ms = late;
+		if (late > d->cfg.collect_period_ms)
+			d->ticks_late++;
+	}
+	d->last_tick_ms = now;
 	if (!d->conn_ok) {
 		if (now < d->conn_retry_ms)
 			return;

@@ -2,7 +2,8 @@
  * DESIGN: a small state machine per VM. DISCONNECTED -> (connect) CONNECTED, pinging
  * every second until READY/PONG -> READY: the head of the FIFO is written, its RESULT
  * completes it, the next is written. A 250 ms timer drives reconnects, pings and
- * deadlines. Reads are bounded (header 256 bytes, payload 1 MiB + trailer) and writes
+ * deadlines. Reads are bounded (header 256 bytes, payload 1 MiB + trailer; at most
+ * AGENT_READ_BUDGET bytes per wakeup, so a flooding guest cannot stall the loop) and writes
  * go through an output buffer watched for POLLOUT, so a stuck guest never blocks the
  * loop. A READY while a command is in flight means the guest rebooted: that command
  * fails with -EIO.
@@ -28,6 +29,18 @@
 #define AGENT_PING_MS 1000
 #define AGENT_GRACE_MS 3000 /* the agent reports its own timeout; allow for latency */
 #define AGENT_IN_MAX (VIRT_AGENT_PAYLOAD_MAX + 2 * VIRT_AGENT_LINE_MAX)
+/* Bytes read from one agent per wakeup: a guest writing its channel at full speed
+ * gets this much of the loop's time, then the loop serves everyone else (the socket
+ * stays readable, so the rest waits for the next iteration). */
+#define AGENT_READ_BUDGET (256 * 1024)
+
+/* Process-wide: what guests sent that was not a frame, or too much at once. */
+static struct virt_agent_counters agent_counters;
+
+void virt_agent_counters_get(struct virt_agent_counters *out)
+{
+	*out = agent_counters;
+}
 
 struct agent_req {
 	struct agent_req *next;
@@ -245,14 +258,18 @@ static void agent_frame(struct virt_agent *a, const struct virt_agent_frame *f)
 
 static void agent_read(struct virt_agent *a)
 {
-	for (;;) {
+	size_t budget = AGENT_READ_BUDGET;
+	while (budget > 0) {
 		if (a->in_len >= AGENT_IN_MAX) {
+			agent_counters.oversize_frames++;
 			agent_disconnect(a, "oversized frame from the guest");
 			return;
 		}
 		size_t room = AGENT_IN_MAX - a->in_len;
 		if (room > 65536)
 			room = 65536;
+		if (room > budget)
+			room = budget;
 		ssize_t n = recv(a->fd, a->in + a->in_len, room, MSG_DONTWAIT);
 		if (n == 0) {
 			agent_disconnect(a, "end of file");
@@ -260,10 +277,11 @@ static void agent_read(struct virt_agent *a)
 		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
-				break;
+				return;
 			agent_disconnect(a, strerror(errno));
 			return;
 		}
+		budget -= (size_t)n;
 		a->in_len += (size_t)n;
 		size_t off = 0;
 		for (;;) {
@@ -273,7 +291,8 @@ static void agent_read(struct virt_agent *a)
 			if (r == 0)
 				break;
 			if (r < 0) {
-				log_debug("agent", "%s: skipped %zu bytes of garbage", a->name, used);
+				/* counted, not logged: a flooding guest would flood the log */
+				agent_counters.garbage_bytes += used;
 				off += used;
 				continue;
 			}
@@ -287,6 +306,7 @@ static void agent_read(struct virt_agent *a)
 		memmove(a->in, a->in + off, a->in_len - off);
 		a->in_len -= off;
 	}
+	agent_counters.reads_deferred++;
 }
 
 static void agent_fd_cb(int fd, short revents, void *opaque)
