@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +106,10 @@ static int get_vm(struct blimpd *d, json_object *args, struct daemon_vm **out, c
 	if (r < 0)
 		return r;
 	struct daemon_vm *v = virt_name_valid(name) ? daemon_vm_find(d, name) : NULL;
+	/* a domain whose name blimp cannot take (too long, odd characters) by its UUID */
+	for (size_t i = 0; !v && strlen(name) == MODEL_UUID_LEN - 1 && i < d->n_vms; i++)
+		if (strcasecmp(d->vms[i].uuid, name) == 0)
+			v = &d->vms[i];
 	if (!v) {
 		char safe[80];
 		snprintf(safe, sizeof(safe), "%s", name);
@@ -468,12 +473,13 @@ static void h_stop(struct blimpd *d, struct ctl_client *c, struct daemon_request
 	    ((r = daemon_arg_bool(req->args, "force", &force, err, sizeof(err))) < 0 &&
 	     r != -ENOENT))
 		goto fail;
-	char name[MODEL_NAME_MAX];
+	char name[MODEL_NAME_MAX], uuid[MODEL_UUID_LEN];
 	snprintf(name, sizeof(name), "%s", v->name);
+	snprintf(uuid, sizeof(uuid), "%s", v->uuid);
 	bool managed = v->managed;
 	/* blimp's guests have nothing to save: a hard stop. Persistent domains blimp
 	 * did not start stay defined. */
-	r = virt_dom_destroy(&d->conn, name, managed, err, sizeof(err));
+	r = virt_dom_destroy(&d->conn, uuid, managed, err, sizeof(err));
 	if (r < 0 && r != -EINVAL)
 		goto fail;
 	log_info("vm", "%s: stopped", name);
@@ -716,7 +722,7 @@ static void h_set(struct blimpd *d, struct ctl_client *c, struct daemon_request 
 		goto fail;
 	if ((r = check_settings(d, v->name, &s, v->memsz_bytes, err, sizeof(err))) < 0)
 		goto fail;
-	r = virt_dom_set_meta(&d->conn, v->name, &s, v->managed, err, sizeof(err));
+	r = virt_dom_set_meta(&d->conn, v->uuid, &s, v->managed, err, sizeof(err));
 	if (r < 0)
 		goto fail;
 	v->settings = s;

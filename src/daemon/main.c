@@ -270,7 +270,7 @@ static void stop_managed_vms(struct blimpd *d)
 		char err[256];
 		virt_agent_free(v->agent);
 		v->agent = NULL;
-		if (virt_dom_destroy(&d->conn, v->name, true, err, sizeof(err)) < 0)
+		if (virt_dom_destroy(&d->conn, v->uuid, true, err, sizeof(err)) < 0)
 			log_warn("vm", "%s: %s", v->name, err);
 		else
 			log_info("vm", "%s: stopped", v->name);

@@ -163,7 +163,7 @@ int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_
 		v->applied_target_bytes = target_bytes;
 		return 0;
 	}
-	int r = virt_dom_set_balloon(&d->conn, v->name, target_bytes, err, errlen);
+	int r = virt_dom_set_balloon(&d->conn, v->uuid, target_bytes, err, errlen);
 	if (r < 0) {
 		log_warn("act", "%s: balloon target %s failed: %s", v->name,
 			 size_format(target_bytes, b, sizeof(b)), err);

@@ -21,6 +21,7 @@
 
 #include "util/fs.h"
 #include "util/log.h"
+#include "virt/dom.h"
 
 static pthread_t conn_event_thread;
 static bool conn_event_started;
@@ -175,7 +176,7 @@ static int conn_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, in
 		break;
 	}
 	const char *name = virDomainGetName(dom);
-	snprintf(ev.name, sizeof(ev.name), "%s", name ? name : "");
+	virt_name_copy(ev.name, sizeof(ev.name), name);
 	if (virDomainGetUUIDString(dom, ev.uuid) < 0)
 		ev.uuid[0] = '\0';
 	conn_push(c, &ev);
