@@ -29,10 +29,12 @@
 #define AGENT_PING_MS 1000
 #define AGENT_GRACE_MS 3000 /* the agent reports its own timeout; allow for latency */
 #define AGENT_IN_MAX (VIRT_AGENT_PAYLOAD_MAX + 2 * VIRT_AGENT_LINE_MAX)
-/* Bytes read from one agent per wakeup: a guest writing its channel at full speed
- * gets this much of the loop's time, then the loop serves everyone else (the socket
- * stays readable, so the rest waits for the next iteration). */
-#define AGENT_READ_BUDGET (256 * 1024)
+/* Bytes read from one agent per wakeup: enough for the largest frame (a RESULT of
+ * 1 MiB), so a well-behaved agent never waits. A guest that sends more at once is
+ * flooding: its socket is not read again until the next agent tick (AGENT_TICK_MS),
+ * so it gets at most this much per tick of the loop's time, and virtio-serial's
+ * flow control holds the guest's writer meanwhile. */
+#define AGENT_READ_BUDGET AGENT_IN_MAX
 
 /* Process-wide: what guests sent that was not a frame, or too much at once. */
 static struct virt_agent_counters agent_counters;
@@ -62,6 +64,7 @@ struct virt_agent {
 	int timer_id;
 	bool connecting;
 	bool ready;
+	bool paused; /* read budget spent: no POLLIN until the next agent tick */
 	char kernel[VIRT_AGENT_LINE_MAX];
 	uint64_t next_id;
 	uint64_t last_ping_ms;
@@ -108,6 +111,7 @@ static void agent_disconnect(struct virt_agent *a, const char *why)
 	a->fd_id = 0;
 	a->connecting = false;
 	a->ready = false;
+	a->paused = false;
 	a->in_len = 0;
 	a->out_len = 0;
 	/* a command written on the old connection will never be answered */
@@ -120,8 +124,8 @@ static void agent_disconnect(struct virt_agent *a, const char *why)
 static void agent_watch(struct virt_agent *a)
 {
 	if (a->fd >= 0)
-		virt_loop_update_fd(a->fd_id,
-				    (short)(POLLIN | (a->out_len || a->connecting ? POLLOUT : 0)));
+		virt_loop_update_fd(a->fd_id, (short)((a->paused ? 0 : POLLIN) |
+						      (a->out_len || a->connecting ? POLLOUT : 0)));
 }
 
 static int agent_queue_out(struct virt_agent *a, const char *data, size_t len)
@@ -215,6 +219,7 @@ static void agent_connect(struct virt_agent *a)
 	a->fd_id = id;
 	a->connecting = false;
 	a->ready = false;
+	a->paused = false;
 	a->in_len = 0;
 	a->out_len = 0;
 	log_debug("agent", "%s: connected to %s", a->name, a->path);
@@ -307,6 +312,8 @@ static void agent_read(struct virt_agent *a)
 		a->in_len -= off;
 	}
 	agent_counters.reads_deferred++;
+	a->paused = true;
+	agent_watch(a);
 }
 
 static void agent_fd_cb(int fd, short revents, void *opaque)
@@ -349,6 +356,10 @@ static void agent_tick(void *opaque)
 		}
 		prev = r;
 		pp = &r->next;
+	}
+	if (a->paused) {
+		a->paused = false;
+		agent_watch(a);
 	}
 	if (a->fd < 0)
 		agent_connect(a);

@@ -94,8 +94,9 @@ int virt_conn_write_embed_config(const char *state_dir, const char *user, const 
 		"# stacks its DAC driver under \"none\" whenever it runs as root.\n"
 		"security_driver = \"none\"\n"
 		"seccomp_sandbox = 1\n"
-		"# No private mount namespace: see docs/daemon.md (Privilege).\n"
-		"namespaces = [ ]\n",
+		"# QEMU in a mount namespace of its own with a private /dev holding only\n"
+		"# the devices it was given; the rest of the tree (STATE/vms) is shared.\n"
+		"namespaces = [ \"mount\" ]\n",
 		user, group);
 	if (fclose(f) != 0) {
 		r = -errno;
