@@ -3,7 +3,7 @@
  * every second until READY/PONG -> READY: the head of the FIFO is written, its RESULT
  * completes it, the next is written. A 250 ms timer drives reconnects, pings and
  * deadlines. Reads are bounded (header 256 bytes, payload 1 MiB + trailer; at most
- * AGENT_READ_BUDGET bytes per wakeup, so a flooding guest cannot stall the loop) and writes
+ * AGENT_READ_BUDGET bytes per agent tick, so a flooding guest cannot stall the loop) and writes
  * go through an output buffer watched for POLLOUT, so a stuck guest never blocks the
  * loop. A READY while a command is in flight means the guest rebooted: that command
  * fails with -EIO.
@@ -29,11 +29,11 @@
 #define AGENT_PING_MS 1000
 #define AGENT_GRACE_MS 3000 /* the agent reports its own timeout; allow for latency */
 #define AGENT_IN_MAX (VIRT_AGENT_PAYLOAD_MAX + 2 * VIRT_AGENT_LINE_MAX)
-/* Bytes read from one agent per wakeup: enough for the largest frame (a RESULT of
- * 1 MiB), so a well-behaved agent never waits. A guest that sends more at once is
- * flooding: its socket is not read again until the next agent tick (AGENT_TICK_MS),
- * so it gets at most this much per tick of the loop's time, and virtio-serial's
- * flow control holds the guest's writer meanwhile. */
+/* Bytes read from one agent per agent tick (AGENT_TICK_MS): enough for the largest
+ * frame (a RESULT of 1 MiB), so a well-behaved agent never waits for more than a
+ * tick. A guest that sends more is flooding: its socket is not polled for input
+ * again until the next tick, and virtio-serial's flow control blocks the guest's
+ * writer meanwhile, so a flood costs blimpd (and QEMU) at most this much per tick. */
 #define AGENT_READ_BUDGET AGENT_IN_MAX
 
 /* Process-wide: what guests sent that was not a frame, or too much at once. */
@@ -64,7 +64,8 @@ struct virt_agent {
 	int timer_id;
 	bool connecting;
 	bool ready;
-	bool paused; /* read budget spent: no POLLIN until the next agent tick */
+	bool paused;       /* read budget spent: no POLLIN until the next agent tick */
+	size_t tick_bytes; /* read since the last agent tick */
 	char kernel[VIRT_AGENT_LINE_MAX];
 	uint64_t next_id;
 	uint64_t last_ping_ms;
@@ -263,8 +264,8 @@ static void agent_frame(struct virt_agent *a, const struct virt_agent_frame *f)
 
 static void agent_read(struct virt_agent *a)
 {
-	size_t budget = AGENT_READ_BUDGET;
-	while (budget > 0) {
+	while (a->tick_bytes < AGENT_READ_BUDGET) {
+		size_t budget = AGENT_READ_BUDGET - a->tick_bytes;
 		if (a->in_len >= AGENT_IN_MAX) {
 			agent_counters.oversize_frames++;
 			agent_disconnect(a, "oversized frame from the guest");
@@ -286,7 +287,7 @@ static void agent_read(struct virt_agent *a)
 			agent_disconnect(a, strerror(errno));
 			return;
 		}
-		budget -= (size_t)n;
+		a->tick_bytes += (size_t)n;
 		a->in_len += (size_t)n;
 		size_t off = 0;
 		for (;;) {
@@ -357,6 +358,7 @@ static void agent_tick(void *opaque)
 		prev = r;
 		pp = &r->next;
 	}
+	a->tick_bytes = 0;
 	if (a->paused) {
 		a->paused = false;
 		agent_watch(a);
