@@ -164,12 +164,16 @@ static void put_disk(FILE *f, const char *path, const char *dev, const char *ser
 	      "      <source file='",
 	      f);
 	xml_put_escaped(f, path);
+	/* the shared read-only disk (the built-in guest's data.img) is read by every VM
+	 * and libvirt never gives a shared disk back: no chown to QEMU's user, it reads
+	 * the file as it is (0644) */
 	fprintf(f,
-		"'/>\n"
+		"'%s\n"
 		"      <target dev='%s' bus='virtio'/>\n"
 		"%s"
 		"      <serial>%s</serial>\n"
 		"    </disk>\n",
+		readonly ? ">\n        <seclabel model='dac' relabel='no'/>\n      </source>" : "/>",
 		dev, readonly ? "      <readonly/>\n      <shareable/>\n" : "", serial);
 }
 

@@ -3,7 +3,8 @@
 # (libvirt-qemu, not root) with QEMU's seccomp sandbox on (/proc/PID/status
 # "Seccomp: 2") in a mount namespace of its own, and the guest boots, runs commands and balloons as before.
 # blimpd's memory is locked (VmLck covers VmRSS). The kernel and initrd libvirt chowned
-# for QEMU go back to their owner when the VM stops. A qemu_user that does not exist
+# for QEMU go back to their owner when the VM stops; the shared read-only data disk is
+# never chowned. A qemu_user that does not exist
 # stops blimpd with a message naming the fix.
 . "$(dirname "$0")/lib.sh"
 field() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$2/status"; }
@@ -24,6 +25,9 @@ it_check "QEMU runs as libvirt-qemu" [ "$uid" -eq "$(id -u libvirt-qemu)" ]
 it_check "QEMU's seccomp sandbox is on (Seccomp: 2)" [ "$(field Seccomp "$pid")" = 2 ]
 it_check "QEMU has a mount namespace of its own" [ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
 it_check "exec runs in the guest" bash -c "[ \"\$('$BLIMP' exec p1 -- echo hi)\" = hi ]"
+it_check "the shared data disk is mounted in the guest (QEMU reads it as libvirt-qemu)" \
+	bash -c "'$BLIMP' exec p1 -- grep -q ' /data ext4 ro' /proc/mounts"
+it_check "the shared data disk was not chowned (relabel='no')" [ "$(stat -c %U "$IT_ROOT/build/guest/data.img")" = root ]
 it_check "balloon to 200M accepted" "$BLIMP" balloon p1 200M
 it_check "balloon actual reaches 200 MiB" \
 	it_wait 60 bash -c "[ \$('$BLIMP' stats p1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"balloon_actual\"])') -le $((205 << 20)) ]"

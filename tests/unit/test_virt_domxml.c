@@ -95,6 +95,7 @@ static void test_xml_basic(void **state)
 	assert_non_null(strstr(x, "<serial>blimpdata</serial>"));
 	assert_non_null(strstr(x, "<readonly/>"));
 	assert_non_null(strstr(x, "<shareable/>"));
+	assert_non_null(strstr(x, "<seclabel model='dac' relabel='no'/>\n      </source>"));
 	assert_null(strstr(x, "blimpswap"));
 	assert_null(strstr(x, "blimp.swap=1"));
 	assert_null(strstr(x, "blimp.nomod"));
