@@ -1,11 +1,12 @@
 #!/bin/bash
 # Least privilege in embedded mode: the QEMU blimpd starts runs as qemu_user
 # (libvirt-qemu, not root) with QEMU's seccomp sandbox on (/proc/PID/status
-# "Seccomp: 2") in a mount namespace of its own, and the guest boots, runs commands and balloons as before.
-# blimpd's memory is locked (VmLck covers VmRSS). The kernel and initrd libvirt chowned
-# for QEMU go back to their owner when the VM stops; the shared read-only data disk is
-# never chowned. A qemu_user that does not exist
-# stops blimpd with a message naming the fix.
+# "Seccomp: 2") in a mount namespace of its own, and the guest boots, runs commands
+# and balloons as before. blimpd's memory is locked (VmLck covers VmRSS). The kernel
+# and initrd libvirt chowned for QEMU go back to their owner when the VM stops; the
+# shared read-only data disk is never chowned. A qemu_user that does not exist stops
+# blimpd with a message naming the fix. Without CAP_IPC_LOCK and over
+# RLIMIT_MEMLOCK, mlockall fails with a warning and a status field, not an exit.
 . "$(dirname "$0")/lib.sh"
 field() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$2/status"; }
 
@@ -50,4 +51,16 @@ it_log "blimpd with a missing qemu_user: exit $rc: $(grep blimpd: "$IT_DIR/bad.o
 it_check "blimpd refuses a missing qemu_user" [ "$rc" -ne 0 ]
 it_check "the message names the user and the fix" \
 	grep -q "qemu_user 'blimp-no-such-user' does not exist: create it" "$IT_DIR/bad.out"
+
+# mlockall refused (no CAP_IPC_LOCK, RLIMIT_MEMLOCK 64 KiB): a warning naming the
+# limit and a status field; blimpd runs on
+prlimit --memlock=65536 setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock \
+	"$BLIMPD" --state-dir "$IT_DIR/state" --socket "$BLIMP_SOCKET" \
+	--lock-file "$IT_DIR/blimpd.lock" >"$IT_DIR/nolock.out" 2>&1 &
+IT_DAEMON_PID=$!
+it_check "blimpd without CAP_IPC_LOCK comes up" it_wait 30 "$BLIMP" status
+it_check "status: memory lock failed, with the reason" bash -c "'$BLIMP' status --json | python3 -c 'import json,sys; m=json.load(sys.stdin)[\"mlock\"]; assert m == \"failed: Cannot allocate memory\", m'"
+it_check "the warning names RLIMIT_MEMLOCK" grep -q "mlockall: Cannot allocate memory (RLIMIT_MEMLOCK 65536 bytes)" "$IT_DIR/nolock.out"
+it_check "its VmLck is 0" [ "$(field VmLck "$IT_DAEMON_PID")" = 0 ]
+it_daemon_stop
 it_done
