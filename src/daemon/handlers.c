@@ -397,6 +397,7 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		.balloon_driver = balloon_driver,
 		.free_page_reporting = fpr,
 		.data_disk = data[0] && file_exists(data) ? data : NULL,
+		.data_disk_norelabel = d->conn.embedded,
 		.swap_disk = guest_swap ? swap : NULL,
 		.console_log = log,
 		.agent_sock = sock,
