@@ -34,6 +34,13 @@ mkdir -p /var/log/libvirt /var/log/libvirt/qemu
 getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
 getent passwd libvirt-qemu >/dev/null ||
 	useradd --system -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+# blimpd's embedded libvirt runs QEMU as libvirt-qemu (group kvm). Debian's udev
+# rule makes /dev/kvm root:kvm 0660; without udev it stays root-only 0600, and then
+# libvirt finds KVM "no longer usable" by the QEMU user against its cached QEMU
+# capabilities and re-probes QEMU at every domain start (about a minute under TCG).
+if [ -c /dev/kvm ] && [ "$(stat -c %G:%a /dev/kvm)" = root:600 ]; then
+	chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
 # Without virtlogd (no systemd here), QEMU's stdio must go to a plain file. blimpd's
 # embedded libvirt writes its own qemu.conf; this is for qemu:///system users.
 if [ -f /etc/libvirt/qemu.conf ] && ! grep -q '^stdio_handler' /etc/libvirt/qemu.conf; then

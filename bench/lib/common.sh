@@ -25,6 +25,8 @@ bench_die() {
 bench_init() {
 	BENCH_NAME=$1
 	BENCH_DIR=$(mktemp -d "/var/tmp/bbench-$BENCH_NAME.XXXXXX")
+	# QEMU runs as libvirt-qemu and must search down to the state dir
+	chmod 711 "$BENCH_DIR"
 	export BLIMP_SOCKET="$BENCH_DIR/blimpd.sock"
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM

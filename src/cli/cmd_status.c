@@ -9,7 +9,8 @@ const char cli_status_usage[] =
     "Usage: blimp status [--json]\n"
     "Show the host: memory state, budget, free, minfree, overcommit, accelerator (and why),\n"
     "libvirt URI and connection, KSM, swap, pressure, policy, the number of VMs and\n"
-    "counters of hostile input and of the host swap limit's safety net.\n"
+    "counters of hostile input and of the host swap limit's safety net, the user QEMU\n"
+    "runs as, blimpd's memory lock, and the main loop's and guest agents' counters.\n"
     "  --json      print the daemon's result object as JSON (bytes)\n"
     "  -s, --socket PATH   blimpd's control socket\n";
 
@@ -40,9 +41,35 @@ static void cli_status_print_conn(json_object *result)
 	       when, ago / 1000, every / 1000, (next + 999) / 1000);
 }
 
+/* "privilege   QEMU as libvirt-qemu, memory lock onfault" and the loop's health:
+ * "loop        0 ticks late (worst 12 ms), agents: 0 garbage bytes, 0 oversize, 0
+ * reads deferred". Absent from an older blimpd: no lines. */
+static void cli_status_print_privilege(json_object *result)
+{
+	json_object *u = NULL, *m = NULL, *c = NULL;
+	if (!json_object_object_get_ex(result, "mlock", &m) ||
+	    !json_object_object_get_ex(result, "counters", &c))
+		return;
+	json_object_object_get_ex(result, "qemu_user", &u);
+	const char *user = u ? json_object_get_string(u) : "";
+	printf("privilege   QEMU as %s, memory lock %s\n",
+	       user && user[0] ? user : "the libvirtd's qemu.conf user", json_object_get_string(m));
+	uint64_t late = 0, worst = 0, garbage = 0, oversize = 0, deferred = 0;
+	cli_json_u64(c, "ticks_late", &late);
+	cli_json_u64(c, "tick_late_max_ms", &worst);
+	cli_json_u64(c, "agent_garbage_bytes", &garbage);
+	cli_json_u64(c, "agent_oversize_frames", &oversize);
+	cli_json_u64(c, "agent_reads_deferred", &deferred);
+	printf("loop        %" PRIu64 " ticks late (worst %" PRIu64 " ms), agents: %" PRIu64
+	       " garbage bytes, %" PRIu64 " oversize, %" PRIu64 " reads deferred\n",
+	       late, worst, garbage, oversize, deferred);
+}
+
 void cli_status_print(const struct cli_simple_opts *o, json_object *result)
 {
 	cli_print_result(result, o->flag, JSON_C_TO_STRING_PRETTY, cli_format_status);
-	if (!o->flag)
+	if (!o->flag) {
 		cli_status_print_conn(result);
+		cli_status_print_privilege(result);
+	}
 }

@@ -61,13 +61,17 @@ struct config_key {
 static const char *const config_policy_names[] = {"blimp", "static", "proxmox", "mom", NULL};
 static const char *const config_log_names[] = {"error", "warn", "info", "debug", NULL};
 static const char *const config_on_exit_names[] = {"restore", "keep", NULL};
+static const char *const config_mlock_names[] = {"onfault", "all", "off", NULL};
+_Static_assert(sizeof(config_mlock_names) / sizeof(config_mlock_names[0]) == CONFIG_MLOCK_OFF + 2,
+	       "mlock names in step with enum config_mlock");
 _Static_assert(sizeof(config_policy_names) / sizeof(config_policy_names[0]) == POLICY__COUNT + 1,
 	       "policy names in step with enum policy_kind");
 _Static_assert(sizeof(config_on_exit_names) / sizeof(config_on_exit_names[0]) ==
 		   CONFIG_ON_EXIT_KEEP + 2,
 	       "on_exit names in step with enum config_on_exit");
 _Static_assert(sizeof(enum policy_kind) == sizeof(int) && sizeof(enum log_level) == sizeof(int) &&
-		   sizeof(enum config_on_exit) == sizeof(int),
+		   sizeof(enum config_on_exit) == sizeof(int) &&
+		   sizeof(enum config_mlock) == sizeof(int),
 	       "enums stored as int");
 
 #define FIELD(f) offsetof(struct blimpd_config, f), sizeof(((struct blimpd_config *)0)->f)
@@ -94,6 +98,16 @@ static const struct config_key config_keys[] = {
     KEY("guest_dir", CONFIG_PATH, guest_dir, "", 0, 0, R,
 	"built-in guest (vmlinux, initrd.img, data.img; make guest); empty = /var/lib/blimp/guest "
 	"if it has one, else guest/ beside blimpd (build/guest)"),
+    KEY("lock_file", CONFIG_PATH, lock_file, "/run/blimp/blimpd.lock", 0, 0, R,
+	"one blimpd per host: an flock on this file, which names the holder's pid and "
+	"state dir; blimpd refuses to start while another holds it"),
+    /* Least privilege. */
+    KEY("qemu_user", CONFIG_STRING, qemu_user, "libvirt-qemu", 0, 0, R,
+	"embedded libvirt: QEMU runs as this user (must exist) and its primary group, "
+	"seccomp sandbox on; with connect_uri the libvirtd's qemu.conf decides"),
+    KEY_ENUM("mlock", mlock, "onfault", config_mlock_names, R,
+	     "lock blimpd's memory against paging out: onfault (pages lock as first "
+	     "touched), all (every mapping populated at once) or off"),
     /* How much memory blimp manages. */
     KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, R,
 	"memory budget for VMs (CONSUMED + OVHD); 0 = host RAM less headroom"),

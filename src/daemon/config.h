@@ -19,11 +19,21 @@ enum config_on_exit {
 	CONFIG_ON_EXIT_KEEP,    /* stay at blimp's last targets */
 };
 
+/* blimpd's own memory (config key mlock): locked against paging out, and how. */
+enum config_mlock {
+	CONFIG_MLOCK_ONFAULT, /* mlockall(CURRENT|FUTURE|ONFAULT): pages lock as they fault in */
+	CONFIG_MLOCK_ALL,     /* mlockall(CURRENT|FUTURE): every mapping populated and locked */
+	CONFIG_MLOCK_OFF,
+};
+
 struct blimpd_config {
 	char connect_uri[512];       /* "" = embedded libvirt under state_dir */
 	char state_dir[PATH_MAX];    /* default /var/lib/blimp */
 	char socket_path[PATH_MAX];  /* default /run/blimp/blimpd.sock */
 	char guest_dir[PATH_MAX];    /* built-in guest (vmlinux, initrd.img, data.img) */
+	char lock_file[PATH_MAX];    /* one blimpd per host: default /run/blimp/blimpd.lock */
+	char qemu_user[64];          /* embedded libvirt: QEMU runs as this user */
+	enum config_mlock mlock;     /* default onfault */
 	uint64_t host_mem_bytes;     /* managed budget; 0 = host RAM - headroom */
 	uint64_t headroom_bytes;     /* kept for the host when host_mem is 0 */
 	uint32_t collect_period_ms;  /* default 1000 */

@@ -11,6 +11,7 @@
 #include "collect/access.h"
 #include "collect/pidcache.h"
 #include "daemon/config.h"
+#include "daemon/mlock.h"
 #include "model/model.h"
 #include "policy/policy.h"
 #include "util/version.h"
@@ -106,6 +107,14 @@ struct blimpd {
 
 	/* The live history (history.h); NULL when history_s is 0. */
 	struct history *history;
+	/* Least privilege (main.c): the host-wide lock and blimpd's locked memory. */
+	int lock_fd;
+	struct daemon_mlock mlock;
+	/* Main-loop health: collection ticks that fired more than one collect period late
+	 * (a handler hogged the loop), and the worst lateness seen. */
+	uint64_t last_tick_ms;
+	uint64_t ticks_late;
+	uint64_t tick_late_max_ms;
 
 	bool quit;
 	bool keep_vms_on_exit;

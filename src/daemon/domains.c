@@ -117,7 +117,7 @@ static void vm_check_period(struct blimpd *d, struct daemon_vm *v,
 	if (d->cfg.dry_run || !vm_has_balloon(v) || live == want ||
 	    (live != 0 && (uint64_t)live * 1000 <= d->cfg.policy.stale_after_ms / 2))
 		return;
-	if (virt_dom_set_stats_period(&d->conn, v->name, want) < 0) {
+	if (virt_dom_set_stats_period(&d->conn, v->uuid, want) < 0) {
 		log_warn("vm", "%s: could not set the balloon stats period to %u s (it is %u s): %s",
 			 v->name, want, live, virt_last_error());
 		return;
@@ -133,7 +133,7 @@ void daemon_vm_adopt(struct blimpd *d, struct daemon_vm *v)
 {
 	v->period_orig_s = v->period_set_s = 0;
 	v->adopt_bytes = 0;
-	int r = virt_dom_caps(&d->conn, v->name, &v->caps);
+	int r = virt_dom_caps(&d->conn, v->uuid, &v->caps);
 	v->caps_known = r == 0;
 	if (r < 0)
 		log_warn("vm", "%s: cannot read its domain XML (%s): deflate-on-OOM assumed off",
@@ -225,7 +225,7 @@ static void restore_periods(struct blimpd *d)
 		struct daemon_vm *v = &d->vms[i];
 		if (!v->active || !v->period_set_s)
 			continue;
-		if (virt_dom_set_stats_period(&d->conn, v->name, v->period_orig_s) < 0) {
+		if (virt_dom_set_stats_period(&d->conn, v->uuid, v->period_orig_s) < 0) {
 			log_warn("vm", "%s: could not put its stats period back to %u s: %s", v->name,
 				 v->period_orig_s, virt_last_error());
 			continue;
@@ -286,7 +286,7 @@ static void restore_balloons(struct blimpd *d)
 			continue;
 		}
 		char err[256];
-		if (virt_dom_set_balloon(&d->conn, v->name, now + give, err, sizeof(err)) < 0) {
+		if (virt_dom_set_balloon(&d->conn, v->uuid, now + give, err, sizeof(err)) < 0) {
 			log_warn("vm", "%s: could not give its balloon target back: %s", v->name, err);
 			continue;
 		}

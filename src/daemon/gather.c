@@ -155,7 +155,7 @@ void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v)
 	uint64_t actual;
 	if (!v->active || !d->conn_ok)
 		return;
-	if (virt_dom_balloon_actual(&d->conn, v->name, &actual) == 0 && actual <= v->memsz_bytes)
+	if (virt_dom_balloon_actual(&d->conn, v->uuid, &actual) == 0 && actual <= v->memsz_bytes)
 		v->snap.balloon_actual_bytes = actual;
 	gather_vm_proc(d, v, true);
 }

@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "daemon/daemon.h"
+#include "daemon/qemu_access.h"
 #include "daemon/proto.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -104,6 +106,10 @@ static int get_vm(struct blimpd *d, json_object *args, struct daemon_vm **out, c
 	if (r < 0)
 		return r;
 	struct daemon_vm *v = virt_name_valid(name) ? daemon_vm_find(d, name) : NULL;
+	/* a domain whose name blimp cannot take (too long, odd characters) by its UUID */
+	for (size_t i = 0; !v && strlen(name) == MODEL_UUID_LEN - 1 && i < d->n_vms; i++)
+		if (strcasecmp(d->vms[i].uuid, name) == 0)
+			v = &d->vms[i];
 	if (!v) {
 		char safe[80];
 		snprintf(safe, sizeof(safe), "%s", name);
@@ -114,6 +120,36 @@ static int get_vm(struct blimpd *d, json_object *args, struct daemon_vm **out, c
 		return -ENOENT;
 	}
 	*out = v;
+	return 0;
+}
+
+/* Embedded: QEMU runs as qemu_user. The VM's directory is its group's to write (QEMU
+ * binds agent.sock there), and every directory above the files QEMU opens must be
+ * searchable by it (libvirt's DAC driver chowns the files, not their parents). */
+static int vm_dir_for_qemu(struct blimpd *d, const char *dir, const char *kernel,
+			   const char *initrd, const char *data, char *err, size_t errlen)
+{
+	if (chown(dir, 0, d->conn.qemu_gid) < 0 || chmod(dir, 0770) < 0) {
+		int r = -errno;
+		snprintf(err, errlen, "cannot give %.300s to QEMU's group: %s", dir, strerror(-r));
+		return r;
+	}
+	const char *paths[] = {dir, kernel, initrd, data};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char blocker[PATH_MAX];
+		if (!paths[i] || !paths[i][0])
+			continue;
+		int r = daemon_qemu_reach(d->conn.qemu_uid, d->conn.qemu_gid, paths[i], blocker,
+					  sizeof(blocker));
+		if (r == -EACCES) {
+			if (snprintf(err, errlen,
+				     "QEMU runs as %s (qemu_user) and cannot search %s on the way "
+				     "to %s: chmod o+x %s",
+				     d->conn.qemu_user, blocker, paths[i], blocker) >= (int)errlen)
+				log_warn("vm", "%s cannot search %s", d->conn.qemu_user, blocker);
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -148,6 +184,13 @@ static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_reque
 	json_object_object_add(o, "accel_reason", json_object_new_string(d->conn.accel_reason));
 	json_object_object_add(o, "n_vms", json_object_new_uint64(d->n_vms));
 	json_object_object_add(o, "state_dir", json_object_new_string(d->cfg.state_dir));
+	char ml[128];
+	json_object_object_add(o, "mlock", json_object_new_string(daemon_mlock_describe(
+						   &d->mlock, ml, sizeof(ml))));
+	json_object_object_add(o, "lock_file", json_object_new_string(d->cfg.lock_file));
+	json_object_object_add(o, "qemu_user", json_object_new_string(d->conn.embedded
+									  ? d->conn.qemu_user
+									  : ""));
 	json_object_object_add(o, "collect_cpu_us", json_object_new_uint64(d->collect_cpu_us));
 	json_object_object_add(o, "collect_cpu_process_us",
 			       json_object_new_uint64(d->collect_cpu_process_us));
@@ -355,6 +398,7 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		.balloon_driver = balloon_driver,
 		.free_page_reporting = fpr,
 		.data_disk = data[0] && file_exists(data) ? data : NULL,
+		.data_disk_norelabel = d->conn.embedded,
 		.swap_disk = guest_swap ? swap : NULL,
 		.console_log = log,
 		.agent_sock = sock,
@@ -374,9 +418,13 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 	/* files: fresh directory (left-overs of an earlier VM of this name go) */
 	daemon_vm_remove_files(d, name);
 	r = util_mkdir_p(dir, 0755, 0700);
+	if (r == 0 && d->conn.embedded)
+		r = vm_dir_for_qemu(d, dir, kernel, initrd, data, err, sizeof(err));
 	if (r < 0) {
-		snprintf(err, sizeof(err), "cannot create %.300s: %s", dir, strerror(-r));
+		if (!err[0])
+			snprintf(err, sizeof(err), "cannot create %.300s: %s", dir, strerror(-r));
 		free(xml);
+		daemon_vm_remove_files(d, name);
 		goto fail;
 	}
 	if (guest_swap) {
@@ -427,12 +475,13 @@ static void h_stop(struct blimpd *d, struct ctl_client *c, struct daemon_request
 	    ((r = daemon_arg_bool(req->args, "force", &force, err, sizeof(err))) < 0 &&
 	     r != -ENOENT))
 		goto fail;
-	char name[MODEL_NAME_MAX];
+	char name[MODEL_NAME_MAX], uuid[MODEL_UUID_LEN];
 	snprintf(name, sizeof(name), "%s", v->name);
+	snprintf(uuid, sizeof(uuid), "%s", v->uuid);
 	bool managed = v->managed;
 	/* blimp's guests have nothing to save: a hard stop. Persistent domains blimp
 	 * did not start stay defined. */
-	r = virt_dom_destroy(&d->conn, name, managed, err, sizeof(err));
+	r = virt_dom_destroy(&d->conn, uuid, managed, err, sizeof(err));
 	if (r < 0 && r != -EINVAL)
 		goto fail;
 	log_info("vm", "%s: stopped", name);
@@ -675,7 +724,7 @@ static void h_set(struct blimpd *d, struct ctl_client *c, struct daemon_request 
 		goto fail;
 	if ((r = check_settings(d, v->name, &s, v->memsz_bytes, err, sizeof(err))) < 0)
 		goto fail;
-	r = virt_dom_set_meta(&d->conn, v->name, &s, v->managed, err, sizeof(err));
+	r = virt_dom_set_meta(&d->conn, v->uuid, &s, v->managed, err, sizeof(err));
 	if (r < 0)
 		goto fail;
 	v->settings = s;

@@ -4,7 +4,8 @@
  * (virt/loop.h) until SIGTERM/SIGINT or a `shutdown` request.
  *
  * Exit statuses: 0 orderly exit, 1 runtime failure (libvirt, socket), 2 a
- * configuration blimpd cannot honour (one line on stderr says which).
+ * configuration blimpd cannot honour, 3 another blimpd runs on this host (one line
+ * on stderr says which).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,9 @@
 #include "daemon/domorig.h"
 #include "daemon/notify.h"
 #include "util/event.h"
+#include "daemon/lock.h"
+#include "daemon/mlock.h"
+#include "daemon/qemu_access.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -46,6 +50,7 @@ enum {
 	OPT_KEEP_VMS,
 	OPT_ON_EXIT,
 	OPT_LOG_LEVEL,
+	OPT_LOCK_FILE,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_SETTINGS_MD,
@@ -64,6 +69,7 @@ static const struct {
 	{OPT_IDLE_TAX, "idle_tax", NULL},	  {OPT_BALANCE_MS, "balance_period_ms", NULL},
 	{OPT_DRY_RUN, "dry_run", "true"},	  {OPT_KEEP_VMS, "keep_vms", "true"},
 	{OPT_LOG_LEVEL, "log_level", NULL},	  {OPT_ON_EXIT, "on_exit", NULL},
+	{OPT_LOCK_FILE, "lock_file", NULL},
 };
 
 static const struct option long_opts[] = {
@@ -80,6 +86,7 @@ static const struct option long_opts[] = {
 	{"keep-vms", no_argument, NULL, OPT_KEEP_VMS},
 	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"lock-file", required_argument, NULL, OPT_LOCK_FILE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"settings-markdown", no_argument, NULL, OPT_SETTINGS_MD},
@@ -113,6 +120,8 @@ static void usage(FILE *f)
 	      "                       target blimp found (as far as the host has memory\n"
 	      "                       available; default) or leave blimp's last targets\n"
 	      "  --log-level LEVEL    error, warn, info or debug (default info)\n"
+	      "  --lock-file PATH     one blimpd per host: refuse to start while another\n"
+	      "                       blimpd holds PATH (default /run/blimp/blimpd.lock)\n"
 	      "  --print-config       print every setting with its value and exit\n"
 	      "  --settings-markdown  print the settings table as Markdown and exit\n"
 	      "  --version            print the version and exit\n"
@@ -186,6 +195,53 @@ static void prune_domain_originals(struct blimpd *d)
 			 "running any more", k);
 }
 
+/* Embedded: QEMU (qemu_user) must search STATE and STATE/libvirt/lib/qemu (libvirt
+ * keeps each domain's master key and monitor socket there, and makes its own
+ * directories 0700). Directories under the state dir are blimpd's, so they get search
+ * permission for others (not read); a parent above it that blocks is the operator's
+ * to fix. */
+static int qemu_reach_state(struct blimpd *d)
+{
+	char want[PATH_MAX], blocker[PATH_MAX];
+	const char *sd = d->cfg.state_dir;
+	size_t sdl = strlen(sd);
+	if (snprintf(want, sizeof(want), "%s/libvirt/lib/qemu", sd) >= (int)sizeof(want))
+		return 0;
+	int r = 0;
+	for (int tries = 0; tries < 8; tries++) {
+		r = daemon_qemu_reach(d->conn.qemu_uid, d->conn.qemu_gid, want, blocker,
+				      sizeof(blocker));
+		struct stat st;
+		if (r != -EACCES || strncmp(blocker, sd, sdl) != 0 ||
+		    (blocker[sdl] != '\0' && blocker[sdl] != '/') || stat(blocker, &st) < 0)
+			break;
+		if (chmod(blocker, (st.st_mode & 07777) | 0011) < 0) {
+			log_warn("daemon", "chmod %s: %s", blocker, strerror(errno));
+			break;
+		}
+	}
+	if (r == -EACCES) {
+		fprintf(stderr,
+			"blimpd: QEMU runs as %s (qemu_user) and cannot search %s on the way to "
+			"%s: give it search permission (chmod o+x %s) or choose another "
+			"state_dir\n",
+			d->conn.qemu_user, blocker, want, blocker);
+		return -EACCES;
+	}
+	if (r < 0)
+		log_warn("daemon", "cannot check that %s can reach %s: %s", d->conn.qemu_user,
+			 want, strerror(-r));
+	struct stat kvm;
+	if (stat("/dev/kvm", &kvm) == 0 && (kvm.st_mode & 0006) != 0006 &&
+	    !(kvm.st_gid == d->conn.qemu_gid && (kvm.st_mode & 0060) == 0060))
+		log_warn("daemon",
+			 "/dev/kvm is not read-write for %s: libvirt re-probes QEMU at every "
+			 "domain start (slow under TCG); give it to group kvm, mode 0660, as "
+			 "Debian's udev rule does",
+			 d->conn.qemu_user);
+	return 0;
+}
+
 static void signal_cb(int fd, short revents, void *opaque)
 {
 	struct blimpd *d = opaque;
@@ -217,7 +273,7 @@ static void stop_managed_vms(struct blimpd *d)
 		char err[256];
 		virt_agent_free(v->agent);
 		v->agent = NULL;
-		if (virt_dom_destroy(&d->conn, v->name, true, err, sizeof(err)) < 0)
+		if (virt_dom_destroy(&d->conn, v->uuid, true, err, sizeof(err)) < 0)
 			log_warn("vm", "%s: %s", v->name, err);
 		else
 			log_info("vm", "%s: stopped", v->name);
@@ -283,7 +339,8 @@ int main(int argc, char **argv)
 			const char *val = flag_keys[i].fixed ? flag_keys[i].fixed : optarg;
 			/* relative paths on the command line are relative to the cwd */
 			char abs[PATH_MAX + 1024];
-			if ((opt == OPT_STATE_DIR || opt == OPT_SOCKET || opt == OPT_GUEST_DIR) &&
+			if ((opt == OPT_STATE_DIR || opt == OPT_SOCKET || opt == OPT_GUEST_DIR ||
+			     opt == OPT_LOCK_FILE) &&
 			    val[0] && val[0] != '/') {
 				char cwd[PATH_MAX];
 				if (getcwd(cwd, sizeof(cwd))) {
@@ -328,11 +385,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blimpd: %s\n", err);
 		return 2;
 	}
-	int r = util_mkdir_p(d->cfg.state_dir, 0755, 0700);
+	int r = util_mkdir_p(d->cfg.state_dir, 0755, 0711);
 	if (r < 0) {
 		fprintf(stderr, "blimpd: cannot create state directory %s: %s\n", d->cfg.state_dir,
 			strerror(-r));
 		return 2;
+	}
+	/* before anything of the host is read as "original": one blimpd per host */
+	r = daemon_lock_take(d->cfg.lock_file, d->cfg.state_dir, &d->lock_fd, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		return r == -EWOULDBLOCK ? 3 : 1;
 	}
 	if (!d->cfg.dry_run && (open_host_originals(d) < 0 || open_domain_originals(d) < 0)) {
 		fprintf(stderr, "blimpd: out of memory\n");
@@ -362,12 +425,17 @@ int main(int argc, char **argv)
 	if (daemon_history_open(d) < 0)
 		return 1;
 	d->started_ms = virt_loop_now_ms();
-	r = virt_conn_open(&d->conn, d->cfg.connect_uri, d->cfg.state_dir, "", err, sizeof(err));
+	r = virt_conn_open(&d->conn, d->cfg.connect_uri, d->cfg.state_dir, d->cfg.qemu_user, "", err,
+			   sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "blimpd: %s\n", err);
 		return 1;
 	}
 	d->conn_ok = true;
+	if (d->conn.embedded && qemu_reach_state(d) < 0) {
+		virt_conn_close(&d->conn);
+		return 2;
+	}
 	char a[32];
 	log_info("daemon", "blimpd %s: libvirt %s, %s (%s), policy %s, budget %s%s",
 		 BLIMPD_VERSION, d->conn.uri, virt_accel_name(d->conn.accel), d->conn.accel_reason,
@@ -382,6 +450,11 @@ int main(int argc, char **argv)
 	/* VMs found running carry on from where they are: no target jump */
 	for (size_t i = 0; i < d->n_vms; i++)
 		d->vms[i].applied_target_bytes = d->vms[i].active ? d->vms[i].current_bytes : 0;
+
+	/* after the big allocations (VM table, libvirt's connection) */
+	daemon_mlock_apply(d->cfg.mlock, &d->mlock);
+	char ml[128];
+	log_info("daemon", "memory lock: %s", daemon_mlock_describe(&d->mlock, ml, sizeof(ml)));
 
 	r = daemon_ctl_open(d, err, sizeof(err));
 	if (r < 0) {

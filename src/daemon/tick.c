@@ -125,6 +125,14 @@ json_object *daemon_counters_json(const struct blimpd *d)
 		history_counters(d->history, &hc);
 	json_object_object_add(o, "history_slots_recycled", json_object_new_uint64(hc.slots_recycled));
 	json_object_object_add(o, "history_vms_dropped", json_object_new_uint64(hc.vms_dropped));
+	json_object_object_add(o, "ticks_late", json_object_new_uint64(d->ticks_late));
+	json_object_object_add(o, "tick_late_max_ms", json_object_new_uint64(d->tick_late_max_ms));
+	struct virt_agent_counters ac;
+	virt_agent_counters_get(&ac);
+	json_object_object_add(o, "agent_garbage_bytes", json_object_new_uint64(ac.garbage_bytes));
+	json_object_object_add(o, "agent_oversize_frames",
+			       json_object_new_uint64(ac.oversize_frames));
+	json_object_object_add(o, "agent_reads_deferred", json_object_new_uint64(ac.reads_deferred));
 	return o;
 }
 
@@ -159,7 +167,7 @@ int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_
 		v->applied_target_bytes = target_bytes;
 		return 0;
 	}
-	int r = virt_dom_set_balloon(&d->conn, v->name, target_bytes, err, errlen);
+	int r = virt_dom_set_balloon(&d->conn, v->uuid, target_bytes, err, errlen);
 	if (r < 0) {
 		log_warn("act", "%s: balloon target %s failed: %s", v->name,
 			 size_format(target_bytes, b, sizeof(b)), err);
@@ -273,6 +281,15 @@ void daemon_tick(void *opaque)
 {
 	struct blimpd *d = opaque;
 	uint64_t now = virt_loop_now_ms();
+	/* lateness: how far past its period this tick came (a handler hogging the loop) */
+	if (d->last_tick_ms && now > d->last_tick_ms + d->cfg.collect_period_ms) {
+		uint64_t late = now - d->last_tick_ms - d->cfg.collect_period_ms;
+		if (late > d->tick_late_max_ms)
+			d->tick_late_max_ms = late;
+		if (late > d->cfg.collect_period_ms)
+			d->ticks_late++;
+	}
+	d->last_tick_ms = now;
 	if (!d->conn_ok) {
 		if (now < d->conn_retry_ms)
 			return;

@@ -91,8 +91,13 @@ int daemon_vms_sync(struct blimpd *d)
 		log_warn("vm", "listing domains failed: %s", virt_last_error());
 		return r;
 	}
-	for (size_t i = 0; i < d->n_vms; i++)
+	/* seen first, by uuid: a same-named entry is stale only if its uuid is gone
+	 * (two foreign domains may share the first MODEL_NAME_MAX - 1 bytes of a name) */
+	for (size_t i = 0; i < d->n_vms; i++) {
 		d->vms[i].seen = false;
+		for (size_t k = 0; k < n && !d->vms[i].seen; k++)
+			d->vms[i].seen = strcmp(d->vms[i].uuid, info[k].uuid) == 0;
+	}
 	for (size_t k = 0; k < n; k++) {
 		struct virt_dom_info *in = &info[k];
 		struct daemon_vm *v = NULL;
@@ -110,7 +115,7 @@ int daemon_vms_sync(struct blimpd *d)
 		if (!v) {
 			/* a stale entry with this name but another uuid goes first */
 			for (size_t i = 0; i < d->n_vms; i++)
-				if (strcmp(d->vms[i].name, in->name) == 0) {
+				if (!d->vms[i].seen && strcmp(d->vms[i].name, in->name) == 0) {
 					vm_drop(d, i);
 					break;
 				}

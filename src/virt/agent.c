@@ -2,7 +2,8 @@
  * DESIGN: a small state machine per VM. DISCONNECTED -> (connect) CONNECTED, pinging
  * every second until READY/PONG -> READY: the head of the FIFO is written, its RESULT
  * completes it, the next is written. A 250 ms timer drives reconnects, pings and
- * deadlines. Reads are bounded (header 256 bytes, payload 1 MiB + trailer) and writes
+ * deadlines. Reads are bounded (header 256 bytes, payload 1 MiB + trailer; at most
+ * AGENT_READ_BUDGET bytes per agent tick, so a flooding guest cannot stall the loop) and writes
  * go through an output buffer watched for POLLOUT, so a stuck guest never blocks the
  * loop. A READY while a command is in flight means the guest rebooted: that command
  * fails with -EIO.
@@ -28,6 +29,20 @@
 #define AGENT_PING_MS 1000
 #define AGENT_GRACE_MS 3000 /* the agent reports its own timeout; allow for latency */
 #define AGENT_IN_MAX (VIRT_AGENT_PAYLOAD_MAX + 2 * VIRT_AGENT_LINE_MAX)
+/* Bytes read from one agent per agent tick (AGENT_TICK_MS): enough for the largest
+ * frame (a RESULT of 1 MiB), so a well-behaved agent never waits for more than a
+ * tick. A guest that sends more is flooding: its socket is not polled for input
+ * again until the next tick, and virtio-serial's flow control blocks the guest's
+ * writer meanwhile, so a flood costs blimpd (and QEMU) at most this much per tick. */
+#define AGENT_READ_BUDGET AGENT_IN_MAX
+
+/* Process-wide: what guests sent that was not a frame, or too much at once. */
+static struct virt_agent_counters agent_counters;
+
+void virt_agent_counters_get(struct virt_agent_counters *out)
+{
+	*out = agent_counters;
+}
 
 struct agent_req {
 	struct agent_req *next;
@@ -49,6 +64,8 @@ struct virt_agent {
 	int timer_id;
 	bool connecting;
 	bool ready;
+	bool paused;       /* read budget spent: no POLLIN until the next agent tick */
+	size_t tick_bytes; /* read since the last agent tick */
 	char kernel[VIRT_AGENT_LINE_MAX];
 	uint64_t next_id;
 	uint64_t last_ping_ms;
@@ -95,6 +112,7 @@ static void agent_disconnect(struct virt_agent *a, const char *why)
 	a->fd_id = 0;
 	a->connecting = false;
 	a->ready = false;
+	a->paused = false;
 	a->in_len = 0;
 	a->out_len = 0;
 	/* a command written on the old connection will never be answered */
@@ -107,8 +125,8 @@ static void agent_disconnect(struct virt_agent *a, const char *why)
 static void agent_watch(struct virt_agent *a)
 {
 	if (a->fd >= 0)
-		virt_loop_update_fd(a->fd_id,
-				    (short)(POLLIN | (a->out_len || a->connecting ? POLLOUT : 0)));
+		virt_loop_update_fd(a->fd_id, (short)((a->paused ? 0 : POLLIN) |
+						      (a->out_len || a->connecting ? POLLOUT : 0)));
 }
 
 static int agent_queue_out(struct virt_agent *a, const char *data, size_t len)
@@ -202,6 +220,7 @@ static void agent_connect(struct virt_agent *a)
 	a->fd_id = id;
 	a->connecting = false;
 	a->ready = false;
+	a->paused = false;
 	a->in_len = 0;
 	a->out_len = 0;
 	log_debug("agent", "%s: connected to %s", a->name, a->path);
@@ -245,14 +264,18 @@ static void agent_frame(struct virt_agent *a, const struct virt_agent_frame *f)
 
 static void agent_read(struct virt_agent *a)
 {
-	for (;;) {
+	while (a->tick_bytes < AGENT_READ_BUDGET) {
+		size_t budget = AGENT_READ_BUDGET - a->tick_bytes;
 		if (a->in_len >= AGENT_IN_MAX) {
+			agent_counters.oversize_frames++;
 			agent_disconnect(a, "oversized frame from the guest");
 			return;
 		}
 		size_t room = AGENT_IN_MAX - a->in_len;
 		if (room > 65536)
 			room = 65536;
+		if (room > budget)
+			room = budget;
 		ssize_t n = recv(a->fd, a->in + a->in_len, room, MSG_DONTWAIT);
 		if (n == 0) {
 			agent_disconnect(a, "end of file");
@@ -260,10 +283,11 @@ static void agent_read(struct virt_agent *a)
 		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
-				break;
+				return;
 			agent_disconnect(a, strerror(errno));
 			return;
 		}
+		a->tick_bytes += (size_t)n;
 		a->in_len += (size_t)n;
 		size_t off = 0;
 		for (;;) {
@@ -273,7 +297,8 @@ static void agent_read(struct virt_agent *a)
 			if (r == 0)
 				break;
 			if (r < 0) {
-				log_debug("agent", "%s: skipped %zu bytes of garbage", a->name, used);
+				/* counted, not logged: a flooding guest would flood the log */
+				agent_counters.garbage_bytes += used;
 				off += used;
 				continue;
 			}
@@ -287,6 +312,9 @@ static void agent_read(struct virt_agent *a)
 		memmove(a->in, a->in + off, a->in_len - off);
 		a->in_len -= off;
 	}
+	agent_counters.reads_deferred++;
+	a->paused = true;
+	agent_watch(a);
 }
 
 static void agent_fd_cb(int fd, short revents, void *opaque)
@@ -329,6 +357,11 @@ static void agent_tick(void *opaque)
 		}
 		prev = r;
 		pp = &r->next;
+	}
+	a->tick_bytes = 0;
+	if (a->paused) {
+		a->paused = false;
+		agent_watch(a);
 	}
 	if (a->fd < 0)
 		agent_connect(a);

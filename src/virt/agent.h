@@ -19,6 +19,14 @@ typedef void (*virt_agent_done_cb)(void *opaque, int err, int status, const char
 
 struct virt_agent;
 
+/* What guests sent that blimpd dropped or put off, since start, over all agents. */
+struct virt_agent_counters {
+	uint64_t garbage_bytes;   /* bytes that were no frame (skipped line by line) */
+	uint64_t oversize_frames; /* connections dropped for a frame over the size limit */
+	uint64_t reads_deferred;  /* wakeups that hit the per-wakeup read budget */
+};
+void virt_agent_counters_get(struct virt_agent_counters *out);
+
 /* Create the client for a socket path; connects in the background, retrying. */
 struct virt_agent *virt_agent_new(const char *sock_path, const char *vm_name);
 /* Fail every pending request with -ECANCELED and free. NULL is fine. */

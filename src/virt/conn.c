@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 
 #include "util/fs.h"
 #include "util/log.h"
+#include "virt/dom.h"
 
 static pthread_t conn_event_thread;
 static bool conn_event_started;
@@ -63,7 +66,7 @@ const char *virt_last_error(void)
 	return (e && e->message) ? e->message : "unknown libvirt error";
 }
 
-int virt_conn_write_embed_config(const char *state_dir)
+int virt_conn_write_embed_config(const char *state_dir, const char *user, const char *group)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], tmp[PATH_MAX + 32];
 	if (snprintf(dir, sizeof(dir), "%s/libvirt/etc/qemu", state_dir) >= (int)sizeof(dir))
@@ -76,18 +79,25 @@ int virt_conn_write_embed_config(const char *state_dir)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	fputs("# Written by blimpd at every start: the embedded QEMU driver's settings.\n"
-	      "# No virtlogd (no systemd here): QEMU's stdio goes to plain files.\n"
-	      "stdio_handler = \"file\"\n"
-	      "# blimpd runs as root and owns every file it hands QEMU.\n"
-	      "user = \"root\"\n"
-	      "group = \"root\"\n"
-	      "dynamic_ownership = 0\n"
-	      "remember_owner = 0\n"
-	      "security_driver = \"none\"\n"
-	      "# No private mount namespace: QEMU sees STATE/vms/ as blimpd does.\n"
-	      "namespaces = [ ]\n",
-	      f);
+	fprintf(f,
+		"# Written by blimpd at every start: the embedded QEMU driver's settings.\n"
+		"# No virtlogd (no systemd here): QEMU's stdio goes to plain files.\n"
+		"stdio_handler = \"file\"\n"
+		"# QEMU runs unprivileged (blimpd's qemu_user): under TCG a guest escape must\n"
+		"# not be host root. libvirt's DAC driver chowns the disks, kernel and initrd\n"
+		"# it hands QEMU and gives them back (remember_owner) when the VM stops.\n"
+		"user = \"%s\"\n"
+		"group = \"%s\"\n"
+		"dynamic_ownership = 1\n"
+		"remember_owner = 1\n"
+		"# No MAC driver (SELinux/AppArmor profiles for embedded paths): libvirt\n"
+		"# stacks its DAC driver under \"none\" whenever it runs as root.\n"
+		"security_driver = \"none\"\n"
+		"seccomp_sandbox = 1\n"
+		"# QEMU in a mount namespace of its own with a private /dev holding only\n"
+		"# the devices it was given; the rest of the tree (STATE/vms) is shared.\n"
+		"namespaces = [ \"mount\" ]\n",
+		user, group);
 	if (fclose(f) != 0) {
 		r = -errno;
 		unlink(tmp);
@@ -95,6 +105,40 @@ int virt_conn_write_embed_config(const char *state_dir)
 	}
 	if (rename(tmp, path) < 0)
 		return -errno;
+	return 0;
+}
+
+/* qemu_user's uid and primary group, for qemu.conf and the files blimpd makes. */
+static int conn_qemu_user(struct virt_conn *c, const char *user, char *group, size_t grouplen,
+			  char *err, size_t errlen)
+{
+	if (!user || !user[0] || strchr(user, '"') || strchr(user, '\\')) {
+		snprintf(err, errlen, "qemu_user must name a user");
+		return -EINVAL;
+	}
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		snprintf(err, errlen,
+			 "qemu_user '%s' does not exist: create it (e.g. useradd --system "
+			 "--no-create-home --shell /usr/sbin/nologin %s; Debian's libvirt "
+			 "packages create libvirt-qemu) or set qemu_user",
+			 user, user);
+		return -ENOENT;
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "qemu_user '%s' is root: QEMU must run unprivileged", user);
+		return -EINVAL;
+	}
+	struct group *gr = getgrgid(pw->pw_gid);
+	if (!gr) {
+		snprintf(err, errlen, "qemu_user '%s': its primary group %u has no name", user,
+			 (unsigned)pw->pw_gid);
+		return -ENOENT;
+	}
+	snprintf(c->qemu_user, sizeof(c->qemu_user), "%s", user);
+	snprintf(group, grouplen, "%s", gr->gr_name);
+	c->qemu_uid = pw->pw_uid;
+	c->qemu_gid = pw->pw_gid;
 	return 0;
 }
 
@@ -133,7 +177,7 @@ static int conn_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, in
 		break;
 	}
 	const char *name = virDomainGetName(dom);
-	snprintf(ev.name, sizeof(ev.name), "%s", name ? name : "");
+	virt_name_copy(ev.name, sizeof(ev.name), name);
 	if (virDomainGetUUIDString(dom, ev.uuid) < 0)
 		ev.uuid[0] = '\0';
 	conn_push(c, &ev);
@@ -151,7 +195,7 @@ static void conn_close_cb(virConnectPtr conn, int reason, void *opaque)
 static void conn_register(struct virt_conn *c);
 
 int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
-		   const char *accel_root, char *err, size_t errlen)
+		   const char *qemu_user, const char *accel_root, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->event_fd = -1;
@@ -165,7 +209,11 @@ int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
 	c->accel = virt_accel_detect(accel_root, c->accel_reason, sizeof(c->accel_reason));
 
 	if (!uri || !uri[0]) {
-		r = virt_conn_write_embed_config(state_dir);
+		char group[64];
+		r = conn_qemu_user(c, qemu_user, group, sizeof(group), err, errlen);
+		if (r < 0)
+			return r;
+		r = virt_conn_write_embed_config(state_dir, c->qemu_user, group);
 		if (r < 0) {
 			snprintf(err, errlen, "cannot write %s/libvirt/etc/qemu.conf: %s",
 				 state_dir, strerror(-r));

@@ -38,6 +38,11 @@ struct virt_conn {
 	char uri[PATH_MAX + 64];
 	bool embedded;
 	char run_dir[PATH_MAX]; /* where libvirt's QEMU driver keeps NAME.pid */
+	/* Embedded: the unprivileged user QEMU runs as and its primary group; what blimpd
+	 * makes for QEMU (per-VM directories) is given to that group. */
+	char qemu_user[64];
+	uid_t qemu_uid;
+	gid_t qemu_gid;
 	enum virt_accel accel;
 	char accel_reason[256];
 	int event_fd;
@@ -52,15 +57,17 @@ struct virt_conn {
 /* Start libvirt's event thread (once per process). 0 or -errno. */
 int virt_conn_global_init(void) __attribute__((warn_unused_result));
 
-/* Write STATE/libvirt/etc/qemu.conf for the embedded driver (root-owned QEMU, stdio
- * to files, no virtlogd, no security driver). 0 or -errno. */
-int virt_conn_write_embed_config(const char *state_dir) __attribute__((warn_unused_result));
+/* Write STATE/libvirt/etc/qemu.conf for the embedded driver: QEMU as user:group
+ * (libvirt's DAC driver chowns its disks, kernel and initrd, and gives them back),
+ * QEMU's seccomp sandbox on, stdio to files (no virtlogd). 0 or -errno. */
+int virt_conn_write_embed_config(const char *state_dir, const char *user, const char *group)
+	__attribute__((warn_unused_result));
 
-/* Open uri ("" = embedded under state_dir), register the close callback and
- * lifecycle events, keepalive on remote URIs, detect the accelerator (accel_root:
- * "" for the host). 0 or -errno with err filled. */
+/* Open uri ("" = embedded under state_dir, QEMU as qemu_user, which must exist),
+ * register the close callback and lifecycle events, keepalive on remote URIs, detect
+ * the accelerator (accel_root: "" for the host). 0 or -errno with err filled. */
 int virt_conn_open(struct virt_conn *c, const char *uri, const char *state_dir,
-		   const char *accel_root, char *err, size_t errlen)
+		   const char *qemu_user, const char *accel_root, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void virt_conn_close(struct virt_conn *c);
 /* After VIRT_EVENT_CLOSED: open the same URI again (events keep their eventfd).

@@ -33,11 +33,36 @@ static int dom_errno(void)
 	}
 }
 
+void virt_name_copy(char *dst, size_t len, const char *src)
+{
+	if (!len)
+		return;
+	size_t n = src ? strlen(src) : 0;
+	if (n >= len) {
+		n = len - 1;
+		/* not in the middle of a UTF-8 sequence: back off over continuation bytes */
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Domains are found by UUID: names may be longer than blimp keeps (MODEL_NAME_MAX),
+ * and a name can be reused by another domain between two calls. */
+static virDomainPtr dom_get(struct virt_conn *c, const char *uuid)
+{
+	if (!uuid || !uuid[0])
+		return NULL;
+	return virDomainLookupByUUIDString(c->conn, uuid);
+}
+
 static void dom_fill_info(virDomainPtr d, struct virt_dom_info *o)
 {
 	memset(o, 0, sizeof(*o));
 	const char *name = virDomainGetName(d);
-	snprintf(o->name, sizeof(o->name), "%s", name ? name : "");
+	virt_name_copy(o->name, sizeof(o->name), name);
 	if (virDomainGetUUIDString(d, o->uuid) < 0)
 		o->uuid[0] = '\0';
 	o->active = virDomainIsActive(d) == 1;
@@ -118,22 +143,22 @@ int virt_dom_create(struct virt_conn *c, const char *xml, char uuid_out[MODEL_UU
 	return 0;
 }
 
-int virt_dom_destroy(struct virt_conn *c, const char *name, bool undefine, char *err,
+int virt_dom_destroy(struct virt_conn *c, const char *uuid, bool undefine, char *err,
 		     size_t errlen)
 {
-	virDomainPtr d = virDomainLookupByName(c->conn, name);
+	virDomainPtr d = dom_get(c, uuid);
 	if (!d) {
-		snprintf(err, errlen, "no domain named '%s'", name);
+		snprintf(err, errlen, "no domain with uuid %s", uuid);
 		return -ENOENT;
 	}
 	int r = 0;
 	if (virDomainIsActive(d) == 1 && virDomainDestroy(d) < 0) {
-		snprintf(err, errlen, "destroy %s: %s", name, virt_last_error());
+		snprintf(err, errlen, "destroy %s: %s", uuid, virt_last_error());
 		r = dom_errno();
 		goto out;
 	}
 	if (undefine && virDomainIsPersistent(d) == 1 && virDomainUndefine(d) < 0) {
-		snprintf(err, errlen, "undefine %s: %s", name, virt_last_error());
+		snprintf(err, errlen, "undefine %s: %s", uuid, virt_last_error());
 		r = dom_errno();
 	}
 out:
@@ -141,16 +166,16 @@ out:
 	return r;
 }
 
-int virt_dom_set_meta(struct virt_conn *c, const char *name, const struct vm_settings *s,
+int virt_dom_set_meta(struct virt_conn *c, const char *uuid, const struct vm_settings *s,
 		      bool managed, char *err, size_t errlen)
 {
 	char xml[1024];
 	int r = virt_meta_format(s, managed, false, xml, sizeof(xml));
 	if (r < 0)
 		return r;
-	virDomainPtr d = virDomainLookupByName(c->conn, name);
+	virDomainPtr d = dom_get(c, uuid);
 	if (!d) {
-		snprintf(err, errlen, "no domain named '%s'", name);
+		snprintf(err, errlen, "no domain with uuid %s", uuid);
 		return -ENOENT;
 	}
 	unsigned flags = 0;
@@ -160,34 +185,34 @@ int virt_dom_set_meta(struct virt_conn *c, const char *name, const struct vm_set
 		flags |= VIR_DOMAIN_AFFECT_CONFIG;
 	if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, xml, VIRT_META_PREFIX,
 				 VIRT_META_NS, flags) < 0) {
-		snprintf(err, errlen, "set metadata of %s: %s", name, virt_last_error());
+		snprintf(err, errlen, "set metadata of %s: %s", uuid, virt_last_error());
 		r = -EIO;
 	}
 	virDomainFree(d);
 	return r;
 }
 
-int virt_dom_set_balloon(struct virt_conn *c, const char *name, uint64_t target_bytes,
+int virt_dom_set_balloon(struct virt_conn *c, const char *uuid, uint64_t target_bytes,
 			 char *err, size_t errlen)
 {
-	virDomainPtr d = virDomainLookupByName(c->conn, name);
+	virDomainPtr d = dom_get(c, uuid);
 	if (!d) {
-		snprintf(err, errlen, "no domain named '%s'", name);
+		snprintf(err, errlen, "no domain with uuid %s", uuid);
 		return -ENOENT;
 	}
 	int r = 0;
 	if (virDomainSetMemoryFlags(d, (unsigned long)(target_bytes / 1024),
 				    VIR_DOMAIN_AFFECT_LIVE) < 0) {
-		snprintf(err, errlen, "balloon %s: %s", name, virt_last_error());
+		snprintf(err, errlen, "balloon %s: %s", uuid, virt_last_error());
 		r = -EIO;
 	}
 	virDomainFree(d);
 	return r;
 }
 
-int virt_dom_balloon_actual(struct virt_conn *c, const char *name, uint64_t *bytes)
+int virt_dom_balloon_actual(struct virt_conn *c, const char *uuid, uint64_t *bytes)
 {
-	virDomainPtr d = virDomainLookupByName(c->conn, name);
+	virDomainPtr d = dom_get(c, uuid);
 	if (!d)
 		return -ENOENT;
 	virDomainMemoryStatStruct st[VIR_DOMAIN_MEMORY_STAT_NR];
@@ -202,9 +227,9 @@ int virt_dom_balloon_actual(struct virt_conn *c, const char *name, uint64_t *byt
 	return -EIO;
 }
 
-int virt_dom_set_stats_period(struct virt_conn *c, const char *name, unsigned period_s)
+int virt_dom_set_stats_period(struct virt_conn *c, const char *uuid, unsigned period_s)
 {
-	virDomainPtr d = virDomainLookupByName(c->conn, name);
+	virDomainPtr d = dom_get(c, uuid);
 	if (!d)
 		return -ENOENT;
 	int r = virDomainSetMemoryStatsPeriod(d, (int)period_s, VIR_DOMAIN_AFFECT_LIVE) < 0
@@ -366,7 +391,7 @@ int virt_dom_stats_all(struct virt_conn *c, struct virt_balloon_stats **out, siz
 	}
 	for (int i = 0; i < nr; i++) {
 		const char *name = virDomainGetName(recs[i]->dom);
-		snprintf(v[i].name, sizeof(v[i].name), "%s", name ? name : "");
+		virt_name_copy(v[i].name, sizeof(v[i].name), name);
 		if (virDomainGetUUIDString(recs[i]->dom, v[i].uuid) < 0)
 			v[i].uuid[0] = '\0';
 		virt_stats_parse(recs[i]->params, recs[i]->nparams, &v[i]);

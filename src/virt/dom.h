@@ -33,7 +33,15 @@ struct virt_dom_info {
 int virt_dom_list(struct virt_conn *c, struct virt_dom_info **out, size_t *n)
 	__attribute__((warn_unused_result));
 
-/* One domain by name. 0, -ENOENT, -EIO. */
+/* Copy a libvirt domain name into len bytes, cut (if it must be) at a UTF-8
+ * character boundary: blimp keeps MODEL_NAME_MAX bytes, libvirt names have no limit.
+ * Domains are acted on by UUID, so a cut name only shows in messages. */
+void virt_name_copy(char *dst, size_t len, const char *src);
+
+/* Every function below but virt_dom_lookup finds its domain by UUID (never by a
+ * name blimp may have cut). */
+
+/* One domain by name (a new domain's name, before it has a UUID). 0, -ENOENT, -EIO. */
 int virt_dom_lookup(struct virt_conn *c, const char *name, struct virt_dom_info *out)
 	__attribute__((warn_unused_result));
 
@@ -43,25 +51,25 @@ int virt_dom_create(struct virt_conn *c, const char *xml, char uuid_out[MODEL_UU
 
 /* Destroy (hard power-off) and, if persistent and blimp-managed, undefine.
  * 0, -ENOENT, -EIO. */
-int virt_dom_destroy(struct virt_conn *c, const char *name, bool undefine, char *err,
+int virt_dom_destroy(struct virt_conn *c, const char *uuid, bool undefine, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
 
 /* Write blimp's metadata (live, and persistent config where the domain has one). */
-int virt_dom_set_meta(struct virt_conn *c, const char *name, const struct vm_settings *s,
+int virt_dom_set_meta(struct virt_conn *c, const char *uuid, const struct vm_settings *s,
 		      bool managed, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Balloon target: memory the guest should keep, live only. 0, -ENOENT, -EIO. */
-int virt_dom_set_balloon(struct virt_conn *c, const char *name, uint64_t target_bytes,
+int virt_dom_set_balloon(struct virt_conn *c, const char *uuid, uint64_t target_bytes,
 			 char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Balloon actual asked of QEMU now (virDomainMemoryStats), not the event-fed value
  * the bulk stats carry. For on-demand answers; the tick uses virt_dom_stats_all. */
-int virt_dom_balloon_actual(struct virt_conn *c, const char *name, uint64_t *bytes)
+int virt_dom_balloon_actual(struct virt_conn *c, const char *uuid, uint64_t *bytes)
 	__attribute__((warn_unused_result));
 
 /* Set the balloon stats period (seconds) of a running domain, live (the persistent
  * config keeps its own; virt/domcaps.h reads the live one). 0, -ENOENT, -EIO. */
-int virt_dom_set_stats_period(struct virt_conn *c, const char *name, unsigned period_s)
+int virt_dom_set_stats_period(struct virt_conn *c, const char *uuid, unsigned period_s)
 	__attribute__((warn_unused_result));
 
 /* The QEMU process: pid file RUN_DIR/NAME.pid where libvirt keeps one, else the

@@ -273,10 +273,10 @@ const char *virt_domcaps_balloon_name(enum virt_domcaps_balloon b)
 	}
 }
 
-int virt_dom_caps(struct virt_conn *c, const char *name, struct virt_domcaps *out)
+int virt_dom_caps(struct virt_conn *c, const char *uuid, struct virt_domcaps *out)
 {
 	memset(out, 0, sizeof(*out));
-	virDomainPtr d = virDomainLookupByName(c->conn, name);
+	virDomainPtr d = uuid && uuid[0] ? virDomainLookupByUUIDString(c->conn, uuid) : NULL;
 	if (!d)
 		return -ENOENT;
 	char *xml = virDomainGetXMLDesc(d, 0);

@@ -46,5 +46,5 @@ const char *virt_domcaps_balloon_name(enum virt_domcaps_balloon b);
 
 /* A domain's capabilities from its live XML (virDomainGetXMLDesc). 0, -ENOENT, -EIO,
  * -EINVAL (unreadable XML). */
-int virt_dom_caps(struct virt_conn *c, const char *name, struct virt_domcaps *out)
+int virt_dom_caps(struct virt_conn *c, const char *uuid, struct virt_domcaps *out)
 	__attribute__((warn_unused_result));

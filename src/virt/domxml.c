@@ -157,19 +157,23 @@ static int spec_check(const struct virt_domain_spec *s)
 }
 
 static void put_disk(FILE *f, const char *path, const char *dev, const char *serial,
-		     bool readonly)
+		     bool readonly, bool norelabel)
 {
 	fputs("    <disk type='file' device='disk'>\n"
 	      "      <driver name='qemu' type='raw'/>\n"
 	      "      <source file='",
 	      f);
 	xml_put_escaped(f, path);
+	/* embedded: the shared read-only disk (the built-in guest's data.img) is read by
+	 * every VM and libvirt never gives a shared disk back, so no chown to QEMU's user:
+	 * it reads the file as it is (0644). A system libvirtd keeps its own rules. */
 	fprintf(f,
-		"'/>\n"
+		"'%s\n"
 		"      <target dev='%s' bus='virtio'/>\n"
 		"%s"
 		"      <serial>%s</serial>\n"
 		"    </disk>\n",
+		norelabel ? ">\n        <seclabel model='dac' relabel='no'/>\n      </source>" : "/>",
 		dev, readonly ? "      <readonly/>\n      <shareable/>\n" : "", serial);
 }
 
@@ -239,9 +243,9 @@ int virt_domxml_build(const struct virt_domain_spec *s, char **out)
 	      "  <devices>\n",
 	      f);
 	if (s->data_disk)
-		put_disk(f, s->data_disk, "vda", "blimpdata", true);
+		put_disk(f, s->data_disk, "vda", "blimpdata", true, s->data_disk_norelabel);
 	if (s->swap_disk)
-		put_disk(f, s->swap_disk, "vdb", "blimpswap", false);
+		put_disk(f, s->swap_disk, "vdb", "blimpswap", false, false);
 	fputs("    <controller type='usb' model='none'/>\n"
 	      "    <serial type='file'>\n"
 	      "      <source path='",

@@ -25,6 +25,7 @@ struct virt_domain_spec {
 	bool balloon_driver;     /* false: blimp.nomod=virtio_balloon */
 	bool free_page_reporting;
 	const char *data_disk;   /* read-only shared disk (serial blimpdata), may be NULL */
+	bool data_disk_norelabel; /* embedded: libvirt's DAC driver leaves data_disk's owner */
 	const char *swap_disk;   /* per-VM swap disk (serial blimpswap), may be NULL */
 	const char *console_log; /* serial ttyS0 to this file */
 	const char *agent_sock;  /* virtio console, QEMU listens here */

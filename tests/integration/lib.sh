@@ -7,6 +7,8 @@ BLIMP="$IT_ROOT/build/blimp"
 BLIMPD="$IT_ROOT/build/blimpd"
 IT_NAME=$(basename "$0" .sh)
 IT_DIR=$(mktemp -d "/var/tmp/blimp-it.$IT_NAME.XXXXXX")
+# blimpd's embedded QEMU runs as libvirt-qemu: it must search down to the state dir
+chmod 711 "$IT_DIR"
 export BLIMP_SOCKET="$IT_DIR/blimpd.sock"
 IT_FAILS=0
 IT_CHECKS=0
@@ -32,10 +34,13 @@ it_expect_fail() {
 	fi
 }
 
-# Start blimpd in the foreground of a background job, under IT_DIR.
+# Start blimpd in the foreground of a background job, under IT_DIR. Its lock file is
+# the test's own, so a blimpd of the host (or another checkout's test) does not stop
+# it; t_lock.sh tests the host-wide default.
 it_daemon_start() {
 	"$BLIMPD" --state-dir "$IT_DIR/state" --socket "$BLIMP_SOCKET" \
-		--guest-dir "$IT_ROOT/build/guest" --log-level debug "$@" \
+		--guest-dir "$IT_ROOT/build/guest" --lock-file "$IT_DIR/blimpd.lock" \
+		--log-level debug "$@" \
 		>>"$IT_DIR/blimpd.log" 2>&1 &
 	IT_DAEMON_PID=$!
 	for _ in $(seq 1 100); do

@@ -32,7 +32,8 @@ qs_cleanup() {
 	for p in $(qs_qemu_pids); do kill -9 "$p" 2>/dev/null; done
 	# What the Quick start created and nobody had before: the embedded libvirt's state.
 	$qs_state_existed || rm -rf "$QS_STATE"
-	$qs_run_existed || rmdir "$(dirname "$QS_SOCKET")" 2>/dev/null
+	# blimpd leaves its lock file (unlinking a lock file races with the next taker)
+	$qs_run_existed || { rm -f "$(dirname "$QS_SOCKET")/blimpd.lock"; rmdir "$(dirname "$QS_SOCKET")" 2>/dev/null; }
 	it_cleanup
 }
 trap qs_cleanup EXIT

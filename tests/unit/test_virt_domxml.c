@@ -95,6 +95,7 @@ static void test_xml_basic(void **state)
 	assert_non_null(strstr(x, "<serial>blimpdata</serial>"));
 	assert_non_null(strstr(x, "<readonly/>"));
 	assert_non_null(strstr(x, "<shareable/>"));
+	assert_null(strstr(x, "<seclabel"));
 	assert_null(strstr(x, "blimpswap"));
 	assert_null(strstr(x, "blimp.swap=1"));
 	assert_null(strstr(x, "blimp.nomod"));
@@ -117,6 +118,13 @@ static void test_xml_basic(void **state)
 	assert_true(managed);
 	assert_int_equal(back.shares, 1234);
 	assert_int_equal(back.reservation_bytes, 64 * MODEL_MIB);
+	free(x);
+	/* embedded: the shared data disk is not relabelled for QEMU's user */
+	s.data_disk_norelabel = true;
+	assert_int_equal(virt_domxml_build(&s, &x), 0);
+	assert_non_null(strstr(x, "<source file='/g/data.img'>\n"
+				  "        <seclabel model='dac' relabel='no'/>\n      </source>"));
+	assert_null(strstr(x, "<source file='/g/data.img'/>"));
 	free(x);
 }
 
