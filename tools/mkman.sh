@@ -91,7 +91,9 @@ serves, a STATUS= line (VMs running, budget, host state) every few seconds,
 WATCHDOG=1 when the unit sets WatchdogSec, and STOPPING=1 when it begins to exit.
 .SH EXIT STATUS
 0 after an orderly exit, 1 on a runtime failure (libvirt, the control socket),
-2 for a configuration blimpd cannot honour (one line on standard error says which).
+2 for a configuration blimpd cannot honour (one line on standard error says which),
+3 when another blimpd holds the host's lock (the message names its pid and state
+directory).
 .SH FILES
 .TP
 .I /etc/blimp/blimpd.conf
