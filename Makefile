@@ -4,7 +4,7 @@
 # construction never breaks another module's tests.
 CC      ?= gcc
 BUILD   ?= build
-PKGS    := libvirt json-c inih
+PKGS    := libvirt json-c inih libmicrohttpd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))

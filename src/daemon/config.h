@@ -24,6 +24,7 @@ struct blimpd_config {
 	char state_dir[PATH_MAX];    /* default /var/lib/blimp */
 	char socket_path[PATH_MAX];  /* default /run/blimp/blimpd.sock */
 	char guest_dir[PATH_MAX];    /* built-in guest (vmlinux, initrd.img, data.img) */
+	char metrics_listen[80];     /* Prometheus endpoint ADDR:PORT; "" = off */
 	uint64_t host_mem_bytes;     /* managed budget; 0 = host RAM - headroom */
 	uint64_t headroom_bytes;     /* kept for the host when host_mem is 0 */
 	uint32_t collect_period_ms;  /* default 1000 */

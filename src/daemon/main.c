@@ -42,6 +42,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_KEEP_VMS,
 	OPT_ON_EXIT,
+	OPT_METRICS_LISTEN,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
 	OPT_VERSION,
@@ -61,6 +62,7 @@ static const struct {
 	{OPT_IDLE_TAX, "idle_tax", NULL},	  {OPT_BALANCE_MS, "balance_period_ms", NULL},
 	{OPT_DRY_RUN, "dry_run", "true"},	  {OPT_KEEP_VMS, "keep_vms", "true"},
 	{OPT_LOG_LEVEL, "log_level", NULL},	  {OPT_ON_EXIT, "on_exit", NULL},
+	{OPT_METRICS_LISTEN, "metrics_listen", NULL},
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +78,7 @@ static const struct option long_opts[] = {
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"keep-vms", no_argument, NULL, OPT_KEEP_VMS},
 	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
+	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -109,6 +112,8 @@ static void usage(FILE *f)
 	      "  --on-exit restore|keep  domains blimp did not start: give back the balloon\n"
 	      "                       target blimp found (as far as the host has memory\n"
 	      "                       available; default) or leave blimp's last targets\n"
+	      "  --metrics-listen ADDR:PORT  serve Prometheus metrics on GET /metrics,\n"
+	      "                       e.g. 127.0.0.1:25467 (default off; docs/metrics.md)\n"
 	      "  --log-level LEVEL    error, warn, info or debug (default info)\n"
 	      "  --print-config       print every setting with its value and exit\n"
 	      "  --settings-markdown  print the settings table as Markdown and exit\n"
@@ -381,6 +386,15 @@ int main(int argc, char **argv)
 		return r == -EADDRINUSE ? 1 : 2;
 	}
 	log_info("daemon", "listening on %s", d->cfg.socket_path);
+	r = daemon_metrics_start(d, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		daemon_ctl_close();
+		virt_conn_close(&d->conn);
+		return 1;
+	}
+	if (d->cfg.metrics_listen[0])
+		log_info("daemon", "metrics on http://%s/metrics", d->cfg.metrics_listen);
 
 	int id1 = virt_loop_add_fd(sfd, POLLIN, signal_cb, d);
 	int id2 = virt_loop_add_fd(d->conn.event_fd, POLLIN, conn_event_cb, d);
@@ -408,6 +422,7 @@ int main(int argc, char **argv)
 	if (!d->keep_vms_on_exit)
 		stop_managed_vms(d);
 	daemon_vms_free(d); /* agents answer pending execs (ECANCELED) while clients live */
+	daemon_metrics_stop();
 	daemon_ctl_close();
 	virt_conn_close(&d->conn);
 	policy_state_free(d->pstate);

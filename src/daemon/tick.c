@@ -124,6 +124,16 @@ json_object *daemon_counters_json(const struct blimpd *d)
 	return o;
 }
 
+void daemon_swap_safety(uint64_t *rescues, uint64_t *refused, uint64_t *oom_kills)
+{
+	struct act_cgroup_safety cs = {0};
+	if (tick_cgroup)
+		act_cgroup_safety_get(tick_cgroup, &cs);
+	*rescues = cs.rescues;
+	*refused = cs.refused;
+	*oom_kills = cs.oom_kills;
+}
+
 void daemon_release_vm(struct blimpd *d, const char *name)
 {
 	(void)d;
@@ -163,6 +173,11 @@ int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_
 	}
 	log_info("act", "%s: balloon target %s -> %s (%s)", v->name,
 		 size_format(from, a, sizeof(a)), size_format(target_bytes, b, sizeof(b)), reason);
+	/* a smaller target inflates the balloon */
+	if (target_bytes < from)
+		d->balloon_inflated_bytes += from - target_bytes;
+	else
+		d->balloon_deflated_bytes += target_bytes - from;
 	v->applied_target_bytes = target_bytes;
 	v->current_bytes = target_bytes;
 	return 0;
@@ -238,6 +253,7 @@ static void balance(struct blimpd *d, uint64_t now_ms)
 		log_err("policy", "policy_run failed: %s", strerror(-r));
 		goto out;
 	}
+	d->policy_passes++;
 	if (!d->have_host_plan || d->host_plan.state != plan.host.state) {
 		char a[32], b[32];
 		log_info("policy", "host state %s (free %s, minFree %s)",
@@ -252,10 +268,29 @@ out:
 	free(vp);
 }
 
+/* How late this tick started against its due time (the loop's timer keeps the same
+ * schedule: due += period, restarting from now after a stall). */
+static void tick_lateness(struct blimpd *d, uint64_t now)
+{
+	uint64_t period = d->cfg.collect_period_ms;
+	d->ticks++;
+	if (d->tick_due_ms && now > d->tick_due_ms) {
+		uint64_t late = now - d->tick_due_ms;
+		if (late > d->tick_late_max_ms)
+			d->tick_late_max_ms = late;
+		if (late >= DAEMON_TICK_LATE_MS)
+			d->ticks_late++;
+	}
+	d->tick_due_ms = (d->tick_due_ms ? d->tick_due_ms : now) + period;
+	if (d->tick_due_ms <= now)
+		d->tick_due_ms = now + period;
+}
+
 void daemon_tick(void *opaque)
 {
 	struct blimpd *d = opaque;
 	uint64_t now = virt_loop_now_ms();
+	tick_lateness(d, now);
 	if (!d->conn_ok) {
 		if (now < d->conn_retry_ms)
 			return;
@@ -272,9 +307,11 @@ void daemon_tick(void *opaque)
 	act_swap_once(d);
 	uint64_t cpu0 = cpu_us(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t pcpu0 = cpu_us(CLOCK_PROCESS_CPUTIME_ID);
+	uint64_t wall0 = cpu_us(CLOCK_MONOTONIC);
 	if (daemon_gather_host(&d->host) < 0)
 		log_debug("collect", "host figures incomplete");
 	daemon_gather_vms(d);
+	metrics_hist_observe(&d->collect_hist, (double)(cpu_us(CLOCK_MONOTONIC) - wall0) / 1e6);
 	d->collect_cpu_us = cpu_us(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	d->collect_cpu_process_us = cpu_us(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
 	d->collect_count++;
@@ -285,6 +322,7 @@ void daemon_tick(void *opaque)
 		d->last_balance_ms = now;
 		balance(d, now);
 	}
+	daemon_metrics_update(d);
 }
 
 /* One restore step's outcome in the log. */
@@ -358,17 +396,24 @@ json_object *daemon_host_json(const struct blimpd *d)
 	return o;
 }
 
+void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target)
+{
+	const struct vm_snapshot *s = &v->snap;
+	*actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
+	*target = v->manual_target_bytes    ? v->manual_target_bytes
+		  : v->applied_target_bytes ? v->applied_target_bytes
+		  : v->have_plan            ? v->plan.target_bytes
+					    : v->current_bytes;
+}
+
 json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 {
 	(void)d;
 	const struct vm_snapshot *s = &v->snap;
 	const struct vm_plan *p = &v->plan;
 	uint64_t memsz = v->memsz_bytes;
-	uint64_t actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
-	uint64_t target = v->manual_target_bytes     ? v->manual_target_bytes
-			  : v->applied_target_bytes ? v->applied_target_bytes
-			  : v->have_plan            ? p->target_bytes
-						    : v->current_bytes;
+	uint64_t actual, target;
+	daemon_vm_balloon(v, &actual, &target);
 	json_object *o = json_object_new_object();
 #define U(k, x) json_object_object_add(o, k, json_object_new_uint64(x))
 	json_object_object_add(o, "name", json_object_new_string(v->name));
