@@ -13,6 +13,7 @@ PKGS=(
 	binutils python3 procps
 	mmdebstrap eatmydata                                  # the Debian systemd guest (guest/debian)
 	libvirt-daemon-system                                 # a system libvirtd (qemu:///system) for the operator tests
+	libmicrohttpd-dev prometheus curl                     # /metrics; the real Prometheus t_metrics scrapes with
 )
 
 missing=()
