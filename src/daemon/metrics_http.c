@@ -2,10 +2,14 @@
  * The /metrics HTTP server: libmicrohttpd with its own polling thread. It never reads
  * daemon state: the tick publishes rendered text (metrics_http_publish), a scrape
  * copies it under a mutex held for a memcpy. Hostile clients meet limits, each
- * refusal counted: connections beyond HTTP_CONN_LIMIT are closed at accept, an idle
- * or slow connection times out after HTTP_TIMEOUT_S, a request larger than
+ * refusal counted: connections beyond HTTP_CONN_LIMIT, or HTTP_PER_IP_LIMIT from one
+ * address (so one host cannot take every slot from Prometheus), are closed at accept;
+ * an idle connection times out after HTTP_TIMEOUT_S; a request larger than
  * HTTP_CONN_MEMORY is answered by libmicrohttpd itself (413/414/431) or dropped;
- * only GET/HEAD of /metrics are served (405, 404 otherwise).
+ * only GET/HEAD of /metrics are served (405, 404 otherwise). libmicrohttpd's timeout
+ * is one of inactivity: a client trickling a byte now and then keeps its slot until its
+ * headers outgrow HTTP_CONN_MEMORY. That denies scrapes from its address at worst; the
+ * tick, on another thread, never waits for any of it.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -22,6 +26,7 @@
 #include "util/log.h"
 
 #define HTTP_CONN_LIMIT 32     /* connections at once; Prometheus needs one */
+#define HTTP_PER_IP_LIMIT 16   /* from one address */
 #define HTTP_TIMEOUT_S 3       /* idle connection lifetime */
 #define HTTP_CONN_MEMORY 16384 /* per connection: request line + headers must fit */
 #define HTTP_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -31,12 +36,29 @@ static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct metrics_text http_text; /* last published; guarded by http_mu */
 static atomic_uint_fast64_t http_refused[METRICS_REFUSED__COUNT];
 static atomic_uint_fast64_t http_scrapes;
-static atomic_int http_open; /* connections open now (the MHD thread alone changes it) */
 
-/* Per connection: did blimp answer a request on it? */
+/* Per connection: its peer, and did blimp answer a request on it? */
 struct http_conn {
+	struct sockaddr_storage peer;
 	bool answered;
 };
+/* Open connections: touched only by libmicrohttpd's thread (accept policy, notify). */
+static struct http_conn *http_conns[HTTP_CONN_LIMIT];
+static int http_nconns;
+
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (b->sa_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr,
+			       sizeof(struct in6_addr));
+	return true;
+}
 
 static void http_count(enum metrics_refused r)
 {
@@ -45,8 +67,11 @@ static void http_count(enum metrics_refused r)
 
 static enum MHD_Result http_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 {
-	(void)cls, (void)addr, (void)len;
-	if (atomic_load(&http_open) >= HTTP_CONN_LIMIT) {
+	(void)cls, (void)len;
+	int same = 0;
+	for (int i = 0; i < http_nconns; i++)
+		same += same_host(&http_conns[i]->peer, addr);
+	if (http_nconns >= HTTP_CONN_LIMIT || same >= HTTP_PER_IP_LIMIT) {
 		http_count(METRICS_REFUSED_HTTP_CONNECTIONS);
 		return MHD_NO;
 	}
@@ -56,14 +81,29 @@ static enum MHD_Result http_accept(void *cls, const struct sockaddr *addr, sockl
 static void http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			enum MHD_ConnectionNotificationCode code)
 {
-	(void)cls, (void)c;
+	(void)cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		atomic_fetch_add(&http_open, 1);
-		*socket_context = calloc(1, sizeof(struct http_conn));
+		struct http_conn *hc = calloc(1, sizeof(*hc));
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (hc && ci && ci->client_addr) {
+			socklen_t l = ci->client_addr->sa_family == AF_INET6
+					  ? sizeof(struct sockaddr_in6)
+					  : sizeof(struct sockaddr_in);
+			memcpy(&hc->peer, ci->client_addr, l);
+		}
+		/* the accept policy keeps http_nconns below the table's size */
+		if (hc && http_nconns < HTTP_CONN_LIMIT)
+			http_conns[http_nconns++] = hc;
+		*socket_context = hc;
 		return;
 	}
-	atomic_fetch_sub(&http_open, 1);
 	struct http_conn *hc = *socket_context;
+	for (int i = 0; i < http_nconns; i++)
+		if (http_conns[i] == hc) {
+			http_conns[i] = http_conns[--http_nconns];
+			break;
+		}
 	if (hc && !hc->answered)
 		http_count(METRICS_REFUSED_HTTP_DROPPED);
 	free(hc);
@@ -178,7 +218,7 @@ int metrics_http_start(const char *listen, char *err, size_t errlen)
 	    MHD_start_daemon(flags, 0, http_accept, NULL, http_access, NULL, MHD_OPTION_SOCK_ADDR,
 			     (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 			     (unsigned)HTTP_CONN_LIMIT + 4, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-			     (unsigned)HTTP_CONN_LIMIT + 4, MHD_OPTION_CONNECTION_TIMEOUT,
+			     (unsigned)HTTP_PER_IP_LIMIT + 2, MHD_OPTION_CONNECTION_TIMEOUT,
 			     (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 			     (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION, http_notify,
 			     NULL, MHD_OPTION_EXTERNAL_LOGGER, http_logger, NULL, MHD_OPTION_END);
