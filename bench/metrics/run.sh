@@ -41,8 +41,10 @@ cc -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$BENCH_ROOT/src" -o 
 	$(pkg-config --libs libmicrohttpd) -lpthread -lm || bench_die "driver build failed"
 
 metrics_cleanup() {
-	[ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null
-	[ -n "$DRV_PID" ] && kill "$DRV_PID" 2>/dev/null && wait "$DRV_PID" 2>/dev/null
+	local rc=$?
+	if [ -n "$PROM_PID" ]; then kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; fi
+	if [ -n "$DRV_PID" ]; then kill "$DRV_PID" 2>/dev/null; wait "$DRV_PID" 2>/dev/null; fi
+	(exit "$rc") # bench_cleanup exits with the status it finds
 	bench_cleanup
 }
 trap metrics_cleanup EXIT
