@@ -101,19 +101,49 @@ static int text_printf(struct metrics_text *t, const char *fmt, ...)
 	return -ENOMEM;
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), 0 when it is not one (RFC 3629:
+ * no overlongs, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+		   : c >= 0xE0 && c <= 0xEF ? 3
+		   : c >= 0xF0 && c <= 0xF4 ? 4
+					    : 0;
+	if (!n)
+		return 0;
+	unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+	unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
 int metrics_text_label_value(struct metrics_text *t, const char *v)
 {
+	/* Prometheus refuses a whole scrape over one label value that is not UTF-8: an
+	 * each byte that starts no valid sequence becomes U+FFFD. */
 	const char *run = v;
-	for (const char *p = v; *p; p++) {
-		const char *esc = *p == '\\'   ? "\\\\"
+	for (const char *p = v; *p;) {
+		size_t n = utf8_len((const unsigned char *)p);
+		const char *esc = !n	       ? "\xEF\xBF\xBD"
+				  : *p == '\\' ? "\\\\"
 				  : *p == '"'  ? "\\\""
 				  : *p == '\n' ? "\\n"
 					       : NULL;
-		if (!esc)
+		if (!esc) {
+			p += n;
 			continue;
+		}
 		if (text_add(t, run, (size_t)(p - run)) < 0 || text_puts(t, esc) < 0)
 			return -ENOMEM;
-		run = p + 1;
+		p += n ? n : 1;
+		run = p;
 	}
 	return text_puts(t, run);
 }

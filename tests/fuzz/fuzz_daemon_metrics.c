@@ -6,6 +6,8 @@
  *  - rendering succeeds and the text ends with a newline;
  *  - every line is a comment or `name{label="escaped",...} value`, so no label value
  *    can break a line or a series;
+ *  - the text is valid UTF-8 whatever bytes the names hold (Prometheus refuses a
+ *    scrape that is not);
  *  - exactly one blimp_vm_memsz_bytes sample per VM;
  *  - metrics_parse_listen returns 0 or -EINVAL only.
  */
@@ -59,6 +61,42 @@ static bool fz_line_ok(const char *l, size_t len)
 	return i + 1 < len && l[i] == ' ';
 }
 
+static bool fz_utf8_valid(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *str = malloc(size + 1);
@@ -103,6 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	metrics_hist_observe(&s.collect, (double)size / 1000.0);
 	struct metrics_text t = {0};
 	if (metrics_render(&s, &t) < 0 || !t.len || t.buf[t.len - 1] != '\n')
+		__builtin_trap();
+	if (!fz_utf8_valid((const unsigned char *)t.buf, t.len))
 		__builtin_trap();
 	size_t memsz_lines = 0;
 	for (const char *p = t.buf; *p;) {

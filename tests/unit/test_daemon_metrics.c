@@ -333,7 +333,15 @@ static void test_escaping(void **state)
 			       "0000-0000-0000-000000000002\",managed=\"false\"} 1\n"));
 	metrics_text_free(&t);
 
+	/* not UTF-8 (a stray byte, a surrogate, a cut sequence): U+FFFD per bad byte */
 	struct metrics_text l = {0};
+	assert_int_equal(metrics_text_label_value(&l, "a\xff\xc3\xa9\xed\xa0\x80z\xe2\x82"), 0);
+	assert_string_equal(l.buf, "a\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz"
+				   "\xef\xbf\xbd\xef\xbf\xbd");
+	l.len = 0;
+	assert_int_equal(metrics_text_label_value(&l, "\xf0\x9f\x8e\x88 \xe2\x82\xac"), 0);
+	assert_string_equal(l.buf, "\xf0\x9f\x8e\x88 \xe2\x82\xac"); /* valid: kept */
+	l.len = 0;
 	assert_int_equal(metrics_text_label_value(&l, ""), 0);
 	assert_int_equal(l.len, 0);
 	assert_int_equal(metrics_text_label_value(&l, "\\\\\"\n\n"), 0);
