@@ -9,7 +9,8 @@ const char cli_status_usage[] =
     "Usage: blimp status [--json]\n"
     "Show the host: memory state, budget, free, minfree, overcommit, accelerator (and why),\n"
     "libvirt URI and connection, KSM, swap, pressure, policy, the number of VMs and\n"
-    "counters of hostile input and of the host swap limit's safety net.\n"
+    "counters of hostile input and of the host swap limit's safety net, and the collection\n"
+    "ticks (how many started 50 ms or more late).\n"
     "  --json      print the daemon's result object as JSON (bytes)\n"
     "  -s, --socket PATH   blimpd's control socket\n";
 
@@ -19,7 +20,8 @@ static void cli_status_print_conn(json_object *result)
 {
 	json_object *lv = NULL;
 	bool up;
-	if (!json_object_object_get_ex(result, "libvirt", &lv) || !cli_json_bool(lv, "connected", &up))
+	if (!json_object_object_get_ex(result, "libvirt", &lv) ||
+	    !cli_json_bool(lv, "connected", &up))
 		return;
 	if (up) {
 		printf("connection  connected\n");
@@ -40,9 +42,24 @@ static void cli_status_print_conn(json_object *result)
 	       when, ago / 1000, every / 1000, (next + 999) / 1000);
 }
 
+/* "ticks       1234, late 2 (>= 50 ms), max lateness 3412 ms" */
+static void cli_status_print_ticks(json_object *result)
+{
+	uint64_t ticks, late = 0, max_ms = 0;
+	if (!cli_json_u64(result, "ticks", &ticks)) /* an older blimpd */
+		return;
+	cli_json_u64(result, "ticks_late", &late);
+	cli_json_u64(result, "tick_late_max_ms", &max_ms);
+	printf("ticks       %" PRIu64 ", late %" PRIu64 " (>= 50 ms), max lateness %" PRIu64
+	       " ms\n",
+	       ticks, late, max_ms);
+}
+
 void cli_status_print(const struct cli_simple_opts *o, json_object *result)
 {
 	cli_print_result(result, o->flag, JSON_C_TO_STRING_PRETTY, cli_format_status);
-	if (!o->flag)
+	if (!o->flag) {
 		cli_status_print_conn(result);
+		cli_status_print_ticks(result);
+	}
 }
