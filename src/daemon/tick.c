@@ -292,8 +292,11 @@ void daemon_tick(void *opaque)
 	uint64_t now = virt_loop_now_ms();
 	tick_lateness(d, now);
 	if (!d->conn_ok) {
-		if (now < d->conn_retry_ms)
+		/* no collection, but /metrics shows the lost connection (and the counters) */
+		if (now < d->conn_retry_ms) {
+			daemon_metrics_update(d);
 			return;
+		}
 		d->conn_retry_ms = now + DAEMON_RECONNECT_MS;
 		if (virt_conn_reopen(&d->conn) == 0) {
 			log_info("virt", "reconnected to %s", d->conn.uri);
@@ -301,6 +304,7 @@ void daemon_tick(void *opaque)
 			if (daemon_vms_sync(d) < 0)
 				log_warn("vm", "sync after reconnect failed");
 		} else {
+			daemon_metrics_update(d);
 			return;
 		}
 	}
