@@ -18,6 +18,12 @@ prom_stop() {
 trap 'prom_stop; it_cleanup' EXIT
 
 it_daemon_start --policy static --metrics-listen "127.0.0.1:$MP" || exit 1
+# a second blimpd cannot take the same port: it says so and exits 1 (not silently off)
+timeout 60 "$BLIMPD" --state-dir "$IT_DIR/state2" --socket "$IT_DIR/blimpd2.sock" --dry-run \
+	--metrics-listen "127.0.0.1:$MP" >"$IT_DIR/second.out" 2>&1
+rc=$?
+it_check "a busy metrics port: exit 1 ($(tail -1 "$IT_DIR/second.out"))" \
+	bash -c "[ $rc = 1 ] && grep -q 'cannot listen' '$IT_DIR/second.out'"
 it_check "guest m1 boots" it_vm_start m1 --mem 384M
 it_check "guest m2 boots" it_vm_start m2 --mem 256M
 it_check "balloon m1 to 320M" "$BLIMP" balloon m1 320M
