@@ -4,7 +4,7 @@
 # construction never breaks another module's tests.
 CC      ?= gcc
 BUILD   ?= build
-PKGS    := libvirt json-c inih libsystemd
+PKGS    := libvirt json-c inih libsystemd libmicrohttpd
 CFLAGS  ?= -O2 -g
 LDFLAGS += -Wl,--as-needed
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \

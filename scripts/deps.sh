@@ -16,6 +16,7 @@ PKGS=(
 	libvirt-daemon-system                                 # a system libvirtd (qemu:///system) for the operator tests
 	libsystemd-dev                                        # sd_notify (blimpd under systemd)
 	dpkg-dev debhelper fakeroot lintian man-db systemd    # the .deb and its checks (tests/package)
+	libmicrohttpd-dev prometheus curl                     # /metrics; the real Prometheus t_metrics scrapes with
 )
 
 missing=()

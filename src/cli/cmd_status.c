@@ -10,7 +10,8 @@ const char cli_status_usage[] =
     "Show the host: memory state, budget, free, minfree, overcommit, accelerator (and why),\n"
     "libvirt URI and connection, KSM, swap, pressure, policy, the number of VMs and\n"
     "counters of hostile input and of the host swap limit's safety net, the user QEMU\n"
-    "runs as, blimpd's memory lock, and the main loop's and guest agents' counters.\n"
+    "runs as, blimpd's memory lock, the guest agents' counters and the collection\n"
+    "ticks (how many started 50 ms or more late, and more than a period late).\n"
     "  --json      print the daemon's result object as JSON (bytes)\n"
     "  -s, --socket PATH   blimpd's control socket\n";
 
@@ -20,7 +21,8 @@ static void cli_status_print_conn(json_object *result)
 {
 	json_object *lv = NULL;
 	bool up;
-	if (!json_object_object_get_ex(result, "libvirt", &lv) || !cli_json_bool(lv, "connected", &up))
+	if (!json_object_object_get_ex(result, "libvirt", &lv) ||
+	    !cli_json_bool(lv, "connected", &up))
 		return;
 	if (up) {
 		printf("connection  connected\n");
@@ -42,8 +44,8 @@ static void cli_status_print_conn(json_object *result)
 }
 
 /* "privilege   QEMU as libvirt-qemu, memory lock onfault" and the loop's health:
- * "loop        0 ticks late (worst 12 ms), agents: 0 garbage bytes, 0 oversize, 0
- * reads deferred". Absent from an older blimpd: no lines. */
+ * "agents      0 garbage bytes, 0 oversize frames, 0 reads deferred". Absent from an
+ * older blimpd: no lines. */
 static void cli_status_print_privilege(json_object *result)
 {
 	json_object *u = NULL, *m = NULL, *c = NULL;
@@ -54,15 +56,29 @@ static void cli_status_print_privilege(json_object *result)
 	const char *user = u ? json_object_get_string(u) : "";
 	printf("privilege   QEMU as %s, memory lock %s\n",
 	       user && user[0] ? user : "the libvirtd's qemu.conf user", json_object_get_string(m));
-	uint64_t late = 0, worst = 0, garbage = 0, oversize = 0, deferred = 0;
-	cli_json_u64(c, "ticks_late", &late);
-	cli_json_u64(c, "tick_late_max_ms", &worst);
+	uint64_t garbage = 0, oversize = 0, deferred = 0;
 	cli_json_u64(c, "agent_garbage_bytes", &garbage);
 	cli_json_u64(c, "agent_oversize_frames", &oversize);
 	cli_json_u64(c, "agent_reads_deferred", &deferred);
-	printf("loop        %" PRIu64 " ticks late (worst %" PRIu64 " ms), agents: %" PRIu64
-	       " garbage bytes, %" PRIu64 " oversize, %" PRIu64 " reads deferred\n",
-	       late, worst, garbage, oversize, deferred);
+	printf("agents      %" PRIu64 " garbage bytes, %" PRIu64 " oversize frames, %" PRIu64
+	       " reads deferred\n",
+	       garbage, oversize, deferred);
+}
+
+/* "ticks       1234, late 2 (>= 50 ms), 0 over a period, max lateness 3412 ms" */
+static void cli_status_print_ticks(json_object *result)
+{
+	uint64_t ticks, late = 0, max_ms = 0, over = 0;
+	if (!cli_json_u64(result, "ticks", &ticks)) /* an older blimpd */
+		return;
+	cli_json_u64(result, "ticks_late", &late);
+	cli_json_u64(result, "tick_late_max_ms", &max_ms);
+	json_object *c = NULL;
+	if (json_object_object_get_ex(result, "counters", &c))
+		cli_json_u64(c, "ticks_late_period", &over);
+	printf("ticks       %" PRIu64 ", late %" PRIu64 " (>= 50 ms), %" PRIu64
+	       " over a period, max lateness %" PRIu64 " ms\n",
+	       ticks, late, over, max_ms);
 }
 
 void cli_status_print(const struct cli_simple_opts *o, json_object *result)
@@ -71,5 +87,6 @@ void cli_status_print(const struct cli_simple_opts *o, json_object *result)
 	if (!o->flag) {
 		cli_status_print_conn(result);
 		cli_status_print_privilege(result);
+		cli_status_print_ticks(result);
 	}
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "daemon/history.h"
+#include "daemon/metrics.h"
 #include "util/size.h"
 
 enum config_type {
@@ -108,6 +109,9 @@ static const struct config_key config_keys[] = {
     KEY_ENUM("mlock", mlock, "onfault", config_mlock_names, R,
 	     "lock blimpd's memory against paging out: onfault (pages lock as first "
 	     "touched), all (every mapping populated at once) or off"),
+    KEY("metrics_listen", CONFIG_STRING, metrics_listen, "", 0, 0, R,
+	"Prometheus endpoint (GET /metrics, docs/metrics.md) on ADDR:PORT, e.g. "
+	"127.0.0.1:25467 ([::1]:25467 for IPv6); empty = off"),
     /* How much memory blimp manages. */
     KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, R,
 	"memory budget for VMs (CONSUMED + OVHD); 0 = host RAM less headroom"),
@@ -774,6 +778,15 @@ int config_validate(const struct blimpd_config *c, char *err, size_t errlen)
 	}
 	if (c->socket_path[0] == '\0' || strlen(c->socket_path) > 107) {
 		snprintf(err, errlen, "socket_path must be 1..107 bytes (a unix socket path)");
+		return -EINVAL;
+	}
+	struct sockaddr_storage ml;
+	socklen_t mll;
+	if (c->metrics_listen[0] && metrics_parse_listen(c->metrics_listen, &ml, &mll) < 0) {
+		snprintf(err, errlen,
+			 "metrics_listen '%s': want ADDR:PORT with a numeric address, e.g. "
+			 "127.0.0.1:25467 or [::1]:25467",
+			 c->metrics_listen);
 		return -EINVAL;
 	}
 	if (c->swapfile_bytes > 0 && c->swapfile_path[0] == '\0') {

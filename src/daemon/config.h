@@ -34,6 +34,7 @@ struct blimpd_config {
 	char lock_file[PATH_MAX];    /* one blimpd per host: default /run/blimp/blimpd.lock */
 	char qemu_user[64];          /* embedded libvirt: QEMU runs as this user */
 	enum config_mlock mlock;     /* default onfault */
+	char metrics_listen[80];     /* Prometheus endpoint ADDR:PORT; "" = off */
 	uint64_t host_mem_bytes;     /* managed budget; 0 = host RAM - headroom */
 	uint64_t headroom_bytes;     /* kept for the host when host_mem is 0 */
 	uint32_t collect_period_ms;  /* default 1000 */

@@ -12,6 +12,7 @@
 #include "collect/pidcache.h"
 #include "daemon/config.h"
 #include "daemon/mlock.h"
+#include "daemon/metrics.h"
 #include "model/model.h"
 #include "policy/policy.h"
 #include "util/version.h"
@@ -22,6 +23,8 @@
 #define BLIMPD_VERSION BLIMP_VERSION
 /* After libvirt's connection drops, a reconnect is tried this often. */
 #define DAEMON_RECONNECT_MS 5000
+/* A collection tick starting this much after its due time counts as late. */
+#define DAEMON_TICK_LATE_MS 50
 
 struct act_originals;
 struct daemon_domorig;
@@ -110,11 +113,15 @@ struct blimpd {
 	/* Least privilege (main.c): the host-wide lock and blimpd's locked memory. */
 	int lock_fd;
 	struct daemon_mlock mlock;
-	/* Main-loop health: collection ticks that fired more than one collect period late
-	 * (a handler hogged the loop), and the worst lateness seen. */
-	uint64_t last_tick_ms;
-	uint64_t ticks_late;
-	uint64_t tick_late_max_ms;
+	/* For the Prometheus endpoint (metrics_fill.c) and status. */
+	uint64_t balloon_inflated_bytes, balloon_deflated_bytes; /* targets set, summed */
+	uint64_t policy_passes;
+	struct metrics_hist collect_hist; /* wall time of each collection */
+	uint64_t tick_due_ms;      /* when the next collection tick should start */
+	uint64_t ticks;            /* collection ticks run */
+	uint64_t ticks_late;       /* of which started DAEMON_TICK_LATE_MS or more late */
+	uint64_t tick_late_max_ms; /* largest lateness since start */
+	uint64_t ticks_late_period; /* started more than one collect period late */
 
 	bool quit;
 	bool keep_vms_on_exit;
@@ -171,6 +178,21 @@ struct json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_v
 struct json_object *daemon_host_json(const struct blimpd *d);
 /* A VM went away: undo its cgroup limit. */
 void daemon_release_vm(struct blimpd *d, const char *name);
+/* The host-swap limit's safety net since start (zeros before the first limit). */
+void daemon_swap_safety(uint64_t *rescues, uint64_t *refused, uint64_t *oom_kills);
+/* The balloon figures `stats` shows: actual (what the guest holds) and target. */
+void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target);
+
+/* Prometheus endpoint (metrics_fill.c): start when metrics_listen is set; after each
+ * collection, render what `stats` and `status` would say and hand it to the server. */
+int daemon_metrics_start(struct blimpd *d, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void daemon_metrics_update(struct blimpd *d);
+void daemon_metrics_stop(void);
+/* Fill a snapshot of d (vms: room for d->n_vms). Exposed for tests and benchmarks. */
+void daemon_metrics_fill(const struct blimpd *d, struct metrics_vm *vms,
+			 struct metrics_snapshot *s);
+
 /* Put back host settings blimp changed (KSM, cgroup limits, swap). */
 void daemon_restore_host(struct blimpd *d);
 /* Apply a balloon target now (manual or policy); logs with reason. 0 or -errno. */

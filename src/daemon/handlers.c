@@ -199,6 +199,10 @@ static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_reque
 			       json_object_new_uint64(d->collect_cpu_total_us));
 	json_object_object_add(o, "collect_cpu_process_total_us",
 			       json_object_new_uint64(d->collect_cpu_process_total_us));
+	/* collection ticks and how late they started (DAEMON_TICK_LATE_MS or more: late) */
+	json_object_object_add(o, "ticks", json_object_new_uint64(d->ticks));
+	json_object_object_add(o, "ticks_late", json_object_new_uint64(d->ticks_late));
+	json_object_object_add(o, "tick_late_max_ms", json_object_new_uint64(d->tick_late_max_ms));
 	json_object_object_add(o, "host", daemon_host_json(d));
 	json_object_object_add(o, "counters", daemon_counters_json(d));
 	json_object_object_add(o, "history", daemon_history_json(d));

@@ -49,6 +49,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_KEEP_VMS,
 	OPT_ON_EXIT,
+	OPT_METRICS_LISTEN,
 	OPT_LOG_LEVEL,
 	OPT_LOCK_FILE,
 	OPT_HELP,
@@ -70,6 +71,7 @@ static const struct {
 	{OPT_DRY_RUN, "dry_run", "true"},	  {OPT_KEEP_VMS, "keep_vms", "true"},
 	{OPT_LOG_LEVEL, "log_level", NULL},	  {OPT_ON_EXIT, "on_exit", NULL},
 	{OPT_LOCK_FILE, "lock_file", NULL},
+	{OPT_METRICS_LISTEN, "metrics_listen", NULL},
 };
 
 static const struct option long_opts[] = {
@@ -85,6 +87,7 @@ static const struct option long_opts[] = {
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"keep-vms", no_argument, NULL, OPT_KEEP_VMS},
 	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
+	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"lock-file", required_argument, NULL, OPT_LOCK_FILE},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -119,6 +122,8 @@ static void usage(FILE *f)
 	      "  --on-exit restore|keep  domains blimp did not start: give back the balloon\n"
 	      "                       target blimp found (as far as the host has memory\n"
 	      "                       available; default) or leave blimp's last targets\n"
+	      "  --metrics-listen ADDR:PORT  serve Prometheus metrics on GET /metrics,\n"
+	      "                       e.g. 127.0.0.1:25467 (default off; docs/metrics.md)\n"
 	      "  --log-level LEVEL    error, warn, info or debug (default info)\n"
 	      "  --lock-file PATH     one blimpd per host: refuse to start while another\n"
 	      "                       blimpd holds PATH (default /run/blimp/blimpd.lock)\n"
@@ -463,6 +468,15 @@ int main(int argc, char **argv)
 		return r == -EADDRINUSE ? 1 : 2;
 	}
 	log_info("daemon", "listening on %s", d->cfg.socket_path);
+	r = daemon_metrics_start(d, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "blimpd: %s\n", err);
+		daemon_ctl_close();
+		virt_conn_close(&d->conn);
+		return 1;
+	}
+	if (d->cfg.metrics_listen[0])
+		log_info("daemon", "metrics on http://%s/metrics", d->cfg.metrics_listen);
 	daemon_notify_ready(d, virt_loop_now_ms());
 
 	int id1 = virt_loop_add_fd(sfd, POLLIN, signal_cb, d);
@@ -494,6 +508,7 @@ int main(int argc, char **argv)
 	if (!d->keep_vms_on_exit)
 		stop_managed_vms(d);
 	daemon_vms_free(d); /* agents answer pending execs (ECANCELED) while clients live */
+	daemon_metrics_stop();
 	daemon_ctl_close();
 	virt_conn_close(&d->conn);
 	policy_state_free(d->pstate);

@@ -125,8 +125,7 @@ json_object *daemon_counters_json(const struct blimpd *d)
 		history_counters(d->history, &hc);
 	json_object_object_add(o, "history_slots_recycled", json_object_new_uint64(hc.slots_recycled));
 	json_object_object_add(o, "history_vms_dropped", json_object_new_uint64(hc.vms_dropped));
-	json_object_object_add(o, "ticks_late", json_object_new_uint64(d->ticks_late));
-	json_object_object_add(o, "tick_late_max_ms", json_object_new_uint64(d->tick_late_max_ms));
+	json_object_object_add(o, "ticks_late_period", json_object_new_uint64(d->ticks_late_period));
 	struct virt_agent_counters ac;
 	virt_agent_counters_get(&ac);
 	json_object_object_add(o, "agent_garbage_bytes", json_object_new_uint64(ac.garbage_bytes));
@@ -134,6 +133,16 @@ json_object *daemon_counters_json(const struct blimpd *d)
 			       json_object_new_uint64(ac.oversize_frames));
 	json_object_object_add(o, "agent_reads_deferred", json_object_new_uint64(ac.reads_deferred));
 	return o;
+}
+
+void daemon_swap_safety(uint64_t *rescues, uint64_t *refused, uint64_t *oom_kills)
+{
+	struct act_cgroup_safety cs = {0};
+	if (tick_cgroup)
+		act_cgroup_safety_get(tick_cgroup, &cs);
+	*rescues = cs.rescues;
+	*refused = cs.refused;
+	*oom_kills = cs.oom_kills;
 }
 
 void daemon_release_vm(struct blimpd *d, const char *name)
@@ -175,6 +184,11 @@ int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_
 	}
 	log_info("act", "%s: balloon target %s -> %s (%s)", v->name,
 		 size_format(from, a, sizeof(a)), size_format(target_bytes, b, sizeof(b)), reason);
+	/* a smaller target inflates the balloon */
+	if (target_bytes < from)
+		d->balloon_inflated_bytes += from - target_bytes;
+	else
+		d->balloon_deflated_bytes += target_bytes - from;
 	v->applied_target_bytes = target_bytes;
 	v->current_bytes = target_bytes;
 	return 0;
@@ -268,6 +282,7 @@ static void balance(struct blimpd *d, uint64_t now_ms)
 		log_err("policy", "policy_run failed: %s", strerror(-r));
 		goto out;
 	}
+	d->policy_passes++;
 	if (!d->have_host_plan || d->host_plan.state != plan.host.state)
 		event_host_state(d, &plan.host);
 	act_plan(d, &plan, idx, n);
@@ -277,22 +292,37 @@ out:
 	free(vp);
 }
 
+/* How late this tick started against its due time (the loop's timer keeps the same
+ * schedule: due += period, restarting from now after a stall). */
+static void tick_lateness(struct blimpd *d, uint64_t now)
+{
+	uint64_t period = d->cfg.collect_period_ms;
+	d->ticks++;
+	if (d->tick_due_ms && now > d->tick_due_ms) {
+		uint64_t late = now - d->tick_due_ms;
+		if (late > d->tick_late_max_ms)
+			d->tick_late_max_ms = late;
+		if (late >= DAEMON_TICK_LATE_MS)
+			d->ticks_late++;
+		if (late > period)
+			d->ticks_late_period++;
+	}
+	d->tick_due_ms = (d->tick_due_ms ? d->tick_due_ms : now) + period;
+	if (d->tick_due_ms <= now)
+		d->tick_due_ms = now + period;
+}
+
 void daemon_tick(void *opaque)
 {
 	struct blimpd *d = opaque;
 	uint64_t now = virt_loop_now_ms();
-	/* lateness: how far past its period this tick came (a handler hogging the loop) */
-	if (d->last_tick_ms && now > d->last_tick_ms + d->cfg.collect_period_ms) {
-		uint64_t late = now - d->last_tick_ms - d->cfg.collect_period_ms;
-		if (late > d->tick_late_max_ms)
-			d->tick_late_max_ms = late;
-		if (late > d->cfg.collect_period_ms)
-			d->ticks_late++;
-	}
-	d->last_tick_ms = now;
+	tick_lateness(d, now);
 	if (!d->conn_ok) {
-		if (now < d->conn_retry_ms)
+		/* no collection, but /metrics shows the lost connection (and the counters) */
+		if (now < d->conn_retry_ms) {
+			daemon_metrics_update(d);
 			return;
+		}
 		d->conn_retry_ms = now + DAEMON_RECONNECT_MS;
 		if (virt_conn_reopen(&d->conn) == 0) {
 			log_info("virt", "reconnected to %s", d->conn.uri);
@@ -300,15 +330,18 @@ void daemon_tick(void *opaque)
 			if (daemon_vms_sync(d) < 0)
 				log_warn("vm", "sync after reconnect failed");
 		} else {
+			daemon_metrics_update(d);
 			return;
 		}
 	}
 	act_swap_once(d);
 	uint64_t cpu0 = cpu_us(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t pcpu0 = cpu_us(CLOCK_PROCESS_CPUTIME_ID);
+	uint64_t wall0 = cpu_us(CLOCK_MONOTONIC);
 	if (daemon_gather_host(&d->host) < 0)
 		log_debug("collect", "host figures incomplete");
 	daemon_gather_vms(d);
+	metrics_hist_observe(&d->collect_hist, (double)(cpu_us(CLOCK_MONOTONIC) - wall0) / 1e6);
 	d->collect_cpu_us = cpu_us(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	d->collect_cpu_process_us = cpu_us(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
 	d->collect_count++;
@@ -320,6 +353,7 @@ void daemon_tick(void *opaque)
 		balance(d, now);
 	}
 	daemon_history_record(d, now);
+	daemon_metrics_update(d);
 }
 
 /* One restore step's outcome in the log. */

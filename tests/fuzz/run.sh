@@ -16,8 +16,8 @@ OUT=build/fuzz
 mkdir -p "$OUT/artifacts"
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(tests/fuzz/fuzz_*.c)
-pkgflags=$(pkg-config --cflags libvirt json-c inih libsystemd 2>/dev/null)
-pkglibs=$(pkg-config --libs libvirt json-c inih libsystemd 2>/dev/null)
+pkgflags=$(pkg-config --cflags libvirt json-c inih libsystemd libmicrohttpd 2>/dev/null)
+pkglibs=$(pkg-config --libs libvirt json-c inih libsystemd libmicrohttpd 2>/dev/null)
 pass=0
 fail=0
 

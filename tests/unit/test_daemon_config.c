@@ -447,6 +447,16 @@ static void test_validate(void **state)
 	assert_non_null(strstr(err, "history_s 86400 at collect_period_ms 100"));
 	assert_int_equal(config_set(&c, "history_s", "0", err, sizeof(err)), 0); /* off */
 	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	/* the Prometheus endpoint: off by default, numeric ADDR:PORT when on */
+	config_default(&c);
+	assert_string_equal(c.metrics_listen, "");
+	assert_int_equal(config_set(&c, "metrics_listen", "127.0.0.1:25467", err, sizeof(err)), 0);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "metrics_listen", "localhost:25467", err, sizeof(err)), 0);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "metrics_listen"));
+	assert_int_equal(config_set(&c, "metrics_listen", "127.0.0.1:99999", err, sizeof(err)), 0);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), -EINVAL);
 }
 
 static char *capture(void (*fn)(FILE *, const struct blimpd_config *),
