@@ -59,7 +59,7 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call libs_of,$$(call mod_of,$$*))
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(call libs_of,$(call mod_of,$*)) $(LDLIBS) -lcmocka
 
 # Static driver of the collector for tests run inside a guest (t_access_guest.sh).
-PROBE_SRCS := tests/guest/access_probe.c $(addprefix src/collect/,access.c access_damon.c damon.c smaps.c parse.c)
+PROBE_SRCS := tests/guest/access_probe.c $(addprefix src/collect/,access.c access_damon.c access_sample.c damon.c smaps.c parse.c)
 $(BUILD)/guest-tools/access_probe: $(PROBE_SRCS) $(wildcard src/collect/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -Isrc -o $@ $(PROBE_SRCS)

@@ -3,8 +3,8 @@
  * process with a known working set, on a real kernel (inside a guest: the host's
  * DAMON is taken and its clear_refs is broken under kvm_pvm).
  *
- *   access_probe [--method damon|refs] [--alloc-mib 400] [--touch-mib 100]
- *                [--interval-ms 2000] [--samples 5]
+ *   access_probe [--method damon|refs|sample] [--alloc-mib 400] [--touch-mib 100]
+ *                [--interval-ms 2000] [--samples 5] [--pages 100]
  *
  * Forks a child that maps ALLOC MiB (anonymous, private: the "guest RAM" mapping,
  * found in smaps by its size like QEMU's), writes all of it once, then keeps
@@ -13,7 +13,9 @@
  * estimate:
  *   access_probe sample=N method=damon active_mib=A resident_mib=R window_ms=W
  * (the first window, which saw the child write all ALLOC, is printed as warmup=0
- * and left out) and at the end `access_probe result method=M median_active_mib=A`. Exit 0 when
+ * and left out) and at the end
+ * `access_probe result method=M median_active_mib=A mean_active_mib=B` (sampling is
+ * noisy per window: its mean is the figure to judge). Exit 0 when
  * SAMPLES estimates were made, 1 otherwise (the caller judges the figures).
  */
 #include "collect/access.h"
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
 	const char *method = "damon";
 	uint64_t alloc_mib = 400, touch_mib = 100, interval_ms = 2000;
 	int samples = 5;
+	uint32_t pages = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--method") && v)
@@ -82,6 +85,8 @@ int main(int argc, char **argv)
 			interval_ms = strtoull(v, NULL, 10);
 		else if (!strcmp(argv[i], "--samples") && v)
 			samples = atoi(v);
+		else if (!strcmp(argv[i], "--pages") && v)
+			pages = (uint32_t)strtoul(v, NULL, 10);
 		else {
 			fprintf(stderr,
 				"usage: access_probe [--method damon|refs] [--alloc-mib N] "
@@ -90,8 +95,12 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (strcmp(method, "damon") && strcmp(method, "refs")) {
-		fprintf(stderr, "access_probe: --method is damon or refs\n");
+	enum collect_access_method only = !strcmp(method, "damon")  ? COLLECT_ACCESS_DAMON
+					  : !strcmp(method, "refs")   ? COLLECT_ACCESS_REFS
+					  : !strcmp(method, "sample") ? COLLECT_ACCESS_SAMPLE
+								      : COLLECT_ACCESS_NONE;
+	if (only == COLLECT_ACCESS_NONE) {
+		fprintf(stderr, "access_probe: --method is damon, refs or sample\n");
 		return 2;
 	}
 	if (!alloc_mib || touch_mib > alloc_mib || samples < 1 || samples > 64 || !interval_ms) {
@@ -120,6 +129,8 @@ int main(int argc, char **argv)
 	    .damon_root = !strcmp(method, "damon") ? COLLECT_DAMON_ROOT : "",
 	    .interval_ms = interval_ms,
 	    .guest_kvm = false,
+	    .only = only,
+	    .sample_pages = pages,
 	};
 	static struct collect_access a;
 	collect_access_init(&a);
@@ -159,11 +170,15 @@ int main(int argc, char **argv)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	if (n == samples) {
+		uint64_t sum = 0;
+		for (int i = 0; i < n; i++)
+			sum += got[i];
 		qsort(got, (size_t)n, sizeof(got[0]), median_cmp);
 		printf("access_probe result method=%s alloc_mib=%llu touch_mib=%llu "
-		       "median_active_mib=%llu\n",
+		       "median_active_mib=%llu mean_active_mib=%llu\n",
 		       mname, (unsigned long long)alloc_mib, (unsigned long long)touch_mib,
-		       (unsigned long long)(got[n / 2] / MIB));
+		       (unsigned long long)(got[n / 2] / MIB),
+		       (unsigned long long)(sum / (uint64_t)n / MIB));
 		rc = 0;
 	} else {
 		printf("access_probe result method=%s failed samples=%d\n", mname, n);
