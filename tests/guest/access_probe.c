@@ -88,14 +88,13 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--pages") && v)
 			pages = (uint32_t)strtoul(v, NULL, 10);
 		else {
-			fprintf(stderr,
-				"usage: access_probe [--method damon|refs] [--alloc-mib N] "
-				"[--touch-mib N] [--interval-ms N] [--samples N]\n");
+			fprintf(stderr, "usage: access_probe [--method damon|refs] [--alloc-mib N] "
+					"[--touch-mib N] [--interval-ms N] [--samples N]\n");
 			return 2;
 		}
 		i++;
 	}
-	enum collect_access_method only = !strcmp(method, "damon")  ? COLLECT_ACCESS_DAMON
+	enum collect_access_method only = !strcmp(method, "damon")    ? COLLECT_ACCESS_DAMON
 					  : !strcmp(method, "refs")   ? COLLECT_ACCESS_REFS
 					  : !strcmp(method, "sample") ? COLLECT_ACCESS_SAMPLE
 								      : COLLECT_ACCESS_NONE;
