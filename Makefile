@@ -32,7 +32,7 @@ objs_of = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 libs_of = $(foreach m,$(DEPS_$(1)),$(BUILD)/lib$(m).a)
 
 .PHONY: all clean test unit asan integration fuzz deps guest debian-guest bench format check demo \
-	man install uninstall deb
+	man install uninstall deb access-probe
 all: $(BUILD)/blimpd $(BUILD)/blimp
 
 $(BUILD)/obj/%.o: src/%.c
@@ -59,6 +59,13 @@ mod_of = $(word 2,$(subst _, ,$(notdir $(1))))
 $(BUILD)/tests/%: tests/unit/%.c $$(call libs_of,$$(call mod_of,$$*))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(call libs_of,$(call mod_of,$*)) $(LDLIBS) -lcmocka
+
+# Static driver of the collector for tests run inside a guest (t_access_guest.sh).
+PROBE_SRCS := tests/guest/access_probe.c $(addprefix src/collect/,access.c access_damon.c access_sample.c damon.c smaps.c parse.c)
+$(BUILD)/guest-tools/access_probe: $(PROBE_SRCS) $(wildcard src/collect/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -Isrc -o $@ $(PROBE_SRCS)
+access-probe: $(BUILD)/guest-tools/access_probe
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(BUILD)/tests $(if $(filter 1,$(SAN)),asan,unit)

@@ -29,6 +29,9 @@ data_hash_seed=5b1a1b1a-0000-4000-8000-000000000002
 CC=${CC:-gcc}
 TOOL_CFLAGS="-static -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -D_GNU_SOURCE -ffile-prefix-map=$root/="
 modules_wanted="virtio_pci virtio_balloon virtio_blk virtio_console ext4"
+# The kernel's meta-package: linux-image-amd64 (Debian 12: 6.1, built without DAMON),
+# or e.g. linux-image-6.12-amd64 (6.12, with DAMON) for tests that need a newer kernel.
+kmeta=${BLIMP_GUEST_KERNEL:-linux-image-amd64}
 
 log() { echo "guest: $*"; }
 die() {
@@ -46,17 +49,17 @@ flock 9
 
 # --- what to build from ---------------------------------------------------------
 # One apt-cache call (~0.5 s), skipped while apt's package lists are unchanged.
-apt_state=$(stat -c '%n %Y %s' /var/lib/apt/lists/* 2>/dev/null | sha256sum | cut -d' ' -f1)
+apt_state=$( (echo "$kmeta"; stat -c '%n %Y %s' /var/lib/apt/lists/* 2>/dev/null) | sha256sum | cut -d' ' -f1)
 if [ "$(head -1 "$keys/apt" 2>/dev/null)" = "$apt_state" ]; then
 	read -r kpkg kver bbver < <(sed -n 2p "$keys/apt")
 else
-	read -r kpkg kver bbver < <(apt-cache show --no-all-versions linux-image-amd64 busybox-static 2>/dev/null |
-		awk '/^Package:/ { p = $2 }
-		     p == "linux-image-amd64" && /^Depends:/ {
+	read -r kpkg kver bbver < <(apt-cache show --no-all-versions "$kmeta" busybox-static 2>/dev/null |
+		awk -v meta="$kmeta" '/^Package:/ { p = $2 }
+		     p == meta && /^Depends:/ {
 			for (i = 2; i <= NF; i++) if ($i ~ /^linux-image-[0-9]/) { k = $i; kv = $(i + 2); sub(/[),].*/, "", kv); break } }
 		     p == "busybox-static" && /^Version:/ { b = $2 }
 		     END { print k, kv, b }')
-	[ -n "${bbver:-}" ] || die "cannot resolve linux-image-amd64 / busybox-static (apt-get update?)"
+	[ -n "${bbver:-}" ] || die "cannot resolve $kmeta / busybox-static (apt-get update?)"
 	printf '%s\n%s %s %s\n' "$apt_state" "$kpkg" "$kver" "$bbver" >"$keys/apt"
 fi
 if [ -z "${kpkg:-}" ] || [ -z "${kver:-}" ] || [ -z "${bbver:-}" ]; then

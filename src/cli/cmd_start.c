@@ -25,6 +25,8 @@ static const char cli_start_usage[] =
     "      --guest-swap SIZE    give the guest a swap disk of SIZE\n"
     "      --no-free-page-reporting   turn off virtio-balloon free page reporting\n"
     "      --no-balloon-driver  boot the guest without its virtio_balloon driver\n"
+    "      --no-sharing         page sharing off: KSM never merges this VM's memory\n"
+    "                           (<nosharepages/>, QEMU mem-merge=off; fixed at start)\n"
     "      --kernel FILE        boot this kernel instead of the built-in guest\n"
     "      --initrd FILE        with --kernel: this initrd\n"
     "  -- GUEST COMMAND...      run this shell command in the guest at boot\n"
@@ -39,6 +41,7 @@ enum {
 	CLI_START_GUEST_SWAP,
 	CLI_START_NO_FPR,
 	CLI_START_NO_BALLOON,
+	CLI_START_NO_SHARING,
 	CLI_START_KERNEL,
 	CLI_START_INITRD,
 };
@@ -98,12 +101,14 @@ int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, 
 	    {"guest-swap", required_argument, NULL, CLI_START_GUEST_SWAP},
 	    {"no-free-page-reporting", no_argument, NULL, CLI_START_NO_FPR},
 	    {"no-balloon-driver", no_argument, NULL, CLI_START_NO_BALLOON},
+	    {"no-sharing", no_argument, NULL, CLI_START_NO_SHARING},
 	    {"kernel", required_argument, NULL, CLI_START_KERNEL},
 	    {"initrd", required_argument, NULL, CLI_START_INITRD},
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	*o = (struct cli_start_opts){.free_page_reporting = true, .balloon_driver = true};
+	*o = (struct cli_start_opts){
+	    .free_page_reporting = true, .balloon_driver = true, .sharing = true};
 	int end = cli_find_dashdash(argc, argv);
 	CLI_GETOPT_RESET();
 	int c, r = 0;
@@ -136,6 +141,9 @@ int cli_start_parse(int argc, char **argv, struct cli_start_opts *o, char *err, 
 			break;
 		case CLI_START_NO_BALLOON:
 			o->balloon_driver = false;
+			break;
+		case CLI_START_NO_SHARING:
+			o->sharing = false;
 			break;
 		case CLI_START_KERNEL:
 			o->kernel = optarg;
@@ -187,6 +195,8 @@ json_object *cli_start_args(const struct cli_start_opts *o)
 	json_object_object_add(a, "free_page_reporting",
 			       json_object_new_boolean(o->free_page_reporting));
 	json_object_object_add(a, "balloon_driver", json_object_new_boolean(o->balloon_driver));
+	if (!o->sharing)
+		json_object_object_add(a, "sharing", json_object_new_boolean(false));
 	if (o->kernel)
 		json_object_object_add(a, "kernel", json_object_new_string(o->kernel));
 	if (o->initrd)

@@ -83,6 +83,7 @@ struct cli_start_opts {
 	uint64_t guest_swap_bytes;
 	bool free_page_reporting; /* default true */
 	bool balloon_driver;	  /* default true */
+	bool sharing;		  /* default true: false = <nosharepages/> */
 	const char *kernel;	  /* NULL: the built-in guest */
 	const char *initrd;
 	char **cmd; /* guest command after "--" (points into argv), NULL if none */

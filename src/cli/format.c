@@ -188,7 +188,11 @@ void cli_format_status(json_object *result, FILE *out)
 		fprintf(out, "swap        -");
 	}
 	bool zs;
-	if (cli_json_bool(host, "zswap", &zs))
+	if (cli_json_bool(host, "zswap", &zs) && cli_json_u64(host, "zswapped", &st) &&
+	    cli_json_u64(host, "zswap_pool", &sf))
+		fprintf(out, ", zswap %s (%s in it, %s compressed)\n", zs ? "on" : "off",
+			size_format(st, a, sizeof(a)), size_format(sf, b, sizeof(b)));
+	else if (cli_json_bool(host, "zswap", &zs))
 		fprintf(out, ", zswap %s\n", zs ? "on" : "off");
 	else
 		fprintf(out, ", zswap %s\n", cli_fmt_str(host, "zswap", s, sizeof(s)));
@@ -278,10 +282,11 @@ static const struct {
     {"balloon_actual", "balloon_actual", CLI_F_SIZE, "memory the guest holds"},
     {"shrd", "SHRD", CLI_F_SIZE, "merged by KSM"},
     {"zero", "ZERO", CLI_F_SIZE, "zero pages merged"},
-    {"shrdsvd", "SHRDSVD", CLI_F_SIZE, "saved by sharing"},
+    {"shrdsvd", "SHRDSVD", CLI_F_SIZE, "saved by sharing, host-wide"},
     {"swcur", "SWCUR", CLI_F_SIZE, "in host swap"},
     {"swtgt", "SWTGT", CLI_F_SIZE, "host swap target"},
-    {"zip", "ZIP", CLI_F_SIZE, "compressed by zswap"},
+    {"zip", "ZIP", CLI_F_SIZE, "in zswap (original size)"},
+    {"zip_estimated", "zip_estimated", CLI_F_BOOL, "ZIP is the host's zswap shared by SWCUR"},
     {"actv", "ACTV", CLI_F_SIZE, "active estimate"},
     {"actvs", "ACTVS", CLI_F_SIZE, "active, slow average"},
     {"actvf", "ACTVF", CLI_F_SIZE, "active, fast average"},

@@ -14,10 +14,16 @@
  *          (access_damon.c). The kernel waits up to one aggregation interval
  *          (COLLECT_ACCESS_DAMON_AGGR_US) for them: the one wait in this file.
  *
+ *   SAMPLE as REFS, but "4" (soft-dirty) into clear_refs and, at the end of the
+ *          window, pagemap entries of a few random guest-RAM pages
+ *          (access_sample.c).
+ *
  * Choice: DAMON when its sysfs interface is free (collect_damon_probe: nr_kdamonds
  * 0; it also means only the first VM gets it, the others see it busy), else REFS
  * unless the guest runs under KVM (hardware-set accessed bits live in EPT/NPT,
- * where clear_refs and smaps do not look), else none. The reason goes into `why`.
+ * where clear_refs and smaps do not look), where SAMPLE (soft-dirty write
+ * tracking does reach through KVM's MMU notifier), else none. opts.only restricts
+ * the choice to one method. The reason goes into `why`.
  *
  * ESX samples 100 random pages per VM per period and scales the touched fraction
  * to MEMSZ. REFS counts every referenced page of the guest-RAM mapping exactly, at
@@ -40,6 +46,8 @@ const char *collect_access_method_name(enum collect_access_method m)
 		return "damon";
 	case COLLECT_ACCESS_REFS:
 		return "clear_refs";
+	case COLLECT_ACCESS_SAMPLE:
+		return "sample";
 	case COLLECT_ACCESS_NONE:
 		break;
 	}
@@ -79,6 +87,8 @@ static int access_path(const struct collect_access_opts *o, pid_t pid, const cha
 
 static int access_clear_refs(const struct collect_access *a, const struct collect_access_opts *o)
 {
+	/* "1": referenced bits (REFS); "4": soft-dirty bits (SAMPLE) */
+	const char *what = a->method == COLLECT_ACCESS_SAMPLE ? "4" : "1";
 	char path[512];
 	int e = access_path(o, a->pid, "clear_refs", path, sizeof(path));
 	if (e < 0)
@@ -86,7 +96,7 @@ static int access_clear_refs(const struct collect_access *a, const struct collec
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ssize_t w = write(fd, "1", 1);
+	ssize_t w = write(fd, what, 1);
 	e = w < 0 ? -errno : w != 1 ? -EIO : 0;
 	if (close(fd) < 0 && e == 0)
 		e = -errno;
@@ -114,7 +124,9 @@ static void access_choose(struct collect_access *a, const struct collect_access_
 		snprintf(a->why, sizeof(a->why), "off (access_sample_s = 0)");
 		return;
 	}
-	if (o->damon_root && o->damon_root[0] && !a->damon_failed) {
+	bool any = o->only == COLLECT_ACCESS_NONE;
+	if ((any || o->only == COLLECT_ACCESS_DAMON) && o->damon_root && o->damon_root[0] &&
+	    !a->damon_failed) {
 		int e = collect_damon_probe(o->damon_root, damon_why, sizeof(damon_why));
 		if (e == 0) {
 			struct collect_damon_attrs at = {
@@ -144,11 +156,8 @@ static void access_choose(struct collect_access *a, const struct collect_access_
 		snprintf(damon_why, sizeof(damon_why), "%s",
 			 a->damon_failed ? "DAMON failed before" : "DAMON not asked for");
 	}
-	if (o->guest_kvm) {
-		snprintf(a->why, sizeof(a->why),
-			 "none: %s; clear_refs cannot see a KVM guest's accesses (EPT/NPT "
-			 "accessed bits)",
-			 damon_why);
+	if (o->only == COLLECT_ACCESS_DAMON) {
+		snprintf(a->why, sizeof(a->why), "none: %s; only DAMON asked for", damon_why);
 		return;
 	}
 	char path[512];
@@ -158,6 +167,31 @@ static void access_choose(struct collect_access *a, const struct collect_access_
 	if (e < 0) {
 		snprintf(a->why, sizeof(a->why), "none: %s; clear_refs of pid %d: %s", damon_why,
 			 (int)a->pid, strerror(-e));
+		return;
+	}
+	if (o->only == COLLECT_ACCESS_SAMPLE || (any && o->guest_kvm)) {
+		e = access_path(o, a->pid, "pagemap", path, sizeof(path));
+		if (e == 0 && access(path, R_OK) < 0)
+			e = -errno;
+		/* soft-dirty is a build option: on the real /proc, check it works */
+		bool real = !o->proc_root || !o->proc_root[0] || !strcmp(o->proc_root, "/proc");
+		if (e == 0 && real)
+			e = collect_access_soft_dirty_probe();
+		if (e < 0) {
+			snprintf(a->why, sizeof(a->why), "none: %s; %ssampling: soft-dirty pagemap of pid %d: %s",
+				 damon_why,
+				 o->guest_kvm ? "clear_refs cannot see a KVM guest's accesses (EPT/NPT "
+						"accessed bits); "
+					      : "",
+				 (int)a->pid, strerror(-e));
+			return;
+		}
+		a->method = COLLECT_ACCESS_SAMPLE;
+		a->rng = ((uint64_t)a->pid << 32) ^ now_ms ^ 0x5bd1e995ULL;
+		snprintf(a->why, sizeof(a->why),
+			 "sampling: soft-dirty of %u random pages every %llu ms (writes only; %s)",
+			 o->sample_pages ? o->sample_pages : COLLECT_ACCESS_SAMPLE_PAGES,
+			 (unsigned long long)a->interval_ms, damon_why);
 		return;
 	}
 	a->method = COLLECT_ACCESS_REFS;
@@ -232,6 +266,60 @@ static int access_tick_refs(struct collect_access *a, const struct collect_acces
 	return COLLECT_ACCESS_SAMPLED;
 }
 
+static int access_tick_sample(struct collect_access *a, const struct collect_access_opts *o,
+			      uint64_t now_ms)
+{
+	int e;
+	if (!a->armed) {
+		if (now_ms < a->next_ms)
+			return 0;
+		if ((e = access_clear_refs(a, o)) < 0)
+			return access_fail(a, e, now_ms);
+		a->armed = true;
+		a->t0_ms = now_ms;
+		return 0;
+	}
+	if (now_ms - a->t0_ms < a->interval_ms)
+		return 0;
+	struct collect_smaps s;
+	if ((e = access_smaps(a, o, &s)) < 0)
+		return access_fail(a, e, now_ms);
+	if (s.guest_ram_match == COLLECT_GUEST_RAM_NONE)
+		return access_fail(a, -ENODATA, now_ms);
+	uint32_t n = o->sample_pages ? o->sample_pages : COLLECT_ACCESS_SAMPLE_PAGES;
+	if (n > 4096)
+		n = 4096;
+	static uint64_t entries[4096];
+	char path[512];
+	if ((e = access_path(o, a->pid, "pagemap", path, sizeof(path))) < 0)
+		return access_fail(a, e, now_ms);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return access_fail(a, -errno, now_ms);
+	e = collect_access_sample_read(fd, s.guest_ram_start, s.guest_ram_end, &a->rng, entries, n);
+	close(fd);
+	if (e < 0)
+		return access_fail(a, e, now_ms);
+	a->sample_pages = n;
+	a->sample_written = collect_access_sample_count(entries, n);
+	uint64_t size = s.guest_ram_end - s.guest_ram_start;
+	if (a->memsz_bytes && a->memsz_bytes < size)
+		size = a->memsz_bytes;
+	uint64_t active = collect_access_sample_scale(a->sample_written, n, size);
+	bool clamped = active > s.guest_ram_rss_bytes;
+	if (clamped)
+		active = s.guest_ram_rss_bytes;
+	access_result(a, active, s.guest_ram_rss_bytes, clamped, now_ms);
+	if ((e = access_clear_refs(a, o)) < 0) {
+		a->armed = false;
+		a->next_ms = now_ms + a->interval_ms;
+		a->last_err = e;
+	} else {
+		a->t0_ms = now_ms;
+	}
+	return COLLECT_ACCESS_SAMPLED;
+}
+
 static int access_tick_damon(struct collect_access *a, const struct collect_access_opts *o,
 			     uint64_t now_ms)
 {
@@ -279,6 +367,7 @@ bool collect_access_due(const struct collect_access *a, const struct collect_acc
 		return true;
 	switch (a->method) {
 	case COLLECT_ACCESS_REFS:
+	case COLLECT_ACCESS_SAMPLE:
 		if (!a->armed)
 			return now_ms >= a->next_ms;
 		return now_ms - a->t0_ms >= a->interval_ms;
@@ -317,6 +406,9 @@ int collect_access_tick(struct collect_access *a, const struct collect_access_op
 		break;
 	case COLLECT_ACCESS_DAMON:
 		r = access_tick_damon(a, o, now_ms);
+		break;
+	case COLLECT_ACCESS_SAMPLE:
+		r = access_tick_sample(a, o, now_ms);
 		break;
 	default:
 		r = 0;

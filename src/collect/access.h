@@ -3,7 +3,10 @@
  * window. Two methods, chosen at run time:
  *   DAMON: a vaddr kdamond on the pid (damon.h), when DAMON's sysfs is free;
  *   REFS:  the referenced-bit method: "1" into /proc/PID/clear_refs at t0, then
- *          smaps' "Referenced:" of the guest-RAM mapping at t0 + window.
+ *          smaps' "Referenced:" of the guest-RAM mapping at t0 + window;
+ *   SAMPLE: ESX's way: "4" into clear_refs (soft-dirty) at t0, then the pagemap
+ *          entries of a few random pages of the guest-RAM mapping at t0 + window:
+ *          the written fraction, scaled to the mapping (access_sample.c).
  * A state machine advanced on the collection tick: it never sleeps. */
 #pragma once
 #include <stdbool.h>
@@ -23,7 +26,11 @@ enum collect_access_method {
 	COLLECT_ACCESS_NONE = 0, /* off, or no method works for this VM (why says) */
 	COLLECT_ACCESS_DAMON,
 	COLLECT_ACCESS_REFS,
+	COLLECT_ACCESS_SAMPLE,
 };
+
+/* ESX samples 100 pages per VM per period. */
+#define COLLECT_ACCESS_SAMPLE_PAGES 100
 
 struct collect_access_opts {
 	const char *proc_root;	/* "/proc", or a fixture tree */
@@ -34,6 +41,9 @@ struct collect_access_opts {
 	 * at, so REFS would see almost nothing. Only DAMON (which asks KVM through the
 	 * MMU notifier) is used then. */
 	bool guest_kvm;
+	/* 0: choose as above; else only this method (tests, `access_method`). */
+	enum collect_access_method only;
+	uint32_t sample_pages; /* SAMPLE: pages per window; 0 = COLLECT_ACCESS_SAMPLE_PAGES */
 };
 
 struct collect_access {
@@ -59,6 +69,9 @@ struct collect_access {
 	uint64_t next_ms; /* not armed: earliest next clear (after a failure) */
 	bool damon_failed;
 	struct collect_damon damon;
+	uint64_t rng;		   /* SAMPLE: xorshift state */
+	uint32_t sample_written;   /* SAMPLE: of the last window's pages, written */
+	uint32_t sample_pages;	   /* SAMPLE: pages looked at in the last window */
 };
 
 /* collect_access_tick's result bits (>= 0). */
@@ -85,6 +98,29 @@ const char *collect_access_method_name(enum collect_access_method m);
  * guest-RAM mapping was found. */
 int collect_access_from_smaps(const struct collect_smaps *s, uint64_t *active_bytes, bool *clamped)
     __attribute__((warn_unused_result));
+
+/* SAMPLE, pure parts. A pagemap entry (Documentation/admin-guide/mm/pagemap.rst):
+ * bit 63 present, 62 swapped, 55 soft-dirty (set when the page was written since
+ * the last "4" into clear_refs, and on a page's first fault). */
+#define COLLECT_PAGEMAP_PRESENT (1ULL << 63)
+#define COLLECT_PAGEMAP_SWAPPED (1ULL << 62)
+#define COLLECT_PAGEMAP_SOFT_DIRTY (1ULL << 55)
+/* Next of a xorshift64* sequence (*state != 0; 0 is replaced by a constant). */
+uint64_t collect_access_rand(uint64_t *state);
+/* Count the written pages among n pagemap entries (soft-dirty and present or
+ * swapped: an entry never faulted in counts as untouched). */
+uint32_t collect_access_sample_count(const uint64_t *entries, uint32_t n);
+/* written of sampled pages, scaled to size_bytes (rounded down). 0 if sampled = 0;
+ * written > sampled is clamped. */
+uint64_t collect_access_sample_scale(uint32_t written, uint32_t sampled, uint64_t size_bytes);
+/* Does this kernel keep soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)? Without it "4"
+ * into clear_refs is accepted and pagemap's bit 55 stays 0. Checked once on a page
+ * of our own (a newly faulted page is soft-dirty); 0 yes, -EOPNOTSUPP no, -errno. */
+int collect_access_soft_dirty_probe(void);
+/* Read the pagemap entries of n random pages of [lo, hi) from the open
+ * /proc/PID/pagemap (fd) into entries. -EINVAL if the range is empty. */
+int collect_access_sample_read(int fd, uint64_t lo, uint64_t hi, uint64_t *rng, uint64_t *entries,
+			       uint32_t n) __attribute__((warn_unused_result));
 
 /* DAMON: read a tried_regions directory clipped to [lo, hi), counting as active
  * every region accessed in the last aggregation interval or idle for less than

@@ -94,6 +94,22 @@ static int read_dir(const char *dir, int first, int last, struct collect_zswap *
 				      zswap_parse_cb, z);
 }
 
+uint64_t collect_zswap_share(uint64_t zswapped_bytes, uint64_t swap_used_bytes,
+			     uint64_t vm_swapped_bytes)
+{
+	if (!zswapped_bytes || !swap_used_bytes || !vm_swapped_bytes)
+		return 0;
+	/* host and VM figures are read at different moments: a VM can show more
+	 * swap than the host has in use */
+	if (vm_swapped_bytes > swap_used_bytes)
+		vm_swapped_bytes = swap_used_bytes;
+	unsigned __int128 v = (unsigned __int128)zswapped_bytes * vm_swapped_bytes / swap_used_bytes;
+	uint64_t r = (uint64_t)v;
+	if (r > vm_swapped_bytes)
+		r = vm_swapped_bytes;
+	return r;
+}
+
 int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)
 {
 	if (!params_dir || !out)

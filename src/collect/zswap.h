@@ -36,6 +36,15 @@ static inline bool collect_zswap_has(const struct collect_zswap *z, enum collect
  * "enabled" accepts Y/N/1/0. -EINVAL on malformed, -ERANGE on overflow. */
 int collect_zswap_parse(const char *name, const char *buf, size_t len, struct collect_zswap *out)
     __attribute__((warn_unused_result));
+/* A VM's ZIP where the cgroup does not say it (cgroup v1, or v2 before
+ * memory.stat had "zswapped"): the host's zswapped bytes (meminfo "Zswapped", the
+ * original size of what zswap holds) shared out by the VM's part of the swap in
+ * use, zswapped x vm_swapped / swap_used. zswap entries hold swap slots, so a
+ * VM's zswapped pages are part of its VmSwap; the share assumes every VM's swap
+ * is compressed alike: an estimate. Clamped to vm_swapped and to zswapped; 0 when
+ * nothing is swapped. */
+uint64_t collect_zswap_share(uint64_t zswapped_bytes, uint64_t swap_used_bytes,
+			     uint64_t vm_swapped_bytes);
 /* Read params_dir (required: -ENOENT if missing, i.e. no zswap) and debug_dir
  * (optional; NULL or missing is fine: debugfs is often not mounted). */
 int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)

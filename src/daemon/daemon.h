@@ -172,6 +172,8 @@ void daemon_vm_refresh(struct blimpd *d, struct daemon_vm *v);
 struct json_object *daemon_counters_json(const struct blimpd *d);
 /* A VM's balloon actual and target as `stats` and `top` show them. */
 void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target);
+/* SHRDSVD: memory KSM saves host-wide (pages_sharing x page size); 0 without KSM. */
+uint64_t daemon_shrdsvd_bytes(const struct host_snapshot *h);
 /* Fill *o with the vm object of the protocol (stats, top). */
 struct json_object;
 struct json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v);

@@ -200,6 +200,9 @@ json_object *daemon_vm_domain_json(const struct blimpd *d, const struct daemon_v
 		json_object_object_add(o, "stats_period_s",
 				       json_object_new_uint64(v->caps.stats_period_s));
 		json_object_object_add(o, "tb_cache", json_object_new_boolean(v->caps.tb_cache));
+		/* <nosharepages/> (QEMU mem-merge=off): fixed at start, libvirt cannot
+		 * change it on a running domain */
+		json_object_object_add(o, "sharing", json_object_new_boolean(!v->caps.nosharepages));
 	}
 	const char *miss[8];
 	size_t nm = vm_missing(v, miss, 8);

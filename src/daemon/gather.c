@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "collect/access.h"
+#include "collect/cgroup.h"
 #include "collect/damon.h"
 #include "collect/ksm.h"
 #include "collect/meminfo.h"
@@ -49,6 +50,8 @@ int daemon_gather_host(struct host_snapshot *h)
 	t.mem_available_bytes = mi.bytes[COLLECT_MI_MEM_AVAILABLE];
 	t.swap_total_bytes = mi.bytes[COLLECT_MI_SWAP_TOTAL];
 	t.swap_free_bytes = mi.bytes[COLLECT_MI_SWAP_FREE];
+	t.zswap_pool_bytes = mi.bytes[COLLECT_MI_ZSWAP];
+	t.zswapped_bytes = mi.bytes[COLLECT_MI_ZSWAPPED];
 	struct collect_psi psi;
 	if (collect_psi_read("/proc/pressure/memory", &psi) == 0) {
 		t.psi_some_avg10_permyriad = psi.some_found ? psi.some.avg10_permyriad : 0;
@@ -187,6 +190,36 @@ static int to_tagged(const struct virt_balloon_stats *st, virDomainMemoryStatStr
 	return n;
 }
 
+/* ZIP: on cgroup v2 the VM's own memory.stat "zswapped" (where the kernel has it;
+ * else the estimate); on v1 (no per-cgroup zswap figure) the host's
+ * zswapped bytes shared out by SWCUR, marked as an estimate. */
+static void gather_vm_zip(const struct blimpd *d, const struct daemon_vm *v, struct vm_snapshot *s)
+{
+	static int cg_version; /* 0: not looked yet; -1: no memory cgroup */
+	if (!cg_version) {
+		int r = collect_cgroup_version("/sys/fs/cgroup");
+		cg_version = r > 0 ? r : -1;
+	}
+	if (cg_version == 2 && v->pid > 0) {
+		char pf[64], dir[4096];
+		struct collect_cgroup c;
+		snprintf(pf, sizeof(pf), "/proc/%d/cgroup", (int)v->pid);
+		if (collect_cgroup_pid_dir("/sys/fs/cgroup", 2, pf, dir, sizeof(dir)) == 0 &&
+		    collect_cgroup_read(dir, 2, &c) == 0 &&
+		    collect_cgroup_has(&c, COLLECT_CG_ZSWAPPED)) {
+			s->zipped_bytes = c.v[COLLECT_CG_ZSWAPPED];
+			s->zip_estimated = false;
+			return;
+		}
+	}
+	const struct host_snapshot *h = &d->host;
+	uint64_t used = h->swap_total_bytes > h->swap_free_bytes
+			    ? h->swap_total_bytes - h->swap_free_bytes
+			    : 0;
+	s->zipped_bytes = collect_zswap_share(h->zswapped_bytes, used, s->swapped_bytes);
+	s->zip_estimated = true;
+}
+
 void daemon_gather_vms(struct blimpd *d)
 {
 	struct virt_balloon_stats *bs = NULL;
@@ -250,6 +283,7 @@ void daemon_gather_vms(struct blimpd *d)
 		gather_vm_proc(d, v, v == full);
 		gather_vm_access(d, v, now_ms, &access_busy);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;
+		gather_vm_zip(d, v, s);
 	}
 	free(bs);
 }

@@ -249,12 +249,13 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 	static const char *const allowed[] = {
 		"name",	     "mem",	       "cpus",	     "shares",	    "reservation",
 		"limit",     "maxmemctl",      "free_page_reporting",	    "balloon_driver",
-		"guest_swap", "cmd",	       "kernel",     "initrd",	    NULL};
+		"guest_swap", "cmd",	       "kernel",     "initrd",	    "sharing",
+		NULL};
 	char err[ERRLEN] = "";
 	json_object *args = req->args;
 	const char *name, *kernel = NULL, *initrd = NULL;
 	uint64_t mem, cpus = 1, guest_swap = 0;
-	bool fpr = true, balloon_driver = true;
+	bool fpr = true, balloon_driver = true, sharing = true;
 	json_object *cmdv = NULL;
 	struct vm_settings s = {0};
 	int r;
@@ -292,6 +293,8 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 	if ((r = daemon_arg_bool(args, "balloon_driver", &balloon_driver, err, sizeof(err))) <
 		    0 &&
 	    r != -ENOENT)
+		goto fail;
+	if ((r = daemon_arg_bool(args, "sharing", &sharing, err, sizeof(err))) < 0 && r != -ENOENT)
 		goto fail;
 	if ((r = daemon_arg_u64(args, "guest_swap", false, &guest_swap, err, sizeof(err))) < 0 &&
 	    r != -ENOENT)
@@ -401,6 +404,7 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		.guest_cmd = guest_cmd[0] ? guest_cmd : NULL,
 		.balloon_driver = balloon_driver,
 		.free_page_reporting = fpr,
+		.nosharepages = !sharing,
 		.data_disk = data[0] && file_exists(data) ? data : NULL,
 		.data_disk_norelabel = d->conn.embedded,
 		.swap_disk = guest_swap ? swap : NULL,
@@ -452,9 +456,10 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		goto fail;
 	}
 	char a[32];
-	log_info("vm", "%s: started (%s, %u vCPU, %s, free page reporting %s%s)", name,
+	log_info("vm", "%s: started (%s, %u vCPU, %s, free page reporting %s%s%s)", name,
 		 size_format(mem, a, sizeof(a)), (unsigned)cpus, virt_accel_name(d->conn.accel),
-		 fpr ? "on" : "off", balloon_driver ? "" : ", no balloon driver");
+		 fpr ? "on" : "off", balloon_driver ? "" : ", no balloon driver",
+		 sharing ? "" : ", page sharing off");
 	if (daemon_vms_sync(d) < 0)
 		log_warn("vm", "%s: started but the VM list could not be refreshed", name);
 	json_object *res = json_object_new_object();

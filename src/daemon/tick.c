@@ -422,9 +422,18 @@ json_object *daemon_host_json(const struct blimpd *d)
 	json_object_object_add(o, "ksm_pages_sharing", json_object_new_uint64(h->ksm_pages_sharing));
 	json_object_object_add(o, "ksm_pages_shared", json_object_new_uint64(h->ksm_pages_shared));
 	json_object_object_add(o, "zswap", json_object_new_boolean(h->zswap_enabled));
+	json_object_object_add(o, "zswap_pool", json_object_new_uint64(h->zswap_pool_bytes));
+	json_object_object_add(o, "zswapped", json_object_new_uint64(h->zswapped_bytes));
+	json_object_object_add(o, "shrdsvd", json_object_new_uint64(daemon_shrdsvd_bytes(h)));
 	json_object_object_add(o, "overcommit",
 			       json_object_new_uint64(budget ? sum_memsz * 10000 / budget : 0));
 	return o;
+}
+
+uint64_t daemon_shrdsvd_bytes(const struct host_snapshot *h)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	return h->ksm_present ? h->ksm_pages_sharing * (uint64_t)(page > 0 ? page : 4096) : 0;
 }
 
 void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target)
@@ -461,10 +470,13 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 	U("mctlmax", daemon_vm_mctlmax(d, v));
 	U("shrd", s->shared_bytes);
 	U("zero", s->zero_bytes);
-	U("shrdsvd", s->shared_bytes);
+	/* ESX's SHRDSVD is host-wide (esxtop's PSHARE line): what sharing saves,
+	 * KSM's pages_sharing (references to a shared page beyond the first) */
+	U("shrdsvd", daemon_shrdsvd_bytes(&d->host));
 	U("swcur", s->swapped_bytes);
 	U("swtgt", p->swtgt_bytes);
 	U("zip", s->zipped_bytes);
+	json_object_object_add(o, "zip_estimated", json_object_new_boolean(s->zip_estimated));
 	U("actv", p->actv_bytes);
 	U("actvs", p->actvs_bytes);
 	U("actvf", p->actvf_bytes);

@@ -79,7 +79,9 @@ struct vm_snapshot {
 	uint64_t swapped_bytes;  /* SWCUR: guest RAM in host swap */
 	uint64_t shared_bytes;   /* SHRD: pages merged by KSM */
 	uint64_t zero_bytes;     /* ZERO: KSM zero pages */
-	uint64_t zipped_bytes;   /* ZIP: compressed by zswap (cgroup), where known */
+	uint64_t zipped_bytes;   /* ZIP: in zswap (original size): cgroup v2 zswapped, else
+				  * the host's zswapped shared out by SWCUR (estimated) */
+	bool zip_estimated;      /* zipped_bytes is the host-wide share, not the cgroup's */
 	bool host_swap_ok;       /* a cgroup limit can push this VM to host swap */
 
 	/* Host-side access sampling: guest RAM touched during the last window, by
@@ -100,6 +102,8 @@ struct host_snapshot {
 	uint64_t ksm_pages_sharing;
 	uint64_t ksm_pages_shared;
 	bool zswap_enabled;
+	uint64_t zswap_pool_bytes; /* meminfo Zswap: compressed size of the zswap pool */
+	uint64_t zswapped_bytes;   /* meminfo Zswapped: original size of what it holds */
 };
 
 struct snapshot {

@@ -8,6 +8,7 @@
  *   domain/devices/memballoon       model= autodeflate= freePageReporting=
  *   domain/devices/memballoon/stats period=
  *   domain/features/tcg/tb-cache    unit= and its text
+ *   domain/memoryBacking/nosharepages   (present or not)
  *
  * It skips comments, CDATA, processing instructions and the DOCTYPE, checks that
  * every end tag closes the element it should, and that there is one root element.
@@ -63,6 +64,7 @@ static const char *const dc_path_domain[] = {"domain", NULL};
 static const char *const dc_path_balloon[] = {"domain", "devices", "memballoon", NULL};
 static const char *const dc_path_stats[] = {"domain", "devices", "memballoon", "stats", NULL};
 static const char *const dc_path_tb[] = {"domain", "features", "tcg", "tb-cache", NULL};
+static const char *const dc_path_noshare[] = {"domain", "memoryBacking", "nosharepages", NULL};
 
 /* A decimal number (blanks around it allowed), at most max. */
 static int dc_uint(struct dc_name v, uint64_t max, uint64_t *out)
@@ -187,6 +189,8 @@ static int dc_parse(const char *p, struct virt_domcaps *o)
 			bool tb = dc_at(stack, depth, dc_path_tb);
 			if (tb)
 				o->tb_cache = true;
+			if (dc_at(stack, depth, dc_path_noshare))
+				o->nosharepages = true;
 			p = n.s + n.len;
 			for (;;) {
 				bool sp = false;

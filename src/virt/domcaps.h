@@ -32,6 +32,7 @@ struct virt_domcaps {
 	bool free_page_reporting; /* <memballoon freePageReporting='on'> */
 	unsigned stats_period_s;  /* <memballoon><stats period='N'/>, 0 = none */
 	bool tb_cache;            /* <features><tcg><tb-cache> present */
+	bool nosharepages;        /* <memoryBacking><nosharepages/>: QEMU mem-merge=off */
 	uint64_t tb_cache_bytes;  /* its size; 0 when the unit is unknown */
 };
 

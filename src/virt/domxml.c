@@ -201,11 +201,16 @@ int virt_domxml_build(const struct virt_domain_spec *s, char **out)
 	fprintf(f,
 		"  <memory unit='KiB'>%" PRIu64 "</memory>\n"
 		"  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n"
+		"%s"
 		"  <vcpu placement='static'>%u</vcpu>\n"
 		"  <os>\n"
 		"    <type arch='x86_64' machine='pc'>hvm</type>\n"
 		"    <kernel>",
-		kib, kib, s->vcpus);
+		kib, kib,
+		/* libvirt turns this into QEMU's mem-merge=off: no MADV_MERGEABLE */
+		s->nosharepages ? "  <memoryBacking>\n    <nosharepages/>\n  </memoryBacking>\n"
+				: "",
+		s->vcpus);
 	xml_put_escaped(f, s->kernel);
 	fputs("</kernel>\n", f);
 	if (s->initrd) {

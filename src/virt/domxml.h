@@ -24,6 +24,7 @@ struct virt_domain_spec {
 	const char *guest_cmd;   /* shell command run at boot (blimp.cmd=hex), may be NULL */
 	bool balloon_driver;     /* false: blimp.nomod=virtio_balloon */
 	bool free_page_reporting;
+	bool nosharepages;       /* <memoryBacking><nosharepages/>: KSM never merges it */
 	const char *data_disk;   /* read-only shared disk (serial blimpdata), may be NULL */
 	bool data_disk_norelabel; /* embedded: libvirt's DAC driver leaves data_disk's owner */
 	const char *swap_disk;   /* per-VM swap disk (serial blimpswap), may be NULL */

@@ -5,6 +5,7 @@
  * DAMON method on a fake sysfs tree, and the referenced-bit method on this host
  * with a child process that touches a known share of its memory. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -554,6 +555,52 @@ static void test_live_refs(void **state)
 	assert_int_equal(got, 2);
 }
 
+/* SAMPLE's pure parts: counting soft-dirty entries, scaling, the page picker. */
+static void test_sample_pure(void **state)
+{
+	(void)state;
+	const uint64_t P = COLLECT_PAGEMAP_PRESENT, S = COLLECT_PAGEMAP_SWAPPED,
+		       D = COLLECT_PAGEMAP_SOFT_DIRTY;
+	/* dirty+present and dirty+swapped count; clean, or dirty but never faulted, not */
+	uint64_t e[] = {P | D, S | D, P, D, 0, P | D | 0x1234};
+	assert_int_equal(collect_access_sample_count(e, 6), 3);
+	assert_int_equal(collect_access_sample_count(e, 0), 0);
+	assert_int_equal(collect_access_sample_count(NULL, 6), 0);
+	/* 25 of 100 pages of 400 MiB: 100 MiB; clamps; no overflow */
+	assert_int_equal(collect_access_sample_scale(25, 100, 400 * MIB), 100 * MIB);
+	assert_int_equal(collect_access_sample_scale(0, 100, 400 * MIB), 0);
+	assert_int_equal(collect_access_sample_scale(5, 0, 400 * MIB), 0);
+	assert_int_equal(collect_access_sample_scale(200, 100, 400 * MIB), 400 * MIB);
+	assert_int_equal(collect_access_sample_scale(1, 2, UINT64_MAX), UINT64_MAX / 2);
+	/* the picker covers the range evenly: 4 quarters of 1000 draws, each 250 +- 60 */
+	uint64_t rng = 42, q[4] = {0};
+	for (int k = 0; k < 1000; k++)
+		q[collect_access_rand(&rng) % 4]++;
+	for (int k = 0; k < 4; k++)
+		assert_true(q[k] > 190 && q[k] < 310);
+	uint64_t z = 0;
+	assert_int_not_equal(collect_access_rand(&z), 0); /* state 0 is replaced */
+	/* reading our own pagemap: 8 entries of a 64 KiB mapping we wrote */
+	unsigned char *m = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+	assert_true(m != MAP_FAILED);
+	memset(m, 1, 65536);
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	assert_true(fd >= 0);
+	uint64_t ent[8];
+	uint64_t lo = (uint64_t)(uintptr_t)m;
+	assert_int_equal(collect_access_sample_read(fd, lo, lo + 65536, &rng, ent, 8), 0);
+	for (int k = 0; k < 8; k++)
+		assert_true(ent[k] & P);
+	assert_int_equal(collect_access_sample_read(fd, lo, lo, &rng, ent, 8), -EINVAL);
+	assert_int_equal(collect_access_sample_read(-1, lo, lo + 65536, &rng, ent, 8), -EINVAL);
+	close(fd);
+	munmap(m, 65536);
+	/* the soft-dirty probe answers either way, never crashes */
+	int r = collect_access_soft_dirty_probe();
+	assert_true(r == 0 || r == -EOPNOTSUPP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +609,7 @@ int main(void)
 	    cmocka_unit_test(test_damon_window),
 	    cmocka_unit_test_setup_teardown(test_damon_method, setup_proc, teardown_proc),
 	    cmocka_unit_test(test_live_refs),
+	    cmocka_unit_test(test_sample_pure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

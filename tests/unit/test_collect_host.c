@@ -261,6 +261,28 @@ static void test_zswap(void **state)
 	assert_int_equal(collect_zswap_read(FIX "nope", NULL, &z), -ENOENT);
 }
 
+/* ZIP on cgroup v1: the host's zswapped bytes shared out by each VM's swap. */
+static void test_zswap_share(void **state)
+{
+	(void)state;
+	const uint64_t M = 1024 * 1024;
+	/* 100 MiB in zswap, 400 MiB swap in use, the VM has 100 MiB of it: 25 MiB */
+	assert_int_equal(collect_zswap_share(100 * M, 400 * M, 100 * M), 25 * M);
+	/* one VM holds all the swap: all of zswap */
+	assert_int_equal(collect_zswap_share(100 * M, 400 * M, 400 * M), 100 * M);
+	/* nothing swapped, no zswap, no swap in use: 0 */
+	assert_int_equal(collect_zswap_share(100 * M, 400 * M, 0), 0);
+	assert_int_equal(collect_zswap_share(0, 400 * M, 100 * M), 0);
+	assert_int_equal(collect_zswap_share(100 * M, 0, 100 * M), 0);
+	/* the VM read after the host: more swap than the host had in use is clamped */
+	assert_int_equal(collect_zswap_share(100 * M, 400 * M, 800 * M), 100 * M);
+	/* zswapped above swap used (racy reads): never more than the VM's swap */
+	assert_int_equal(collect_zswap_share(900 * M, 400 * M, 100 * M), 100 * M);
+	/* huge figures do not overflow */
+	assert_int_equal(collect_zswap_share(UINT64_MAX / 2, UINT64_MAX, UINT64_MAX / 4),
+			 UINT64_MAX / 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,7 +290,7 @@ int main(void)
 	    cmocka_unit_test(test_meminfo_bad),	 cmocka_unit_test(test_meminfo_fd_reread),
 	    cmocka_unit_test(test_psi),		 cmocka_unit_test(test_swaps),
 	    cmocka_unit_test(test_swaps_many),	 cmocka_unit_test(test_ksm),
-	    cmocka_unit_test(test_zswap),
+	    cmocka_unit_test(test_zswap),	 cmocka_unit_test(test_zswap_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

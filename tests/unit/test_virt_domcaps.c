@@ -107,6 +107,30 @@ static void test_small(void **state)
 					    &c),
 			 0);
 	assert_false(c.autodeflate);
+	/* page sharing: only domain/memoryBacking/nosharepages counts */
+	assert_false(c.nosharepages);
+	assert_int_equal(virt_domcaps_parse("<domain><memoryBacking><nosharepages/>"
+					    "</memoryBacking></domain>",
+					    &c),
+			 0);
+	assert_true(c.nosharepages);
+	assert_int_equal(virt_domcaps_parse("<domain><memoryBacking><nosharepages></nosharepages>"
+					    "<hugepages/></memoryBacking></domain>",
+					    &c),
+			 0);
+	assert_true(c.nosharepages);
+	assert_int_equal(virt_domcaps_parse("<domain><devices><nosharepages/></devices>"
+					    "<memoryBacking><!-- <nosharepages/> --></memoryBacking>"
+					    "</domain>",
+					    &c),
+			 0);
+	assert_false(c.nosharepages);
+	/* unbalanced: rejected, nothing believed */
+	assert_int_equal(virt_domcaps_parse("<domain><memoryBacking><nosharepages>"
+					    "</memoryBacking></domain>",
+					    &c),
+			 -EINVAL);
+	assert_false(c.nosharepages);
 }
 
 static void test_malformed(void **state)

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "virt/accel.h"
+#include "virt/domcaps.h"
 #include "virt/domxml.h"
 #include "virt/meta.h"
 
@@ -100,6 +101,7 @@ static void test_xml_basic(void **state)
 	assert_null(strstr(x, "blimp.swap=1"));
 	assert_null(strstr(x, "blimp.nomod"));
 	assert_null(strstr(x, "<interface"));
+	assert_null(strstr(x, "nosharepages")); /* sharing on unless asked */
 	assert_null(strstr(x, "<graphics"));
 	assert_non_null(strstr(x, "<source mode='bind' path='/s/vms/vm1/agent.sock'/>"));
 	assert_non_null(strstr(x, "<channel type='unix'>"));
@@ -146,6 +148,16 @@ static void test_xml_options(void **state)
 	assert_non_null(strstr(x, "<serial>blimpswap</serial>"));
 	assert_non_null(strstr(x, "freePageReporting='off'"));
 	assert_non_null(strstr(x, ">2</vcpu>"));
+	assert_null(strstr(x, "nosharepages"));
+	free(x);
+	/* page sharing off: <memoryBacking><nosharepages/>, which the parser reads back */
+	s.nosharepages = true;
+	assert_int_equal(virt_domxml_build(&s, &x), 0);
+	assert_non_null(strstr(x, "<memoryBacking>\n    <nosharepages/>\n  </memoryBacking>"));
+	struct virt_domcaps caps;
+	assert_int_equal(virt_domcaps_parse(x, &caps), 0);
+	assert_true(caps.nosharepages);
+	s.nosharepages = false;
 	/* hex of "echo 'hi' & <x>" : nothing of the command appears raw */
 	assert_non_null(strstr(x, "blimp.cmd=6563686f20276869272026203c783e"));
 	assert_null(strstr(x, "<x>"));
