@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		v->mctlsz = g / 2 + x;
 		v->mctltgt = g / 2;
 		v->mctlmax = 3 * g;
-		v->shrd = v->zero = v->shrdsvd = x;
+		v->shrd = v->zero = x;
 		v->swcur = v->swtgt = v->zip = x / 3;
 		v->actv = v->actvs = v->actvf = g + x;
 		v->actv_host = (int64_t)(g + x);

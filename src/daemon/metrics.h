@@ -21,7 +21,7 @@ struct metrics_vm {
 	bool running, managed, mctl;
 	uint64_t memsz, consumed, ovhd, rss;
 	uint64_t mctlsz, mctltgt, mctlmax;
-	uint64_t shrd, zero, shrdsvd, swcur, swtgt, zip;
+	uint64_t shrd, zero, swcur, swtgt, zip;
 	uint64_t actv, actvs, actvf;
 	int64_t actv_host; /* -1: not measured yet */
 	uint64_t balloon_actual, balloon_target;
@@ -39,6 +39,7 @@ struct metrics_host {
 	uint32_t psi_some_avg10_permyriad;
 	bool ksm_run, zswap;
 	uint64_t ksm_pages_to_scan, ksm_sleep_ms, ksm_pages_sharing, ksm_pages_shared;
+	uint64_t shrdsvd; /* host-wide: what KSM saves (pages_sharing x page size) */
 	uint64_t overcommit_permyriad; /* sum of running MEMSZ / budget */
 };
 

@@ -37,7 +37,6 @@ static void fill_vm(const struct blimpd *d, const struct daemon_vm *v, struct me
 	m->mctlmax = daemon_vm_mctlmax(d, v);
 	m->shrd = s->shared_bytes;
 	m->zero = s->zero_bytes;
-	m->shrdsvd = s->shared_bytes;
 	m->swcur = s->swapped_bytes;
 	m->swtgt = p->swtgt_bytes;
 	m->zip = s->zipped_bytes;
@@ -94,6 +93,7 @@ void daemon_metrics_fill(const struct blimpd *d, struct metrics_vm *vms, struct 
 	mh->ksm_sleep_ms = p->ksm_sleep_ms;
 	mh->ksm_pages_sharing = h->ksm_pages_sharing;
 	mh->ksm_pages_shared = h->ksm_pages_shared;
+	mh->shrdsvd = daemon_shrdsvd_bytes(h);
 	mh->zswap = h->zswap_enabled;
 	mh->overcommit_permyriad = mh->budget ? sum_memsz * 10000 / mh->budget : 0;
 

@@ -189,7 +189,6 @@ static const struct vm_family vm_families[] = {
 	"Memory blimp asks the guest to hold (balloon target)."),
     VMF("blimp_vm_shared_bytes", "gauge", shrd, "SHRD: guest memory shared by KSM."),
     VMF("blimp_vm_zero_bytes", "gauge", zero, "ZERO: zero pages among SHRD."),
-    VMF("blimp_vm_shared_saved_bytes", "gauge", shrdsvd, "SHRDSVD: host memory KSM saves."),
     VMF("blimp_vm_swapped_bytes", "gauge", swcur, "SWCUR: guest memory in host swap."),
     VMF("blimp_vm_swap_target_bytes", "gauge", swtgt, "SWTGT: host swap target; 0 = none."),
     VMF("blimp_vm_zipped_bytes", "gauge", zip, "ZIP: guest memory compressed by zswap."),
@@ -311,6 +310,8 @@ static int render_host(const struct metrics_snapshot *s, struct metrics_text *t)
 	    text_printf(t, "blimp_host_ksm_sleep_seconds %.3f\n", (double)h->ksm_sleep_ms / 1000.0);
 	r |= gauge_u(t, "blimp_host_ksm_pages_sharing", "KSM pages_sharing.", h->ksm_pages_sharing);
 	r |= gauge_u(t, "blimp_host_ksm_pages_shared", "KSM pages_shared.", h->ksm_pages_shared);
+	r |= gauge_u(t, "blimp_host_shared_saved_bytes",
+		     "SHRDSVD: host memory KSM saves (pages_sharing x page size).", h->shrdsvd);
 	r |= gauge_u(t, "blimp_host_zswap_enabled", "1 when zswap is on.", h->zswap);
 	r |= family(t, "blimp_host_overcommit_ratio", "gauge",
 		    "Sum of running VMs' MEMSZ over the budget.");

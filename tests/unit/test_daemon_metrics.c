@@ -31,7 +31,6 @@ static void vm_fill(struct metrics_vm *v, int i)
 	v->mctlmax = 700 << 20;
 	v->shrd = 11;
 	v->zero = 12;
-	v->shrdsvd = 11;
 	v->swcur = 13;
 	v->swtgt = 14;
 	v->zip = 15;
@@ -72,6 +71,7 @@ static struct metrics_snapshot snap_of(struct metrics_vm *vms, size_t n)
 	s.host.minfree = 1ULL << 30;
 	s.host.psi_some_avg10_permyriad = 250;
 	s.host.ksm_sleep_ms = 20;
+	s.host.shrdsvd = 11;
 	s.host.overcommit_permyriad = 15000;
 	s.counters.balloon_inflated = 4096;
 	s.counters.balloon_deflated = 8192;
@@ -228,7 +228,6 @@ static void test_figures(void **state)
 	    {"blimp_vm_mctlmax_bytes", "734003200"},
 	    {"blimp_vm_shared_bytes", "11"},
 	    {"blimp_vm_zero_bytes", "12"},
-	    {"blimp_vm_shared_saved_bytes", "11"},
 	    {"blimp_vm_swapped_bytes", "13"},
 	    {"blimp_vm_swap_target_bytes", "14"},
 	    {"blimp_vm_zipped_bytes", "15"},
@@ -273,6 +272,7 @@ static void test_figures(void **state)
 	assert_value(t.buf, "blimp_host_minfree_bytes", "1073741824");
 	assert_value(t.buf, "blimp_host_memory_pressure_ratio", "0.0250");
 	assert_value(t.buf, "blimp_host_ksm_sleep_seconds", "0.020");
+	assert_value(t.buf, "blimp_host_shared_saved_bytes", "11");
 	assert_value(t.buf, "blimp_host_overcommit_ratio", "1.5000");
 	assert_value(t.buf, "blimp_balloon_moved_bytes_total{direction=\"inflate\"}", "4096");
 	assert_value(t.buf, "blimp_balloon_moved_bytes_total{direction=\"deflate\"}", "8192");
