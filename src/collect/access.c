@@ -233,21 +233,46 @@ static void access_result(struct collect_access *a, uint64_t active, uint64_t re
 	a->last_err = 0;
 }
 
-static int access_tick_refs(struct collect_access *a, const struct collect_access_opts *o,
-			    uint64_t now_ms)
+/* The REFS and SAMPLE windows (both begin by clearing bits): arms one when it is due.
+ * 1 when the open window has run its interval, 0 while it runs or until the next is
+ * due, <0 when arming failed. */
+static int access_window(struct collect_access *a, const struct collect_access_opts *o,
+			 uint64_t now_ms)
 {
-	int e;
 	if (!a->armed) {
 		if (now_ms < a->next_ms)
 			return 0;
-		if ((e = access_clear_refs(a, o)) < 0)
+		int e = access_clear_refs(a, o);
+		if (e < 0)
 			return access_fail(a, e, now_ms);
 		a->armed = true;
 		a->t0_ms = now_ms;
 		return 0;
 	}
-	if (now_ms - a->t0_ms < a->interval_ms)
-		return 0;
+	return now_ms - a->t0_ms >= a->interval_ms;
+}
+
+/* After a window's result: the next window starts now (or after an interval if the
+ * bits cannot be cleared). */
+static void access_rearm(struct collect_access *a, const struct collect_access_opts *o,
+			 uint64_t now_ms)
+{
+	int e = access_clear_refs(a, o);
+	if (e < 0) {
+		a->armed = false;
+		a->next_ms = now_ms + a->interval_ms;
+		a->last_err = e;
+	} else {
+		a->t0_ms = now_ms;
+	}
+}
+
+static int access_tick_refs(struct collect_access *a, const struct collect_access_opts *o,
+			    uint64_t now_ms)
+{
+	int e = access_window(a, o, now_ms);
+	if (e <= 0)
+		return e;
 	struct collect_smaps s;
 	uint64_t active;
 	bool clamped = false;
@@ -255,32 +280,16 @@ static int access_tick_refs(struct collect_access *a, const struct collect_acces
 	    (e = collect_access_from_smaps(&s, &active, &clamped)) < 0)
 		return access_fail(a, e, now_ms);
 	access_result(a, active, s.guest_ram_rss_bytes, clamped, now_ms);
-	/* next window starts now */
-	if ((e = access_clear_refs(a, o)) < 0) {
-		a->armed = false;
-		a->next_ms = now_ms + a->interval_ms;
-		a->last_err = e;
-	} else {
-		a->t0_ms = now_ms;
-	}
+	access_rearm(a, o, now_ms);
 	return COLLECT_ACCESS_SAMPLED;
 }
 
 static int access_tick_sample(struct collect_access *a, const struct collect_access_opts *o,
 			      uint64_t now_ms)
 {
-	int e;
-	if (!a->armed) {
-		if (now_ms < a->next_ms)
-			return 0;
-		if ((e = access_clear_refs(a, o)) < 0)
-			return access_fail(a, e, now_ms);
-		a->armed = true;
-		a->t0_ms = now_ms;
-		return 0;
-	}
-	if (now_ms - a->t0_ms < a->interval_ms)
-		return 0;
+	int e = access_window(a, o, now_ms);
+	if (e <= 0)
+		return e;
 	struct collect_smaps s;
 	if ((e = access_smaps(a, o, &s)) < 0)
 		return access_fail(a, e, now_ms);
@@ -310,13 +319,7 @@ static int access_tick_sample(struct collect_access *a, const struct collect_acc
 	if (clamped)
 		active = s.guest_ram_rss_bytes;
 	access_result(a, active, s.guest_ram_rss_bytes, clamped, now_ms);
-	if ((e = access_clear_refs(a, o)) < 0) {
-		a->armed = false;
-		a->next_ms = now_ms + a->interval_ms;
-		a->last_err = e;
-	} else {
-		a->t0_ms = now_ms;
-	}
+	access_rearm(a, o, now_ms);
 	return COLLECT_ACCESS_SAMPLED;
 }
 
