@@ -132,7 +132,10 @@ static void usage(FILE *f)
 	      "  --version            print the version and exit\n"
 	      "  --help               this text\n"
 	      "\n"
-	      "Every setting (docs/settings.md) can also be given in the settings file.\n",
+	      "Every setting (docs/settings.md) can also be given in the settings file.\n"
+	      "SIGHUP re-reads the settings file (flags still win) and applies its runtime\n"
+	      "keys, or refuses it whole and keeps the settings in force; `blimp config`\n"
+	      "shows them and `blimp config set KEY=VALUE` changes a runtime key.\n",
 	      f);
 }
 
