@@ -56,6 +56,34 @@ it_check "... nothing changed" [ "$(snapshot)" = "$before" ]
 it_expect_fail "config set no_such_key=1 refused" "$BLIMP" config set no_such_key=1
 it_check "... nothing changed" [ "$(snapshot)" = "$before" ]
 
+# hostile config_set requests on the socket: each a clear error, nothing changed
+raw() {
+	python3 - "$BLIMP_SOCKET" "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    c = s.recv(65536)
+    if not c: break
+    buf += c
+r = json.loads(buf)
+print(r.get("error", {}).get("code", "OK") if isinstance(r.get("error"), dict) else ("OK" if r.get("ok") else r))
+PY
+}
+for req in '{"v":1,"id":1,"cmd":"config_set","args":{}}' \
+	'{"v":1,"id":2,"cmd":"config_set","args":{"values":[]}}' \
+	'{"v":1,"id":3,"cmd":"config_set","args":{"values":{"idle_tax":0.5}}}' \
+	'{"v":1,"id":4,"cmd":"config_set","args":{"values":{"idle_tax":"0.5\u0001"}}}' \
+	"{\"v\":1,\"id\":5,\"cmd\":\"config_set\",\"args\":{\"values\":{\"$(head -c 5000 /dev/zero | tr '\0' k)\":\"1\"}}}" \
+	"{\"v\":1,\"id\":6,\"cmd\":\"config_set\",\"args\":{\"values\":{$(for i in $(seq 300); do printf '"k%d":"1",' "$i"; done)\"x\":\"1\"}}}" \
+	'{"v":1,"id":7,"cmd":"config_set","args":{"values":{"idle_tax":"0.5"},"extra":1}}' \
+	'{"v":1,"id":8,"cmd":"config","args":{"x":1}}'; do
+	code=$(raw "$req" 2>&1)
+	it_check "hostile request ${req:0:60}... refused ($code)" [ "$code" != OK ]
+done
+it_check "... nothing changed" [ "$(snapshot)" = "$before" ]
+
 # SIGHUP: the file again (config set is not persisted), flags still win
 cat >"$CONF" <<'CONF'
 [blimpd]
