@@ -28,6 +28,9 @@
 #include "daemon/metrics.h"
 #include "util/size.h"
 
+/* inih's line buffer (INI_MAX_LINE) includes the newline and the NUL. */
+#define CONFIG_LINE_MAX (INI_MAX_LINE - 2)
+
 enum config_type {
 	CONFIG_BOOL,   /* true/false, yes/no, on/off, 1/0 */
 	CONFIG_SIZE,   /* bytes with K/M/G/T suffix, uint64_t */
@@ -433,6 +436,17 @@ int config_set(struct blimpd_config *c, const char *key, const char *value, char
 			follow = m > 0 && (size_t)m < sizeof(old_swap) &&
 				 strcmp(old_swap, c->swapfile_path) == 0;
 		}
+		/* the derived swap file path must fit a settings line too, or config_print
+		 * would write a file config_load refuses */
+		size_t max_sd = CONFIG_LINE_MAX - strlen("swapfile_path = ") -
+				strlen("/swapfile");
+		if (follow && strlen(value) > max_sd) {
+			snprintf(err, errlen,
+				 "key 'state_dir': at most %zu bytes while swapfile_path follows it "
+				 "(set swapfile_path too)",
+				 max_sd);
+			return -ERANGE;
+		}
 		int r = config_set_string(k, field, value, err, errlen);
 		if (r == 0 && follow) {
 			int m = snprintf(old_swap, sizeof(old_swap), "%s/swapfile", c->state_dir);
@@ -596,8 +610,6 @@ static int config_ini_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-/* inih's line buffer (INI_MAX_LINE) includes the newline and the NUL. */
-#define CONFIG_LINE_MAX (INI_MAX_LINE - 2)
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 static int config_read_whole(const char *path, char **out, char *err, size_t errlen)

@@ -207,6 +207,18 @@ static void test_swapfile_follows_state_dir(void **state)
 	assert_int_equal(config_set(&c, "swapfile_path", "/swap/x", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&c, "state_dir", "/srv/c", err, sizeof(err)), 0);
 	assert_string_equal(c.swapfile_path, "/swap/x");
+
+	/* while it follows, the swap file path must fit a settings line (config_print's
+	 * output loads again): a longer state_dir is refused, unless swapfile_path is set */
+	char longdir[200] = "/";
+	memset(longdir + 1, 'd', 180);
+	longdir[181] = '\0';
+	config_default(&c);
+	assert_int_equal(config_set(&c, "state_dir", longdir, err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "swapfile_path"));
+	assert_string_equal(c.state_dir, "/var/lib/blimp");
+	assert_int_equal(config_set(&c, "swapfile_path", "/swap/x", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "state_dir", longdir, err, sizeof(err)), 0);
 }
 
 /* guest_dir empty: the installed directory if it holds a guest, else guest/ next to the
