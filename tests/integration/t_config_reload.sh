@@ -38,8 +38,13 @@ out=$("$BLIMP" config set idle_tax=0.5 2>&1)
 it_log "config set idle_tax=0.5: $out"
 it_check "config set idle_tax=0.5 reports the change" grep -q "idle_tax: 0.75 -> 0.5" <<<"$out"
 it_check "idle_tax now 0.5" [ "$(val idle_tax)" = 0.5 ]
+minfree() { "$BLIMP" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['host']['minfree'])"; }
+mf4=$(minfree)
 "$BLIMP" config set host_mem=3G >/dev/null
 it_check "host_mem=3G: the budget follows (3 GiB)" [ "$(budget)" = $((3 << 30)) ]
+# the policy's next plan works from the new budget: minfree (a share of it) drops
+it_check "host_mem=3G: the next plan's minfree is below the 4G one ($mf4)" \
+	it_wait 10 bash -c "[ \$(\"$BLIMP\" status --json | python3 -c \"import json,sys; print(json.load(sys.stdin)['host']['minfree'])\") -lt $mf4 ]"
 
 before=$(snapshot)
 it_expect_fail "config set idle_tax=7 refused" "$BLIMP" config set idle_tax=7
