@@ -85,10 +85,16 @@ on domains it did not start go back (on_exit=restore), KSM, cgroup limits, swap 
 zswap settings go back to what it found, and the VMs it started stop (unless
 keep_vms). SIGKILL skips all that; the next blimpd restores what the previous one
 recorded in the state directory.
+.PP
+SIGHUP reads the settings again (defaults, the file and its drop-ins, then the
+flags blimpd was started with) and applies the runtime keys (blimpd.conf(5)), or
+refuses the whole set, keeping the settings in force, if a value is bad or a
+restart key differs; the log and the config_refused event say why.
 .SH SYSTEMD
 Started by systemd (Type=notify), blimpd reports READY=1 once its control socket
 serves, a STATUS= line (VMs running, budget, host state) every few seconds,
-WATCHDOG=1 when the unit sets WatchdogSec, and STOPPING=1 when it begins to exit.
+WATCHDOG=1 when the unit sets WatchdogSec, STOPPING=1 when it begins to exit, and
+RELOADING=1 then READY=1 around a SIGHUP reload (systemctl reload blimpd).
 .SH EXIT STATUS
 0 after an orderly exit, 1 on a runtime failure (libvirt, the control socket),
 2 for a configuration blimpd cannot honour (one line on standard error says which),
@@ -128,7 +134,11 @@ An INI file: every key sits in section [blimpd]. blimpd reads the file, then the
 drop-ins in name order (a later file wins), then its command-line flags (which win
 over files). Lines starting with ; or # are comments. Unknown keys, values out of
 range and keys outside [blimpd] are errors that name the file and line; blimpd then
-exits with status 2. Every key is read at start: change it and restart blimpd.
+exits with status 2. A key marked restart is read at start: change it and restart
+blimpd. A key marked runtime also changes while blimpd runs: on SIGHUP (systemctl
+reload blimpd) blimpd reads the files again and applies them, or refuses them
+whole and keeps the settings in force; \fBblimp config set\fR KEY=VALUE changes
+one until the next reload or restart (it is written to no file).
 .PP
 Types: \fIsize\fR takes a K/M/G/T suffix (powers of 1024); \fIratio\fR takes 0.75
 or 75%; \fIbool\fR takes true/false, yes/no, on/off, 1/0; \fIpath\fR is absolute.

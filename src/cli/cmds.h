@@ -133,6 +133,19 @@ struct cli_top_opts {
 int cli_top_parse(int argc, char **argv, struct cli_top_opts *o, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* blimp config [--json] | config set KEY=VALUE... (cmd_config.c) */
+struct cli_config_opts {
+	const char *socket;
+	bool json;
+	bool set;
+	char **pairs; /* KEY=VALUE, borrowed from argv */
+	int n_pairs;
+};
+int cli_config_parse(int argc, char **argv, struct cli_config_opts *o, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* {"values": {KEY: "VALUE", ...}} for config_set; NULL on ENOMEM. */
+json_object *cli_config_set_args(const struct cli_config_opts *o);
+
 /* Turn a getopt_long failure ('?' or ':') into a message. Returns -EINVAL. */
 int cli_getopt_error(int c, char **argv, char *err, size_t errlen);
 /* Report a parser's outcome: prints usage on CLI_PARSE_HELP (returns 0 via *exit_code),
@@ -151,3 +164,4 @@ int cli_set_run(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_top_run(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_shutdown_run(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_sim_run(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_config_run(const struct cli_ctx *ctx, int argc, char **argv);

@@ -20,6 +20,8 @@ const struct cli_command cli_commands[] = {
     {"stats", "every memory figure of a VM (--json)", cli_stats_run, false},
     {"balloon", "set the memory a guest keeps: NAME SIZE|auto", cli_balloon_run, false},
     {"set", "change a VM's shares, reservation, limit, maxmemctl", cli_set_run, false},
+    {"config", "blimpd's settings in force; set KEY=VALUE... changes runtime keys",
+     cli_config_run, false},
     {"shutdown", "stop blimpd (--keep-vms leaves VMs running)", cli_shutdown_run, false},
     {"sim", "simulate a fleet on the policy library, no VMs needed", cli_sim_run, false},
     {"demo", "run the built-in demo: 4 VMs take turns, a timeline and a plot", cli_demo_run, false},

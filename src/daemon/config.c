@@ -28,6 +28,9 @@
 #include "daemon/metrics.h"
 #include "util/size.h"
 
+/* inih's line buffer (INI_MAX_LINE) includes the newline and the NUL. */
+#define CONFIG_LINE_MAX (INI_MAX_LINE - 2)
+
 enum config_type {
 	CONFIG_BOOL,   /* true/false, yes/no, on/off, 1/0 */
 	CONFIG_SIZE,   /* bytes with K/M/G/T suffix, uint64_t */
@@ -38,12 +41,13 @@ enum config_type {
 	CONFIG_ENUM,   /* one of names[], stored as an int-sized enum */
 };
 
-/* Every key is read at start: nothing changes a setting while blimpd runs (no reload,
- * no command). CONFIG_RUNTIME is for a key whose new value a running blimpd would take
- * once such a path exists; the docs' "when" column says which. */
+/* A runtime key is read afresh on every tick (the policy's knobs, log_level) or its
+ * derived value is recomputed when settings change (host_mem, headroom -> the budget),
+ * so SIGHUP or `blimp config set` can change it. A restart key is bound at start
+ * (paths, sockets, allocations, timers, what blimp restores at exit). */
 enum config_mutability {
 	CONFIG_RESTART, /* read at start only */
-	CONFIG_RUNTIME, /* may be changed while blimpd runs (no key yet) */
+	CONFIG_RUNTIME, /* SIGHUP and `blimp config set` change it */
 };
 
 struct config_key {
@@ -86,6 +90,7 @@ _Static_assert(sizeof(enum policy_kind) == sizeof(int) && sizeof(enum log_level)
 	}
 #define TIB (1024ULL * MODEL_GIB)
 #define R CONFIG_RESTART
+#define RT CONFIG_RUNTIME
 
 static const struct config_key config_keys[] = {
     /* Where things are. */
@@ -113,9 +118,9 @@ static const struct config_key config_keys[] = {
 	"Prometheus endpoint (GET /metrics, docs/metrics.md) on ADDR:PORT, e.g. "
 	"127.0.0.1:25467 ([::1]:25467 for IPv6); empty = off"),
     /* How much memory blimp manages. */
-    KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, R,
+    KEY("host_mem", CONFIG_SIZE, host_mem_bytes, "0", 0, 64 * TIB, RT,
 	"memory budget for VMs (CONSUMED + OVHD); 0 = host RAM less headroom"),
-    KEY("headroom", CONFIG_SIZE, headroom_bytes, "1G", 0, 64 * TIB, R,
+    KEY("headroom", CONFIG_SIZE, headroom_bytes, "1G", 0, 64 * TIB, RT,
 	"memory kept for the host when host_mem is 0"),
     /* Timing. */
     KEY("collect_period_ms", CONFIG_UINT, collect_period_ms, "1000", 100, 60000, R,
@@ -154,53 +159,54 @@ static const struct config_key config_keys[] = {
 	"where blimp creates its swap file (follows state_dir unless set)"),
     KEY("zswap", CONFIG_BOOL, zswap, "true", 0, 1, R,
 	"enable zswap (compressed swap cache) while blimp's swap file is on"),
-    KEY_ENUM("log_level", log_level, "info", config_log_names, R, "log verbosity"),
+    KEY_ENUM("log_level", log_level, "info", config_log_names, RT, "log verbosity"),
     /* Policy. */
     KEY_ENUM("policy", policy.kind, "blimp", config_policy_names, R,
 	     "blimp (ESX-style) or a baseline: static, proxmox, mom"),
-    KEY("idle_tax", CONFIG_RATIO, policy.idle_tax_permyriad, "0.75", 0, 9900, R,
+    KEY("idle_tax", CONFIG_RATIO, policy.idle_tax_permyriad, "0.75", 0, 9900, RT,
 	"idle memory tax tau: share of idle memory that can be reclaimed first (ESX "
 	"Mem.IdleTax)"),
-    KEY("balance_period_ms", CONFIG_UINT, policy.balance_period_ms, "1000", 10, 3600000, R,
+    KEY("balance_period_ms", CONFIG_UINT, policy.balance_period_ms, "1000", 10, 3600000, RT,
 	"how often a plan is made"),
-    KEY("stale_after_ms", CONFIG_UINT, policy.stale_after_ms, "5000", 1, 86400000, R,
+    KEY("stale_after_ms", CONFIG_UINT, policy.stale_after_ms, "5000", 1, 86400000, RT,
 	"guest statistics older than this are stale: the VM keeps its target"),
-    KEY("guest_margin", CONFIG_SIZE, policy.guest_margin_bytes, "64M", 0, TIB, R,
+    KEY("guest_margin", CONFIG_SIZE, policy.guest_margin_bytes, "64M", 0, TIB, RT,
 	"balloon floor = guest in-use + max(guest_margin, guest_margin_ratio x MEMSZ)"),
-    KEY("guest_margin_ratio", CONFIG_RATIO, policy.guest_margin_permyriad, "0.05", 0, 5000, R,
+    KEY("guest_margin_ratio", CONFIG_RATIO, policy.guest_margin_permyriad, "0.05", 0, 5000, RT,
 	"guest margin as a share of MEMSZ"),
-    KEY("probe_step", CONFIG_RATIO, policy.probe_step_permyriad, "0.01", 1, 5000, R,
+    KEY("probe_step", CONFIG_RATIO, policy.probe_step_permyriad, "0.01", 1, 5000, RT,
 	"slow probe: shrink a VM by at most this share of MEMSZ per balance period"),
-    KEY("probe_scale_by_state", CONFIG_BOOL, policy.probe_scale_by_state, "true", 0, 1, R,
+    KEY("probe_scale_by_state", CONFIG_BOOL, policy.probe_scale_by_state, "true", 0, 1, RT,
 	"multiply the probe step by the host's need: x1 soft, x4 hard, x16 low"),
-    KEY("backoff_hold_ms", CONFIG_UINT, policy.backoff_hold_ms, "30000", 0, 3600000, R,
+    KEY("backoff_hold_ms", CONFIG_UINT, policy.backoff_hold_ms, "30000", 0, 3600000, RT,
 	"after a guest shows distress, no shrink for this long"),
-    KEY("fast_alpha", CONFIG_RATIO, policy.fast_alpha_permyriad, "0.5", 1, 10000, R,
+    KEY("fast_alpha", CONFIG_RATIO, policy.fast_alpha_permyriad, "0.5", 1, 10000, RT,
 	"EWMA weight per sample of the fast active-memory average (ACTVF)"),
-    KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, R,
+    KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, RT,
 	"EWMA weight per sample of the slow active-memory average (ACTVS)"),
     KEY("nodeflate_maxmemctl", CONFIG_RATIO, policy.nodeflate_maxmemctl_permyriad, "0.25", 0,
-	10000, R,
+	10000, RT,
 	"most the balloon takes from a VM without deflate-on-OOM (libvirt autodeflate) and "
 	"without a maxmemctl of its own, as a share of MEMSZ"),
-    KEY("host_swap", CONFIG_BOOL, policy.host_swap, "true", 0, 1, R,
+    KEY("host_swap", CONFIG_BOOL, policy.host_swap, "true", 0, 1, RT,
 	"in hard/low state, cgroup limits may push VMs to host swap"),
     KEY("ksm_pages_to_scan_high", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HIGH], "100", 0,
-	100000, R, "KSM pages per scan in state high; 0 = KSM off"),
+	100000, RT, "KSM pages per scan in state high; 0 = KSM off"),
     KEY("ksm_pages_to_scan_clear", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_CLEAR], "300",
-	0, 100000, R, "KSM pages per scan in state clear; 0 = KSM off"),
+	0, 100000, RT, "KSM pages per scan in state clear; 0 = KSM off"),
     KEY("ksm_pages_to_scan_soft", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_SOFT], "1000", 0,
-	100000, R, "KSM pages per scan in state soft; 0 = KSM off"),
+	100000, RT, "KSM pages per scan in state soft; 0 = KSM off"),
     KEY("ksm_pages_to_scan_hard", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_HARD], "2000", 0,
-	100000, R, "KSM pages per scan in state hard; 0 = KSM off"),
+	100000, RT, "KSM pages per scan in state hard; 0 = KSM off"),
     KEY("ksm_pages_to_scan_low", CONFIG_UINT, policy.ksm_pages_to_scan[HOST_STATE_LOW], "2000", 0,
-	100000, R, "KSM pages per scan in state low; 0 = KSM off"),
-    KEY("ksm_sleep_ms", CONFIG_UINT, policy.ksm_sleep_ms, "20", 1, 60000, R,
+	100000, RT, "KSM pages per scan in state low; 0 = KSM off"),
+    KEY("ksm_sleep_ms", CONFIG_UINT, policy.ksm_sleep_ms, "20", 1, 60000, RT,
 	"KSM sleep between scans (sleep_millisecs)"),
 };
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
 #undef R
+#undef RT
 
 static const char *config_type_name(enum config_type t)
 {
@@ -430,6 +436,17 @@ int config_set(struct blimpd_config *c, const char *key, const char *value, char
 			follow = m > 0 && (size_t)m < sizeof(old_swap) &&
 				 strcmp(old_swap, c->swapfile_path) == 0;
 		}
+		/* the derived swap file path must fit a settings line too, or config_print
+		 * would write a file config_load refuses */
+		size_t max_sd = CONFIG_LINE_MAX - strlen("swapfile_path = ") -
+				strlen("/swapfile");
+		if (follow && strlen(value) > max_sd) {
+			snprintf(err, errlen,
+				 "key 'state_dir': at most %zu bytes while swapfile_path follows it "
+				 "(set swapfile_path too)",
+				 max_sd);
+			return -ERANGE;
+		}
 		int r = config_set_string(k, field, value, err, errlen);
 		if (r == 0 && follow) {
 			int m = snprintf(old_swap, sizeof(old_swap), "%s/swapfile", c->state_dir);
@@ -593,8 +610,6 @@ static int config_ini_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-/* inih's line buffer (INI_MAX_LINE) includes the newline and the NUL. */
-#define CONFIG_LINE_MAX (INI_MAX_LINE - 2)
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 static int config_read_whole(const char *path, char **out, char *err, size_t errlen)
@@ -828,6 +843,89 @@ int config_validate(const struct blimpd_config *c, char *err, size_t errlen)
 /* ---- Printing -------------------------------------------------------------------- */
 
 static void config_value_str(const struct config_key *k, const struct blimpd_config *c, char *buf,
+			     size_t len);
+static void config_range_str(const struct config_key *k, char *buf, size_t len);
+
+size_t config_key_count(void)
+{
+	return CONFIG_N_KEYS;
+}
+
+void config_key_view(const struct blimpd_config *c, size_t i, struct config_key_view *out)
+{
+	const struct config_key *k = &config_keys[i < CONFIG_N_KEYS ? i : 0];
+	out->name = k->name;
+	out->type = config_type_name(k->type);
+	out->def = k->def;
+	out->help = k->help;
+	out->runtime = k->mut == CONFIG_RUNTIME;
+	config_value_str(k, c, out->value, sizeof(out->value));
+	config_range_str(k, out->range, sizeof(out->range));
+}
+
+int config_key_runtime(const char *key)
+{
+	const struct config_key *k = key ? config_find(key) : NULL;
+	if (!k)
+		return -EINVAL;
+	return k->mut == CONFIG_RUNTIME;
+}
+
+size_t config_diff(const struct blimpd_config *a, const struct blimpd_config *b, bool runtime,
+		   char *out, size_t outlen)
+{
+	size_t n = 0, used = 0;
+	if (out && outlen)
+		out[0] = '\0';
+	for (size_t i = 0; i < CONFIG_N_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		if ((k->mut == CONFIG_RUNTIME) != runtime)
+			continue;
+		/* compared as written: the same value however it was spelt */
+		char va[PATH_MAX], vb[PATH_MAX];
+		config_value_str(k, a, va, sizeof(va));
+		config_value_str(k, b, vb, sizeof(vb));
+		if (strcmp(va, vb) == 0)
+			continue;
+		n++;
+		if (!out || outlen < 5 || used >= outlen)
+			continue;
+		int w = snprintf(out + used, outlen - used, "%s%s", n > 1 ? ", " : "", k->name);
+		if (w < 0 || (size_t)w >= outlen - used) {
+			/* does not fit: end with "..." */
+			memcpy(out + outlen - 4, "...", 4);
+			used = outlen;
+		} else {
+			used += (size_t)w;
+		}
+	}
+	return n;
+}
+
+int config_check_change(const struct blimpd_config *cur, const struct blimpd_config *next,
+			char *err, size_t errlen)
+{
+	char dummy[1];
+	if (!err || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	int r = config_validate(next, err, errlen);
+	if (r < 0)
+		return r;
+	char keys[512];
+	if (config_diff(cur, next, false, keys, sizeof(keys)) > 0) {
+		snprintf(err, errlen,
+			 "restart needed for %s: only runtime keys change while blimpd runs "
+			 "(docs/settings.md); nothing was changed",
+			 keys);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void config_value_str(const struct config_key *k, const struct blimpd_config *c, char *buf,
 			     size_t len)
 {
 	const char *field = (const char *)c + k->offset;
@@ -906,8 +1004,19 @@ void config_print_markdown(FILE *out)
 		"and line. Lines are at most %d bytes.\n\n"
 		"Types: **size** takes a K/M/G/T suffix (powers of 1024); **ratio** takes\n"
 		"`0.75` or `75%%` (stored in permyriad, 1/10000); **bool** takes true/false,\n"
-		"yes/no, on/off, 1/0. Every key is read when blimpd starts (*restart*): change the\n"
-		"file or flag and restart blimpd; nothing reloads settings while it runs.\n\n"
+		"yes/no, on/off, 1/0.\n\n"
+		"A *runtime* key takes effect while blimpd runs: on SIGHUP (`systemctl reload\n"
+		"blimpd`) blimpd reads the settings again as at start (defaults, the file, its\n"
+		"drop-ins, then the command-line flags it was started with, which still win) and\n"
+		"`blimp config set KEY=VALUE...` changes runtime keys of the settings in force.\n"
+		"Either way the new settings are checked as a whole and applied at once, between\n"
+		"two ticks, or not at all: a bad value, or a *restart* key whose value differs\n"
+		"from the one in force, refuses the whole change, says why (the reply; the log\n"
+		"and the `config_refused` event for SIGHUP) and changes nothing. A *restart* key\n"
+		"is bound at start (paths, sockets, allocations, timers): change the file or\n"
+		"flag and restart blimpd. `blimp config set` is not written to any file: it\n"
+		"lasts until blimpd restarts or the next SIGHUP re-reads the files. `blimp\n"
+		"config` shows the settings in force.\n\n"
 		"| key | type | default | range | when | description |\n"
 		"|---|---|---|---|---|---|\n",
 		CONFIG_LINE_MAX);

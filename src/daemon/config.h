@@ -83,3 +83,32 @@ int config_validate(const struct blimpd_config *c, char *err, size_t errlen)
 void config_print(const struct blimpd_config *c, FILE *out);
 /* Print the settings table as Markdown (docs/settings.md). */
 void config_print_markdown(FILE *out);
+
+/* ---- Settings while blimpd runs (SIGHUP, `blimp config set`, docs/settings.md) ---- */
+
+/* One key as `blimp config` shows it: strings borrowed from the table, value formatted
+ * into the caller's view. */
+struct config_key_view {
+	const char *name;
+	const char *type;    /* bool, size, uint, ratio, string, path, enum */
+	const char *def;     /* the default as written in a file */
+	const char *help;
+	bool runtime;        /* SIGHUP and `blimp config set` change it */
+	char value[PATH_MAX]; /* in c, as written in a file */
+	char range[128];
+};
+size_t config_key_count(void);
+/* Key i (< config_key_count()) with its value in c. */
+void config_key_view(const struct blimpd_config *c, size_t i, struct config_key_view *out);
+/* 1 if key names a runtime key, 0 a restart key, -EINVAL not a key. */
+int config_key_runtime(const char *key);
+/* The keys whose values differ between a and b, restricted to runtime (runtime true)
+ * or restart keys: their count, and their names joined by ", " in out (cut short,
+ * with "...", if out is too small). */
+size_t config_diff(const struct blimpd_config *a, const struct blimpd_config *b, bool runtime,
+		   char *out, size_t outlen);
+/* Whether next may replace cur in a running blimpd: config_validate(next), and no
+ * restart key differs ("restart needed for state_dir, ..."). 0, or -EINVAL with err
+ * filled (nothing may then be applied). */
+int config_check_change(const struct blimpd_config *cur, const struct blimpd_config *next,
+			char *err, size_t errlen) __attribute__((warn_unused_result));

@@ -126,7 +126,30 @@ struct blimpd {
 	bool quit;
 	bool keep_vms_on_exit;
 	uint64_t started_ms;
+
+	/* Where the settings came from, for SIGHUP (reload.c): the file as at start and
+	 * the command-line flags' key/value pairs, re-applied so flags keep winning. */
+	const char *config_path;
+	bool config_required;
+	struct daemon_flag_setting {
+		const char *key;
+		char *value; /* malloc'ed; relative paths made absolute at start */
+	} *flag_settings;
+	size_t n_flag_settings;
+	uint64_t config_reloads; /* settings changed since start (SIGHUP or config_set) */
+	uint64_t config_refusals; /* changes refused */
 };
+
+/* Settings while blimpd runs (reload.c, docs/settings.md). */
+/* Replace the settings in force by next, checked as a whole (config_check_change: a
+ * bad value or a changed restart key refuses it all), the budget recomputed from
+ * host_mem/headroom; source ("sighup", "config_set") goes into the log and the
+ * config_reloaded event. 0, or -EINVAL with err filled and nothing changed. */
+int daemon_config_commit(struct blimpd *d, struct blimpd_config *next, const char *source,
+			 char *err, size_t errlen) __attribute__((warn_unused_result));
+/* SIGHUP: defaults, the file and drop-ins, the start's flags again; then commit. A
+ * refusal is logged and sent as the config_refused event. 0 or -errno. */
+int daemon_config_reload(struct blimpd *d);
 
 /* VM table (vms.c). */
 struct daemon_vm *daemon_vm_find(struct blimpd *d, const char *name);
@@ -209,6 +232,8 @@ void daemon_history_record(struct blimpd *d, uint64_t now_ms);
 struct daemon_request;
 struct ctl_client;
 void daemon_history_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request *req);
+/* The config and config_set requests (config_ctl.c, docs/protocol.md). */
+void daemon_config_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request *req);
 /* status "history": {seconds, vms, bytes, frames, oldest_s} or {"seconds": 0} when off. */
 struct json_object *daemon_history_json(const struct blimpd *d);
 

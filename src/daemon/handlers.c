@@ -814,6 +814,10 @@ void daemon_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request
 	case DAEMON_CMD_HISTORY:
 		daemon_history_handle(d, c, req);
 		break;
+	case DAEMON_CMD_CONFIG:
+	case DAEMON_CMD_CONFIG_SET:
+		daemon_config_handle(d, c, req);
+		break;
 	default:
 		daemon_ctl_reply_err(c, req->id, -EPROTO, "unknown command");
 		break;

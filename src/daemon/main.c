@@ -132,7 +132,10 @@ static void usage(FILE *f)
 	      "  --version            print the version and exit\n"
 	      "  --help               this text\n"
 	      "\n"
-	      "Every setting (docs/settings.md) can also be given in the settings file.\n",
+	      "Every setting (docs/settings.md) can also be given in the settings file.\n"
+	      "SIGHUP re-reads the settings file (flags still win) and applies its runtime\n"
+	      "keys, or refuses it whole and keeps the settings in force; `blimp config`\n"
+	      "shows them and `blimp config set KEY=VALUE` changes a runtime key.\n",
 	      f);
 }
 
@@ -247,6 +250,21 @@ static int qemu_reach_state(struct blimpd *d)
 	return 0;
 }
 
+/* A flag's key and value, for SIGHUP to apply again after the file (flags win). */
+static int remember_flag(struct blimpd *d, const char *key, const char *value)
+{
+	struct daemon_flag_setting *n =
+	    realloc(d->flag_settings, (d->n_flag_settings + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	d->flag_settings = n;
+	char *v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	n[d->n_flag_settings++] = (struct daemon_flag_setting){.key = key, .value = v};
+	return 0;
+}
+
 static void signal_cb(int fd, short revents, void *opaque)
 {
 	struct blimpd *d = opaque;
@@ -257,6 +275,9 @@ static void signal_cb(int fd, short revents, void *opaque)
 			log_info("daemon", "signal %s: exiting", strsignal((int)si.ssi_signo));
 			d->keep_vms_on_exit = d->cfg.keep_vms;
 			d->quit = true;
+		} else if (si.ssi_signo == SIGHUP) {
+			log_info("daemon", "SIGHUP: reloading settings from %s", d->config_path);
+			(void)daemon_config_reload(d); /* a refusal is logged and kept out */
 		}
 	}
 }
@@ -329,6 +350,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	event_init(); /* journal or stderr, before the first event */
+	d->config_path = config_path;
+	d->config_required = config_required;
 	if (config_load(&d->cfg, config_path, config_required, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blimpd: %s\n", err);
 		event_emit(EVENT_ERR, "config_refused", "file", config_path,
@@ -357,6 +380,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "blimpd: --%s: %s\n", long_opts[opt - OPT_CONFIG].name,
 					err);
 				return 2;
+			}
+			if (remember_flag(d, flag_keys[i].key, val) < 0) {
+				fprintf(stderr, "blimpd: out of memory\n");
+				return 1;
 			}
 		}
 	}
@@ -413,8 +440,8 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP); /* reload the settings (reload.c) */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0) {
@@ -515,5 +542,8 @@ int main(int argc, char **argv)
 	history_free(d->history);
 	daemon_domorig_free(d->domorig);
 	close(sfd);
+	for (size_t i = 0; i < d->n_flag_settings; i++)
+		free(d->flag_settings[i].value);
+	free(d->flag_settings);
 	return rc;
 }

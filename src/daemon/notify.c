@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "daemon/daemon.h"
 #include "util/size.h"
@@ -57,4 +58,17 @@ void daemon_notify_loop(const struct blimpd *d, uint64_t now_ms)
 void daemon_notify_stopping(const char *why)
 {
 	sd_notifyf(0, "STOPPING=1\nSTATUS=exiting: %s", why);
+}
+
+void daemon_notify_reloading(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+}
+
+void daemon_notify_reloaded(const char *status)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
 }

@@ -17,3 +17,7 @@ void daemon_notify_ready(const struct blimpd *d, uint64_t now_ms);
 void daemon_notify_loop(const struct blimpd *d, uint64_t now_ms);
 /* The daemon begins its orderly exit (restoring the host can take a while). */
 void daemon_notify_stopping(const char *why);
+/* SIGHUP: RELOADING=1 (with MONOTONIC_USEC, as sd_notify(3) asks) before the settings
+ * are read again, READY=1 and a STATUS= line saying how it went after. */
+void daemon_notify_reloading(void);
+void daemon_notify_reloaded(const char *status);

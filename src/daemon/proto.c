@@ -12,7 +12,7 @@
 
 static const char *const daemon_cmd_names[DAEMON_CMD__COUNT] = {
 	"status", "ls", "start", "stop", "exec", "stats", "balloon", "set", "top", "shutdown",
-	"history",
+	"history", "config", "config_set",
 };
 _Static_assert(sizeof(daemon_cmd_names) / sizeof(daemon_cmd_names[0]) == DAEMON_CMD__COUNT,
 	       "command names in step with the enum");

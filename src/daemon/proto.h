@@ -25,6 +25,8 @@ enum daemon_cmd {
 	DAEMON_CMD_TOP,
 	DAEMON_CMD_SHUTDOWN,
 	DAEMON_CMD_HISTORY,
+	DAEMON_CMD_CONFIG,
+	DAEMON_CMD_CONFIG_SET,
 	DAEMON_CMD__COUNT
 };
 const char *daemon_cmd_name(enum daemon_cmd c);

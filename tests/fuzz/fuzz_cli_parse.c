@@ -4,7 +4,7 @@
  *    cli_parse_seconds and cli_name_valid, each checked against a plain reference
  *    (digits -> strtoull, seconds -> decimal ms, names -> the documented set);
  *  - odd: the rest, split at NUL bytes, is the argv of a subcommand (second byte
- *    picks which) for its getopt parser; a success must give a valid VM name where
+ *    picks which, config included) for its getopt parser; a success must give a valid VM name where
  *    the command takes one and values within the documented bounds, and the request
  *    args built from it must serialise.
  * Also: any u64 printed as "N", "NK" or "NG" parses back exactly (or -ERANGE).
@@ -112,7 +112,7 @@ static void fz_argv(uint8_t which, char **argv, int argc)
 	char err[256] = "";
 	int r;
 	json_object *a = NULL;
-	switch (which % 10) {
+	switch (which % 11) {
 	case 0: /* status, stop, ls, stats, shutdown: one table-driven parser */
 	case 2:
 	case 3:
@@ -176,6 +176,24 @@ static void fz_argv(uint8_t which, char **argv, int argc)
 		r = cli_top_parse(argc, argv, &o, err, sizeof(err));
 		break;
 	}
+	case 10: {
+		struct cli_config_opts o;
+		r = cli_config_parse(argc, argv, &o, err, sizeof(err));
+		if (r == 0 && o.set) {
+			FZ_CHECK(o.n_pairs >= 1 && o.pairs + o.n_pairs <= argv + argc);
+			for (int i = 0; i < o.n_pairs; i++) {
+				const char *eq = strchr(o.pairs[i], '=');
+				FZ_CHECK(eq && eq != o.pairs[i]);
+			}
+			a = cli_config_set_args(&o);
+			json_object *vals = NULL;
+			FZ_CHECK(a && json_object_object_get_ex(a, "values", &vals));
+			FZ_CHECK(json_object_object_length(vals) <= o.n_pairs);
+		}
+		if (r == 0 && !o.set)
+			FZ_CHECK(o.pairs == NULL && o.n_pairs == 0);
+		break;
+	}
 	default:
 		return;
 	}
@@ -208,11 +226,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(buf);
 		return 0;
 	}
-	static const char *const names[] = {"status", "start", "stop",    "ls",  "exec",
-					    "stats",  "balloon", "set",   "top", "shutdown"};
+	static const char *const names[] = {"status", "start", "stop", "ls",	   "exec",  "stats",
+					    "balloon", "set",   "top",  "shutdown", "config"};
 	char *argv[FZ_ARGS + 2];
 	int argc = 0;
-	argv[argc++] = (char *)names[data[1] % 10];
+	argv[argc++] = (char *)names[data[1] % 11];
 	for (char *p = buf; argc < FZ_ARGS && p <= buf + size - 2; p += strlen(p) + 1)
 		argv[argc++] = p;
 	argv[argc] = NULL;

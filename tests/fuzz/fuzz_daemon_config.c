@@ -5,7 +5,10 @@
  *  - 0, or a negative errno with a message; a failed load leaves the config as it was;
  *  - a loaded config prints (config_print) to a file that loads again and prints the
  *    same text (the printer writes what the loader reads);
- *  - config_validate and config_set of every printed key never crash.
+ *  - config_validate and config_set of every printed key never crash;
+ *  - as a change from the defaults (SIGHUP's check): config_check_change passes only
+ *    if config_validate does and no restart key differs, and config_diff's counts of
+ *    runtime and restart keys add up to the keys whose printed values differ.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -63,7 +66,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		return 0;
 	}
-	(void)config_validate(&c, err, sizeof(err));
+	int valid = config_validate(&c, err, sizeof(err));
+	char keys[64];
+	size_t n_rt = config_diff(&before, &c, true, keys, sizeof(keys));
+	size_t n_rs = config_diff(&before, &c, false, keys, sizeof(keys));
+	if (strlen(keys) >= sizeof(keys))
+		__builtin_trap();
+	int ch = config_check_change(&before, &c, err, sizeof(err));
+	if ((ch == 0) != (valid == 0 && n_rs == 0) || (ch < 0 && err[0] == '\0')) {
+		fprintf(stderr, "check_change %d, validate %d, restart keys %zu: %s\n", ch, valid,
+			n_rs, err);
+		__builtin_trap();
+	}
+	size_t n_diff = 0;
+	static struct config_key_view va, vb;
+	for (size_t i = 0; i < config_key_count(); i++) {
+		config_key_view(&before, i, &va);
+		config_key_view(&c, i, &vb);
+		n_diff += strcmp(va.value, vb.value) != 0;
+	}
+	if (n_diff != n_rt + n_rs) {
+		fprintf(stderr, "%zu keys differ, diff counts %zu + %zu\n", n_diff, n_rt, n_rs);
+		__builtin_trap();
+	}
 
 	size_t len1, len2;
 	char *t1 = fz_print(&c, &len1);

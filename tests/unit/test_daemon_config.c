@@ -207,6 +207,18 @@ static void test_swapfile_follows_state_dir(void **state)
 	assert_int_equal(config_set(&c, "swapfile_path", "/swap/x", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&c, "state_dir", "/srv/c", err, sizeof(err)), 0);
 	assert_string_equal(c.swapfile_path, "/swap/x");
+
+	/* while it follows, the swap file path must fit a settings line (config_print's
+	 * output loads again): a longer state_dir is refused, unless swapfile_path is set */
+	char longdir[200] = "/";
+	memset(longdir + 1, 'd', 180);
+	longdir[181] = '\0';
+	config_default(&c);
+	assert_int_equal(config_set(&c, "state_dir", longdir, err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "swapfile_path"));
+	assert_string_equal(c.state_dir, "/var/lib/blimp");
+	assert_int_equal(config_set(&c, "swapfile_path", "/swap/x", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "state_dir", longdir, err, sizeof(err)), 0);
 }
 
 /* guest_dir empty: the installed directory if it holds a guest, else guest/ next to the
@@ -482,6 +494,73 @@ static void print_cfg(FILE *f, const struct blimpd_config *c)
 	config_print(c, f);
 }
 
+/* Runtime keys: which they are, the diff by kind, and a change checked as a whole. */
+static void test_runtime_change(void **state)
+{
+	(void)state;
+	/* only keys a running blimpd really re-reads (the policy's knobs every tick,
+	 * log_level, and host_mem/headroom whose budget reload.c recomputes) */
+	static const char *const runtime[] = {
+	    "host_mem", "headroom", "log_level", "idle_tax", "balance_period_ms", "stale_after_ms",
+	    "guest_margin", "guest_margin_ratio", "probe_step", "probe_scale_by_state",
+	    "backoff_hold_ms", "fast_alpha", "slow_alpha", "nodeflate_maxmemctl", "host_swap",
+	    "ksm_pages_to_scan_high", "ksm_pages_to_scan_clear", "ksm_pages_to_scan_soft",
+	    "ksm_pages_to_scan_hard", "ksm_pages_to_scan_low", "ksm_sleep_ms"};
+	size_t n_rt = 0;
+	struct config_key_view v;
+	struct blimpd_config cur, next;
+	config_default(&cur);
+	for (size_t i = 0; i < config_key_count(); i++) {
+		config_key_view(&cur, i, &v);
+		bool listed = false;
+		for (size_t j = 0; j < sizeof(runtime) / sizeof(runtime[0]); j++)
+			listed |= strcmp(runtime[j], v.name) == 0;
+		if (listed != v.runtime)
+			fail_msg("key %s: runtime %d, expected %d", v.name, v.runtime, listed);
+		n_rt += v.runtime;
+		assert_int_equal(config_key_runtime(v.name), v.runtime);
+		assert_string_equal(v.value, v.def); /* defaults as written */
+	}
+	assert_int_equal(n_rt, sizeof(runtime) / sizeof(runtime[0]));
+	assert_int_equal(config_key_runtime("no_such_key"), -EINVAL);
+	assert_int_equal(config_key_runtime("idle-tax"), 1); /* flag spelling */
+	assert_int_equal(config_key_runtime("state_dir"), 0);
+
+	char err[512], keys[64];
+	next = cur;
+	assert_int_equal(config_diff(&cur, &next, true, keys, sizeof(keys)), 0);
+	assert_string_equal(keys, "");
+	assert_int_equal(config_check_change(&cur, &next, err, sizeof(err)), 0);
+
+	/* runtime keys: counted and named; the same value spelt otherwise is no change */
+	assert_int_equal(config_set(&next, "idle_tax", "50%", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&next, "ksm_sleep_ms", "40", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&next, "guest_margin", "65536K", err, sizeof(err)), 0);
+	assert_int_equal(config_diff(&cur, &next, true, keys, sizeof(keys)), 2);
+	assert_string_equal(keys, "idle_tax, ksm_sleep_ms");
+	assert_int_equal(config_diff(&cur, &next, false, keys, sizeof(keys)), 0);
+	assert_int_equal(config_check_change(&cur, &next, err, sizeof(err)), 0);
+
+	/* a restart key differing refuses the whole change, naming it */
+	assert_int_equal(config_set(&next, "state_dir", "/srv/x", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&next, "collect_period_ms", "2000", err, sizeof(err)), 0);
+	assert_int_equal(config_diff(&cur, &next, false, keys, sizeof(keys)), 3);
+	assert_string_equal(keys, "state_dir, collect_period_ms, swapfile_path");
+	assert_int_equal(config_check_change(&cur, &next, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "restart needed for state_dir, collect_period_ms"));
+
+	/* a short buffer ends in "..." and still counts every key */
+	char tiny[12];
+	assert_int_equal(config_diff(&cur, &next, false, tiny, sizeof(tiny)), 3);
+	assert_string_equal(tiny, "state_di...");
+
+	/* cross-field checks see the whole: valid keys, invalid together */
+	next = cur;
+	assert_int_equal(config_set(&next, "stale_after_ms", "500", err, sizeof(err)), 0);
+	assert_int_equal(config_check_change(&cur, &next, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "stale_after_ms"));
+}
+
 static void test_print(void **state)
 {
 	(void)state;
@@ -554,6 +633,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_fixtures),
 	    cmocka_unit_test(test_malformed_generated),
 	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_runtime_change),
 	    cmocka_unit_test(test_print),
 	    cmocka_unit_test(test_docs_in_step),
 	};
