@@ -217,6 +217,35 @@ static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm
 	}
 }
 
+/* The "working sets exceed the budget" alarm: one line when it starts, one when it
+ * ends (wsalarm.h); status and top show it meanwhile. */
+static void balance_wsalarm(struct blimpd *d, const struct host_plan *hp, uint64_t now_ms)
+{
+	char a[32], b[32], c[32];
+	switch (daemon_wsalarm_step(&d->wsalarm, hp->working_set_shortfall_bytes, now_ms)) {
+	case DAEMON_WSALARM_START:
+		log_warn("policy",
+			 "working sets exceed the budget: %s missing (working sets + OVHD %s, "
+			 "budget %s, %s); the VMs stay over budget or the guests swap and OOM "
+			 "until one stops or host swap is added (docs/daemon.md)",
+			 size_format(hp->working_set_shortfall_bytes, a, sizeof(a)),
+			 size_format(hp->working_set_bytes, b, sizeof(b)),
+			 size_format(hp->budget_bytes, c, sizeof(c)),
+			 d->cfg.policy.host_swap ? (d->host.swap_total_bytes ? "too little host swap"
+									     : "no host swap")
+						 : "host_swap off");
+		break;
+	case DAEMON_WSALARM_END:
+		log_info("policy", "working sets fit the budget again after %llu s (at most %s was "
+				   "missing)",
+			 (unsigned long long)((now_ms - d->wsalarm.since_ms) / 1000),
+			 size_format(d->wsalarm.peak_bytes, a, sizeof(a)));
+		break;
+	case DAEMON_WSALARM_NONE:
+		break;
+	}
+}
+
 static void balance(struct blimpd *d, uint64_t now_ms)
 {
 	size_t n = 0;
@@ -245,6 +274,7 @@ static void balance(struct blimpd *d, uint64_t now_ms)
 			 size_format(plan.host.free_bytes, a, sizeof(a)),
 			 size_format(plan.host.minfree_bytes, b, sizeof(b)));
 	}
+	balance_wsalarm(d, &plan.host, now_ms);
 	act_plan(d, &plan, idx, n);
 out:
 	free(idx);
@@ -355,6 +385,11 @@ json_object *daemon_host_json(const struct blimpd *d)
 	json_object_object_add(o, "zswap", json_object_new_boolean(h->zswap_enabled));
 	json_object_object_add(o, "overcommit",
 			       json_object_new_uint64(budget ? sum_memsz * 10000 / budget : 0));
+	/* the working-set alarm: the plan's figures, and whether the alarm is on */
+	json_object_object_add(o, "working_set_bytes", json_object_new_uint64(p->working_set_bytes));
+	json_object_object_add(o, "working_set_shortfall_bytes",
+			       json_object_new_uint64(p->working_set_shortfall_bytes));
+	json_object_object_add(o, "working_set_alarm", json_object_new_boolean(d->wsalarm.active));
 	return o;
 }
 
