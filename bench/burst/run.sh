@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench/burst: the burst that arrives after the host has taken the VM's memory away.
 # N guests (default 3 x 512 MiB) on a budget overcommitted ~1.5x by MEMSZ sit idle
+# (their page cache full from reading their data disk at boot, as the demo's guests)
 # long enough for each policy to balloon them down (BURST_IDLE_S), then one VM at a
 # time runs `wsloop WS` for BURST_PHASE_S, at seeded random times (the same schedule
 # for every policy). Per policy, in the same run: a fresh blimpd (embedded libvirt)
@@ -18,7 +19,8 @@
 #   mom          policy mom (VDSM's 15 s rounds, StatAvg)
 #   static       no ballooning
 # proxmox* and mom run KSM by ksmtuned's rule (ksm_policy = ksmtuned, as their users
-# run them; BURST_BASELINE_KSM=blimp for blimp's table).
+# run them: Proxmox hosts run ksmtuned, VDSM's MOM runs the same rule in its
+# 03-ksm.policy; BURST_BASELINE_KSM=blimp for blimp's table).
 # Env: BURST_VMS (3), BURST_MEM_MIB (512), BURST_WS_MIB (256), BURST_BUDGET_MIB (the
 # VMs' MEMSZ / 1.5), BURST_IDLE_S (150), BURST_PHASE_S (30), BURST_GAP_MIN_S (10),
 # BURST_GAP_MAX_S (30), BURST_ROUNDS (1: each VM bursts once per round), BURST_SEED
@@ -102,15 +104,19 @@ one_run() {
 	: >"$BENCH_DIR/blimpd.log"
 	bench_log "$label: booting $NVMS guests under static"
 	bench_daemon_start --config "$out/blimpd.conf" --policy static
+	# as the demo's guests: read the data disk once, so the page cache holds what an
+	# idle VM that ran something before holds; that is what the policies take away
 	for i in $(seq 0 $((NVMS - 1))); do
 		"$BLIMP" start "bv$i" --mem "${MEM_MIB}M" --guest-swap 256M \
+			-- sh -c 'cat /data/files/*/* >/dev/null 2>&1; echo 1 >/tmp/filled' \
 			>"$out/start.bv$i.out" 2>&1 ||
 			bench_die "$label: start bv$i: $(cat "$out/start.bv$i.out")"
 	done
 	for i in $(seq 0 $((NVMS - 1))); do
-		bench_wait 300 "$BLIMP" exec "bv$i" --timeout 10 -- true ||
-			bench_die "$label: bv$i agent did not answer"
+		bench_wait 400 vm_exec "bv$i" 'test -e /tmp/filled' ||
+			bench_die "$label: bv$i page cache fill did not finish"
 	done
+	"$BLIMP" top -b -n 1 >"$out/filled.csv"
 	bench_daemon_stop --keep-vms
 	bench_log "$label: policy $policy, budget $budget, idle ${IDLE_S} s, bursts over ${SPAN} s"
 	bench_daemon_start --config "$out/blimpd.conf" --policy "$policy" --host-mem "$budget"
