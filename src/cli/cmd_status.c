@@ -9,7 +9,8 @@ const char cli_status_usage[] =
     "Usage: blimp status [--json]\n"
     "Show the host: memory state, budget, free, minfree, overcommit, accelerator (and why),\n"
     "libvirt URI and connection, KSM, swap, pressure, policy, the number of VMs and\n"
-    "counters of hostile input and of the host swap limit's safety net.\n"
+    "counters of hostile input and of the host swap limit's safety net; an ALARM line\n"
+    "when the VMs' working sets exceed the budget with no host swap to hold the rest.\n"
     "  --json      print the daemon's result object as JSON (bytes)\n"
     "  -s, --socket PATH   blimpd's control socket\n";
 
