@@ -174,9 +174,10 @@ def cmd_table(a):
             if lab not in summ:
                 continue
             p = summ[lab]
-            sp = p["med"] / max(b["med"], 1.0) if not b["censored"] else 0.0
+            # whole seconds: wsloop samples once a second (its t_ms drift by a few ms)
+            sp = round(p["med"]) / max(round(b["med"]), 1) if not b["censored"] else 0.0
             kv[key] = f"{sp:.1f}"
-            bound = p["med"] / max(u["med"], 1.0)
+            bound = round(p["med"]) / max(round(u["med"]), 1)
             ok = sp >= goal
             print(f"target: blimp's bursts resident >= {goal:.0f}x faster than {lab}: "
                   f"{b['med']:.0f} s vs {'>=' if p['censored'] else ''}{p['med']:.0f} s = "
