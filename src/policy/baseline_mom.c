@@ -53,8 +53,9 @@ void policy_baseline_mom(const struct policy_settings *s, struct policy_state *s
 	if (!policy_baseline_due(st, now_ms, POLICY_MOM_ROUND_MS))
 		return;
 	policy_mom_ring_push(&st->mom_host_free, plan->host.free_bytes);
-	int64_t host_free_pm = (int64_t)((unsigned __int128)policy_mom_ring_avg(&st->mom_host_free) *
-					 MODEL_PERMYRIAD / s->budget_bytes);
+	int64_t host_free_pm =
+	    (int64_t)((unsigned __int128)policy_mom_ring_avg(&st->mom_host_free) * MODEL_PERMYRIAD /
+		      s->budget_bytes);
 	int64_t guest_free_pm =
 	    host_free_pm <= MOM_PRESSURE_CRITICAL_PM
 		? host_free_pm - 500

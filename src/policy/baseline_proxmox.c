@@ -7,15 +7,14 @@
  * proxmox_target_percent / 100 - sum(CONSUMED + OVHD)); target is the node option
  * `ballooning-target`, default 80 (pvestatd.pm auto_ballooning: `int($config->
  * {'ballooning-target'} // 80)` and `$goal = int(memtotal * $target / 100 - memused)`;
- * PVE/NodeConfig.pm declares it 0..100, default 80). |goal| <= 10 MiB: nothing. Otherwise split the goal among
- * ballooned VMs in proportion to their shares (default 1000 each) above their
- * minimum (balloon_min), each VM moving at most 100 MiB from its current size per
- * round, between balloon_min and its maximum; VMs pinned at a bound drop out and the
- * rest is split again. Growth goes first to VMs under memory pressure (guest free <=
- * 25% of balloon_min), shrinking first to VMs with enough free memory; if that list
- * makes no progress, all VMs are used. VMs are taken in snapshot order (Perl's hash
- * order is random). Mapping: balloon_min = reservation, else MEMSZ - MCTLMAX (a VM
- * without a configured minimum is never auto-ballooned by Proxmox; blimp gives every
+ * PVE/NodeConfig.pm declares it 0..100, default 80). |goal| <= 10 MiB: nothing. Otherwise split the
+ * goal among ballooned VMs in proportion to their shares (default 1000 each) above their minimum
+ * (balloon_min), each VM moving at most 100 MiB from its current size per round, between
+ * balloon_min and its maximum; VMs pinned at a bound drop out and the rest is split again. Growth
+ * goes first to VMs under memory pressure (guest free <= 25% of balloon_min), shrinking first to
+ * VMs with enough free memory; if that list makes no progress, all VMs are used. VMs are taken in
+ * snapshot order (Perl's hash order is random). Mapping: balloon_min = reservation, else MEMSZ -
+ * MCTLMAX (a VM without a configured minimum is never auto-ballooned by Proxmox; blimp gives every
  * VM one); maximum = limit; current = balloon actual; guest free = MemFree.
  */
 #include "policy/internal.h"

@@ -27,8 +27,9 @@ static void policy_ksmtuned_adjust(const struct policy_settings *s, struct polic
 				   uint64_t used_bytes)
 {
 	uint64_t total = s->budget_bytes;
-	uint64_t thres = policy_max_u64(policy_permyriad_of(total, POLICY_KSMTUNED_THRES_PERCENT * 100),
-					POLICY_KSMTUNED_THRES_CONST_BYTES);
+	uint64_t thres =
+	    policy_max_u64(policy_permyriad_of(total, POLICY_KSMTUNED_THRES_PERCENT * 100),
+			   POLICY_KSMTUNED_THRES_CONST_BYTES);
 	uint64_t free_b = policy_sub_floor(total, used_bytes);
 	uint64_t total_kib = total / 1024 ? total / 1024 : 1;
 	uint64_t sleep = 10ULL * 16 * 1024 * 1024 / total_kib;

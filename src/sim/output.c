@@ -123,7 +123,8 @@ void sim_result_print(FILE *out, const struct sim_result *r)
 		fprintf(out,
 			"  working sets         exceed the budget + host swap %.2f%% of time, "
 			"by up to %.0f MiB\n",
-			100.0 * (double)r->ws_shortfall_ms / dur, out_mib(r->ws_shortfall_peak_bytes));
+			100.0 * (double)r->ws_shortfall_ms / dur,
+			out_mib(r->ws_shortfall_peak_bytes));
 	fprintf(out, "  host states         ");
 	uint64_t tot = 0;
 	for (int i = 0; i < HOST_STATE__COUNT; i++)

@@ -359,7 +359,8 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 	for (size_t k = 0; k < nk; k++)
 		printf(" %s_max_vms=%zu %s_swap_esx_gib=%.2f %s_swap_peak_gib=%.2f",
 		       policy_kind_name(kinds[k]), res[k].max_vms, policy_kind_name(kinds[k]),
-		       (double)res[k].esx_swap_bytes / (double)MODEL_GIB, policy_kind_name(kinds[k]),
+		       (double)res[k].esx_swap_bytes / (double)MODEL_GIB,
+		       policy_kind_name(kinds[k]),
 		       (double)res[k].at_max.host_swapped_peak_bytes / (double)MODEL_GIB);
 	printf("\n");
 	printf("swap_gib: host swap the fleet at max_vms needs by ESX's rule (a swap file of "

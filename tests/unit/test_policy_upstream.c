@@ -193,8 +193,7 @@ static void test_ksmtuned(void **state)
 	set_used(&f, 7 * GIB);
 	run_at(&f, t0);
 	assert_true(f.plan.host.ksm_run);
-	assert_int_equal(f.plan.host.ksm_pages_to_scan,
-			 f.s.ksm_pages_to_scan[f.plan.host.state]);
+	assert_int_equal(f.plan.host.ksm_pages_to_scan, f.s.ksm_pages_to_scan[f.plan.host.state]);
 	fleet_free(&f);
 }
 
