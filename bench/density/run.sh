@@ -25,7 +25,9 @@
 # Each burst's scheduled and actual host start (ms) goes to LABEL/bursts; its wsloop
 # log stays in the guest as /tmp/ws/SEQ.log. analyze.py places the samples on the
 # host's clock from those starts (see den_burst_cmd for the guest-side markers).
-# Env: DEN_POLICIES ("blimp proxmox mom static"), DEN_MAX (6), DEN_BUDGET_MIB (1536),
+# Env: DEN_POLICIES ("blimp proxmox mom static"; also proxmox80, proxmoxm (the
+# ballooning-target matching blimp's fill) and momvdsm: the baselines with ksmtuned's
+# KSM, as their users run them), DEN_MAX (6), DEN_BUDGET_MIB (1536),
 # DEN_MEM_MIB (512), DEN_WS_MIB (300, the demo's), DEN_CYCLE_S (30), DEN_ACTIVE_S (10),
 # DEN_SETTLE_S (20), DEN_MIN_BURSTS (3), DEN_CONF_EXTRA (lines appended to each
 # policy's blimpd.conf; \n separates lines), DEN_PLOT (PNG), BENCH_KEEP=1, DEN_REUSE / DEN_REUSE_LABELS (below).
@@ -183,7 +185,7 @@ measure_step() {
 		--ref "$BENCH_DIR/reference/k$k"
 }
 
-# sequence LABEL POLICY BUDGET MAX JUDGE_MIB: add VMs until the SLO breaks (judged by
+# sequence LABEL POLICY BUDGET MAX JUDGE_MIB [CONF]: add VMs until the SLO breaks (judged by
 # analyze.py against the reference's step with as many VMs) or MAX; results in
 # BENCH_DIR/LABEL/kN/
 sequence() {
@@ -191,6 +193,7 @@ sequence() {
 	mkdir -p "$out"
 	printf '[blimpd]\nswapfile_size = %sM\nlog_level = info\n' "$((max * MEM_MIB))" >"$out/blimpd.conf"
 	[ "$label" = reference ] || [ -z "${DEN_CONF_EXTRA:-}" ] || printf '%b\n' "$DEN_CONF_EXTRA" >>"$out/blimpd.conf"
+	[ -z "${6:-}" ] || printf '%b\n' "$6" >>"$out/blimpd.conf"
 	BLIMP_SOCKET="$out/blimpd.sock"
 	BENCH_STATE="$out/state"
 	export BLIMP_SOCKET
@@ -245,8 +248,19 @@ reuse() {
 	cp -r "$DEN_REUSE/$1" "$BENCH_DIR/$1" && bench_log "$1: reused from $DEN_REUSE"
 }
 reuse reference || sequence reference static 64G "$MAXN" $((64 * 1024))
+# the baselines as their users configure them (docs/policy.md): proxmox80 at
+# pvestatd's default ballooning-target, proxmoxm at the target matching blimp's fill
+# (budget - minFree), both and mom with ksmtuned's KSM rule (VDSM's MOM runs the same
+# rule in 03-ksm.policy); plain proxmox/mom keep blimp's KSM table and target 80
+MATCHED=$(python3 "$HERE/../burst/analyze.py" matched --budget "$BUDGET_MIB")
 for p in $POLICIES; do
-	reuse "$p" || sequence "$p" "$p" "${BUDGET_MIB}M" "$MAXN" "$BUDGET_MIB"
+	case $p in
+	proxmox80) conf="proxmox_ballooning_target = 80\nksm_policy = ksmtuned" pol=proxmox ;;
+	proxmoxm) conf="proxmox_ballooning_target = $MATCHED\nksm_policy = ksmtuned" pol=proxmox ;;
+	momvdsm) conf="ksm_policy = ksmtuned" pol=mom ;;
+	*) conf="" pol=$p ;;
+	esac
+	reuse "$p" || sequence "$p" "$pol" "${BUDGET_MIB}M" "$MAXN" "$BUDGET_MIB" "$conf"
 done
 
 # the simulator on the same fleet (OVHD, the working set's ramp and KSM's share as

@@ -11,7 +11,8 @@ const char cli_status_usage[] =
     "libvirt URI and connection, KSM, swap, pressure, policy, the number of VMs and\n"
     "counters of hostile input and of the host swap limit's safety net, the user QEMU\n"
     "runs as, blimpd's memory lock, the guest agents' counters and the collection\n"
-    "ticks (how many started 50 ms or more late, and more than a period late).\n"
+    "ticks (how many started 50 ms or more late, and more than a period late); an ALARM\n"
+    "line when the VMs' working sets exceed the budget with no host swap to hold the rest.\n"
     "  --json      print the daemon's result object as JSON (bytes)\n"
     "  -s, --socket PATH   blimpd's control socket\n";
 

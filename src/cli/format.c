@@ -134,6 +134,20 @@ static const char *cli_fmt_permyriad(json_object *o, const char *key, char *buf,
 /* KSM counts pages; blimp's hosts are x86-64, where a KSM page is 4 KiB. */
 #define CLI_KSM_PAGE_BYTES 4096ULL
 
+void cli_format_wsalarm(json_object *host, const char *label, FILE *out)
+{
+	uint64_t miss = 0, ws = 0, budget = 0;
+	if (!cli_json_u64(host, "working_set_shortfall_bytes", &miss) || !miss)
+		return;
+	char a[32], b[32], c[32];
+	cli_json_u64(host, "working_set_bytes", &ws);
+	cli_json_u64(host, "budget", &budget);
+	fprintf(out, "%sworking sets exceed the budget: %s missing (%s of working sets + OVHD, "
+		     "budget %s, no host swap for it)\n",
+		label, size_format(miss, a, sizeof(a)), size_format(ws, b, sizeof(b)),
+		size_format(budget, c, sizeof(c)));
+}
+
 void cli_format_status(json_object *result, FILE *out)
 {
 	char a[64], b[64], c[64], d[64], e[64], s[512];
@@ -154,6 +168,7 @@ void cli_format_status(json_object *result, FILE *out)
 			oc / 10000, (oc % 10000) / 100);
 	else
 		fprintf(out, "overcommit  -\n");
+	cli_format_wsalarm(host, "ALARM       ", out);
 	char reason[512];
 	const char *why = cli_json_str(result, "accel_reason");
 	fprintf(out, "accel       %s%s%s%s\n", cli_fmt_str(result, "accel", s, sizeof(s)),

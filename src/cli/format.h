@@ -29,6 +29,9 @@ const char *cli_fmt_size(json_object *o, const char *key, char *buf, size_t len)
 
 /* `blimp status` text (result of the `status` command). */
 void cli_format_status(json_object *result, FILE *out);
+/* One line "<label>working sets exceed the budget: X missing ..." when the host object
+ * reports a working-set shortfall (status and top); nothing otherwise. */
+void cli_format_wsalarm(json_object *host, const char *label, FILE *out);
 /* `blimp ls` table (result of `ls`: {"vms":[...]}). */
 void cli_format_ls(json_object *result, FILE *out);
 /* A reply's object on stdout: as JSON (json_flags, e.g. JSON_C_TO_STRING_PRETTY) when

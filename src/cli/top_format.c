@@ -103,6 +103,7 @@ void cli_format_top(json_object *result, const char *clock, FILE *out)
 			size_format(v, b, sizeof(b)));
 	else
 		fprintf(out, "SWAP  -\n");
+	cli_format_wsalarm(host, "ALARM ", out);
 	fprintf(out, "\n");
 	cli_top_header(out);
 	if (!vms)

@@ -64,6 +64,10 @@ struct config_key {
 };
 
 static const char *const config_policy_names[] = {"blimp", "static", "proxmox", "mom", NULL};
+static const char *const config_ksm_policy_names[] = {"blimp", "ksmtuned", NULL};
+_Static_assert(sizeof(config_ksm_policy_names) / sizeof(config_ksm_policy_names[0]) ==
+		   POLICY_KSM__COUNT + 1,
+	       "ksm_policy names in step with enum policy_ksm_kind");
 static const char *const config_log_names[] = {"error", "warn", "info", "debug", NULL};
 static const char *const config_on_exit_names[] = {"restore", "keep", NULL};
 static const char *const config_mlock_names[] = {"onfault", "all", "off", NULL};
@@ -75,6 +79,7 @@ _Static_assert(sizeof(config_on_exit_names) / sizeof(config_on_exit_names[0]) ==
 		   CONFIG_ON_EXIT_KEEP + 2,
 	       "on_exit names in step with enum config_on_exit");
 _Static_assert(sizeof(enum policy_kind) == sizeof(int) && sizeof(enum log_level) == sizeof(int) &&
+		   sizeof(enum policy_ksm_kind) == sizeof(int) &&
 		   sizeof(enum config_on_exit) == sizeof(int) &&
 		   sizeof(enum config_mlock) == sizeof(int),
 	       "enums stored as int");
@@ -202,6 +207,14 @@ static const struct config_key config_keys[] = {
 	100000, RT, "KSM pages per scan in state low; 0 = KSM off"),
     KEY("ksm_sleep_ms", CONFIG_UINT, policy.ksm_sleep_ms, "20", 1, 60000, RT,
 	"KSM sleep between scans (sleep_millisecs)"),
+    KEY_ENUM("ksm_policy", policy.ksm_policy, "blimp", config_ksm_policy_names, R,
+	     "who drives KSM (any policy but static): blimp's ksm_pages_to_scan_* table by "
+	     "host state, or ksmtuned's rule (every 60 s, boost while free < 20% of the "
+	     "budget; docs/policy.md)"),
+    KEY("proxmox_ballooning_target", CONFIG_UINT, policy.proxmox_target_percent, "80", 0, 100,
+	RT,
+	"policy proxmox: host memory use it fills to, percent of the budget (Proxmox's "
+	"node option ballooning-target, default 80 as pvestatd)"),
 };
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 

@@ -13,6 +13,7 @@
 #include "daemon/config.h"
 #include "daemon/mlock.h"
 #include "daemon/metrics.h"
+#include "daemon/wsalarm.h"
 #include "model/model.h"
 #include "policy/policy.h"
 #include "util/version.h"
@@ -92,6 +93,7 @@ struct blimpd {
 	struct host_snapshot host;
 	bool have_host_plan;
 	struct host_plan host_plan;
+	struct daemon_wsalarm wsalarm; /* working sets exceed the budget (wsalarm.h) */
 	uint64_t last_collect_ms;
 	uint64_t last_balance_ms;
 	uint64_t collect_cpu_us;         /* main thread's CPU time of the last collection */

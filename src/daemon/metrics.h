@@ -35,6 +35,8 @@ struct metrics_host {
 	bool state_known;
 	enum host_state state;
 	uint64_t mem_total, mem_available, budget, free, minfree;
+	uint64_t working_set, working_set_shortfall; /* the plan's; shortfall 0 = they fit */
+	bool working_set_alarm;
 	uint64_t swap_total, swap_free;
 	uint32_t psi_some_avg10_permyriad;
 	bool ksm_run, zswap;

@@ -85,6 +85,9 @@ void daemon_metrics_fill(const struct blimpd *d, struct metrics_vm *vms, struct 
 	mh->budget = d->cfg.policy.budget_bytes;
 	mh->free = p->free_bytes;
 	mh->minfree = p->minfree_bytes;
+	mh->working_set = p->working_set_bytes;
+	mh->working_set_shortfall = p->working_set_shortfall_bytes;
+	mh->working_set_alarm = d->wsalarm.active;
 	mh->swap_total = h->swap_total_bytes;
 	mh->swap_free = h->swap_free_bytes;
 	mh->psi_some_avg10_permyriad = h->psi_some_avg10_permyriad;

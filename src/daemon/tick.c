@@ -261,6 +261,45 @@ static void event_host_state(const struct blimpd *d, const struct host_plan *to)
 		   size_format(to->minfree_bytes, b, sizeof(b)), NULL);
 }
 
+/* The "working sets exceed the budget" alarm: one event when it starts, one when it
+ * ends (wsalarm.h); status and top show it meanwhile. */
+static void balance_wsalarm(struct blimpd *d, const struct host_plan *hp, uint64_t now_ms)
+{
+	char a[32], b[32], c[32], msg[256], n1[24], n2[24], n3[24];
+	switch (daemon_wsalarm_step(&d->wsalarm, hp->working_set_shortfall_bytes, now_ms)) {
+	case DAEMON_WSALARM_START: {
+		const char *why = d->cfg.policy.host_swap
+				      ? (d->host.swap_total_bytes ? "too little host swap" : "no host swap")
+				      : "host_swap off";
+		snprintf(msg, sizeof(msg),
+			 "working sets exceed the budget: %s missing (working sets + OVHD %s, "
+			 "budget %s, %s); the VMs stay over budget or the guests swap and OOM "
+			 "until one stops or host swap is added (docs/daemon.md)",
+			 size_format(hp->working_set_shortfall_bytes, a, sizeof(a)),
+			 size_format(hp->working_set_bytes, b, sizeof(b)),
+			 size_format(hp->budget_bytes, c, sizeof(c)), why);
+		snprintf(n1, sizeof(n1), "%" PRIu64, hp->working_set_shortfall_bytes);
+		snprintf(n2, sizeof(n2), "%" PRIu64, hp->working_set_bytes);
+		snprintf(n3, sizeof(n3), "%" PRIu64, hp->budget_bytes);
+		event_emit(EVENT_WARNING, "working_set_alarm", "alarm", "on", "missing_bytes", n1,
+			   "working_set_bytes", n2, "budget_bytes", n3, "why", why, "message", msg,
+			   NULL);
+		break;
+	}
+	case DAEMON_WSALARM_END:
+		snprintf(msg, sizeof(msg),
+			 "working sets fit the budget again after %llu s (at most %s was missing)",
+			 (unsigned long long)((now_ms - d->wsalarm.since_ms) / 1000),
+			 size_format(d->wsalarm.peak_bytes, a, sizeof(a)));
+		snprintf(n1, sizeof(n1), "%" PRIu64, d->wsalarm.peak_bytes);
+		event_emit(EVENT_NOTICE, "working_set_alarm", "alarm", "off", "peak_missing_bytes", n1,
+			   "message", msg, NULL);
+		break;
+	case DAEMON_WSALARM_NONE:
+		break;
+	}
+}
+
 static void balance(struct blimpd *d, uint64_t now_ms)
 {
 	size_t n = 0;
@@ -285,6 +324,7 @@ static void balance(struct blimpd *d, uint64_t now_ms)
 	d->policy_passes++;
 	if (!d->have_host_plan || d->host_plan.state != plan.host.state)
 		event_host_state(d, &plan.host);
+	balance_wsalarm(d, &plan.host, now_ms);
 	act_plan(d, &plan, idx, n);
 out:
 	free(idx);
@@ -427,6 +467,11 @@ json_object *daemon_host_json(const struct blimpd *d)
 	json_object_object_add(o, "shrdsvd", json_object_new_uint64(daemon_shrdsvd_bytes(h)));
 	json_object_object_add(o, "overcommit",
 			       json_object_new_uint64(budget ? sum_memsz * 10000 / budget : 0));
+	/* the working-set alarm: the plan's figures, and whether the alarm is on */
+	json_object_object_add(o, "working_set_bytes", json_object_new_uint64(p->working_set_bytes));
+	json_object_object_add(o, "working_set_shortfall_bytes",
+			       json_object_new_uint64(p->working_set_shortfall_bytes));
+	json_object_object_add(o, "working_set_alarm", json_object_new_boolean(d->wsalarm.active));
 	return o;
 }
 

@@ -151,6 +151,12 @@ struct host_plan {
 	bool ksm_run;
 	uint32_t ksm_pages_to_scan;
 	uint32_t ksm_sleep_ms;
+	/* The running VMs' working sets (fresh guest in-use, else CONSUMED) + OVHD, and
+	 * how far that exceeds the budget plus the host swap that may hold the rest
+	 * (blimp with host_swap: the free swap; a baseline: none). 0 = it fits (within
+	 * 1% of the budget). The "working sets exceed the budget" alarm. */
+	uint64_t working_set_bytes;
+	uint64_t working_set_shortfall_bytes;
 };
 
 /* vms[i] plans snapshot.vms[i]. */

@@ -3,21 +3,22 @@
  * description (pve-manager PVE/Service/pvestatd.pm auto_ballooning and
  * PVE/AutoBalloon.pm compute_alg1; docs/policy.md cites the rules).
  *
- * DESIGN: every 10 s, goal = 80% of the host's memory - used (here: budget -
- * sum(CONSUMED + OVHD)). |goal| <= 10 MiB: nothing. Otherwise split the goal among
- * ballooned VMs in proportion to their shares (default 1000 each) above their
- * minimum (balloon_min), each VM moving at most 100 MiB from its current size per
- * round, between balloon_min and its maximum; VMs pinned at a bound drop out and the
- * rest is split again. Growth goes first to VMs under memory pressure (guest free <=
- * 25% of balloon_min), shrinking first to VMs with enough free memory; if that list
- * makes no progress, all VMs are used. VMs are taken in snapshot order (Perl's hash
- * order is random). Mapping: balloon_min = reservation, else MEMSZ - MCTLMAX (a VM
- * without a configured minimum is never auto-ballooned by Proxmox; blimp gives every
+ * DESIGN: every 10 s, goal = target% of the host's memory - used (here: budget x
+ * proxmox_target_percent / 100 - sum(CONSUMED + OVHD)); target is the node option
+ * `ballooning-target`, default 80 (pvestatd.pm auto_ballooning: `int($config->
+ * {'ballooning-target'} // 80)` and `$goal = int(memtotal * $target / 100 - memused)`;
+ * PVE/NodeConfig.pm declares it 0..100, default 80). |goal| <= 10 MiB: nothing. Otherwise split the
+ * goal among ballooned VMs in proportion to their shares (default 1000 each) above their minimum
+ * (balloon_min), each VM moving at most 100 MiB from its current size per round, between
+ * balloon_min and its maximum; VMs pinned at a bound drop out and the rest is split again. Growth
+ * goes first to VMs under memory pressure (guest free <= 25% of balloon_min), shrinking first to
+ * VMs with enough free memory; if that list makes no progress, all VMs are used. VMs are taken in
+ * snapshot order (Perl's hash order is random). Mapping: balloon_min = reservation, else MEMSZ -
+ * MCTLMAX (a VM without a configured minimum is never auto-ballooned by Proxmox; blimp gives every
  * VM one); maximum = limit; current = balloon actual; guest free = MemFree.
  */
 #include "policy/internal.h"
 
-#define PVE_TARGET_PERCENT 80
 #define PVE_MAXCHANGE_BYTES (100LL * 1024 * 1024)
 #define PVE_DEADBAND_BYTES (10LL * 1024 * 1024)
 #define PVE_DEFAULT_SHARES 1000
@@ -103,7 +104,7 @@ void policy_baseline_proxmox(const struct policy_settings *s, struct policy_stat
 			     const struct snapshot *snap, uint64_t now_ms, struct plan *plan)
 {
 	policy_baseline_keep(st, snap, plan);
-	if (!policy_baseline_due(st, now_ms))
+	if (!policy_baseline_due(st, now_ms, POLICY_BASELINE_ROUND_MS))
 		return;
 	size_t n = snap->n_vms;
 	uint64_t used = 0;
@@ -111,8 +112,10 @@ void policy_baseline_proxmox(const struct policy_settings *s, struct policy_stat
 		if (snap->vms[i].running)
 			used = policy_add_sat(used, policy_add_sat(snap->vms[i].consumed_bytes,
 								   snap->vms[i].ovhd_bytes));
-	int64_t goal =
-	    pve_i64(policy_permyriad_of(s->budget_bytes, PVE_TARGET_PERCENT * 100)) - pve_i64(used);
+	uint32_t target = s->proxmox_target_percent > 100 ? 100 : s->proxmox_target_percent;
+	/* Perl's int() truncates toward zero, as C's division does */
+	__int128 num = (__int128)pve_i64(s->budget_bytes) * target - (__int128)pve_i64(used) * 100;
+	int64_t goal = (int64_t)(num / 100);
 	if (goal <= PVE_DEADBAND_BYTES && goal >= -PVE_DEADBAND_BYTES)
 		return;
 

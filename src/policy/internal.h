@@ -18,6 +18,30 @@
 
 #define POLICY_KEY_MAX (MODEL_NAME_MAX + 8)
 
+/* MOM's sample history (mom.conf sample-history-length: 10 as VDSM ships it; MOM
+ * Monitor.py keeps that many rows, Entity.py StatAvg averages the rows that have the
+ * field). */
+#define POLICY_MOM_HISTORY 10U
+struct policy_mom_ring {
+	uint64_t v[POLICY_MOM_HISTORY];
+	uint8_t n, next;
+};
+static inline void policy_mom_ring_push(struct policy_mom_ring *r, uint64_t x)
+{
+	r->v[r->next] = x;
+	r->next = (uint8_t)((r->next + 1) % POLICY_MOM_HISTORY);
+	if (r->n < POLICY_MOM_HISTORY)
+		r->n++;
+}
+/* StatAvg: the mean of the kept samples (0 with none; callers push first). */
+static inline uint64_t policy_mom_ring_avg(const struct policy_mom_ring *r)
+{
+	unsigned __int128 sum = 0;
+	for (unsigned i = 0; i < r->n; i++)
+		sum += r->v[i];
+	return r->n ? (uint64_t)(sum / r->n) : 0;
+}
+
 /* Persistent per-VM state, keyed by uuid (or "name:" + name without a uuid). The
  * fields every run touches come first, the key last (only its first key_len bytes are
  * read when matching). */
@@ -51,6 +75,8 @@ struct policy_vm_state {
 	uint64_t host_rising_until_ms;	/* CONSUMED's rise, unexplained by a report, until then */
 	uint64_t raised_until_ms;	/* the plan raised the target: rising until then */
 	uint64_t last_shrink_ms;	/* the last run that lowered the target (0: none) */
+	/* baseline_mom.c: balloon_cur and mem_unused, one sample per MOM round */
+	struct policy_mom_ring mom_cur, mom_unused;
 	bool have_actv;
 	bool have_counters; /* the guest counters above are from a fresh sample */
 	bool have_balloon;
@@ -119,8 +145,14 @@ struct policy_state {
 	size_t n_swap_held;	     /* VMs holding a host-swap target after the last run */
 	bool calm;		     /* host soft or better since calm_since_ms (hostswap.c) */
 	uint64_t calm_since_ms;
-	uint64_t baseline_last_ms; /* baselines' own cadence (10 s rounds) */
+	uint64_t baseline_last_ms; /* baselines' own cadence (10 s or 15 s rounds) */
 	bool baseline_have_last;
+	struct policy_mom_ring mom_host_free; /* baseline_mom.c: Host "mem_free" */
+	/* ksm.c, ksm_policy = ksmtuned: its npages and when it last adjusted */
+	uint32_t ksmtuned_npages;
+	bool ksmtuned_started, ksmtuned_run;
+	uint64_t ksmtuned_last_ms;
+	uint32_t ksmtuned_sleep_ms;
 };
 
 /* entitle.c: policy_entitle, starting the search for y at *y_hint when it is not 0
@@ -268,8 +300,17 @@ void policy_grant(struct policy_state *st, uint64_t now_ms, const struct host_pl
 /* A grant's headroom (target - CONSUMED) counts as taken for this long. */
 #define POLICY_GRANT_PENDING_MS 10000ULL
 
-/* ksm.c */
-void policy_ksm_plan(const struct policy_settings *s, enum host_state hs, struct host_plan *hp);
+/* ksm.c: blimp's table, or ksmtuned's rule (state in st) by s->ksm_policy. */
+void policy_ksm_plan(const struct policy_settings *s, struct policy_state *st, uint64_t used_bytes,
+		     uint64_t now_ms, struct host_plan *hp);
+/* ksmtuned's constants (ksmtuned.conf defaults; docs/policy.md cites the lines). */
+#define POLICY_KSMTUNED_INTERVAL_MS 60000ULL
+#define POLICY_KSMTUNED_BOOST 300
+#define POLICY_KSMTUNED_DECAY (-50)
+#define POLICY_KSMTUNED_NPAGES_MIN 64
+#define POLICY_KSMTUNED_NPAGES_MAX 1250
+#define POLICY_KSMTUNED_THRES_PERCENT 20
+#define POLICY_KSMTUNED_THRES_CONST_BYTES (2048ULL * 1024)
 
 /* Clamp a target into [w->lo, w->hi] (reservation, MCTLMAX, limit, MEMSZ). */
 static inline uint64_t policy_clamp_target(const struct policy_vm_work *w, uint64_t t)
@@ -281,13 +322,16 @@ static inline uint64_t policy_clamp_target(const struct policy_vm_work *w, uint6
 	return t;
 }
 
-/* Proxmox's pvestatd and oVirt MOM both decide every 10 s (pvestatd's update loop;
- * MOM's policy-engine-interval default); between rounds a baseline keeps its targets. */
+/* Proxmox's pvestatd decides every 10 s (its update loop); MOM as VDSM ships it every
+ * 15 s (vdsm static/etc/vdsm/mom.conf.in: policy-engine-interval and the host and
+ * guest monitor intervals, all 15). Between rounds a baseline keeps its targets. */
 #define POLICY_BASELINE_ROUND_MS 10000ULL
-static inline bool policy_baseline_due(struct policy_state *st, uint64_t now_ms)
+#define POLICY_MOM_ROUND_MS 15000ULL
+static inline bool policy_baseline_due(struct policy_state *st, uint64_t now_ms,
+				       uint64_t round_ms)
 {
 	if (st->baseline_have_last && now_ms >= st->baseline_last_ms &&
-	    now_ms - st->baseline_last_ms < POLICY_BASELINE_ROUND_MS)
+	    now_ms - st->baseline_last_ms < round_ms)
 		return false;
 	st->baseline_have_last = true;
 	st->baseline_last_ms = now_ms;

@@ -356,6 +356,29 @@ static void policy_blimp_last(const struct policy_settings *s, const struct vm_s
 	policy_finish_vm(s, w, vs, now_ms, p);
 }
 
+/* The "working sets exceed the budget" alarm: what the running VMs hold on to (a
+ * fresh guest's in-use; else its CONSUMED, all the host can tell) plus OVHD, against
+ * the budget and the swap that may hold the excess (only blimp with host_swap pushes
+ * VMs there). No balloon can take a working set; without swap the host stays over
+ * budget, or the guests swap and OOM, until a VM goes or swap is added. */
+static void policy_working_set(const struct policy_settings *s, const struct policy_state *st,
+			       const struct snapshot *snap, struct host_plan *hp)
+{
+	uint64_t ws = 0;
+	for (size_t i = 0; i < snap->n_vms; i++) {
+		const struct vm_snapshot *v = &snap->vms[i];
+		const struct policy_vm_work *w = &st->work[i];
+		if (!v->running)
+			continue;
+		uint64_t need = w->fresh ? w->in_use_bytes : v->consumed_bytes;
+		ws = policy_add_sat(ws, policy_add_sat(need, v->ovhd_bytes));
+	}
+	uint64_t swap = s->kind == POLICY_BLIMP && s->host_swap ? snap->host.swap_free_bytes : 0;
+	uint64_t over = policy_sub_floor(ws, policy_add_sat(s->budget_bytes, swap));
+	hp->working_set_bytes = ws;
+	hp->working_set_shortfall_bytes = over > policy_tol_bytes(s->budget_bytes) ? over : 0;
+}
+
 int policy_run(const struct policy_settings *s, struct policy_state *st,
 	       const struct snapshot *snap, uint64_t now_ms, struct plan *plan)
 {
@@ -469,8 +492,9 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		hp->ksm_pages_to_scan = 0;
 		hp->ksm_sleep_ms = 0;
 	} else {
-		policy_ksm_plan(s, hp->state, hp);
+		policy_ksm_plan(s, st, used, now_ms, hp);
 	}
+	policy_working_set(s, st, snap, hp);
 	policy_forget_gone(st);
 	return 0;
 }

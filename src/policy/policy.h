@@ -9,12 +9,21 @@
 enum policy_kind {
 	POLICY_BLIMP = 0, /* ESX-style: states, min-funding + idle tax, guest safety */
 	POLICY_STATIC,    /* no overcommit management: every VM keeps MEMSZ */
-	POLICY_PROXMOX,   /* Proxmox auto-ballooning (pvestatd): 80% host target, shares */
-	POLICY_MOM,       /* oVirt MOM balloon rules: 20%/5% thresholds, 5% steps */
+	POLICY_PROXMOX,   /* Proxmox auto-ballooning (pvestatd): ballooning-target, shares */
+	POLICY_MOM,       /* oVirt MOM as VDSM ships it: 15 s, StatAvg, 20%/5%, 5% steps */
 	POLICY__COUNT
 };
 const char *policy_kind_name(enum policy_kind k);
 int policy_kind_parse(const char *s, enum policy_kind *out); /* 0 or -EINVAL */
+
+/* Who decides KSM (every kind but static): blimp's per-state table, or ksmtuned's
+ * rule (boost/decay of pages_to_scan while free < 20% of the budget; ksm.c). */
+enum policy_ksm_kind {
+	POLICY_KSM_BLIMP = 0,
+	POLICY_KSM_KSMTUNED,
+	POLICY_KSM__COUNT
+};
+const char *policy_ksm_kind_name(enum policy_ksm_kind k);
 
 struct policy_settings {
 	enum policy_kind kind;
@@ -35,6 +44,10 @@ struct policy_settings {
 	uint32_t nodeflate_maxmemctl_permyriad;
 	uint32_t ksm_pages_to_scan[HOST_STATE__COUNT]; /* 0 in a state: KSM off there */
 	uint32_t ksm_sleep_ms;
+	enum policy_ksm_kind ksm_policy; /* blimp's table above or ksmtuned's rule */
+	/* Proxmox's node option ballooning-target: host memory use the proxmox baseline
+	 * fills to, percent of the budget (0..100, default 80 as pvestatd) */
+	uint32_t proxmox_target_percent;
 };
 
 /* Defaults as documented in docs/settings.md; budget_bytes must still be set. */

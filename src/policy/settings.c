@@ -17,6 +17,13 @@ const char *policy_kind_name(enum policy_kind k)
 	return (unsigned)k < POLICY__COUNT ? kind_names[k] : "?";
 }
 
+static const char *const ksm_kind_names[POLICY_KSM__COUNT] = {"blimp", "ksmtuned"};
+
+const char *policy_ksm_kind_name(enum policy_ksm_kind k)
+{
+	return (unsigned)k < POLICY_KSM__COUNT ? ksm_kind_names[k] : "?";
+}
+
 int policy_kind_parse(const char *s, enum policy_kind *out)
 {
 	if (!s || !out)
@@ -65,6 +72,8 @@ void policy_settings_default(struct policy_settings *s)
 	s->ksm_pages_to_scan[HOST_STATE_HARD] = 2000;
 	s->ksm_pages_to_scan[HOST_STATE_LOW] = 2000;
 	s->ksm_sleep_ms = 20;
+	s->ksm_policy = POLICY_KSM_BLIMP;
+	s->proxmox_target_percent = 80; /* pvestatd's default ballooning-target */
 }
 
 #define CHECK(cond, ...)                                                                           \
@@ -111,5 +120,9 @@ int policy_settings_validate(const struct policy_settings *s, char *err, size_t 
 		      model_host_state_name((enum host_state)i), s->ksm_pages_to_scan[i]);
 	CHECK(s->ksm_sleep_ms >= 1 && s->ksm_sleep_ms <= 60000, "ksm sleep %u ms out of 1..60000",
 	      s->ksm_sleep_ms);
+	CHECK((unsigned)s->ksm_policy < POLICY_KSM__COUNT, "unknown ksm policy %u",
+	      (unsigned)s->ksm_policy);
+	CHECK(s->proxmox_target_percent <= 100, "proxmox ballooning target %u%% out of 0..100",
+	      s->proxmox_target_percent);
 	return 0;
 }

@@ -30,9 +30,23 @@ static int cap_fleet(const struct sim_capacity_opts *o, uint64_t seed, size_t n,
 	return r;
 }
 
+/* ESX sizes each VM's swap file (.vswp) at MEMSZ - reservation. */
+static uint64_t cap_esx_swap(const struct sim_fleet *f)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct sim_vm_spec *v = &f->vms[i];
+		uint64_t res = v->settings.reservation_bytes < v->memsz_bytes
+				   ? v->settings.reservation_bytes
+				   : v->memsz_bytes;
+		sum += v->memsz_bytes - res;
+	}
+	return sum;
+}
+
 static int cap_try(const struct sim_config *c, const struct sim_capacity_opts *o, size_t n,
-		   struct sim_capacity_result *out, struct sim_result *res, bool *ok, char *err,
-		   size_t errlen)
+		   struct sim_capacity_result *out, struct sim_result *res, bool *ok,
+		   uint64_t *esx_swap, char *err, size_t errlen)
 {
 	struct sim_fleet f;
 	int r = cap_fleet(o, c->seed, n, &f);
@@ -40,6 +54,7 @@ static int cap_try(const struct sim_config *c, const struct sim_capacity_opts *o
 		snprintf(err, errlen, "building a fleet of %zu VMs: %s", n, strerror(-r));
 		return r;
 	}
+	*esx_swap = cap_esx_swap(&f);
 	r = sim_run(c, &f, res, err, errlen);
 	sim_fleet_free(&f);
 	if (r)
@@ -71,9 +86,10 @@ int sim_capacity(const struct sim_config *c, const struct sim_capacity_opts *o,
 	size_t good = 0, bad = 0, n = 1, max = o->max_vms ? o->max_vms : SIM_FLEET_MAX_VMS;
 	struct sim_result res;
 	bool ok = false;
+	uint64_t esx = 0;
 	int r;
 	while (n <= max) {
-		r = cap_try(&rc, o, n, out, &res, &ok, err, errlen);
+		r = cap_try(&rc, o, n, out, &res, &ok, &esx, err, errlen);
 		if (r)
 			return r;
 		if (!ok) {
@@ -82,6 +98,7 @@ int sim_capacity(const struct sim_config *c, const struct sim_capacity_opts *o,
 		}
 		good = n;
 		out->at_max = res;
+		out->esx_swap_bytes = esx;
 		if (n == max)
 			break;
 		n = n > max / 2 ? max : n * 2;
@@ -93,12 +110,13 @@ int sim_capacity(const struct sim_config *c, const struct sim_capacity_opts *o,
 	}
 	while (bad - good > 1) {
 		size_t mid = good + (bad - good) / 2;
-		r = cap_try(&rc, o, mid, out, &res, &ok, err, errlen);
+		r = cap_try(&rc, o, mid, out, &res, &ok, &esx, err, errlen);
 		if (r)
 			return r;
 		if (ok) {
 			good = mid;
 			out->at_max = res;
+			out->esx_swap_bytes = esx;
 		} else {
 			bad = mid;
 		}

@@ -39,6 +39,8 @@ void sim_config_default(struct sim_config *c)
 	c->oom_restart_ms = 60000;
 	c->ws_touch_ms = 10000;
 	c->host_swap = true;
+	c->proxmox_target_percent = 80;
+	c->ksm_policy = POLICY_KSM_BLIMP;
 	c->check = false;
 	c->out_dir = NULL;
 	c->sample_ms = 0; /* = balance_ms */
@@ -156,6 +158,8 @@ int sim_new(const struct sim_config *c, const struct sim_fleet *f, struct sim **
 	if (stale > s->ps.stale_after_ms)
 		s->ps.stale_after_ms = stale;
 	s->ps.host_swap = c->host_swap;
+	s->ps.proxmox_target_percent = c->proxmox_target_percent;
+	s->ps.ksm_policy = c->ksm_policy;
 	if (c->probe_unscaled)
 		s->ps.probe_scale_by_state = false;
 	char perr[160];
@@ -274,6 +278,11 @@ static int sim_balance(struct sim *s, char *err, size_t errlen)
 		: 0;
 	struct sim_result *res = &s->res;
 	res->balance_runs++;
+	if (hp->working_set_shortfall_bytes) {
+		res->ws_shortfall_ms += s->cfg.balance_ms;
+		if (hp->working_set_shortfall_bytes > res->ws_shortfall_peak_bytes)
+			res->ws_shortfall_peak_bytes = hp->working_set_shortfall_bytes;
+	}
 	if ((unsigned)hp->state < HOST_STATE__COUNT)
 		res->state_ms[hp->state] += s->cfg.balance_ms;
 	double oc = s->sum_memsz_running * MODEL_PERMYRIAD / (double)s->cfg.host_mem_bytes;

@@ -119,6 +119,12 @@ void sim_result_print(FILE *out, const struct sim_result *r)
 		out_mib(r->host_swapped_peak_bytes), 100.0 * (double)r->host_overflow_ms / dur);
 	fprintf(out, "  over budget          %.2f%% of time (CONSUMED + OVHD above the budget)\n",
 		sim_result_over_pct(r));
+	if (r->ws_shortfall_ms)
+		fprintf(out,
+			"  working sets         exceed the budget + host swap %.2f%% of time, "
+			"by up to %.0f MiB\n",
+			100.0 * (double)r->ws_shortfall_ms / dur,
+			out_mib(r->ws_shortfall_peak_bytes));
 	fprintf(out, "  host states         ");
 	uint64_t tot = 0;
 	for (int i = 0; i < HOST_STATE__COUNT; i++)
@@ -143,6 +149,9 @@ void sim_result_kv(FILE *out, const struct sim_result *r, const char *prefix)
 		r->overcommit_peak_permyriad / 10000.0, p, r->overcommit_mean_permyriad / 10000.0,
 		p, out_mib(r->saved_mean_bytes), p, out_mib(r->ksm_saved_mean_bytes), p,
 		out_mib(r->host_swapped_peak_bytes), p, sim_result_over_pct(r));
+	fprintf(out, " %sws_shortfall_pct=%.2f %sws_shortfall_peak_mib=%.0f", p,
+		r->duration_ms ? 100.0 * (double)r->ws_shortfall_ms / (double)r->duration_ms : 0.0,
+		p, out_mib(r->ws_shortfall_peak_bytes));
 	for (int i = 0; i < HOST_STATE__COUNT; i++)
 		fprintf(out, " %sstate_%s_pct=%.1f", p, model_host_state_name((enum host_state)i),
 			tot ? 100.0 * (double)r->state_ms[i] / (double)tot : 0.0);

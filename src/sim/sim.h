@@ -130,26 +130,28 @@ struct sim_config {
 	enum policy_kind policy;
 	uint64_t seed;
 	uint64_t duration_ms;
-	uint64_t step_ms;		/* VM model step; divides balance_ms */
-	uint64_t balance_ms;		/* one snapshot + policy_run + act per period */
-	uint64_t stats_period_ms;	/* guest stats refresh (libvirt memory stats period) */
-	uint64_t collect_delay_ms;	/* collection + decision latency before acting */
-	uint64_t host_mem_bytes;	/* budget */
-	uint64_t host_swap_bytes_per_s; /* host swap device throughput (out and in, each) */
-	uint64_t host_ram_bytes;	/* where the host kernel reclaims on its own; 0 = the
-					 * budget (a budget below RAM costs nothing when exceeded) */
-	bool host_swap_eager;		/* host-swapped cold pages come back as soon as the
-					 * limit allows (the old model); default: only pages the
-					 * guest touches (its working set) come back, as in Linux */
-	uint32_t slo_loss_permyriad;	/* a VM losing more than this of its throughput violates */
-	uint64_t oom_restart_ms;	/* a guest's OOM-killed workload restarts after this */
-	uint64_t ws_touch_ms;		/* the working set is touched once per this (fault rate) */
-	bool host_swap;			/* policy may use host swap (cgroup limits) */
-	bool probe_unscaled;		/* settings.probe_scale_by_state off (as blimpd ran
-					 * before it had the setting) */
-	bool check;			/* check plan invariants every balance period */
-	const char *out_dir;		/* NULL: no timeline files */
-	uint64_t sample_ms;		/* timeline rows every sample_ms (multiple of balance) */
+	uint64_t step_ms;		 /* VM model step; divides balance_ms */
+	uint64_t balance_ms;		 /* one snapshot + policy_run + act per period */
+	uint64_t stats_period_ms;	 /* guest stats refresh (libvirt memory stats period) */
+	uint64_t collect_delay_ms;	 /* collection + decision latency before acting */
+	uint64_t host_mem_bytes;	 /* budget */
+	uint64_t host_swap_bytes_per_s;	 /* host swap device throughput (out and in, each) */
+	uint64_t host_ram_bytes;	 /* where the host kernel reclaims on its own; 0 = the
+					  * budget (a budget below RAM costs nothing when exceeded) */
+	bool host_swap_eager;		 /* host-swapped cold pages come back as soon as the
+					  * limit allows (the old model); default: only pages the
+					  * guest touches (its working set) come back, as in Linux */
+	uint32_t slo_loss_permyriad;	 /* a VM losing more than this of its throughput violates */
+	uint64_t oom_restart_ms;	 /* a guest's OOM-killed workload restarts after this */
+	uint64_t ws_touch_ms;		 /* the working set is touched once per this (fault rate) */
+	bool host_swap;			 /* policy may use host swap (cgroup limits) */
+	uint32_t proxmox_target_percent; /* settings.proxmox_target_percent (default 80) */
+	enum policy_ksm_kind ksm_policy; /* settings.ksm_policy (default blimp) */
+	bool probe_unscaled;		 /* settings.probe_scale_by_state off (as blimpd ran
+					  * before it had the setting) */
+	bool check;			 /* check plan invariants every balance period */
+	const char *out_dir;		 /* NULL: no timeline files */
+	uint64_t sample_ms;		 /* timeline rows every sample_ms (multiple of balance) */
 };
 
 void sim_config_default(struct sim_config *c);
@@ -177,6 +179,9 @@ struct sim_result {
 	uint64_t state_ms[HOST_STATE__COUNT];
 	uint64_t balance_runs;
 	uint64_t check_failures;
+	/* the "working sets exceed the budget" alarm (host_plan.working_set_shortfall) */
+	uint64_t ws_shortfall_ms;
+	uint64_t ws_shortfall_peak_bytes;
 	uint64_t policy_ns; /* wall time inside policy_run (the only non-deterministic field) */
 };
 
@@ -239,9 +244,12 @@ struct sim_capacity_point {
 };
 struct sim_capacity_result {
 	enum policy_kind policy;
-	size_t max_vms; /* largest feasible fleet; 0 if even one VM fails */
-	bool capped;	/* still feasible at opts.max_vms */
-	struct sim_result at_max;
+	size_t max_vms;		  /* largest feasible fleet; 0 if even one VM fails */
+	bool capped;		  /* still feasible at opts.max_vms */
+	struct sim_result at_max; /* at_max.host_swapped_peak_bytes: the swap it used */
+	/* host swap that fleet needs by ESX's rule: a swap file per VM of MEMSZ minus
+	 * its reservation (what lets the host back every VM whatever the balloons do) */
+	uint64_t esx_swap_bytes;
 	size_t n_points;
 	struct sim_capacity_point points[SIM_CAPACITY_MAX_POINTS];
 };

@@ -39,6 +39,8 @@ static void sim_usage(FILE *out, const char *prog)
 		"  --no-probe-scale    the policy's slow probe does not grow with the host\n"
 		"                      state (settings.probe_scale_by_state off)\n"
 		"  --no-host-swap      the policy may not use host swap\n"
+		"  --proxmox-target PCT  proxmox: ballooning-target, percent (default 80)\n"
+		"  --ksm-policy K      blimp | ksmtuned: who drives KSM (default blimp)\n"
 		"  --out DIR           timelines: DIR/vms.csv, DIR/host.csv (all: DIR/<policy>/)\n"
 		"  --sample-ms MS      timeline row period (default = balance period)\n"
 		"  --check             check plan invariants every balance period\n"
@@ -100,6 +102,8 @@ enum {
 	OPT_SLO,
 	OPT_MAXOVER,
 	OPT_MAXVMS,
+	OPT_PVETARGET,
+	OPT_KSMPOLICY,
 	OPT_HELP,
 };
 
@@ -138,6 +142,8 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 	    {"slo", required_argument, NULL, OPT_SLO},
 	    {"max-over", required_argument, NULL, OPT_MAXOVER},
 	    {"max-vms", required_argument, NULL, OPT_MAXVMS},
+	    {"proxmox-target", required_argument, NULL, OPT_PVETARGET},
+	    {"ksm-policy", required_argument, NULL, OPT_KSMPOLICY},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -228,6 +234,20 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 		case OPT_MAXVMS:
 			bad = sim_u64(v, 1, SIM_FLEET_MAX_VMS, &a->max_vms);
 			break;
+		case OPT_PVETARGET: {
+			uint64_t pct = 0;
+			bad = sim_u64(v, 0, 100, &pct);
+			a->cfg.proxmox_target_percent = (uint32_t)pct;
+			break;
+		}
+		case OPT_KSMPOLICY:
+			if (strcmp(v, "blimp") == 0)
+				a->cfg.ksm_policy = POLICY_KSM_BLIMP;
+			else if (strcmp(v, "ksmtuned") == 0)
+				a->cfg.ksm_policy = POLICY_KSM_KSMTUNED;
+			else
+				bad = 1;
+			break;
 		case OPT_HELP:
 			sim_usage(stdout, prog);
 			return 1;
@@ -298,8 +318,8 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 	       (double)a->cfg.duration_ms / 3600000.0, a->slo_pct);
 	if (a->max_over_pct < 100)
 		printf(", over budget <= %.2f%% of time", a->max_over_pct);
-	printf("\n%-8s %8s %10s %8s %8s %9s %6s\n", "policy", "max_vms", "overcommit", "slo_pct",
-	       "over_pct", "saved_gib", "runs");
+	printf("\n%-8s %8s %10s %8s %8s %9s %6s %9s %10s\n", "policy", "max_vms", "overcommit",
+	       "slo_pct", "over_pct", "saved_gib", "runs", "swap_gib", "swap_used");
 	for (size_t k = 0; k < nk; k++) {
 		struct sim_config c = a->cfg;
 		c.policy = kinds[k];
@@ -309,11 +329,12 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 			goto out;
 		}
 		const struct sim_result *m = &res[k].at_max;
-		printf("%-8s %7zu%s %10.2f %8.3f %8.2f %9.1f %6zu\n", policy_kind_name(kinds[k]),
-		       res[k].max_vms, res[k].capped ? "+" : " ",
+		printf("%-8s %7zu%s %10.2f %8.3f %8.2f %9.1f %6zu %9.1f %10.2f\n",
+		       policy_kind_name(kinds[k]), res[k].max_vms, res[k].capped ? "+" : " ",
 		       m->overcommit_peak_permyriad / 10000.0, sim_result_slo_pct(m),
 		       sim_result_over_pct(m), (double)m->saved_mean_bytes / (double)MODEL_GIB,
-		       res[k].n_points);
+		       res[k].n_points, (double)res[k].esx_swap_bytes / (double)MODEL_GIB,
+		       (double)m->host_swapped_peak_bytes / (double)MODEL_GIB);
 		fflush(stdout);
 	}
 	if (a->cfg.out_dir) {
@@ -336,8 +357,14 @@ static int sim_do_plan(struct sim_args *a, const struct sim_fleet *base, enum po
 	printf("RESULT host_gib=%.1f slo_pct=%.2f max_over_pct=%.2f",
 	       (double)a->cfg.host_mem_bytes / (double)MODEL_GIB, a->slo_pct, a->max_over_pct);
 	for (size_t k = 0; k < nk; k++)
-		printf(" %s_max_vms=%zu", policy_kind_name(kinds[k]), res[k].max_vms);
+		printf(" %s_max_vms=%zu %s_swap_esx_gib=%.2f %s_swap_peak_gib=%.2f",
+		       policy_kind_name(kinds[k]), res[k].max_vms, policy_kind_name(kinds[k]),
+		       (double)res[k].esx_swap_bytes / (double)MODEL_GIB,
+		       policy_kind_name(kinds[k]),
+		       (double)res[k].at_max.host_swapped_peak_bytes / (double)MODEL_GIB);
 	printf("\n");
+	printf("swap_gib: host swap the fleet at max_vms needs by ESX's rule (a swap file of "
+	       "MEMSZ - reservation per VM); swap_used: the peak the simulated run used\n");
 out:
 	free(res);
 	return rc;

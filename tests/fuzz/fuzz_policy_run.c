@@ -16,6 +16,7 @@
  *    MCTLMAX), so target <= limit whenever the balloon can reach it, and target >=
  *    reservation whenever reservation <= limit <= MEMSZ;
  *  - ACTV <= MEMSZ, reason and host state in range, KSM off when not asked for;
+ *    ksmtuned's pages within 64..1250; the working-set shortfall within the working set;
  *  - host swap (SWTGT, cgroup limit) only for running VMs the host may swap, under
  *    the blimp kind with host_swap on;
  *  - a running VM's entitlement in [min(lo, limit), limit], and the entitlements plus
@@ -116,6 +117,10 @@ static void fz_settings(struct fz_in *in, struct fz_run *r)
 	s->kind = (enum policy_kind)(b % POLICY__COUNT);
 	s->host_swap = b & 0x80;
 	s->idle_tax_permyriad = (uint32_t)(fz_raw(in, 2) % 9901);
+	/* the baselines' own settings, from bits the kind leaves free (the input's layout
+	 * stays as it was) */
+	s->ksm_policy = b & 0x40 ? POLICY_KSM_KSMTUNED : POLICY_KSM_BLIMP;
+	s->proxmox_target_percent = b & 0x20 ? s->idle_tax_permyriad % 101 : 80;
 	b = fz_u8(in);
 	if (b & 1)
 		s->stale_after_ms = 1 + fz_raw(in, 3) % 86400000;
@@ -255,6 +260,10 @@ static void fz_check(const struct fz_run *r, const struct snapshot *snap,
 	FZ_CHECK(p->host.free_bytes <= s->budget_bytes);
 	if (p->host.ksm_run)
 		FZ_CHECK(p->host.ksm_pages_to_scan > 0);
+	if (p->host.ksm_run && s->ksm_policy == POLICY_KSM_KSMTUNED)
+		FZ_CHECK(p->host.ksm_pages_to_scan >= 64 && p->host.ksm_pages_to_scan <= 1250 &&
+			 p->host.ksm_sleep_ms >= 10);
+	FZ_CHECK(p->host.working_set_shortfall_bytes <= p->host.working_set_bytes);
 	unsigned __int128 sum_e = 0, sum_min = 0, ovhd = 0;
 	for (size_t k = 0; k < snap->n_vms; k++) {
 		const struct vm_snapshot *v = &snap->vms[k];

@@ -505,7 +505,8 @@ static void test_runtime_change(void **state)
 	    "guest_margin", "guest_margin_ratio", "probe_step", "probe_scale_by_state",
 	    "backoff_hold_ms", "fast_alpha", "slow_alpha", "nodeflate_maxmemctl", "host_swap",
 	    "ksm_pages_to_scan_high", "ksm_pages_to_scan_clear", "ksm_pages_to_scan_soft",
-	    "ksm_pages_to_scan_hard", "ksm_pages_to_scan_low", "ksm_sleep_ms"};
+	    "ksm_pages_to_scan_hard", "ksm_pages_to_scan_low", "ksm_sleep_ms",
+	    "proxmox_ballooning_target"};
 	size_t n_rt = 0;
 	struct config_key_view v;
 	struct blimpd_config cur, next;

@@ -69,6 +69,8 @@ static struct metrics_snapshot snap_of(struct metrics_vm *vms, size_t n)
 	s.host.budget = 20ULL << 30;
 	s.host.free = 3ULL << 30;
 	s.host.minfree = 1ULL << 30;
+	s.host.working_set_shortfall = 12345;
+	s.host.working_set_alarm = true;
 	s.host.psi_some_avg10_permyriad = 250;
 	s.host.ksm_sleep_ms = 20;
 	s.host.shrdsvd = 11;
@@ -273,6 +275,8 @@ static void test_figures(void **state)
 	assert_value(t.buf, "blimp_host_memory_pressure_ratio", "0.0250");
 	assert_value(t.buf, "blimp_host_ksm_sleep_seconds", "0.020");
 	assert_value(t.buf, "blimp_host_shared_saved_bytes", "11");
+	assert_value(t.buf, "blimp_host_working_set_shortfall_bytes", "12345");
+	assert_value(t.buf, "blimp_host_working_set_alarm", "1");
 	assert_value(t.buf, "blimp_host_overcommit_ratio", "1.5000");
 	assert_value(t.buf, "blimp_balloon_moved_bytes_total{direction=\"inflate\"}", "4096");
 	assert_value(t.buf, "blimp_balloon_moved_bytes_total{direction=\"deflate\"}", "8192");
