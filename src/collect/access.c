@@ -178,12 +178,13 @@ static void access_choose(struct collect_access *a, const struct collect_access_
 		if (e == 0 && real)
 			e = collect_access_soft_dirty_probe();
 		if (e < 0) {
-			snprintf(a->why, sizeof(a->why), "none: %s; %ssampling: soft-dirty pagemap of pid %d: %s",
-				 damon_why,
-				 o->guest_kvm ? "clear_refs cannot see a KVM guest's accesses (EPT/NPT "
-						"accessed bits); "
-					      : "",
-				 (int)a->pid, strerror(-e));
+			snprintf(
+			    a->why, sizeof(a->why),
+			    "none: %s; %ssampling: soft-dirty pagemap of pid %d: %s", damon_why,
+			    o->guest_kvm ? "clear_refs cannot see a KVM guest's accesses (EPT/NPT "
+					   "accessed bits); "
+					 : "",
+			    (int)a->pid, strerror(-e));
 			return;
 		}
 		a->method = COLLECT_ACCESS_SAMPLE;

@@ -301,8 +301,9 @@ static int render_host(const struct metrics_snapshot *s, struct metrics_text *t)
 	r |= gauge_u(t, "blimp_host_working_set_shortfall_bytes",
 		     "How far the working sets exceed the budget + usable host swap (0: they fit).",
 		     h->working_set_shortfall);
-	r |= gauge_u(t, "blimp_host_working_set_alarm",
-		     "1 while the working-set alarm is on (10 s hysteresis).", h->working_set_alarm);
+	r |=
+	    gauge_u(t, "blimp_host_working_set_alarm",
+		    "1 while the working-set alarm is on (10 s hysteresis).", h->working_set_alarm);
 	r |= gauge_u(t, "blimp_host_swap_total_bytes", "Host swap.", h->swap_total);
 	r |= gauge_u(t, "blimp_host_swap_free_bytes", "Free host swap.", h->swap_free);
 	r |= family(t, "blimp_host_memory_pressure_ratio", "gauge",

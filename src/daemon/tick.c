@@ -82,7 +82,8 @@ static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_
 		int err = 0;
 		tick_cgroup = act_cgroup_new(&o, &err);
 		if (!tick_cgroup) {
-			log_warn("act", "no memory cgroup (%s): host swap limits off", strerror(-err));
+			log_warn("act", "no memory cgroup (%s): host swap limits off",
+				 strerror(-err));
 			tick_cgroup_failed = true;
 			return;
 		}
@@ -165,8 +166,7 @@ int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_
 	return 0;
 }
 
-static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm **idx,
-		     size_t n)
+static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm **idx, size_t n)
 {
 	char err[256], a[32];
 	for (size_t i = 0; i < n; i++) {
@@ -202,8 +202,9 @@ static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm
 			act_ksm_use_originals(tick_ksm, d->originals);
 		if (tick_ksm && act_ksm_present(tick_ksm)) {
 			char msg[512] = "";
-			int r = act_ksm_apply(tick_ksm, plan->host.ksm_run, plan->host.ksm_pages_to_scan,
-					      plan->host.ksm_sleep_ms, msg, sizeof(msg));
+			int r = act_ksm_apply(tick_ksm, plan->host.ksm_run,
+					      plan->host.ksm_pages_to_scan, plan->host.ksm_sleep_ms,
+					      msg, sizeof(msg));
 			if (r < 0)
 				log_warn("act", "KSM: %s", msg);
 			else if (msg[0])
@@ -239,9 +240,10 @@ static void balance_wsalarm(struct blimpd *d, const struct host_plan *hp, uint64
 	char a[32], b[32], c[32], msg[256], n1[24], n2[24], n3[24];
 	switch (daemon_wsalarm_step(&d->wsalarm, hp->working_set_shortfall_bytes, now_ms)) {
 	case DAEMON_WSALARM_START: {
-		const char *why = d->cfg.policy.host_swap
-				      ? (d->host.swap_total_bytes ? "too little host swap" : "no host swap")
-				      : "host_swap off";
+		const char *why =
+		    d->cfg.policy.host_swap
+			? (d->host.swap_total_bytes ? "too little host swap" : "no host swap")
+			: "host_swap off";
 		snprintf(msg, sizeof(msg),
 			 "working sets exceed the budget: %s missing (working sets + OVHD %s, "
 			 "budget %s, %s); the VMs stay over budget or the guests swap and OOM "
@@ -263,8 +265,8 @@ static void balance_wsalarm(struct blimpd *d, const struct host_plan *hp, uint64
 			 (unsigned long long)((now_ms - d->wsalarm.since_ms) / 1000),
 			 size_format(d->wsalarm.peak_bytes, a, sizeof(a)));
 		snprintf(n1, sizeof(n1), "%" PRIu64, d->wsalarm.peak_bytes);
-		event_emit(EVENT_NOTICE, "working_set_alarm", "alarm", "off", "peak_missing_bytes", n1,
-			   "message", msg, NULL);
+		event_emit(EVENT_NOTICE, "working_set_alarm", "alarm", "off", "peak_missing_bytes",
+			   n1, "message", msg, NULL);
 		break;
 	case DAEMON_WSALARM_NONE:
 		break;

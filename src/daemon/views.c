@@ -30,15 +30,18 @@ json_object *daemon_counters_json(const struct blimpd *d)
 	struct history_counters hc = {0};
 	if (d->history)
 		history_counters(d->history, &hc);
-	json_object_object_add(o, "history_slots_recycled", json_object_new_uint64(hc.slots_recycled));
+	json_object_object_add(o, "history_slots_recycled",
+			       json_object_new_uint64(hc.slots_recycled));
 	json_object_object_add(o, "history_vms_dropped", json_object_new_uint64(hc.vms_dropped));
-	json_object_object_add(o, "ticks_late_period", json_object_new_uint64(d->ticks_late_period));
+	json_object_object_add(o, "ticks_late_period",
+			       json_object_new_uint64(d->ticks_late_period));
 	struct virt_agent_counters ac;
 	virt_agent_counters_get(&ac);
 	json_object_object_add(o, "agent_garbage_bytes", json_object_new_uint64(ac.garbage_bytes));
 	json_object_object_add(o, "agent_oversize_frames",
 			       json_object_new_uint64(ac.oversize_frames));
-	json_object_object_add(o, "agent_reads_deferred", json_object_new_uint64(ac.reads_deferred));
+	json_object_object_add(o, "agent_reads_deferred",
+			       json_object_new_uint64(ac.reads_deferred));
 	return o;
 }
 
@@ -59,16 +62,18 @@ json_object *daemon_host_json(const struct blimpd *d)
 	json_object_object_add(o, "minfree", json_object_new_uint64(p->minfree_bytes));
 	json_object_object_add(o, "state",
 			       json_object_new_string(d->have_host_plan
-							      ? model_host_state_name(p->state)
-							      : "unknown"));
+							  ? model_host_state_name(p->state)
+							  : "unknown"));
 	json_object_object_add(o, "swap_total", json_object_new_uint64(h->swap_total_bytes));
 	json_object_object_add(o, "swap_free", json_object_new_uint64(h->swap_free_bytes));
 	json_object_object_add(o, "psi_some_avg10",
 			       json_object_new_uint64(h->psi_some_avg10_permyriad));
 	json_object_object_add(o, "ksm_run", json_object_new_boolean(p->ksm_run));
-	json_object_object_add(o, "ksm_pages_to_scan", json_object_new_uint64(p->ksm_pages_to_scan));
+	json_object_object_add(o, "ksm_pages_to_scan",
+			       json_object_new_uint64(p->ksm_pages_to_scan));
 	json_object_object_add(o, "ksm_sleep_ms", json_object_new_uint64(p->ksm_sleep_ms));
-	json_object_object_add(o, "ksm_pages_sharing", json_object_new_uint64(h->ksm_pages_sharing));
+	json_object_object_add(o, "ksm_pages_sharing",
+			       json_object_new_uint64(h->ksm_pages_sharing));
 	json_object_object_add(o, "ksm_pages_shared", json_object_new_uint64(h->ksm_pages_shared));
 	json_object_object_add(o, "zswap", json_object_new_boolean(h->zswap_enabled));
 	json_object_object_add(o, "zswap_pool", json_object_new_uint64(h->zswap_pool_bytes));
@@ -77,7 +82,8 @@ json_object *daemon_host_json(const struct blimpd *d)
 	json_object_object_add(o, "overcommit",
 			       json_object_new_uint64(budget ? sum_memsz * 10000 / budget : 0));
 	/* the working-set alarm: the plan's figures, and whether the alarm is on */
-	json_object_object_add(o, "working_set_bytes", json_object_new_uint64(p->working_set_bytes));
+	json_object_object_add(o, "working_set_bytes",
+			       json_object_new_uint64(p->working_set_bytes));
 	json_object_object_add(o, "working_set_shortfall_bytes",
 			       json_object_new_uint64(p->working_set_shortfall_bytes));
 	json_object_object_add(o, "working_set_alarm", json_object_new_boolean(d->wsalarm.active));
@@ -96,7 +102,7 @@ void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *ta
 	*actual = s->balloon_actual_bytes ? s->balloon_actual_bytes : v->current_bytes;
 	*target = v->manual_target_bytes    ? v->manual_target_bytes
 		  : v->applied_target_bytes ? v->applied_target_bytes
-		  : v->have_plan            ? v->plan.target_bytes
+		  : v->have_plan	    ? v->plan.target_bytes
 					    : v->current_bytes;
 }
 
@@ -112,7 +118,8 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 #define U(k, x) json_object_object_add(o, k, json_object_new_uint64(x))
 	json_object_object_add(o, "name", json_object_new_string(v->name));
 	json_object_object_add(o, "uuid", json_object_new_string(v->uuid));
-	json_object_object_add(o, "state", json_object_new_string(v->active ? "running" : "shut off"));
+	json_object_object_add(o, "state",
+			       json_object_new_string(v->active ? "running" : "shut off"));
 	json_object_object_add(o, "managed", json_object_new_boolean(v->managed));
 	U("memsz", memsz);
 	U("consumed", s->consumed_bytes);
@@ -138,8 +145,9 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 	json_object_object_add(o, "actv_host",
 			       v->access.valid ? json_object_new_uint64(v->access.active_bytes)
 					       : json_object_new_int64(-1));
-	json_object_object_add(o, "actv_host_method",
-			       json_object_new_string(collect_access_method_name(v->access.method)));
+	json_object_object_add(
+	    o, "actv_host_method",
+	    json_object_new_string(collect_access_method_name(v->access.method)));
 	U("guest_total", s->guest_total_bytes);
 	U("guest_free", s->guest_free_bytes);
 	U("guest_available", s->guest_available_bytes);
@@ -150,12 +158,13 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 	U("guest_minor_faults", s->guest_minor_faults);
 	json_object_object_add(o, "stats_age_ms",
 			       s->stats_age_ms == MODEL_AGE_NEVER
-				       ? json_object_new_int64(-1)
-				       : json_object_new_uint64(s->stats_age_ms));
+				   ? json_object_new_int64(-1)
+				   : json_object_new_uint64(s->stats_age_ms));
 	U("balloon_actual", actual);
 	U("balloon_target", target);
 	json_object_object_add(o, "domain", daemon_vm_domain_json(d, v));
-	json_object_object_add(o, "balloon_manual", json_object_new_boolean(v->manual_target_bytes != 0));
+	json_object_object_add(o, "balloon_manual",
+			       json_object_new_boolean(v->manual_target_bytes != 0));
 	U("shares", model_vm_shares(&v->settings, memsz));
 	U("reservation", v->settings.reservation_bytes);
 	U("limit", model_vm_limit(&v->settings, memsz));
@@ -163,8 +172,9 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 	U("entitlement", p->entitlement_bytes);
 	json_object_object_add(o, "reason",
 			       json_object_new_string(v->manual_target_bytes ? "manual"
-						      : v->have_plan ? model_plan_reason_name(p->reason)
-								     : "none"));
+						      : v->have_plan
+							  ? model_plan_reason_name(p->reason)
+							  : "none"));
 	json_object_object_add(o, "pid", json_object_new_int(v->pid));
 #undef U
 	return o;
