@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "daemon/daemon.h"
+#include "daemon/guest_stage.h"
 #include "daemon/qemu_access.h"
 #include "daemon/proto.h"
 #include "util/fs.h"
@@ -84,15 +85,14 @@ static int read_settings(json_object *args, struct vm_settings *s, char *err, si
 	if ((r = daemon_arg_u64(args, "shares", false, &s->shares, err, errlen)) < 0 &&
 	    r != -ENOENT)
 		return r;
-	if ((r = daemon_arg_u64(args, "reservation", false, &s->reservation_bytes, err,
-				errlen)) < 0 &&
+	if ((r = daemon_arg_u64(args, "reservation", false, &s->reservation_bytes, err, errlen)) <
+		0 &&
 	    r != -ENOENT)
 		return r;
 	if ((r = daemon_arg_u64(args, "limit", false, &s->limit_bytes, err, errlen)) < 0 &&
 	    r != -ENOENT)
 		return r;
-	if ((r = daemon_arg_u64(args, "maxmemctl", false, &s->maxmemctl_bytes, err, errlen)) <
-		    0 &&
+	if ((r = daemon_arg_u64(args, "maxmemctl", false, &s->maxmemctl_bytes, err, errlen)) < 0 &&
 	    r != -ENOENT)
 		return r;
 	return 0;
@@ -173,24 +173,21 @@ static void h_status(struct blimpd *d, struct ctl_client *c, struct daemon_reque
 				       json_object_new_uint64(now - d->conn_lost_ms));
 		json_object_object_add(lv, "retry_every_ms",
 				       json_object_new_uint64(DAEMON_RECONNECT_MS));
-		json_object_object_add(lv, "next_retry_ms",
-				       json_object_new_uint64(d->conn_retry_ms > now
-								   ? d->conn_retry_ms - now
-								   : 0));
+		json_object_object_add(
+		    lv, "next_retry_ms",
+		    json_object_new_uint64(d->conn_retry_ms > now ? d->conn_retry_ms - now : 0));
 	}
 	json_object_object_add(o, "libvirt", lv);
-	json_object_object_add(o, "accel",
-			       json_object_new_string(virt_accel_name(d->conn.accel)));
+	json_object_object_add(o, "accel", json_object_new_string(virt_accel_name(d->conn.accel)));
 	json_object_object_add(o, "accel_reason", json_object_new_string(d->conn.accel_reason));
 	json_object_object_add(o, "n_vms", json_object_new_uint64(d->n_vms));
 	json_object_object_add(o, "state_dir", json_object_new_string(d->cfg.state_dir));
 	char ml[128];
-	json_object_object_add(o, "mlock", json_object_new_string(daemon_mlock_describe(
-						   &d->mlock, ml, sizeof(ml))));
+	json_object_object_add(
+	    o, "mlock", json_object_new_string(daemon_mlock_describe(&d->mlock, ml, sizeof(ml))));
 	json_object_object_add(o, "lock_file", json_object_new_string(d->cfg.lock_file));
-	json_object_object_add(o, "qemu_user", json_object_new_string(d->conn.embedded
-									  ? d->conn.qemu_user
-									  : ""));
+	json_object_object_add(o, "qemu_user",
+			       json_object_new_string(d->conn.embedded ? d->conn.qemu_user : ""));
 	json_object_object_add(o, "collect_cpu_us", json_object_new_uint64(d->collect_cpu_us));
 	json_object_object_add(o, "collect_cpu_process_us",
 			       json_object_new_uint64(d->collect_cpu_process_us));
@@ -223,12 +220,11 @@ static void h_ls(struct blimpd *d, struct ctl_client *c, struct daemon_request *
 		json_object_object_add(o, "memsz", json_object_new_uint64(v->memsz_bytes));
 		json_object_object_add(o, "consumed",
 				       json_object_new_uint64(v->snap.consumed_bytes));
-		uint64_t act = v->snap.balloon_actual_bytes ? v->snap.balloon_actual_bytes
-							    : v->current_bytes;
-		json_object_object_add(o, "mctlsz",
-				       json_object_new_uint64(v->memsz_bytes > act
-								      ? v->memsz_bytes - act
-								      : 0));
+		uint64_t act =
+		    v->snap.balloon_actual_bytes ? v->snap.balloon_actual_bytes : v->current_bytes;
+		json_object_object_add(
+		    o, "mctlsz",
+		    json_object_new_uint64(v->memsz_bytes > act ? v->memsz_bytes - act : 0));
 		json_object_object_add(o, "managed", json_object_new_boolean(v->managed));
 		json_object_array_add(arr, o);
 	}
@@ -247,10 +243,10 @@ static bool file_exists(const char *p)
 static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
 {
 	static const char *const allowed[] = {
-		"name",	     "mem",	       "cpus",	     "shares",	    "reservation",
-		"limit",     "maxmemctl",      "free_page_reporting",	    "balloon_driver",
-		"guest_swap", "cmd",	       "kernel",     "initrd",	    "sharing",
-		NULL};
+	    "name",	      "mem",	    "cpus",	 "shares",
+	    "reservation",    "limit",	    "maxmemctl", "free_page_reporting",
+	    "balloon_driver", "guest_swap", "cmd",	 "kernel",
+	    "initrd",	      "sharing",    NULL};
 	char err[ERRLEN] = "";
 	json_object *args = req->args;
 	const char *name, *kernel = NULL, *initrd = NULL;
@@ -290,8 +286,7 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 	if ((r = daemon_arg_bool(args, "free_page_reporting", &fpr, err, sizeof(err))) < 0 &&
 	    r != -ENOENT)
 		goto fail;
-	if ((r = daemon_arg_bool(args, "balloon_driver", &balloon_driver, err, sizeof(err))) <
-		    0 &&
+	if ((r = daemon_arg_bool(args, "balloon_driver", &balloon_driver, err, sizeof(err))) < 0 &&
 	    r != -ENOENT)
 		goto fail;
 	if ((r = daemon_arg_bool(args, "sharing", &sharing, err, sizeof(err))) < 0 && r != -ENOENT)
@@ -367,10 +362,32 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		goto fail;
 	}
 	if (!file_exists(kernel) || (initrd && !file_exists(initrd))) {
-		snprintf(err, sizeof(err), "guest kernel or initrd not found (%.200s%s%.200s): run make guest",
+		snprintf(err, sizeof(err),
+			 "guest kernel or initrd not found (%.200s%s%.200s): run make guest",
 			 kernel, initrd ? ", " : "", initrd ? initrd : "");
 		r = -ENOENT;
 		goto fail;
+	}
+
+	/* embedded: files QEMU's user cannot reach are staged under the state dir */
+	char st_kernel[PATH_MAX + 64], st_initrd[PATH_MAX + 64], st_data[sizeof(data)];
+	if (d->conn.embedded) {
+		if ((r = daemon_guest_stage(d->cfg.state_dir, d->conn.qemu_uid, d->conn.qemu_gid,
+					    kernel, st_kernel, sizeof(st_kernel), err,
+					    sizeof(err))) < 0 ||
+		    (initrd && (r = daemon_guest_stage(d->cfg.state_dir, d->conn.qemu_uid,
+						       d->conn.qemu_gid, initrd, st_initrd,
+						       sizeof(st_initrd), err, sizeof(err))) < 0) ||
+		    (data[0] && file_exists(data) &&
+		     (r = daemon_guest_stage(d->cfg.state_dir, d->conn.qemu_uid, d->conn.qemu_gid,
+					     data, st_data, sizeof(st_data), err, sizeof(err))) <
+			 0))
+			goto fail;
+		kernel = st_kernel;
+		if (initrd)
+			initrd = st_initrd;
+		if (data[0] && file_exists(data))
+			snprintf(data, sizeof(data), "%s", st_data);
 	}
 
 	if (!d->conn_ok) {
@@ -395,31 +412,30 @@ static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_reques
 		goto fail;
 	}
 	struct virt_domain_spec spec = {
-		.name = name,
-		.domain_type = virt_accel_domain_type(d->conn.accel),
-		.memsz_bytes = mem,
-		.vcpus = (unsigned)cpus,
-		.kernel = kernel,
-		.initrd = initrd,
-		.guest_cmd = guest_cmd[0] ? guest_cmd : NULL,
-		.balloon_driver = balloon_driver,
-		.free_page_reporting = fpr,
-		.nosharepages = !sharing,
-		.data_disk = data[0] && file_exists(data) ? data : NULL,
-		.data_disk_norelabel = d->conn.embedded,
-		.swap_disk = guest_swap ? swap : NULL,
-		.console_log = log,
-		.agent_sock = sock,
-		.stats_period_s = d->cfg.stats_period_s,
-		.tcg_tb_cache_mib = d->cfg.tcg_tb_cache_mib,
-		.settings = s,
+	    .name = name,
+	    .domain_type = virt_accel_domain_type(d->conn.accel),
+	    .memsz_bytes = mem,
+	    .vcpus = (unsigned)cpus,
+	    .kernel = kernel,
+	    .initrd = initrd,
+	    .guest_cmd = guest_cmd[0] ? guest_cmd : NULL,
+	    .balloon_driver = balloon_driver,
+	    .free_page_reporting = fpr,
+	    .nosharepages = !sharing,
+	    .data_disk = data[0] && file_exists(data) ? data : NULL,
+	    .data_disk_norelabel = d->conn.embedded,
+	    .swap_disk = guest_swap ? swap : NULL,
+	    .console_log = log,
+	    .agent_sock = sock,
+	    .stats_period_s = d->cfg.stats_period_s,
+	    .tcg_tb_cache_mib = d->cfg.tcg_tb_cache_mib,
+	    .settings = s,
 	};
 	char *xml = NULL;
 	r = virt_domxml_build(&spec, &xml);
 	if (r < 0) {
 		snprintf(err, sizeof(err), "cannot build the domain XML: %s%s", strerror(-r),
-			 r == -ENAMETOOLONG ? " (state directory path too long for a socket)"
-					    : "");
+			 r == -ENAMETOOLONG ? " (state directory path too long for a socket)" : "");
 		goto fail;
 	}
 
@@ -569,8 +585,8 @@ static void h_exec(struct blimpd *d, struct ctl_client *c, struct daemon_request
 		goto fail;
 	}
 	if (!v->agent) {
-		snprintf(err, sizeof(err), "VM '%s' has no blimp guest agent (not started by blimp)",
-			 v->name);
+		snprintf(err, sizeof(err),
+			 "VM '%s' has no blimp guest agent (not started by blimp)", v->name);
 		r = -EINVAL;
 		goto fail;
 	}
@@ -614,8 +630,9 @@ static void h_exec(struct blimpd *d, struct ctl_client *c, struct daemon_request
 		daemon_ctl_client_release(c);
 		json_object_put(x->id);
 		free(x);
-		snprintf(err, sizeof(err), r == -EBUSY ? "too many commands queued for '%s'"
-						       : "command for '%s' refused",
+		snprintf(err, sizeof(err),
+			 r == -EBUSY ? "too many commands queued for '%s'"
+				     : "command for '%s' refused",
 			 v->name);
 		goto fail;
 	}
@@ -737,8 +754,9 @@ static void h_set(struct blimpd *d, struct ctl_client *c, struct daemon_request 
 	if (r < 0)
 		goto fail;
 	v->settings = s;
-	log_info("vm", "%s: settings shares=%" PRIu64 " reservation=%" PRIu64 " limit=%" PRIu64
-		       " maxmemctl=%" PRIu64,
+	log_info("vm",
+		 "%s: settings shares=%" PRIu64 " reservation=%" PRIu64 " limit=%" PRIu64
+		 " maxmemctl=%" PRIu64,
 		 v->name, s.shares, s.reservation_bytes, s.limit_bytes, s.maxmemctl_bytes);
 	json_object *res = settings_json(d, v);
 	daemon_ctl_reply_ok(c, req->id, res);

@@ -40,6 +40,18 @@ kernel_owner() { stat -c %U "$IT_ROOT/build/guest/vmlinux"; }
 it_log "while p1 runs, vmlinux is owned by $(kernel_owner)"
 it_check "stop succeeds" "$BLIMP" stop p1
 it_check "the kernel's owner is given back after the stop" it_wait 10 bash -c "[ \"\$(stat -c %U '$IT_ROOT/build/guest/vmlinux')\" = root ]"
+
+# a guest behind a directory QEMU's user cannot search (a checkout under /root, say):
+# blimpd stages its files under the state dir and the guest boots
+hid="$IT_DIR/hidden"
+mkdir -m 700 "$hid"
+cp -al "$IT_ROOT/build/guest/vmlinux" "$IT_ROOT/build/guest/initrd.img" "$hid/" 2>/dev/null ||
+	cp -a "$IT_ROOT/build/guest/vmlinux" "$IT_ROOT/build/guest/initrd.img" "$hid/"
+it_check "a guest behind a 0700 directory boots" it_vm_start p2 --mem 256M \
+	--kernel "$hid/vmlinux" --initrd "$hid/initrd.img"
+it_check "blimpd staged its kernel and initrd under the state dir" \
+	bash -c "[ \$(grep -c 'staged as .*/staged/' '$IT_DIR/blimpd.log') -ge 2 ]"
+it_check "stop p2" "$BLIMP" stop p2
 it_daemon_stop
 
 # a qemu_user that does not exist: a clear error naming the fix, exit status 1
