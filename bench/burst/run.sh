@@ -57,23 +57,8 @@ SPAN=$(awk -v p="$PHASE_S" '{ e = $1 + p; if (e > m) m = e } END { print m + 0 }
 vm_exec() { "$BLIMP" exec "$1" --timeout 30 -- sh -c "$2"; }
 
 # vcpu_sampler OUT SECONDS: as bench/policies (schedstat of each vCPU thread, 0.5 s)
-vcpu_sampler() {
-	local out=$1 i pid t run wait end=$((SECONDS + $2))
-	declare -A task
-	for i in $(seq 0 $((NVMS - 1))); do
-		pid=$(bench_json pid stats "bv$i" 2>/dev/null)
-		for t in /proc/"$pid"/task/*; do
-			[ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/TCG" ] && task[$i]=$t
-		done
-	done
-	while [ "$SECONDS" -le "$end" ]; do
-		for i in "${!task[@]}"; do
-			read -r run wait _ 2>/dev/null <"${task[$i]}/schedstat" &&
-				echo "$(date +%s%3N) bv$i $run $wait"
-		done
-		sleep 0.5
-	done >"$out"
-}
+# shellcheck disable=SC2046 # one VM name a word
+vcpu_sampler() { bench_vcpu_sampler "$1" "$2" $(seq -f "bv%g" 0 $((NVMS - 1))); }
 
 # bursts OUT GO: each burst of the schedule at GO + offset, through the guest agent;
 # the host ms of each start goes to OUT/phase.bvI (one line per burst of that VM).

@@ -131,23 +131,8 @@ den_bursts_ended() {
 }
 
 # vCPU thread schedstat of every VM, every 0.5 s, for SECONDS (see bench/policies)
-vcpu_sampler() {
-	local out=$1 n=$2 i pid t run wait end=$((SECONDS + $3))
-	declare -A task
-	for i in $(seq 1 "$n"); do
-		pid=$(bench_json pid stats "dv$i" 2>/dev/null)
-		for t in /proc/"$pid"/task/*; do
-			[ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/TCG" ] && task[$i]=$t
-		done
-	done
-	while [ "$SECONDS" -le "$end" ]; do
-		for i in "${!task[@]}"; do
-			read -r run wait _ 2>/dev/null <"${task[$i]}/schedstat" &&
-				echo "$(date +%s%3N) dv$i $run $wait"
-		done
-		sleep 0.5
-	done >"$out"
-}
+# shellcheck disable=SC2046 # one VM name a word
+vcpu_sampler() { bench_vcpu_sampler "$1" "$3" $(seq -f "dv%g" 1 "$2"); }
 
 # measure_step OUT D K LABEL EPOCH JUDGE_MIB: measure the next whole cycles with K VMs
 # (as many as MIN_BURSTS bursts take) into D and print analyze.py's verdict

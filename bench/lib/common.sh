@@ -215,3 +215,26 @@ bench_rev() {
 
 # met/missed
 bench_verdict() { if [ "$1" = 1 ]; then echo met; else echo missed; fi; }
+
+# bench_vcpu_sampler OUT SECONDS VM...: every 0.5 s, per VM, its vCPU thread's
+# schedstat (ns on CPU, ns runnable but waiting for a CPU), a line "t_ms VM run wait":
+# under TCG on a shared 2-core host the waiting share swings with other load, and the
+# analyses divide it out.
+bench_vcpu_sampler() {
+	local out=$1 end=$((SECONDS + $2)) vm pid t run wait
+	shift 2
+	declare -A task
+	for vm in "$@"; do
+		pid=$(bench_json pid stats "$vm" 2>/dev/null)
+		for t in /proc/"$pid"/task/*; do
+			[ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/TCG" ] && task[$vm]=$t
+		done
+	done
+	while [ "$SECONDS" -le "$end" ]; do
+		for vm in "${!task[@]}"; do
+			read -r run wait _ 2>/dev/null <"${task[$vm]}/schedstat" &&
+				echo "$(date +%s%3N) $vm $run $wait"
+		done
+		sleep 0.5
+	done >"$out"
+}

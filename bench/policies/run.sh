@@ -50,23 +50,8 @@ all_filled() {
 # vcpu_sampler OUT SECONDS: every 0.5 s, per VM, the vCPU thread's schedstat (ns on
 # CPU, ns runnable but waiting for a CPU): under TCG on a shared 2-core host the
 # waiting share swings with other load, and analyze.py divides it out.
-vcpu_sampler() {
-	local out=$1 i pid t run wait end=$((SECONDS + $2))
-	declare -A task
-	for i in $(seq 0 $((NVMS - 1))); do
-		pid=$(bench_json pid stats "pv$i" 2>/dev/null)
-		for t in /proc/"$pid"/task/*; do
-			[ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/TCG" ] && task[$i]=$t
-		done
-	done
-	while [ "$SECONDS" -le "$end" ]; do
-		for i in "${!task[@]}"; do
-			read -r run wait _ 2>/dev/null <"${task[$i]}/schedstat" &&
-				echo "$(date +%s%3N) pv$i $run $wait"
-		done
-		sleep 0.5
-	done >"$out"
-}
+# shellcheck disable=SC2046 # one VM name a word
+vcpu_sampler() { bench_vcpu_sampler "$1" "$2" $(seq -f "pv%g" 0 $((NVMS - 1))); }
 
 # phases OUT GO LABEL: as the demo does, start VM i's phase of rotation r from the
 # host through the guest agent at GO + (r * NVMS + i) * PHASE_S (guest clocks lag
