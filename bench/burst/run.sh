@@ -73,7 +73,6 @@ bursts() {
 	done <"$BENCH_DIR/schedule"
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # one_run LABEL POLICY BUDGET [CONF LINES]: guests booted under static (no budget
 # pressure while they boot), blimpd restarted with --keep-vms under POLICY and
@@ -112,19 +111,10 @@ one_run() {
 	local sampler=$!
 	bursts "$out" "$go" &
 	local burster=$!
-	local ksmd k0 b0
-	ksmd=$(pgrep -x ksmd | head -1)
-	k0=$(cpu_ticks "${ksmd:-0}") b0=$(cpu_ticks "$BENCH_DAEMON_PID")
-	"$BLIMP" top -b -n "$secs" -d 1 >"$out/top.csv" 2>"$out/top.err"
-	echo "$(($(cpu_ticks "${ksmd:-0}") - k0)) $(($(cpu_ticks "$BENCH_DAEMON_PID") - b0)) $(getconf CLK_TCK)" >"$out/cpu.txt"
+	bench_top_window "$out" "$secs"
 	wait "$sampler" "$burster"
-	for i in $(seq 0 $((NVMS - 1))); do
-		bench_wait 30 vm_exec "bv$i" '! pidof wsloop' || bench_log "$label: bv$i still running wsloop"
-		vm_exec "bv$i" 'cat /tmp/wsloop.log' >"$out/wsloop.bv$i.log" 2>&1
-		vm_exec "bv$i" 'dmesg' >"$out/dmesg.bv$i.log" 2>&1
-		grep -h 'shutting down, reason=' "$out/state/libvirt/log/qemu/bv$i.log" \
-			>"$out/qemu-exit.bv$i.log" 2>/dev/null
-	done
+	# shellcheck disable=SC2046 # one VM name a word
+	bench_guest_logs "$out" "$label" $(seq -f "bv%g" 0 $((NVMS - 1)))
 	"$BLIMP" status >"$out/status.txt" 2>&1
 	bench_daemon_stop
 	cp "$BENCH_DIR/blimpd.log" "$out/blimpd.log"

@@ -238,3 +238,32 @@ bench_vcpu_sampler() {
 		sleep 0.5
 	done >"$out"
 }
+
+bench_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# bench_top_window OUT SECONDS: `blimp top -b` every second for SECONDS into OUT/top.csv,
+# and the CPU time ksmd and blimpd took meanwhile into OUT/cpu.txt ("ksmd blimpd
+# CLK_TCK": KSM scanning and blimpd's own sampling compete with the vCPU threads).
+bench_top_window() {
+	local out=$1 secs=$2 ksmd k0 b0
+	ksmd=$(pgrep -x ksmd | head -1)
+	k0=$(bench_cpu_ticks "${ksmd:-0}") b0=$(bench_cpu_ticks "$BENCH_DAEMON_PID")
+	"$BLIMP" top -b -n "$secs" -d 1 >"$out/top.csv" 2>"$out/top.err"
+	echo "$(($(bench_cpu_ticks "${ksmd:-0}") - k0)) $(($(bench_cpu_ticks "$BENCH_DAEMON_PID") - b0)) $(getconf CLK_TCK)" >"$out/cpu.txt"
+}
+
+# bench_guest_logs OUT LABEL VM...: once each VM's wsloop has ended, its log
+# (OUT/wsloop.VM.log), kernel log (OUT/dmesg.VM.log) and, if its QEMU died (the host's
+# memcg OOM killer, say), libvirt's reason (OUT/qemu-exit.VM.log).
+bench_guest_logs() {
+	local out=$1 label=$2 vm
+	shift 2
+	for vm in "$@"; do
+		bench_wait 30 "$BLIMP" exec "$vm" --timeout 30 -- sh -c '! pidof wsloop' ||
+			bench_log "$label: $vm still running wsloop"
+		"$BLIMP" exec "$vm" --timeout 30 -- sh -c 'cat /tmp/wsloop.log' >"$out/wsloop.$vm.log" 2>&1
+		"$BLIMP" exec "$vm" --timeout 30 -- sh -c 'dmesg' >"$out/dmesg.$vm.log" 2>&1
+		grep -h 'shutting down, reason=' "$out/state/libvirt/log/qemu/$vm.log" \
+			>"$out/qemu-exit.$vm.log" 2>/dev/null
+	done
+}

@@ -72,9 +72,6 @@ phases() {
 	done
 }
 
-# cpu_ticks PID: user + system clock ticks of a process (0 if gone)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-
 # one_run LABEL POLICY BUDGET, as `blimp demo` does it: blimpd under the static
 # policy while the guests boot and fill their page cache, OVHD measured, blimpd
 # restarted with --keep-vms under POLICY and BUDGET, the schedule started 2 s later.
@@ -111,22 +108,10 @@ one_run() {
 	phases "$out" "$go" "$label" &
 	local phaser=$!
 	while [ "$(date +%s)" -lt "$go" ]; do sleep 0.1; done
-	# CPU time of ksmd and blimpd over the schedule (KSM scanning and blimpd's own
-	# sampling compete with the vCPU threads for the 2 cores)
-	local ksmd k0 b0
-	ksmd=$(pgrep -x ksmd | head -1)
-	k0=$(cpu_ticks "${ksmd:-0}") b0=$(cpu_ticks "$BENCH_DAEMON_PID")
-	"$BLIMP" top -b -n "$secs" -d 1 >"$out/top.csv" 2>"$out/top.err"
-	echo "$(($(cpu_ticks "${ksmd:-0}") - k0)) $(($(cpu_ticks "$BENCH_DAEMON_PID") - b0)) $(getconf CLK_TCK)" >"$out/cpu.txt"
+	bench_top_window "$out" "$secs"
 	wait "$sampler" "$phaser"
-	for i in $(seq 0 $((NVMS - 1))); do
-		bench_wait 30 vm_exec "pv$i" '! pidof wsloop' || bench_log "$label: pv$i still running wsloop"
-		vm_exec "pv$i" 'cat /tmp/wsloop.log' >"$out/wsloop.pv$i.log" 2>&1
-		vm_exec "pv$i" 'dmesg' >"$out/dmesg.pv$i.log" 2>&1
-		# a QEMU that died (e.g. killed by the host's memcg OOM killer) says so here
-		grep -h 'shutting down, reason=' "$out/state/libvirt/log/qemu/pv$i.log" \
-			>"$out/qemu-exit.pv$i.log" 2>/dev/null
-	done
+	# shellcheck disable=SC2046 # one VM name a word
+	bench_guest_logs "$out" "$label" $(seq -f "pv%g" 0 $((NVMS - 1)))
 	bench_daemon_stop
 	cp "$BENCH_DIR/blimpd.log" "$out/blimpd.log"
 }
