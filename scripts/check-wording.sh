@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs are named by date and commit, never by a work session ("session 4", "-s4.png"):
-# comments say why, git says when. Fails, listing the lines, if one comes back.
+# Runs are named by date and commit, never by the number of the work that made them
+# (the word, then a digit; a plot named -sN.png): comments say why, git says when.
+# Fails, listing the lines, if one comes back.
 cd "$(dirname "$0")/.." || exit 2
 if grep -rnIiE '\bsession [0-9]|sessions? [0-9]|-s[0-9]+(-[a-z0-9]+)*\.png' \
 	--exclude=check-wording.sh src docs bench tests guest scripts README.md; then
