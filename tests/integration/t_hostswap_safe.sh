@@ -13,11 +13,7 @@
 . "$(dirname "$0")/t_sched_lib.inc"
 
 V1=/sys/fs/cgroup/memory
-if [ ! -e "$V1/memory.oom_control" ] && [ ! -d "$V1/machine" ]; then
-	it_log "no cgroup v1 memory hierarchy: skipped (v2 uses memory.high, never OOM-kills)"
-	it_ok "skipped on cgroup v2"
-	it_done
-fi
+it_require_cgroup_v1 "v2 uses memory.high, never OOM-kills"
 
 printf '[blimpd]\nswapfile_size = 256M\n' >"$IT_DIR/blimpd.conf"
 it_daemon_start --config "$IT_DIR/blimpd.conf" --policy static || exit 1

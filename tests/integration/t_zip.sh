@@ -11,11 +11,7 @@
 . "$(dirname "$0")/t_sched_lib.inc"
 
 V1=/sys/fs/cgroup/memory
-if [ ! -e "$V1/memory.oom_control" ] && [ ! -d "$V1/machine" ]; then
-	it_log "no cgroup v1 memory hierarchy: skipped (v2 reads memory.stat zswapped)"
-	it_ok "skipped on cgroup v2"
-	it_done
-fi
+it_require_cgroup_v1 "v2 reads memory.stat zswapped"
 ZEN=/sys/module/zswap/parameters/enabled
 if [ ! -w "$ZEN" ]; then
 	it_ok "skipped: no zswap in this kernel"
