@@ -189,6 +189,14 @@ static const struct config_key config_keys[] = {
 	"EWMA weight per sample of the fast active-memory average (ACTVF)"),
     KEY("slow_alpha", CONFIG_RATIO, policy.slow_alpha_permyriad, "0.01", 1, 10000, RT,
 	"EWMA weight per sample of the slow active-memory average (ACTVS)"),
+    KEY("actv_guest", CONFIG_BOOL, policy.actv_guest, "false", 0, 1, RT,
+	"also take the guest's own in-use figure as an active-memory sample (the larger of it "
+	"and the host-side measurement); without a host-side measurement it is the sample "
+	"either way"),
+    KEY("floor_active", CONFIG_BOOL, policy.floor_active, "false", 0, 1, RT,
+	"balloon floor = host-measured ACTV + margin instead of guest in-use + margin where "
+	"the host measures (ESX-like: the guest pages out what it holds untouched; for "
+	"guests with swap)"),
     KEY("nodeflate_maxmemctl", CONFIG_RATIO, policy.nodeflate_maxmemctl_permyriad, "0.25", 0,
 	10000, RT,
 	"most the balloon takes from a VM without deflate-on-OOM (libvirt autodeflate) and "

@@ -1,16 +1,26 @@
 /*
  * Active memory estimate per VM (ACTVF, ACTVS, ACTV) and guest distress.
  *
- * DESIGN: the guest's own view is the best we have: in-use = MemTotal - MemAvailable
- * (clamped: total to MEMSZ, available to total). A guest that major-faults or swaps in
- * is short of memory, so the interval's swap-in bytes and major faults (a page each)
- * are added to the sample. Two EWMAs (fast, slow); ACTV = max, so the estimate rises
- * with the fast one and falls with the slow one. When the guest says nothing usable
- * (no balloon driver, stale stats, MemTotal 0), DAMON's host-side active bytes are the
- * sample if the host has them, else the averages keep their last value.
- * Counter deltas use the guest's own sample times (now - stats age), so the same
- * stats read twice give no rate, and a counter that goes down (guest reboot) is a
- * new baseline, not a huge delta.
+ * DESIGN: ACTV is what the guest touches, as ESX measures it: the host-side access
+ * measurement (collect/access.h: DAMON, referenced bits or soft-dirty sampling of the
+ * QEMU's guest RAM; the model's damon_* fields) is the sample wherever the host has
+ * one. The guest's own in-use figure (MemTotal - MemAvailable, clamped: total to
+ * MEMSZ, available to total) is allocated memory, not touched memory: an idle guest
+ * holding what it once allocated, or a guest whose free memory sits in not-quite-free
+ * caches, reads as active there, and the idle memory tax then taxes almost nothing
+ * (issue 14: a throughput ratio of 0.97-1.05 where ESX's Fig. 7 shows +30%). So the
+ * guest's figure is the sample only where the host measures nothing (access sampling
+ * off or failed, a VM whose window has not ended yet), and an optional extra input
+ * (actv_guest: the larger of both) elsewhere. It still sets the guest floor
+ * (w->in_use_bytes, policy.c), unless floor_active says otherwise.
+ *
+ * A guest that major-faults or swaps in is short of memory whatever was touched, so
+ * the interval's swap-in bytes and major faults (a page each) are added to the
+ * sample. Two EWMAs (fast, slow); ACTV = max, so the estimate rises with the fast one
+ * and falls with the slow one (ESX keeps a fast and a slow average and takes the
+ * larger). Counter deltas use the guest's own sample times (now - stats age), so the
+ * same stats read twice give no rate, and a counter that goes down (guest reboot) is
+ * a new baseline, not a huge delta.
  *
  * The balloon's own pages: Linux's virtio_balloon takes inflated pages out of MemTotal
  * only when deflate-on-OOM is off. With it on (blimp starts every VM so), MemTotal stays
@@ -18,7 +28,8 @@
  * balloon as guest demand and the guest floor would ratchet up as the balloon grows.
  * Which case applies is read from the guest itself: if MemTotal is closer to the
  * largest MemTotal seen than to that less the ballooned bytes, the balloon is inside
- * it and is taken out of in-use.
+ * it and is taken out of in-use. (The host-side figure never counts the balloon: its
+ * pages are given back to the host and are not resident.)
  */
 #include "policy/internal.h"
 
@@ -125,6 +136,12 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 		w->in_use_bytes = in_use;
 		sample = policy_min_u64(policy_add_sat(in_use, boost), memsz);
 		have_sample = true;
+		if (v->running && v->damon_valid) {
+			uint64_t host = policy_min_u64(
+			    policy_add_sat(policy_min_u64(v->damon_active_bytes, memsz), boost),
+			    memsz);
+			sample = s->actv_guest ? policy_max_u64(sample, host) : host;
+		}
 	} else if (v->running && v->damon_valid) {
 		sample = policy_min_u64(v->damon_active_bytes, memsz);
 		w->in_use_bytes = sample;

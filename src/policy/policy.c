@@ -228,7 +228,12 @@ static void policy_bounds(const struct policy_settings *s, const struct vm_snaps
 	if (w->fresh) {
 		uint64_t margin = policy_max_u64(
 		    s->guest_margin_bytes, policy_permyriad_of(memsz, s->guest_margin_permyriad));
-		w->floor_bytes = policy_min_u64(policy_add_sat(w->in_use_bytes, margin), memsz);
+		/* floor_active: what the guest holds untouched is not protected (it pages
+		 * that out, as under ESX's balloon); ACTV carries distress's boost */
+		uint64_t use = w->in_use_bytes;
+		if (s->floor_active && v->damon_valid && vs->have_actv)
+			use = policy_min_u64(use, policy_estimate_actv(vs));
+		w->floor_bytes = policy_min_u64(policy_add_sat(use, margin), memsz);
 	}
 }
 
@@ -262,13 +267,9 @@ static uint64_t policy_entitle_input(const struct vm_snapshot *v, const struct p
 		return 0;
 	}
 	e->shares = model_vm_shares(&v->settings, v->memsz_bytes);
+	/* The idle tax needs memory that is *touched*: ACTV is host-measured wherever the
+	 * host measures (estimate.c), its fast and slow averages as ESX keeps them. */
 	e->active_bytes = vs->have_actv ? policy_estimate_actv(vs) : v->memsz_bytes;
-	/* The idle tax needs memory that is *touched*, not memory the guest holds: where
-	 * host-side sampling (DAMON or referenced bits) measured the guest's RAM, memory the
-	 * guest allocated but left untouched is idle, as in ESX's sampling. The guest's own
-	 * in-use figure still sets the floor (guest safety). */
-	if (v->damon_valid && vs->have_actv)
-		e->active_bytes = policy_min_u64(e->active_bytes, v->damon_active_bytes);
 	e->max_bytes = w->limit_bytes;
 	e->min_bytes = policy_min_u64(w->lo_bytes, w->limit_bytes);
 	uint64_t soft = e->min_bytes;

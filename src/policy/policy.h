@@ -38,6 +38,13 @@ struct policy_settings {
 	uint32_t backoff_hold_ms;       /* after a back-off, no shrink for this long */
 	uint32_t fast_alpha_permyriad;  /* EWMA weight per sample, fast average */
 	uint32_t slow_alpha_permyriad;  /* EWMA weight per sample, slow average */
+	/* ACTV's sample is the host-side access measurement where there is one; with
+	 * actv_guest the guest's own in-use figure joins it (the larger of the two). */
+	bool actv_guest;
+	/* The guest floor counts only what the host saw touched (ACTV) where the host
+	 * measures, not all the guest's in-use: ESX's blind ballooning, for guests with
+	 * swap of their own (docs/policy.md, "Active memory"). Off by default. */
+	bool floor_active;
 	bool host_swap;                 /* may push VMs to host swap in hard/low */
 	/* MCTLMAX of a VM whose balloon lacks deflate-on-OOM and that has no maxmemctl of
 	 * its own, as a share of MEMSZ (default 2500: it keeps 75%; docs/policy.md) */

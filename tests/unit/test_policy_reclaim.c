@@ -460,6 +460,72 @@ static void test_idle_tax_uses_host_sampling(void **state)
 	assert_true(ent[1][1] + 64 * MIB < ent[0][1]); /* ...from the idle one */
 }
 
+/* ACTV is what the host saw touched where it measures; the guest's in-use joins only
+ * with actv_guest, and is the sample where the host measures nothing. */
+static void test_actv_host_first(void **state)
+{
+	(void)state;
+	for (int mode = 0; mode < 3; mode++) { /* host; host + actv_guest; no host figure */
+		struct fleet f;
+		fleet_init(&f, 1, 512 * MIB, 4 * GIB);
+		f.s.actv_guest = mode == 1;
+		struct vm_snapshot *v = &f.vms[0];
+		v->guest_total_bytes = 460 * MIB;
+		v->guest_available_bytes = 110 * MIB; /* 350 MiB in use */
+		v->damon_valid = mode != 2;
+		v->damon_active_bytes = 30 * MIB;
+		for (int i = 0; i < 5; i++)
+			fleet_tick(&f);
+		if (mode == 0)
+			assert_int_equal(f.plans[0].actv_bytes, 30 * MIB);
+		else
+			assert_int_equal(f.plans[0].actv_bytes, 350 * MIB);
+		/* a guest that major-faults is short whatever was touched: 10 MiB of faults
+		 * per second (2560 pages) join the host sample */
+		for (int i = 0; i < 5; i++) {
+			v->guest_major_faults += 2560;
+			fleet_tick(&f);
+		}
+		if (mode == 0)
+			assert_in_range(f.plans[0].actv_bytes, 39 * MIB, 41 * MIB);
+		fleet_free(&f);
+	}
+}
+
+/* floor_active: the idle VM's untouched in-use is no longer its floor, so the tax's
+ * entitlement is reached (the guest pages the untouched memory out); off, the floor
+ * of in-use + margin holds it, whatever the tax says. */
+static void test_floor_active(void **state)
+{
+	(void)state;
+	uint64_t target[2];
+	for (int on = 0; on <= 1; on++) {
+		struct fleet f;
+		fleet_init(&f, 2, 512 * MIB, 700 * MIB);
+		f.s.floor_active = on;
+		for (int i = 0; i < 2; i++) {
+			f.vms[i].guest_total_bytes = 460 * MIB;
+			f.vms[i].guest_available_bytes = 110 * MIB; /* 350 MiB in use */
+			f.vms[i].consumed_bytes = 460 * MIB;
+			f.vms[i].damon_valid = true;
+		}
+		f.vms[0].damon_active_bytes = 460 * MIB; /* reads its page cache round */
+		f.vms[1].damon_active_bytes = 30 * MIB;	 /* holds 350 MiB, idle */
+		for (int t = 0; t < 300; t++) {
+			fleet_tick(&f);
+			fleet_follow(&f);
+			f.vms[0].consumed_bytes = f.vms[0].balloon_actual_bytes;
+			f.vms[1].consumed_bytes = f.vms[1].balloon_actual_bytes;
+		}
+		target[on] = f.plans[1].target_bytes;
+		/* never below ACTV + margin (64 MiB) */
+		assert_true(target[on] >= 94 * MIB);
+		fleet_free(&f);
+	}
+	assert_true(target[0] >= 414 * MIB);	     /* in-use + margin */
+	assert_true(target[1] + 200 * MIB < target[0]); /* the tax's answer: ~150 MiB */
+}
+
 static void test_state_map(void **state)
 {
 	(void)state;
@@ -619,6 +685,8 @@ int main(void)
 	    cmocka_unit_test(test_idle_gives_to_active),
 	    cmocka_unit_test(test_balloon_not_counted_as_use),
 	    cmocka_unit_test(test_idle_tax_uses_host_sampling),
+	    cmocka_unit_test(test_actv_host_first),
+	    cmocka_unit_test(test_floor_active),
 	    cmocka_unit_test(test_state_map),
 	    cmocka_unit_test(test_grant_free_memory),
 	    cmocka_unit_test(test_grant_on_growth),
