@@ -150,12 +150,19 @@ void policy_estimate_update(const struct policy_settings *s, struct policy_vm_st
 	w->sample_bytes = sample;
 	if (!have_sample)
 		return;
-	if (!vs->have_actv) {
+	/* The first host-side sample starts the averages afresh: until the host's first
+	 * window ends (access_sample_s after the VM or blimpd started) the guest's in-use
+	 * is the sample, and a slow average started there would keep an idle guest's
+	 * allocation as ACTV for minutes. */
+	bool host = v->running && v->damon_valid;
+	if (!vs->have_actv || (host && !vs->actv_host)) {
 		vs->actvf_bytes = sample;
 		vs->actvs_bytes = sample;
 		vs->have_actv = true;
+		vs->actv_host = host;
 		return;
 	}
+	vs->actv_host = host;
 	vs->actvf_bytes = estimate_ewma(vs->actvf_bytes, sample, s->fast_alpha_permyriad);
 	vs->actvs_bytes = estimate_ewma(vs->actvs_bytes, sample, s->slow_alpha_permyriad);
 }

@@ -78,6 +78,7 @@ struct policy_vm_state {
 	/* baseline_mom.c: balloon_cur and mem_unused, one sample per MOM round */
 	struct policy_mom_ring mom_cur, mom_unused;
 	bool have_actv;
+	bool actv_host; /* the averages are from host-side samples (estimate.c) */
 	bool have_counters; /* the guest counters above are from a fresh sample */
 	bool have_balloon;
 	uint16_t key_len; /* strlen(key) */

@@ -490,6 +490,35 @@ static void test_actv_host_first(void **state)
 			assert_in_range(f.plans[0].actv_bytes, 39 * MIB, 41 * MIB);
 		fleet_free(&f);
 	}
+	/* Until the host's first window ends the guest's figure is the sample; the first
+	 * host sample then starts the averages afresh (else the slow one would carry the
+	 * idle guest's 350 MiB for minutes). */
+	struct fleet f;
+	fleet_init(&f, 1, 512 * MIB, 4 * GIB);
+	f.vms[0].guest_total_bytes = 460 * MIB;
+	f.vms[0].guest_available_bytes = 110 * MIB;
+	for (int i = 0; i < 5; i++)
+		fleet_tick(&f);
+	assert_int_equal(f.plans[0].actv_bytes, 350 * MIB);
+	f.vms[0].damon_valid = true;
+	f.vms[0].damon_active_bytes = 30 * MIB;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].actv_bytes, 30 * MIB);
+	/* a host figure that goes away and comes back starts them afresh again; one that
+	 * stays is averaged (the slow average falls 1% of the gap per run) */
+	f.vms[0].damon_valid = false;
+	fleet_tick(&f);
+	assert_true(f.plans[0].actv_bytes > 150 * MIB);
+	f.vms[0].damon_valid = true;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].actv_bytes, 30 * MIB);
+	f.vms[0].damon_active_bytes = 330 * MIB;
+	fleet_tick(&f);
+	f.vms[0].damon_active_bytes = 30 * MIB;
+	for (int i = 0; i < 10; i++)
+		fleet_tick(&f);
+	assert_in_range(f.plans[0].actv_bytes, 31 * MIB, 40 * MIB);
+	fleet_free(&f);
 }
 
 /* floor_active: the idle VM's untouched in-use is no longer its floor, so the tax's
