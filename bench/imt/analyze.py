@@ -13,7 +13,6 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -156,7 +155,8 @@ def plot(d, a, top, fr, ta, tb):
         f"set output '{a.plot}'",
         "set multiplot layout 2,1 title \"bench/imt: Waldspurger's Fig. 7 on blimp "
         f"(idle tax 0, then {a.tax} at {xb:.1f} min)\"",
-        "set key outside right", "set grid",
+        "set key outside right", "set grid", "set yrange [0:*]",
+        f"set xrange [0:{2 * a.phase / 60:.2f}]",
         f"set arrow 1 from {xb},graph 0 to {xb},graph 1 nohead dt 2",
         "set ylabel 'memory (MiB)'",
         f"plot '{paths['iv0']}' using 1:2 with lines lw 2 lc 1 title 'iv0 (idle) CONSUMED', "
@@ -167,11 +167,7 @@ def plot(d, a, top, fr, ta, tb):
         f"plot '{pf}' using 1:2 with lines lw 1 lc 2 title 'iv1 throughput'",
         "unset multiplot",
     ]
-    os.makedirs(os.path.dirname(os.path.abspath(a.plot)), exist_ok=True)
-    r = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True,
-                       capture_output=True)
-    if r.returncode != 0:
-        print("plot failed: " + r.stderr.strip()[:300], file=sys.stderr)
+    benchstats.gnuplot(script, a.plot)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,11 @@ The scripts import it after putting this directory on sys.path; it has no state 
 prints nothing.
 """
 import csv
+import os
 import re
 import statistics
+import subprocess
+import sys
 
 MIB = 1024 * 1024
 # a wsloop sample line: ms since wsloop's start, pages/s over the last interval,
@@ -90,3 +93,13 @@ def burst_rate(bursts):
     modes."""
     meds = [statistics.median(b) for b in bursts if b]
     return statistics.fmean(meds) if meds else 0.0
+
+
+def gnuplot(lines, png):
+    """run gnuplot on a script (a list of lines) that writes png, making png's directory
+    first; a failure is reported on stderr, never raised (the table is the result)"""
+    os.makedirs(os.path.dirname(os.path.abspath(png)), exist_ok=True)
+    r = subprocess.run(["gnuplot"], input="\n".join(lines) + "\n", text=True,
+                       capture_output=True)
+    if r.returncode != 0:
+        print("plot failed: " + r.stderr.strip()[:300], file=sys.stderr)
