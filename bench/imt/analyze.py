@@ -65,10 +65,12 @@ def ooms(d, vm):
         return -1
 
 
-def vmstat(d, vm):
+def vmstat(d, name):
+    """MiB swapped in/out (pswpin, pswpout) from a vmstat.NAME.txt, and whether memhog
+    was still alive at the end"""
     kv = {}
     try:
-        with open(os.path.join(d, f"vmstat.{vm}.txt")) as f:
+        with open(os.path.join(d, f"vmstat.{name}.txt")) as f:
             for line in f:
                 p = line.split()
                 if len(p) == 2 and p[1].isdigit():
@@ -116,11 +118,12 @@ def main():
     base, taxed = res["tax 0"], res[f"tax {a.tax}"]
     ratio = taxed["rate"] / base["rate"] if base["rate"] > 0 else 0.0
     ratio_adj = taxed["adj"] / base["adj"] if base["adj"] > 0 else 0.0
-    st = {vm: vmstat(d, vm) for vm in ("iv0", "iv1")}
+    end, at_b = vmstat(d, "iv0"), vmstat(d, "iv0.a")
     oom = {vm: ooms(d, vm) for vm in ("iv0", "iv1")}
-    print(f"iv0 guest swap: out {st['iv0'].get('pswpout', '?')} MiB, in "
-          f"{st['iv0'].get('pswpin', '?')} MiB over the run; memhog "
-          f"{st['iv0'].get('memhog', 'gone')}; guest OOM kills iv0 {oom['iv0']}, iv1 {oom['iv1']}")
+    out_a, out = at_b.get("pswpout", 0), end.get("pswpout", 0)
+    print(f"iv0 guest swap: out {out_a} MiB until the tax, {out - out_a} MiB after; in "
+          f"{end.get('pswpin', '?')} MiB over the run; memhog {end.get('memhog', 'gone')}; "
+          f"guest OOM kills iv0 {oom['iv0']}, iv1 {oom['iv1']}")
     goal = ratio >= 1.30
     print(f"RESULT ratio={ratio:.2f} ratio_adj={ratio_adj:.2f} "
           f"rate_tax0={base['rate']:.1f} rate_taxed={taxed['rate']:.1f} "

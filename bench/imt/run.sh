@@ -76,6 +76,7 @@ sampler=$!
 	sleep "$PHASE_S"
 	"$BLIMP" config set "idle_tax=$TAX" >"$BENCH_DIR/tax.out" 2>&1
 	date +%s%3N >"$BENCH_DIR/phase.b"
+	vm_exec iv0 'grep -E "^(pswpin|pswpout) " /proc/vmstat' >"$BENCH_DIR/vmstat.iv0.a.txt" 2>&1
 ) &
 taxer=$!
 bench_top_window "$BENCH_DIR" "$secs"
