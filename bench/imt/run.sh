@@ -82,6 +82,7 @@ taxer=$!
 bench_top_window "$BENCH_DIR" "$secs"
 wait "$sampler" "$taxer"
 grep -q . "$BENCH_DIR/phase.b" || bench_die "idle_tax was not set: $(cat "$BENCH_DIR/tax.out")"
+# shellcheck disable=SC2016 # expanded in the guest
 vm_exec iv1 'kill $(pidof fileread); sleep 1; cat /tmp/fileread.log' >"$BENCH_DIR/fileread.log"
 for vm in iv0 iv1; do
 	vm_exec "$vm" 'dmesg' >"$BENCH_DIR/dmesg.$vm.log" 2>&1
