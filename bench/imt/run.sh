@@ -16,7 +16,7 @@
 # its file set at half of it, enough once the tax moves iv0's idle memory over.
 # Env: IMT_MEM_MIB (640, each VM's MEMSZ), IMT_IDLE_MIB (250, iv0's allocation),
 # IMT_GUEST_SWAP_MIB (512: iv0 pages its idle memory out there, as the paper's guests
-# do), IMT_AVAIL_MIB (640), IMT_PHASE_S (300), IMT_MEASURE_S (the last 150 s of each
+# do), IMT_AVAIL_MIB (500), IMT_PHASE_S (240), IMT_MEASURE_S (the last 120 s of each
 # phase are measured), IMT_TAX (0.75), IMT_ACCESS_SAMPLE_S (10: host-side access
 # sampling window), IMT_FLOOR_ACTIVE (true: the balloon may take what the host saw
 # untouched, docs/policy.md "Active memory"), IMT_CONF_EXTRA (more blimpd.conf
@@ -28,8 +28,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 MEM_MIB=${IMT_MEM_MIB:-640}
 IDLE_MIB=${IMT_IDLE_MIB:-250}
 SWAP_MIB=${IMT_GUEST_SWAP_MIB:-512}
-AVAIL_MIB=${IMT_AVAIL_MIB:-640}
-PHASE_S=${IMT_PHASE_S:-300}
+AVAIL_MIB=${IMT_AVAIL_MIB:-500}
+PHASE_S=${IMT_PHASE_S:-240}
 MEASURE_S=${IMT_MEASURE_S:-$((PHASE_S / 2))}
 TAX=${IMT_TAX:-0.75}
 SAMPLE_S=${IMT_ACCESS_SAMPLE_S:-10}
