@@ -16,7 +16,9 @@
 # its file set at half of it, enough once the tax moves iv0's idle memory over.
 # Env: IMT_MEM_MIB (640, each VM's MEMSZ), IMT_IDLE_MIB (250, iv0's allocation),
 # IMT_GUEST_SWAP_MIB (512: iv0 pages its idle memory out there, as the paper's guests
-# do), IMT_AVAIL_MIB (500), IMT_PHASE_S (240), IMT_MEASURE_S (the last 120 s of each
+# do), IMT_MAXMEMCTL_MIB (MEMSZ - 96: the balloon may take all but 96 MiB; at the 65%
+# default the balloon cannot take iv0 below 224 MiB, and with 250 MiB each untaxed the
+# tax could move 26 MiB), IMT_AVAIL_MIB (500), IMT_PHASE_S (240), IMT_MEASURE_S (the last 120 s of each
 # phase are measured), IMT_TAX (0.75), IMT_ACCESS_SAMPLE_S (10: host-side access
 # sampling window), IMT_FLOOR_ACTIVE (true: the balloon may take what the host saw
 # untouched, docs/policy.md "Active memory"), IMT_CONF_EXTRA (more blimpd.conf
@@ -28,6 +30,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 MEM_MIB=${IMT_MEM_MIB:-640}
 IDLE_MIB=${IMT_IDLE_MIB:-250}
 SWAP_MIB=${IMT_GUEST_SWAP_MIB:-512}
+MAXMEMCTL_MIB=${IMT_MAXMEMCTL_MIB:-$((MEM_MIB - 96))}
 AVAIL_MIB=${IMT_AVAIL_MIB:-500}
 PHASE_S=${IMT_PHASE_S:-240}
 MEASURE_S=${IMT_MEASURE_S:-$((PHASE_S / 2))}
@@ -47,7 +50,7 @@ printf '[blimpd]\nlog_level = info\nidle_tax = 0\naccess_sample_s = %s\nfloor_ac
 # a budget nothing presses against while the guests boot; the real one is set below
 bench_daemon_start --config "$conf" --host-mem 64G
 for vm in iv0 iv1; do
-	"$BLIMP" start "$vm" --mem "${MEM_MIB}M" --guest-swap "${SWAP_MIB}M" \
+	"$BLIMP" start "$vm" --mem "${MEM_MIB}M" --guest-swap "${SWAP_MIB}M" --maxmemctl "${MAXMEMCTL_MIB}M" \
 		>"$BENCH_DIR/start.$vm.out" 2>&1 || bench_die "start $vm: $(cat "$BENCH_DIR/start.$vm.out")"
 done
 for vm in iv0 iv1; do
@@ -93,6 +96,6 @@ done
 bench_daemon_stop
 
 echo
-echo "bench/imt: Waldspurger's Fig. 7. 2 VMs x ${MEM_MIB} MiB, equal shares, budget ${BUDGET_MIB} MiB (${AVAIL_MIB} MiB to divide after OVHD ${ovhd} MiB and minFree); iv0 holds memhog ${IDLE_MIB} MiB untouched (guest swap ${SWAP_MIB} MiB), iv1 runs fileread over /data/files; idle_tax 0 for ${PHASE_S} s, then ${TAX} for ${PHASE_S} s (last ${MEASURE_S} s of each measured); access_sample_s ${SAMPLE_S}, floor_active ${FLOOR_ACTIVE}; tree $REV, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"
+echo "bench/imt: Waldspurger's Fig. 7. 2 VMs x ${MEM_MIB} MiB, equal shares, maxmemctl ${MAXMEMCTL_MIB} MiB, budget ${BUDGET_MIB} MiB (${AVAIL_MIB} MiB to divide after OVHD ${ovhd} MiB and minFree); iv0 holds memhog ${IDLE_MIB} MiB untouched (guest swap ${SWAP_MIB} MiB), iv1 runs fileread over /data/files; idle_tax 0 for ${PHASE_S} s, then ${TAX} for ${PHASE_S} s (last ${MEASURE_S} s of each measured); access_sample_s ${SAMPLE_S}, floor_active ${FLOOR_ACTIVE}; tree $REV, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"
 python3 "$HERE/analyze.py" --dir "$BENCH_DIR" --phase "$PHASE_S" --measure "$MEASURE_S" \
 	--tax "$TAX" --idle "$IDLE_MIB" --plot "${IMT_PLOT:-}"
