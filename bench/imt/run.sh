@@ -18,7 +18,7 @@
 # IMT_GUEST_SWAP_MIB (512: iv0 pages its idle memory out there, as the paper's guests
 # do), IMT_MAXMEMCTL_MIB (MEMSZ - 96: the balloon may take all but 96 MiB; at the 65%
 # default the balloon cannot take iv0 below 224 MiB, and with 250 MiB each untaxed the
-# tax could move 26 MiB), IMT_AVAIL_MIB (500), IMT_PHASE_S (240), IMT_MEASURE_S (the last 120 s of each
+# tax could move 26 MiB), IMT_AVAIL_MIB (700), IMT_PHASE_S (240), IMT_MEASURE_S (the last 120 s of each
 # phase are measured), IMT_TAX (0.75), IMT_ACCESS_SAMPLE_S (10: host-side access
 # sampling window), IMT_FLOOR_ACTIVE (true: the balloon may take what the host saw
 # untouched, docs/policy.md "Active memory"), IMT_CONF_EXTRA (more blimpd.conf
@@ -31,7 +31,7 @@ MEM_MIB=${IMT_MEM_MIB:-640}
 IDLE_MIB=${IMT_IDLE_MIB:-250}
 SWAP_MIB=${IMT_GUEST_SWAP_MIB:-512}
 MAXMEMCTL_MIB=${IMT_MAXMEMCTL_MIB:-$((MEM_MIB - 96))}
-AVAIL_MIB=${IMT_AVAIL_MIB:-500}
+AVAIL_MIB=${IMT_AVAIL_MIB:-700}
 PHASE_S=${IMT_PHASE_S:-240}
 MEASURE_S=${IMT_MEASURE_S:-$((PHASE_S / 2))}
 TAX=${IMT_TAX:-0.75}
