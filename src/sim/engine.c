@@ -407,6 +407,11 @@ const struct policy_applied *sim_last_applied(const struct sim *s)
 	return s->have_plan ? s->applied : NULL;
 }
 
+const struct policy_settings *sim_policy_settings(const struct sim *s)
+{
+	return &s->ps;
+}
+
 void sim_result_get(const struct sim *s, struct sim_result *r)
 {
 	*r = s->res;
