@@ -145,12 +145,7 @@ static int cg_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t 
 		} else if (recreated) {
 			act_msg_append(msg, msglen, "cgroup %s went away or was recreated; ",
 				       vm->dir);
-			act_knob_forget(&vm->limit);
-			act_knob_forget(&vm->swappiness);
-			act_knob_forget(&vm->oom_guard);
-			act_cgroup_watch_disarm(vm);
-			vm->resolved = false;
-			vm->created = false;
+			act_cgroup_forget(vm);
 		}
 	}
 	/* No limit for a VM blimp never limited: nothing to do, unless a blimpd that

@@ -106,6 +106,8 @@ int act_cgroup_resolve(struct act_cgroup *a, struct act_cgroup_vm *vm, bool may_
 		       char *msg, size_t msglen);
 /* Undo one VM: limits back, processes back, created cgroups removed. */
 int act_cgroup_unplace(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg, size_t msglen);
+/* Forget what was known of vm's cgroup (it went away): resolved afresh next time. */
+void act_cgroup_forget(struct act_cgroup_vm *vm);
 /* Forget vm (after act_cgroup_unplace) and free it. */
 void act_cgroup_drop(struct act_cgroup *a, struct act_cgroup_vm *vm);
 /* v2: -memory where blimp added +memory, deepest first (exit). */

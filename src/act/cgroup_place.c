@@ -467,14 +467,19 @@ int act_cgroup_unplace(struct act_cgroup *a, struct act_cgroup_vm *vm, char *msg
 			i++;
 		}
 	}
+	act_cgroup_forget(vm);
+	vm->dry_created = false;
+	return ret;
+}
+
+void act_cgroup_forget(struct act_cgroup_vm *vm)
+{
 	act_knob_forget(&vm->limit);
 	act_knob_forget(&vm->swappiness);
 	act_knob_forget(&vm->oom_guard);
 	act_cgroup_watch_disarm(vm);
 	vm->resolved = false;
 	vm->created = false;
-	vm->dry_created = false;
-	return ret;
 }
 
 void act_cgroup_drop(struct act_cgroup *a, struct act_cgroup_vm *vm)
