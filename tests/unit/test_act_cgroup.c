@@ -1,7 +1,8 @@
 /* act/cgroup on fake /proc and cgroupfs trees (v1 and v2): dedicated cgroups,
  * created blimp/NAME cgroups, identity tracking, dry-run, restore, hostile input,
- * and the OOM safety: oom_kill_disable set and restored, limits lowered a step per
- * apply, a cgroup stuck at its limit rescued at once. */
+ * and the OOM safety: oom_kill_disable set and restored, the limit written as asked
+ * (the step-down is the policy's), a cgroup stuck at its limit rescued at once and
+ * the rescue reported (act_cgroup_observe). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,7 +193,7 @@ static int teardown(void **state)
 	return fx_state_free(state);
 }
 
-/* An act_cgroup on the fake tree; step_down_bytes 0: the default step. */
+/* An act_cgroup on the fake tree; rescue_step_bytes 0: the default rescue headroom. */
 static struct act_cgroup *fx_new_step(struct fx *f, int version, bool dry, uint64_t step)
 {
 	struct act_cgroup_opts o = {
