@@ -104,9 +104,18 @@ static void host_cgroup(struct blimpd *d, struct daemon_vm *v, const struct poli
 	int r = act_cgroup_apply(cg, v->name, v->pid, pa->bytes, msg, sizeof(msg));
 	act_cgroup_safety_get(cg, &s1);
 	if (r == 0 && msg[0] && pa->bytes && pa->bytes != pa->goal_bytes) {
+		/* The usage the step was taken from: the cgroup's, or (not read yet) the
+		 * policy's stand-in. */
+		uint64_t use = v->applied.cgroup_usage_bytes;
+		const char *what = "usage";
+		if (!use) {
+			use = v->snap.consumed_bytes + v->snap.ovhd_bytes;
+			what = "CONSUMED + OVHD";
+		}
 		char gs[32], us[32];
-		size_format_pair(pa->goal_bytes, v->applied.cgroup_usage_bytes, gs, us, sizeof(gs));
-		act_msg_append(msg, sizeof(msg), "stepping down to %s (usage %s); ", gs, us);
+		act_msg_append(msg, sizeof(msg), "stepping down to %s (%s %s); ",
+			       size_format(pa->goal_bytes, gs, sizeof(gs)), what,
+			       size_format(use, us, sizeof(us)));
 	}
 	if (r == 0 && msg[0] && pa->held)
 		act_msg_append(msg, sizeof(msg), "held by a rescue; ");
