@@ -283,7 +283,7 @@ int daemon_ctl_open(struct blimpd *d, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void daemon_ctl_close(void);
 
-/* Command handlers (handlers.c): called by ctl.c for each request. */
+/* Command handlers (handlers.c; start in start.c): called by ctl.c for each request. */
 struct daemon_request;
 struct ctl_client;
 /* Either answers at once via daemon_ctl_reply_* and returns, or keeps a reference

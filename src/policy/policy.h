@@ -101,11 +101,10 @@ int policy_entitle(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
 	__attribute__((warn_unused_result));
 
 /* ESX host state for `free_bytes` against minFree, without hysteresis:
- * high >= 400%, clear >= 100%, soft >= 64%, hard >= 32%, else low. */
+ * high >= 100%, clear >= 64%, soft >= 32%, hard >= 16%, else low. */
 enum host_state policy_host_state_raw(uint64_t free_bytes, uint64_t minfree_bytes);
-/* With hysteresis: a worse state is entered at once; a better one only when free is
- * past its boundary by POLICY_STATE_MARGIN_PERMYRIAD of minFree. */
-#define POLICY_STATE_MARGIN_PERMYRIAD 1000U
+/* With hysteresis by band: a worse state is entered at once; a better one only when
+ * free has cleared the threshold of the state above it (high: 400% of minFree). */
 enum host_state policy_host_state_next(enum host_state prev, uint64_t free_bytes,
 				       uint64_t minfree_bytes);
 
