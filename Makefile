@@ -56,9 +56,12 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 mod_of = $(word 2,$(subst _, ,$(notdir $(1))))
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c $$(call libs_of,$$(call mod_of,$$*))
+# A test that spans modules names the extra ones: TESTDEPS_<test> (linked first).
+TESTDEPS_test_daemon_simagree := sim
+test_libs = $(foreach m,$(TESTDEPS_$(1)),$(BUILD)/lib$(m).a) $(call libs_of,$(call mod_of,$(1)))
+$(BUILD)/tests/%: tests/unit/%.c $$(call test_libs,$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(call libs_of,$(call mod_of,$*)) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(call test_libs,$*) $(LDLIBS) -lcmocka
 
 # Static driver of the collector for tests run inside a guest (t_access_guest.sh).
 PROBE_SRCS := tests/guest/access_probe.c $(addprefix src/collect/,access.c access_damon.c access_sample.c damon.c smaps.c parse.c)

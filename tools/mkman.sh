@@ -113,6 +113,12 @@ file if swapfile_size is set, the built-in guest in guest/
 .TP
 .I /run/blimp/blimpd.sock
 the control socket blimp(1) talks to (mode 0600)
+.SH ENVIRONMENT
+.TP
+.B BLIMPD_CONFIG
+the settings file when \-\-config is not given, instead of
+.IR /etc/blimp/blimpd.conf ;
+empty: no settings file (a source checkout's tests set it so)
 .SH SEE ALSO
 .BR blimp (1),
 .BR blimpd.conf (5),

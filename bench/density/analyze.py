@@ -412,11 +412,10 @@ def sim_counts(path):
         txt = open(path).read()
     except OSError:
         return {}
-    m = re.search(r"^RESULT .*$", txt, re.M)
-    if not m:
-        return {}
-    return {k[:-len("_max_vms")]: v for k, v in
-            (kv.split("=", 1) for kv in m.group(0).split()[1:] if "=" in kv)
+    # the plan's RESULT line, then one per baseline variant (run.sh's den_sim)
+    return {k[:-len("_max_vms")]: v
+            for m in re.finditer(r"^RESULT .*$", txt, re.M)
+            for k, v in (kv.split("=", 1) for kv in m.group(0).split()[1:] if "=" in kv)
             if k.endswith("_max_vms")}
 
 

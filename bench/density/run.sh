@@ -256,9 +256,23 @@ python3 "$HERE/analyze.py" fleet --vms "$MAXN" --mem "$MEM_MIB" --maxmemctl "$MA
 	--ws "$WS_MIB" --cycle "$CYCLE_S" --active "$ACTIVE_S" --ovhd "$OVHD_MIB" \
 	--ref "$BENCH_DIR/reference" >"$BENCH_DIR/fleet.csv"
 RAM_KIB=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
-"$BLIMP" sim --fleet "$BENCH_DIR/fleet.csv" --plan --host-mem "${BUDGET_MIB}M" --balance-ms 1000 \
-	--host-ram "${RAM_KIB}K" --max-over 10 --hours 0.5 --max-vms 32 >"$BENCH_DIR/sim.txt" 2>&1 ||
-	bench_log "blimp sim failed: $(tail -2 "$BENCH_DIR/sim.txt")"
+den_sim() {
+	"$BLIMP" sim --fleet "$BENCH_DIR/fleet.csv" --plan --host-mem "${BUDGET_MIB}M" --balance-ms 1000 \
+		--host-ram "${RAM_KIB}K" --max-over 10 --hours 0.5 --max-vms 32 "$@"
+}
+den_sim >"$BENCH_DIR/sim.txt" 2>&1 || bench_log "blimp sim failed: $(tail -2 "$BENCH_DIR/sim.txt")"
+# the baseline variants, configured as above: one more RESULT line each, under the
+# variant's name
+for p in $POLICIES; do
+	case $p in
+	proxmox80) set -- --policy proxmox --proxmox-target 80 --ksm-policy ksmtuned ;;
+	proxmoxm) set -- --policy proxmox --proxmox-target "$MATCHED" --ksm-policy ksmtuned ;;
+	momvdsm) set -- --policy mom --ksm-policy ksmtuned ;;
+	*) continue ;;
+	esac
+	n=$(den_sim "$@" 2>&1 | sed -n 's/^RESULT .*\b'"$2"'_max_vms=\([0-9]*\).*/\1/p')
+	echo "RESULT ${p}_max_vms=${n:-?}" >>"$BENCH_DIR/sim.txt"
+done
 
 echo
 echo "bench/density: VMs of ${MEM_MIB} MiB (fill 400 MiB page cache, wsloop ${WS_MIB} MiB for ${ACTIVE_S} s every ${CYCLE_S} s, phase-shifted), budget ${BUDGET_MIB} MiB, at most $MAXN VMs, tree $REV, accel $(bench_accel), $(nproc) cores, run took $(((SECONDS - T_START) / 60)) min"

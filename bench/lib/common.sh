@@ -28,6 +28,7 @@ bench_init() {
 	# QEMU runs as libvirt-qemu and must search down to the state dir
 	chmod 711 "$BENCH_DIR"
 	export BLIMP_SOCKET="$BENCH_DIR/blimpd.sock"
+	export BLIMPD_CONFIG= # never the host's /etc/blimp/blimpd.conf
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 }

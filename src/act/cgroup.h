@@ -15,11 +15,13 @@
  * A limit never OOM-kills QEMU (docs/actuators.md, "Host swap safety"): v1 sets
  * memory.oom_control oom_kill_disable=1 before the first limit (no limit without
  * it) and restores it after the limit; v2 uses memory.high only, never memory.max.
- * Limits fall by at most one step per apply and rise at once; a cgroup found stuck
- * at its limit (v1 under_oom, v2 usage a step above memory.high) has its limit
- * raised at once and held there for a while, by a watcher thread too (the caller's
- * loop may be blocked on that very QEMU). The functions below are thread-safe
- * against that watcher (one mutex), not meant for several callers at once.
+ * The limit written is the caller's: how fast it falls and how long it stays up
+ * after a rescue is policy (policy_actions). The actuator keeps the emergency only:
+ * a cgroup found stuck at its limit (v1 under_oom, v2 usage a step above
+ * memory.high) has its limit raised at once (a rescue), by a watcher thread too (the
+ * caller's loop may be blocked on that very QEMU), and reported by act_cgroup_observe.
+ * The functions below are thread-safe against that watcher (one mutex), not meant
+ * for several callers at once.
  */
 #pragma once
 #include <stdbool.h>
@@ -35,8 +37,9 @@ struct act_cgroup_opts {
 	const char *cgroup_mount_root; /* hierarchy path mounted there; NULL = "/" */
 	int version;		       /* 1 or 2; 0 with cgroup_root NULL = detect */
 	bool dry_run;
-	/* Most a limit falls per apply (page-aligned); 0 = ACT_CGROUP_STEP_DEFAULT. */
-	uint64_t step_down_bytes;
+	/* A rescue raises a stuck limit to usage + this (page-aligned); 0 =
+	 * ACT_CGROUP_RESCUE_STEP_DEFAULT. */
+	uint64_t rescue_step_bytes;
 	/* A thread watches every limited cgroup this often (v1: and at once on the
 	 * kernel's OOM eventfd) and rescues a stuck one, also while the caller is
 	 * blocked elsewhere (a libvirt call to a stalled QEMU). 0 = no thread: only
@@ -56,13 +59,9 @@ struct act_cgroup_opts {
 
 struct act_cgroup;
 
-/* 64 MiB per apply (a second at the default balance period): swap-out at a rate a
- * disk sustains, so the reclaim each step asks for is done before the next one. */
-#define ACT_CGROUP_STEP_DEFAULT (64ULL << 20)
-/* After a rescue the limit is not lowered again for this many applies (a minute at
- * the default period, as long as the policy's host-swap hold); doubled for each
- * further rescue under the same limit, up to 16x. */
-#define ACT_CGROUP_RESCUE_HOLD_APPLIES 60U
+/* A rescue's headroom above usage: one policy step (POLICY_CGROUP_STEP_BYTES), so
+ * the limit it sets is where the step-down would have begun. */
+#define ACT_CGROUP_RESCUE_STEP_DEFAULT (64ULL << 20)
 
 /* The watcher's period in blimpd: a stalled QEMU is rescued within this (v1: at once
  * on the OOM event); reading three small files per limited VM costs ~20 us. */
@@ -81,27 +80,32 @@ struct act_cgroup *act_cgroup_new(const struct act_cgroup_opts *o, int *err);
 void act_cgroup_free(struct act_cgroup *a);
 int act_cgroup_version(const struct act_cgroup *a);
 
-/* Make VM name (QEMU pid) have host memory limit limit_bytes; 0 = no limit (a
- * limit blimp set before is set back). Resolves and creates the cgroup the first
- * time and again when the VM restarted. msg tells what was done (or would be, in
- * dry-run); empty when nothing changed. 0 or -errno:
+/* Make VM name (QEMU pid) have host memory limit limit_bytes (page-aligned up); 0 =
+ * no limit (a limit blimp set before is set back). Resolves and creates the cgroup
+ * the first time and again when the VM restarted. Before writing, a cgroup stuck at
+ * its limit is rescued; a lower limit after a rescue the caller has not observed
+ * (act_cgroup_observe) is not written this time. msg tells what was done (or would
+ * be, in dry-run); empty when nothing changed. 0 or -errno:
  *   -EINVAL bad name/pid, -ESRCH no such process, -EBUSY (v2) the parent cgroup has
  *   processes so +memory cannot be delegated, -EBUSY (v1) the kernel could not
- *   reclaim down to the step (held at usage + a step, retried on the next apply),
- *   -EOPNOTSUPP and friends (v1) oom_kill_disable cannot be set: no limit is set.
- * A limit lower than the one in force is approached a step per call
- * (step_down_bytes below min(limit, usage)); a higher one is written at once. */
+ *   reclaim down to it (held at usage + a step, retried on the next apply),
+ *   -EOPNOTSUPP and friends (v1) oom_kill_disable cannot be set: no limit is set. */
 int act_cgroup_apply(struct act_cgroup *a, const char *name, pid_t pid, uint64_t limit_bytes,
 		     char *msg, size_t msglen) __attribute__((warn_unused_result));
 
-/* A pass of applies over the fleet begins: from here until the next call, the limits
- * lowered fall by at most step_down_bytes *in total* below min(limit, usage), i.e.
- * the host is asked for one step of reclaim per pass, not one per VM (bench/density:
- * four VMs stepped down 64 MiB each in one second on a swap file that
- * took ~40 MiB/s; one cgroup went under_oom, a kernel-context charge failed and
- * QEMU's monitor with it: libvirt killed the VM). Without a call each apply gets a
- * step of its own (tests, single VMs). */
-void act_cgroup_pass_begin(struct act_cgroup *a);
+/* What is in force in a VM's cgroup, for the policy's diff (policy_applied). */
+struct act_cgroup_seen {
+	bool tracked;	       /* blimp resolved the cgroup of this run of the VM */
+	bool leftover;	       /* not tracked, but an old blimpd's limit waits there */
+	uint64_t limit_bytes;  /* blimp's limit in force; UINT64_MAX = none */
+	uint64_t usage_bytes;  /* charged to it now; 0 = unknown */
+	uint64_t rescues;      /* rescues since blimp resolved it */
+	uint64_t rescue_bytes; /* the limit the last one set; UINT64_MAX: it took it off */
+};
+/* Fill *out for VM name (QEMU pid); marks the rescues as seen (see act_cgroup_apply).
+ * Reads two small files of a tracked VM; creates nothing. 0 or -EINVAL. */
+int act_cgroup_observe(struct act_cgroup *a, const char *name, pid_t pid,
+		       struct act_cgroup_seen *out);
 
 /* The safety counters (for the log and status). */
 void act_cgroup_safety_get(struct act_cgroup *a, struct act_cgroup_safety *out);

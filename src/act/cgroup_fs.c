@@ -252,21 +252,6 @@ int act_cgroup_fs_has_word(const char *file, const char *word)
 	return 0;
 }
 
-uint64_t act_cgroup_next_limit(uint64_t current, uint64_t usage, uint64_t target,
-			       uint64_t step_bytes)
-{
-	target = (target + 4095) & ~(uint64_t)4095;
-	if (target >= current)
-		return target; /* raise (or keep) at once */
-	/* Lowering: from where the cgroup is now (usage above a limit cannot stay),
-	 * at most one step of reclaim. A limit between usage and current costs no
-	 * reclaim, so it comes first. */
-	uint64_t up = usage > UINT64_MAX - 4095 ? UINT64_MAX : (usage + 4095) & ~(uint64_t)4095;
-	uint64_t from = current < up ? current : up;
-	uint64_t floor = from > step_bytes ? (from - step_bytes) & ~(uint64_t)4095 : 0;
-	return target > floor ? target : floor;
-}
-
 bool act_cgroup_v1_stuck(bool under_oom, bool have_usage, uint64_t usage, uint64_t limit,
 			 uint64_t step_bytes)
 {

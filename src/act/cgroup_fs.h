@@ -35,14 +35,6 @@ int act_cgroup_fs_read_pids(const char *file, pid_t **out, size_t *n)
  * cgroup.subtree_control). 1, 0 or -errno. */
 int act_cgroup_fs_has_word(const char *file, const char *word) __attribute__((warn_unused_result));
 
-/* The limit to write this apply on the way to target (page-aligned): at once when it
- * is a raise; when lowering, no more than step_bytes below min(current, usage), so
- * each apply asks the kernel to reclaim at most one step and the next apply gives
- * it time (a limit far below usage at once makes v1 refuse it or, with swap short,
- * stall or OOM the cgroup). current = the limit in force (UINT64_MAX: none). */
-uint64_t act_cgroup_next_limit(uint64_t current, uint64_t usage, uint64_t target,
-			       uint64_t step_bytes);
-
 /* v1: is a cgroup that shows under_oom still stuck at limit? A cgroup stalled at its
  * limit has usage within one charge (a huge page) of it. When usage is more than
  * ACT_CGROUP_OOM_SLACK (or half a step, if larger) below the limit, the flag is

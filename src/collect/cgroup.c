@@ -262,19 +262,3 @@ out:
 	close(dfd);
 	return r;
 }
-
-void collect_cgroup_to_snapshot(const struct collect_cgroup *c, bool host_has_swap,
-				struct vm_snapshot *vm)
-{
-	vm->zipped_bytes =
-	    collect_cgroup_has(c, COLLECT_CG_ZSWAPPED) ? c->v[COLLECT_CG_ZSWAPPED] : 0;
-	bool swap_allowed;
-	if (c->version == 2)
-		swap_allowed =
-		    !collect_cgroup_has(c, COLLECT_CG_SWAP_MAX) || c->v[COLLECT_CG_SWAP_MAX] > 0;
-	else
-		swap_allowed = !collect_cgroup_has(c, COLLECT_CG_MEMSW_LIMIT) ||
-			       !collect_cgroup_has(c, COLLECT_CG_LIMIT) ||
-			       c->v[COLLECT_CG_MEMSW_LIMIT] > c->v[COLLECT_CG_LIMIT];
-	vm->host_swap_ok = host_has_swap && swap_allowed;
-}

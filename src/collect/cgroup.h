@@ -1,7 +1,6 @@
 /* A process's memory cgroup, v1 (/sys/fs/cgroup/memory/<path>) or v2 (unified,
  * /sys/fs/cgroup/<path>): usage, swap, zswap and current limits. */
 #pragma once
-#include "model/model.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,10 +65,3 @@ int collect_cgroup_value_parse(const char *buf, size_t len, uint64_t *out)
 /* Read a cgroup directory. -ENOENT if the usage file is missing. */
 int collect_cgroup_read(const char *dir, int version, struct collect_cgroup *out)
     __attribute__((warn_unused_result));
-
-/* Fill the VM's cgroup-derived snapshot fields: zipped_bytes (ZIP) = zswapped, the
- * original size of what zswap holds (v2 6.x; 0 elsewhere), and host_swap_ok = the
- * host has swap and the cgroup lets this VM use it (v2 memory.swap.max != 0; v1
- * memsw limit above the memory limit or unset). */
-void collect_cgroup_to_snapshot(const struct collect_cgroup *c, bool host_has_swap,
-				struct vm_snapshot *vm);

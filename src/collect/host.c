@@ -14,13 +14,20 @@ void collect_host_paths_default(struct collect_host_paths *p)
 	p->psi = "/proc/pressure/memory";
 	p->ksm_dir = "/sys/kernel/mm/ksm";
 	p->zswap_params = "/sys/module/zswap/parameters";
-	p->zswap_debug = "/sys/kernel/debug/zswap";
 }
 
 static bool absent(int r)
 {
 	/* EOPNOTSUPP: /proc/pressure exists but PSI is disabled (psi=0). */
 	return r == -ENOENT || r == -EOPNOTSUPP || r == -EACCES || r == -EPERM || r == -ENOTDIR;
+}
+
+/* An optional source's read: found, or absent, or malformed (its bit in *bad). */
+static bool optional(int r, enum collect_host_source src, uint32_t *bad)
+{
+	if (r < 0 && !absent(r))
+		*bad |= 1u << src;
+	return r == 0;
 }
 
 int collect_host_read(const struct collect_host_paths *p, struct collect_host *out)
@@ -32,24 +39,14 @@ int collect_host_read(const struct collect_host_paths *p, struct collect_host *o
 	int r = collect_meminfo_read(p->meminfo, &h.meminfo);
 	if (r < 0)
 		return r;
-	if (p->psi) {
-		r = collect_psi_read(p->psi, &h.psi);
-		if (r < 0 && !absent(r))
-			return r;
-		h.psi_found = r == 0;
-	}
-	if (p->ksm_dir) {
-		r = collect_ksm_read(p->ksm_dir, &h.ksm);
-		if (r < 0 && !absent(r))
-			return r;
-		h.ksm_found = r == 0;
-	}
-	if (p->zswap_params) {
-		r = collect_zswap_read(p->zswap_params, p->zswap_debug, &h.zswap);
-		if (r < 0 && !absent(r))
-			return r;
-		h.zswap_found = r == 0;
-	}
+	if (p->psi)
+		h.psi_found = optional(collect_psi_read(p->psi, &h.psi), COLLECT_HOST_PSI, &h.bad);
+	if (p->ksm_dir)
+		h.ksm_found =
+		    optional(collect_ksm_read(p->ksm_dir, &h.ksm), COLLECT_HOST_KSM, &h.bad);
+	if (p->zswap_params)
+		h.zswap_found = optional(collect_zswap_read(p->zswap_params, &h.zswap),
+					 COLLECT_HOST_ZSWAP, &h.bad);
 	*out = h;
 	return 0;
 }
@@ -79,4 +76,6 @@ void collect_host_to_snapshot(const struct collect_host *h, struct host_snapshot
 		out->ksm_pages_shared = h->ksm.v[COLLECT_KSM_PAGES_SHARED];
 	}
 	out->zswap_enabled = h->zswap_found && h->zswap.enabled;
+	out->zswap_pool_bytes = m->bytes[COLLECT_MI_ZSWAP];
+	out->zswapped_bytes = m->bytes[COLLECT_MI_ZSWAPPED];
 }

@@ -57,16 +57,6 @@ int collect_meminfo_parse(const char *buf, size_t len, struct collect_meminfo *o
 	return 0;
 }
 
-int collect_meminfo_read_fd(int fd, struct collect_meminfo *out)
-{
-	char buf[8192];
-	size_t len;
-	int r = collect_fd_read(fd, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
-	return collect_meminfo_parse(buf, len, out);
-}
-
 int collect_meminfo_read(const char *path, struct collect_meminfo *out)
 {
 	char buf[8192];

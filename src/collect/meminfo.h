@@ -52,6 +52,3 @@ int collect_meminfo_parse(const char *buf, size_t len, struct collect_meminfo *o
 /* Read and parse a meminfo file (normally "/proc/meminfo"). */
 int collect_meminfo_read(const char *path, struct collect_meminfo *out)
     __attribute__((warn_unused_result));
-/* Same from an open fd (pread from 0), for a fd kept open across ticks. */
-int collect_meminfo_read_fd(int fd, struct collect_meminfo *out)
-    __attribute__((warn_unused_result));

@@ -56,7 +56,7 @@ bool collect_rest_is(const char *p, const char *end, const char *unit);
 /* The value part of a "Name: N kB" line, p to end: bytes. -EINVAL unless it is a
  * number followed by "kB" (and blanks), -ERANGE on overflow. */
 int collect_kb_value(const char *p, const char *end, uint64_t *bytes) COLLECT_WUR;
-/* Lines "Name: N kB" (/proc/meminfo, /proc/PID/status, smaps_rollup) for a table
+/* Lines "Name: N kB" (/proc/meminfo, /proc/PID/status) for a table
  * of n names (n <= 64): bytes[i] and bit i of *found for each name seen; other
  * lines are skipped. -EINVAL on a malformed value of a listed name, -ERANGE when
  * the byte count overflows. */

@@ -1,8 +1,8 @@
 /*
  * DESIGN: the per-VM host view. smaps (streamed, see smaps.c) gives the totals and
- * the guest-RAM split in one pass, so smaps_rollup is not read on the hot path
- * (it would make the kernel walk the page tables a second time); its parser is
- * here for callers that only need totals. ksm_stat is a tiny file.
+ * the guest-RAM split in one pass, so smaps_rollup is not read (it would make the
+ * kernel walk the page tables a second time for totals smaps already has).
+ * ksm_stat is a tiny file.
  */
 #include "collect/procpid.h"
 #include "collect/parse.h"
@@ -11,46 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *const rollup_names[COLLECT_ROLLUP__COUNT] = {
-    [COLLECT_ROLLUP_RSS] = "Rss",
-    [COLLECT_ROLLUP_PSS] = "Pss",
-    [COLLECT_ROLLUP_PSS_ANON] = "Pss_Anon",
-    [COLLECT_ROLLUP_PSS_FILE] = "Pss_File",
-    [COLLECT_ROLLUP_PSS_SHMEM] = "Pss_Shmem",
-    [COLLECT_ROLLUP_ANONYMOUS] = "Anonymous",
-    [COLLECT_ROLLUP_KSM] = "KSM",
-    [COLLECT_ROLLUP_SWAP] = "Swap",
-    [COLLECT_ROLLUP_SWAP_PSS] = "SwapPss",
-    [COLLECT_ROLLUP_LOCKED] = "Locked",
-};
-
-int collect_smaps_rollup_parse(const char *buf, size_t len, struct collect_smaps_rollup *out)
-{
-	if (!buf || !out)
-		return -EINVAL;
-	struct collect_smaps_rollup ro = {0};
-	uint64_t found;
-	int r = collect_kb_fields_parse(buf, len, rollup_names, COLLECT_ROLLUP__COUNT, ro.bytes,
-					&found);
-	if (r < 0)
-		return r;
-	ro.found = (uint32_t)found;
-	if (!(ro.found & (1U << COLLECT_ROLLUP_RSS)))
-		return -EINVAL;
-	*out = ro;
-	return 0;
-}
-
-int collect_smaps_rollup_read(const char *path, struct collect_smaps_rollup *out)
-{
-	char buf[4096];
-	size_t len;
-	int r = collect_file_read(path, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
-	return collect_smaps_rollup_parse(buf, len, out);
-}
 
 static int parse_flag(const char *v, const char *end, bool *out)
 {
@@ -140,8 +100,8 @@ void collect_proc_pid_combine(const struct collect_smaps *sm, const struct colle
 		out->guest_ram_ksm_known = sm->ksm_field_seen;
 	}
 	out->other_rss_bytes = collect_sub_floor(out->rss_bytes, out->guest_ram_rss_bytes);
-	uint64_t shared = collect_sub_floor(sm->shared_excess_bytes,
-					    out->guest_ram_found ? sm->guest_ram_shared_excess_bytes : 0);
+	uint64_t shared = collect_sub_floor(
+	    sm->shared_excess_bytes, out->guest_ram_found ? sm->guest_ram_shared_excess_bytes : 0);
 	out->other_shared_bytes = shared < out->other_rss_bytes ? shared : out->other_rss_bytes;
 	if (ksm && ksm->found) {
 		out->ksm_stat_found = true;

@@ -1,5 +1,5 @@
-/* Per-QEMU-process figures: /proc/PID/smaps_rollup, /proc/PID/ksm_stat and the
- * guest-RAM split from /proc/PID/smaps; and the esxtop figures derived from them. */
+/* Per-QEMU-process figures: /proc/PID/ksm_stat and the guest-RAM split from
+ * /proc/PID/smaps; and the esxtop figures derived from them. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -7,32 +7,6 @@
 
 #include "collect/smaps.h"
 #include "model/model.h"
-
-enum collect_rollup_field {
-	COLLECT_ROLLUP_RSS = 0,
-	COLLECT_ROLLUP_PSS,
-	COLLECT_ROLLUP_PSS_ANON,
-	COLLECT_ROLLUP_PSS_FILE,
-	COLLECT_ROLLUP_PSS_SHMEM,
-	COLLECT_ROLLUP_ANONYMOUS,
-	COLLECT_ROLLUP_KSM,
-	COLLECT_ROLLUP_SWAP,
-	COLLECT_ROLLUP_SWAP_PSS,
-	COLLECT_ROLLUP_LOCKED,
-	COLLECT_ROLLUP__COUNT
-};
-
-struct collect_smaps_rollup {
-	uint32_t found;
-	uint64_t bytes[COLLECT_ROLLUP__COUNT];
-};
-
-/* /proc/PID/smaps_rollup: one header then "Name: N kB" lines. Needs Rss; -EINVAL
- * on malformed values of known fields, -ERANGE on overflow. */
-int collect_smaps_rollup_parse(const char *buf, size_t len, struct collect_smaps_rollup *out)
-    __attribute__((warn_unused_result));
-int collect_smaps_rollup_read(const char *path, struct collect_smaps_rollup *out)
-    __attribute__((warn_unused_result));
 
 struct collect_ksm_stat {
 	bool found;

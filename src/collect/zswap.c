@@ -1,9 +1,9 @@
 /*
  * DESIGN: zswap's settings are module parameters (always there when zswap is
- * built in); its statistics live in debugfs, which is root-only and often not
- * mounted, so they are optional. On 6.x kernels /proc/meminfo's Zswap/Zswapped
- * and the cgroup's memory.stat zswap/zswapped give the same figures without
- * debugfs (see meminfo.h, cgroup.h).
+ * built in). Its statistics are not read here: debugfs has them but is root-only
+ * and often not mounted, and /proc/meminfo's Zswap/Zswapped and the cgroup's
+ * memory.stat zswap/zswapped give the figures blimp uses without it (meminfo.h,
+ * cgroup.h).
  */
 #include "collect/zswap.h"
 #include "collect/parse.h"
@@ -18,9 +18,6 @@ static const char *const names[COLLECT_ZSWAP__COUNT] = {
     [COLLECT_ZSWAP_COMPRESSOR] = "compressor",
     [COLLECT_ZSWAP_MAX_POOL_PERCENT] = "max_pool_percent",
     [COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT] = "accept_threshold_percent",
-    [COLLECT_ZSWAP_POOL_TOTAL_SIZE] = "pool_total_size",
-    [COLLECT_ZSWAP_STORED_PAGES] = "stored_pages",
-    [COLLECT_ZSWAP_WRITTEN_BACK_PAGES] = "written_back_pages",
 };
 
 static int parse_word(const char *buf, size_t len, char *out, size_t cap)
@@ -70,14 +67,8 @@ int collect_zswap_parse(const char *name, const char *buf, size_t len, struct co
 			return r;
 		if (f == COLLECT_ZSWAP_MAX_POOL_PERCENT)
 			out->max_pool_percent = v > 100 ? 100 : (uint32_t)v;
-		else if (f == COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT)
-			out->accept_threshold_percent = v > 100 ? 100 : (uint32_t)v;
-		else if (f == COLLECT_ZSWAP_POOL_TOTAL_SIZE)
-			out->pool_total_size_bytes = v;
-		else if (f == COLLECT_ZSWAP_STORED_PAGES)
-			out->stored_pages = v;
 		else
-			out->written_back_pages = v;
+			out->accept_threshold_percent = v > 100 ? 100 : (uint32_t)v;
 	}
 	out->found |= 1U << f;
 	return 0;
@@ -86,12 +77,6 @@ int collect_zswap_parse(const char *name, const char *buf, size_t len, struct co
 static int zswap_parse_cb(const char *name, const char *buf, size_t len, void *ctx)
 {
 	return collect_zswap_parse(name, buf, len, ctx);
-}
-
-static int read_dir(const char *dir, int first, int last, struct collect_zswap *z)
-{
-	return collect_dir_files_read(dir, &names[first], (size_t)(last - first + 1),
-				      zswap_parse_cb, z);
 }
 
 uint64_t collect_zswap_share(uint64_t zswapped_bytes, uint64_t swap_used_bytes,
@@ -103,31 +88,24 @@ uint64_t collect_zswap_share(uint64_t zswapped_bytes, uint64_t swap_used_bytes,
 	 * swap than the host has in use */
 	if (vm_swapped_bytes > swap_used_bytes)
 		vm_swapped_bytes = swap_used_bytes;
-	unsigned __int128 v = (unsigned __int128)zswapped_bytes * vm_swapped_bytes / swap_used_bytes;
+	unsigned __int128 v =
+	    (unsigned __int128)zswapped_bytes * vm_swapped_bytes / swap_used_bytes;
 	uint64_t r = (uint64_t)v;
 	if (r > vm_swapped_bytes)
 		r = vm_swapped_bytes;
 	return r;
 }
 
-int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)
+int collect_zswap_read(const char *params_dir, struct collect_zswap *out)
 {
 	if (!params_dir || !out)
 		return -EINVAL;
 	struct collect_zswap z = {0};
-	int r =
-	    read_dir(params_dir, COLLECT_ZSWAP_ENABLED, COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT, &z);
+	int r = collect_dir_files_read(params_dir, names, COLLECT_ZSWAP__COUNT, zswap_parse_cb, &z);
 	if (r < 0)
 		return r;
 	if (!collect_zswap_has(&z, COLLECT_ZSWAP_ENABLED))
 		return -ENOENT;
-	if (debug_dir) {
-		r = read_dir(debug_dir, COLLECT_ZSWAP_POOL_TOTAL_SIZE,
-			     COLLECT_ZSWAP_WRITTEN_BACK_PAGES, &z);
-		/* debugfs missing or root-only: statistics stay unknown. */
-		if (r < 0 && r != -ENOENT && r != -EACCES && r != -EPERM)
-			return r;
-	}
 	*out = z;
 	return 0;
 }

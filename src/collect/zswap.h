@@ -1,5 +1,4 @@
-/* zswap: module parameters (/sys/module/zswap/parameters) and, where debugfs is
- * mounted, its statistics (/sys/kernel/debug/zswap). */
+/* zswap: module parameters (/sys/module/zswap/parameters). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,9 +9,6 @@ enum collect_zswap_field {
 	COLLECT_ZSWAP_COMPRESSOR,
 	COLLECT_ZSWAP_MAX_POOL_PERCENT,
 	COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT,
-	COLLECT_ZSWAP_POOL_TOTAL_SIZE, /* debugfs */
-	COLLECT_ZSWAP_STORED_PAGES,    /* debugfs */
-	COLLECT_ZSWAP_WRITTEN_BACK_PAGES,
 	COLLECT_ZSWAP__COUNT
 };
 
@@ -22,9 +18,6 @@ struct collect_zswap {
 	char compressor[32];
 	uint32_t max_pool_percent;	   /* 0..100 (clamped) */
 	uint32_t accept_threshold_percent; /* 0..100 (clamped) */
-	uint64_t pool_total_size_bytes;
-	uint64_t stored_pages;
-	uint64_t written_back_pages;
 };
 
 static inline bool collect_zswap_has(const struct collect_zswap *z, enum collect_zswap_field f)
@@ -32,7 +25,7 @@ static inline bool collect_zswap_has(const struct collect_zswap *z, enum collect
 	return (z->found >> f) & 1;
 }
 
-/* Parse one file (`name` as in sysfs/debugfs) into out; unknown names ignored.
+/* Parse one file (`name` as in sysfs) into out; unknown names ignored.
  * "enabled" accepts Y/N/1/0. -EINVAL on malformed, -ERANGE on overflow. */
 int collect_zswap_parse(const char *name, const char *buf, size_t len, struct collect_zswap *out)
     __attribute__((warn_unused_result));
@@ -45,7 +38,6 @@ int collect_zswap_parse(const char *name, const char *buf, size_t len, struct co
  * nothing is swapped. */
 uint64_t collect_zswap_share(uint64_t zswapped_bytes, uint64_t swap_used_bytes,
 			     uint64_t vm_swapped_bytes);
-/* Read params_dir (required: -ENOENT if missing, i.e. no zswap) and debug_dir
- * (optional; NULL or missing is fine: debugfs is often not mounted). */
-int collect_zswap_read(const char *params_dir, const char *debug_dir, struct collect_zswap *out)
+/* Read params_dir: -ENOENT if missing (no zswap). */
+int collect_zswap_read(const char *params_dir, struct collect_zswap *out)
     __attribute__((warn_unused_result));

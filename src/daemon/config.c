@@ -766,6 +766,8 @@ int config_load(struct blimpd_config *c, const char *path, bool required, char *
 		errlen = sizeof(dummy);
 	}
 	err[0] = '\0';
+	if (!path || !*path)
+		return 0; /* no settings file: the defaults and the flags */
 	int r = config_load_one(c, path, err, errlen);
 	if (r == -ENOENT && !required) {
 		err[0] = '\0';

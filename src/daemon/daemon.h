@@ -27,9 +27,37 @@
 /* A collection tick starting this much after its due time counts as late. */
 #define DAEMON_TICK_LATE_MS 50
 
+struct act_cgroup;
+struct act_ksm;
 struct act_originals;
+struct act_swap;
 struct daemon_domorig;
 struct history;
+struct blimpd;
+struct daemon_vm;
+
+/* The actuators blimpd owns (execute.c), made on first use, restored on exit. */
+struct daemon_actuators {
+	struct act_ksm *ksm;
+	struct act_cgroup *cgroup;
+	bool cgroup_failed; /* no memory cgroup: host swap limits off */
+	struct act_swap *swap;
+	bool swap_tried;
+};
+
+/* The tick's side that touches the host (execute.c: daemon_act_host), a table so
+ * the tick runs in tests without one (tests/unit/test_daemon_tick.c). */
+struct daemon_act_ops {
+	/* Gather: fill ap's cgroup figures in force (policy_applied: limit, usage,
+	 * rescues, leftover; cgroup_off when there is no cgroup to limit). */
+	void (*observe)(struct blimpd *d, struct daemon_vm *v, struct policy_applied *ap);
+	/* Execute one action; the next gather shows what it did. */
+	int (*balloon)(struct blimpd *d, struct daemon_vm *v, uint64_t target_bytes,
+		       const char *reason);
+	void (*cgroup)(struct blimpd *d, struct daemon_vm *v, const struct policy_action *a);
+	void (*ksm)(struct blimpd *d, const struct host_plan *hp);
+};
+extern const struct daemon_act_ops daemon_act_host;
 
 struct daemon_vm {
 	char name[MODEL_NAME_MAX];
@@ -58,6 +86,9 @@ struct daemon_vm {
 	 * `balloon NAME --auto` (target 0 in the protocol: "auto"). 0 = policy decides. */
 	uint64_t manual_target_bytes;
 	uint64_t applied_target_bytes; /* last balloon target blimpd set (0 = none yet) */
+	/* What is in force for it and the policy's hold (policy_actions), gathered
+	 * before each pass. */
+	struct policy_applied applied;
 
 	struct vm_snapshot snap; /* latest collection */
 	/* QEMU's /proc figures: the guest-RAM split measured with smaps now and then,
@@ -84,6 +115,8 @@ struct blimpd {
 	size_t n_vms, cap_vms;
 
 	struct policy_state *pstate;
+	struct daemon_actuators act;
+	const struct daemon_act_ops *ops; /* NULL: daemon_act_host */
 	/* STATE/host-originals: host settings' originals across a kill -9 (NULL in
 	 * dry-run); handed to the actuators, finished in daemon_restore_host. */
 	struct act_originals *originals;
@@ -186,6 +219,9 @@ void daemon_domains_restore(struct blimpd *d);
 
 /* Collection, policy, acting (tick.c). */
 void daemon_tick(void *opaque);
+/* One pass: the running VMs' snapshots and what is in force (d->ops->observe) ->
+ * policy_run -> policy_actions -> d->ops executes them. */
+void daemon_balance(struct blimpd *d, uint64_t now_ms);
 /* Collection (gather.c): host figures; every VM's balloon stats and /proc figures. */
 int daemon_gather_host(struct host_snapshot *h) __attribute__((warn_unused_result));
 void daemon_gather_vms(struct blimpd *d);
@@ -206,7 +242,10 @@ struct json_object *daemon_host_json(const struct blimpd *d);
 /* A VM went away: undo its cgroup limit. */
 void daemon_release_vm(struct blimpd *d, const char *name);
 /* The host-swap limit's safety net since start (zeros before the first limit). */
-void daemon_swap_safety(uint64_t *rescues, uint64_t *refused, uint64_t *oom_kills);
+void daemon_swap_safety(const struct blimpd *d, uint64_t *rescues, uint64_t *refused,
+			uint64_t *oom_kills);
+/* Host swap file, once, when the settings ask for one (execute.c). */
+void daemon_swap_once(struct blimpd *d);
 /* The balloon figures `stats` shows: actual (what the guest holds) and target. */
 void daemon_vm_balloon(const struct daemon_vm *v, uint64_t *actual, uint64_t *target);
 
@@ -244,7 +283,7 @@ int daemon_ctl_open(struct blimpd *d, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void daemon_ctl_close(void);
 
-/* Command handlers (handlers.c): called by ctl.c for each request. */
+/* Command handlers (handlers.c; start in start.c): called by ctl.c for each request. */
 struct daemon_request;
 struct ctl_client;
 /* Either answers at once via daemon_ctl_reply_* and returns, or keeps a reference

@@ -1,7 +1,7 @@
 /*
  * DESIGN: the "collect" step of the tick, on top of src/collect's readers: host
- * figures (meminfo, PSI, KSM, swaps, zswap), every running domain's balloon stats in
- * one libvirt call (converted to libvirt's tagged form so collect's memstats
+ * figures (collect/host.c: meminfo, PSI, KSM, zswap), every running domain's balloon
+ * stats in one libvirt call (converted to libvirt's tagged form so collect's memstats
  * conversion does the clamping), and each QEMU's /proc/PID (smaps split into guest
  * RAM = CONSUMED and the rest = OVHD, ksm_stat). Guest numbers are clamped to MEMSZ
  * there; nothing here trusts them further.
@@ -25,13 +25,10 @@
 #include "collect/access.h"
 #include "collect/cgroup.h"
 #include "collect/damon.h"
-#include "collect/ksm.h"
-#include "collect/meminfo.h"
+#include "collect/host.h"
 #include "collect/memstats.h"
 #include "collect/pidcache.h"
 #include "collect/procpid.h"
-#include "collect/psi.h"
-#include "collect/swaps.h"
 #include "collect/zswap.h"
 #include "daemon/daemon.h"
 #include "util/event.h"
@@ -39,35 +36,26 @@
 #include "virt/dom.h"
 #include "virt/loop.h"
 
+/* Only meminfo is required: a kernel without PSI, KSM or zswap (or with a file of
+ * theirs blimp cannot parse) gives zeros for those, never stale host figures. */
 int daemon_gather_host(struct host_snapshot *h)
 {
-	struct host_snapshot t = {0};
-	struct collect_meminfo mi;
-	int r = collect_meminfo_read("/proc/meminfo", &mi);
+	static const struct collect_host_paths paths = {
+	    .meminfo = "/proc/meminfo",
+	    .psi = "/proc/pressure/memory",
+	    .ksm_dir = "/sys/kernel/mm/ksm",
+	    .zswap_params = "/sys/module/zswap/parameters",
+	};
+	struct collect_host c;
+	int r = collect_host_read(&paths, &c);
 	if (r < 0)
 		return r;
-	t.mem_total_bytes = mi.bytes[COLLECT_MI_MEM_TOTAL];
-	t.mem_available_bytes = mi.bytes[COLLECT_MI_MEM_AVAILABLE];
-	t.swap_total_bytes = mi.bytes[COLLECT_MI_SWAP_TOTAL];
-	t.swap_free_bytes = mi.bytes[COLLECT_MI_SWAP_FREE];
-	t.zswap_pool_bytes = mi.bytes[COLLECT_MI_ZSWAP];
-	t.zswapped_bytes = mi.bytes[COLLECT_MI_ZSWAPPED];
-	struct collect_psi psi;
-	if (collect_psi_read("/proc/pressure/memory", &psi) == 0) {
-		t.psi_some_avg10_permyriad = psi.some_found ? psi.some.avg10_permyriad : 0;
-		t.psi_full_avg10_permyriad = psi.full_found ? psi.full.avg10_permyriad : 0;
-	}
-	struct collect_ksm ksm;
-	if (collect_ksm_read("/sys/kernel/mm/ksm", &ksm) == 0 &&
-	    (ksm.found & (1u << COLLECT_KSM_RUN))) {
-		t.ksm_present = true;
-		t.ksm_pages_sharing = ksm.v[COLLECT_KSM_PAGES_SHARING];
-		t.ksm_pages_shared = ksm.v[COLLECT_KSM_PAGES_SHARED];
-	}
-	struct collect_zswap z;
-	if (collect_zswap_read("/sys/module/zswap/parameters", NULL, &z) == 0)
-		t.zswap_enabled = z.enabled;
-	*h = t;
+	if (c.bad)
+		log_debug("collect", "host: unreadable %s%s%s",
+			  c.bad & (1u << COLLECT_HOST_PSI) ? " PSI" : "",
+			  c.bad & (1u << COLLECT_HOST_KSM) ? " KSM" : "",
+			  c.bad & (1u << COLLECT_HOST_ZSWAP) ? " zswap" : "");
+	collect_host_to_snapshot(&c, h);
 	return 0;
 }
 

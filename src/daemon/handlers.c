@@ -2,25 +2,21 @@
  * DESIGN: one function per command. Each validates every argument before touching
  * anything (so an error leaves nothing half-applied), then does the work through
  * virt/, then answers. exec is the only asynchronous command: it holds the client
- * until the guest agent's answer (or a timeout) arrives.
+ * until the guest agent's answer (or a timeout) arrives. start, the longest, is in
+ * start.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "daemon/daemon.h"
-#include "daemon/guest_stage.h"
-#include "daemon/qemu_access.h"
+#include "daemon/handlers.h"
 #include "daemon/proto.h"
-#include "util/fs.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "virt/agent.h"
@@ -30,9 +26,7 @@
 #include "virt/loop.h"
 #include "virt/meta.h"
 
-#define ERRLEN 512
-#define MEM_MIN_BYTES (64 * MODEL_MIB)
-#define MEM_MAX_BYTES (1024 * MODEL_GIB)
+#define ERRLEN DAEMON_HANDLER_ERRLEN
 #define EXEC_TIMEOUT_DEFAULT_MS 60000
 #define EXEC_TIMEOUT_MAX_MS (24u * 3600u * 1000u)
 
@@ -59,7 +53,7 @@ static uint64_t reservations_except(struct blimpd *d, const char *name)
 	return sum;
 }
 
-static int check_settings(struct blimpd *d, const char *name, const struct vm_settings *s,
+int daemon_settings_check(struct blimpd *d, const char *name, const struct vm_settings *s,
 			  uint64_t memsz, char *err, size_t errlen)
 {
 	int r = virt_meta_validate(s, memsz, err, errlen);
@@ -78,8 +72,7 @@ static int check_settings(struct blimpd *d, const char *name, const struct vm_se
 	return 0;
 }
 
-/* Read optional settings args into s (absent keys keep s's value). */
-static int read_settings(json_object *args, struct vm_settings *s, char *err, size_t errlen)
+int daemon_settings_read(json_object *args, struct vm_settings *s, char *err, size_t errlen)
 {
 	int r;
 	if ((r = daemon_arg_u64(args, "shares", false, &s->shares, err, errlen)) < 0 &&
@@ -96,6 +89,19 @@ static int read_settings(json_object *args, struct vm_settings *s, char *err, si
 	    r != -ENOENT)
 		return r;
 	return 0;
+}
+
+int daemon_strv_shell_join(json_object *arr, char *out, size_t outlen)
+{
+	size_t n = json_object_array_length(arr);
+	const char **argv = calloc(n, sizeof(*argv));
+	if (!argv)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		argv[i] = json_object_get_string(json_object_array_get_idx(arr, i));
+	int r = virt_shell_join(argv, n, out, outlen);
+	free(argv);
+	return r < 0 ? -E2BIG : 0;
 }
 
 static int get_vm(struct blimpd *d, json_object *args, struct daemon_vm **out, char *err,
@@ -120,36 +126,6 @@ static int get_vm(struct blimpd *d, json_object *args, struct daemon_vm **out, c
 		return -ENOENT;
 	}
 	*out = v;
-	return 0;
-}
-
-/* Embedded: QEMU runs as qemu_user. The VM's directory is its group's to write (QEMU
- * binds agent.sock there), and every directory above the files QEMU opens must be
- * searchable by it (libvirt's DAC driver chowns the files, not their parents). */
-static int vm_dir_for_qemu(struct blimpd *d, const char *dir, const char *kernel,
-			   const char *initrd, const char *data, char *err, size_t errlen)
-{
-	if (chown(dir, 0, d->conn.qemu_gid) < 0 || chmod(dir, 0770) < 0) {
-		int r = -errno;
-		snprintf(err, errlen, "cannot give %.300s to QEMU's group: %s", dir, strerror(-r));
-		return r;
-	}
-	const char *paths[] = {dir, kernel, initrd, data};
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		char blocker[PATH_MAX];
-		if (!paths[i] || !paths[i][0])
-			continue;
-		int r = daemon_qemu_reach(d->conn.qemu_uid, d->conn.qemu_gid, paths[i], blocker,
-					  sizeof(blocker));
-		if (r == -EACCES) {
-			if (snprintf(err, errlen,
-				     "QEMU runs as %s (qemu_user) and cannot search %s on the way "
-				     "to %s: chmod o+x %s",
-				     d->conn.qemu_user, blocker, paths[i], blocker) >= (int)errlen)
-				log_warn("vm", "%s cannot search %s", d->conn.qemu_user, blocker);
-			return r;
-		}
-	}
 	return 0;
 }
 
@@ -232,260 +208,6 @@ static void h_ls(struct blimpd *d, struct ctl_client *c, struct daemon_request *
 	json_object_object_add(res, "vms", arr);
 	daemon_ctl_reply_ok(c, req->id, res);
 	json_object_put(res);
-}
-
-static bool file_exists(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static void h_start(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
-{
-	static const char *const allowed[] = {
-	    "name",	      "mem",	    "cpus",	 "shares",
-	    "reservation",    "limit",	    "maxmemctl", "free_page_reporting",
-	    "balloon_driver", "guest_swap", "cmd",	 "kernel",
-	    "initrd",	      "sharing",    NULL};
-	char err[ERRLEN] = "";
-	json_object *args = req->args;
-	const char *name, *kernel = NULL, *initrd = NULL;
-	uint64_t mem, cpus = 1, guest_swap = 0;
-	bool fpr = true, balloon_driver = true, sharing = true;
-	json_object *cmdv = NULL;
-	struct vm_settings s = {0};
-	int r;
-
-	if ((r = daemon_args_only(args, allowed, err, sizeof(err))) < 0 ||
-	    (r = daemon_arg_string(args, "name", true, &name, err, sizeof(err))) < 0)
-		goto fail;
-	if (!virt_name_valid(name)) {
-		snprintf(err, sizeof(err),
-			 "invalid VM name (1-63 characters [A-Za-z0-9_.-], starting with a "
-			 "letter or digit)");
-		r = -EINVAL;
-		goto fail;
-	}
-	if ((r = daemon_arg_u64(args, "mem", true, &mem, err, sizeof(err))) < 0)
-		goto fail;
-	if (mem < MEM_MIN_BYTES || mem > MEM_MAX_BYTES) {
-		snprintf(err, sizeof(err), "mem must be between 64 MiB and 1 TiB");
-		r = -ERANGE;
-		goto fail;
-	}
-	mem = (mem + MODEL_MIB - 1) / MODEL_MIB * MODEL_MIB;
-	if ((r = daemon_arg_u64(args, "cpus", false, &cpus, err, sizeof(err))) < 0 && r != -ENOENT)
-		goto fail;
-	if (cpus < 1 || cpus > 64) {
-		snprintf(err, sizeof(err), "cpus must be between 1 and 64");
-		r = -ERANGE;
-		goto fail;
-	}
-	if ((r = read_settings(args, &s, err, sizeof(err))) < 0)
-		goto fail;
-	if ((r = daemon_arg_bool(args, "free_page_reporting", &fpr, err, sizeof(err))) < 0 &&
-	    r != -ENOENT)
-		goto fail;
-	if ((r = daemon_arg_bool(args, "balloon_driver", &balloon_driver, err, sizeof(err))) < 0 &&
-	    r != -ENOENT)
-		goto fail;
-	if ((r = daemon_arg_bool(args, "sharing", &sharing, err, sizeof(err))) < 0 && r != -ENOENT)
-		goto fail;
-	if ((r = daemon_arg_u64(args, "guest_swap", false, &guest_swap, err, sizeof(err))) < 0 &&
-	    r != -ENOENT)
-		goto fail;
-	if (guest_swap > 64 * MODEL_GIB) {
-		snprintf(err, sizeof(err), "guest_swap above 64 GiB");
-		r = -ERANGE;
-		goto fail;
-	}
-	if (guest_swap && guest_swap < 16 * MODEL_MIB) {
-		snprintf(err, sizeof(err), "guest_swap below 16 MiB (0 = no swap disk)");
-		r = -ERANGE;
-		goto fail;
-	}
-	if ((r = daemon_arg_strv(args, "cmd", &cmdv, err, sizeof(err))) < 0 && r != -ENOENT)
-		goto fail;
-	if ((r = daemon_arg_string(args, "kernel", false, &kernel, err, sizeof(err))) < 0 &&
-	    r != -ENOENT)
-		goto fail;
-	if ((r = daemon_arg_string(args, "initrd", false, &initrd, err, sizeof(err))) < 0 &&
-	    r != -ENOENT)
-		goto fail;
-	if ((r = check_settings(d, name, &s, mem, err, sizeof(err))) < 0)
-		goto fail;
-
-	/* the guest command, shell-quoted */
-	char guest_cmd[VIRT_GUEST_CMD_MAX + 1] = "";
-	if (cmdv && json_object_array_length(cmdv) > 0) {
-		size_t n = json_object_array_length(cmdv);
-		const char **argv = calloc(n, sizeof(*argv));
-		if (!argv) {
-			r = -ENOMEM;
-			snprintf(err, sizeof(err), "out of memory");
-			goto fail;
-		}
-		for (size_t i = 0; i < n; i++)
-			argv[i] = json_object_get_string(json_object_array_get_idx(cmdv, i));
-		r = virt_shell_join(argv, n, guest_cmd, sizeof(guest_cmd));
-		free(argv);
-		if (r < 0) {
-			snprintf(err, sizeof(err), "guest command too long (max %d bytes quoted)",
-				 VIRT_GUEST_CMD_MAX);
-			r = -E2BIG;
-			goto fail;
-		}
-	}
-
-	/* the guest's files: the built-in guest's directory is looked up per start, so a
-	 * `make guest` after blimpd started is found */
-	char gdir[PATH_MAX], gerr[ERRLEN] = "";
-	char def_kernel[PATH_MAX + 32] = "", def_initrd[PATH_MAX + 32] = "";
-	char data[PATH_MAX + 32] = "";
-	if (config_guest_dir(&d->cfg, "/proc/self/exe", gdir, sizeof(gdir), gerr, sizeof(gerr)) ==
-	    0) {
-		snprintf(def_kernel, sizeof(def_kernel), "%s/vmlinux", gdir);
-		snprintf(def_initrd, sizeof(def_initrd), "%s/initrd.img", gdir);
-		snprintf(data, sizeof(data), "%s/data.img", gdir);
-	} else if (!kernel) {
-		snprintf(err, sizeof(err), "%s", gerr[0] ? gerr : "no built-in guest found");
-		r = -ENOENT;
-		goto fail;
-	}
-	if (!kernel)
-		kernel = def_kernel;
-	if (!initrd && def_initrd[0] && file_exists(def_initrd))
-		initrd = def_initrd;
-	if (kernel[0] != '/' || (initrd && initrd[0] != '/')) {
-		snprintf(err, sizeof(err), "kernel and initrd must be absolute paths");
-		r = -EINVAL;
-		goto fail;
-	}
-	if (!file_exists(kernel) || (initrd && !file_exists(initrd))) {
-		snprintf(err, sizeof(err),
-			 "guest kernel or initrd not found (%.200s%s%.200s): run make guest",
-			 kernel, initrd ? ", " : "", initrd ? initrd : "");
-		r = -ENOENT;
-		goto fail;
-	}
-
-	/* embedded: files QEMU's user cannot reach are staged under the state dir */
-	char st_kernel[PATH_MAX + 64], st_initrd[PATH_MAX + 64], st_data[sizeof(data)];
-	if (d->conn.embedded) {
-		if ((r = daemon_guest_stage(d->cfg.state_dir, d->conn.qemu_uid, d->conn.qemu_gid,
-					    kernel, st_kernel, sizeof(st_kernel), err,
-					    sizeof(err))) < 0 ||
-		    (initrd && (r = daemon_guest_stage(d->cfg.state_dir, d->conn.qemu_uid,
-						       d->conn.qemu_gid, initrd, st_initrd,
-						       sizeof(st_initrd), err, sizeof(err))) < 0) ||
-		    (data[0] && file_exists(data) &&
-		     (r = daemon_guest_stage(d->cfg.state_dir, d->conn.qemu_uid, d->conn.qemu_gid,
-					     data, st_data, sizeof(st_data), err, sizeof(err))) <
-			 0))
-			goto fail;
-		kernel = st_kernel;
-		if (initrd)
-			initrd = st_initrd;
-		if (data[0] && file_exists(data))
-			snprintf(data, sizeof(data), "%s", st_data);
-	}
-
-	if (!d->conn_ok) {
-		snprintf(err, sizeof(err), "not connected to libvirt (%.300s)", d->conn.uri);
-		r = -EIO;
-		goto fail;
-	}
-	struct virt_dom_info existing;
-	if (daemon_vm_find(d, name) || virt_dom_lookup(&d->conn, name, &existing) == 0) {
-		snprintf(err, sizeof(err), "a VM named '%s' already exists", name);
-		r = -EEXIST;
-		goto fail;
-	}
-
-	char dir[PATH_MAX], log[PATH_MAX], sock[PATH_MAX], swap[PATH_MAX];
-	if (daemon_vm_dir(d, name, NULL, dir, sizeof(dir)) < 0 ||
-	    daemon_vm_dir(d, name, "console.log", log, sizeof(log)) < 0 ||
-	    daemon_vm_dir(d, name, "agent.sock", sock, sizeof(sock)) < 0 ||
-	    daemon_vm_dir(d, name, "swap.img", swap, sizeof(swap)) < 0) {
-		snprintf(err, sizeof(err), "state directory path too long");
-		r = -ENAMETOOLONG;
-		goto fail;
-	}
-	struct virt_domain_spec spec = {
-	    .name = name,
-	    .domain_type = virt_accel_domain_type(d->conn.accel),
-	    .memsz_bytes = mem,
-	    .vcpus = (unsigned)cpus,
-	    .kernel = kernel,
-	    .initrd = initrd,
-	    .guest_cmd = guest_cmd[0] ? guest_cmd : NULL,
-	    .balloon_driver = balloon_driver,
-	    .free_page_reporting = fpr,
-	    .nosharepages = !sharing,
-	    .data_disk = data[0] && file_exists(data) ? data : NULL,
-	    .data_disk_norelabel = d->conn.embedded,
-	    .swap_disk = guest_swap ? swap : NULL,
-	    .console_log = log,
-	    .agent_sock = sock,
-	    .stats_period_s = d->cfg.stats_period_s,
-	    .tcg_tb_cache_mib = d->cfg.tcg_tb_cache_mib,
-	    .settings = s,
-	};
-	char *xml = NULL;
-	r = virt_domxml_build(&spec, &xml);
-	if (r < 0) {
-		snprintf(err, sizeof(err), "cannot build the domain XML: %s%s", strerror(-r),
-			 r == -ENAMETOOLONG ? " (state directory path too long for a socket)" : "");
-		goto fail;
-	}
-
-	/* files: fresh directory (left-overs of an earlier VM of this name go) */
-	daemon_vm_remove_files(d, name);
-	r = util_mkdir_p(dir, 0755, 0700);
-	if (r == 0 && d->conn.embedded)
-		r = vm_dir_for_qemu(d, dir, kernel, initrd, data, err, sizeof(err));
-	if (r < 0) {
-		if (!err[0])
-			snprintf(err, sizeof(err), "cannot create %.300s: %s", dir, strerror(-r));
-		free(xml);
-		daemon_vm_remove_files(d, name);
-		goto fail;
-	}
-	if (guest_swap) {
-		int fd = open(swap, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || ftruncate(fd, (off_t)guest_swap) < 0) {
-			r = -errno;
-			snprintf(err, sizeof(err), "cannot create %.300s: %s", swap, strerror(-r));
-			if (fd >= 0)
-				close(fd);
-			free(xml);
-			daemon_vm_remove_files(d, name);
-			goto fail;
-		}
-		close(fd);
-	}
-	char uuid[MODEL_UUID_LEN] = "";
-	r = virt_dom_create(&d->conn, xml, uuid, err, sizeof(err));
-	free(xml);
-	if (r < 0) {
-		daemon_vm_remove_files(d, name);
-		goto fail;
-	}
-	char a[32];
-	log_info("vm", "%s: started (%s, %u vCPU, %s, free page reporting %s%s%s)", name,
-		 size_format(mem, a, sizeof(a)), (unsigned)cpus, virt_accel_name(d->conn.accel),
-		 fpr ? "on" : "off", balloon_driver ? "" : ", no balloon driver",
-		 sharing ? "" : ", page sharing off");
-	if (daemon_vms_sync(d) < 0)
-		log_warn("vm", "%s: started but the VM list could not be refreshed", name);
-	json_object *res = json_object_new_object();
-	json_object_object_add(res, "name", json_object_new_string(name));
-	json_object_object_add(res, "uuid", json_object_new_string(uuid));
-	daemon_ctl_reply_ok(c, req->id, res);
-	json_object_put(res);
-	return;
-fail:
-	daemon_ctl_reply_err(c, req->id, r, "%s", err[0] ? err : strerror(-r));
 }
 
 static void h_stop(struct blimpd *d, struct ctl_client *c, struct daemon_request *req)
@@ -591,22 +313,11 @@ static void h_exec(struct blimpd *d, struct ctl_client *c, struct daemon_request
 		goto fail;
 	}
 	if (argvj) {
-		size_t n = json_object_array_length(argvj);
-		const char **argv = calloc(n, sizeof(*argv));
 		cmd = malloc(VIRT_AGENT_CMD_MAX + 1);
-		if (!argv || !cmd) {
-			free(argv);
-			r = -ENOMEM;
-			snprintf(err, sizeof(err), "out of memory");
-			goto fail;
-		}
-		for (size_t i = 0; i < n; i++)
-			argv[i] = json_object_get_string(json_object_array_get_idx(argvj, i));
-		r = virt_shell_join(argv, n, cmd, VIRT_AGENT_CMD_MAX + 1);
-		free(argv);
+		r = cmd ? daemon_strv_shell_join(argvj, cmd, VIRT_AGENT_CMD_MAX + 1) : -ENOMEM;
 		if (r < 0) {
-			snprintf(err, sizeof(err), "command over 64 KiB");
-			r = -E2BIG;
+			snprintf(err, sizeof(err),
+				 r == -ENOMEM ? "out of memory" : "command over 64 KiB");
 			goto fail;
 		}
 	} else {
@@ -746,9 +457,9 @@ static void h_set(struct blimpd *d, struct ctl_client *c, struct daemon_request 
 	    (r = get_vm(d, req->args, &v, err, sizeof(err))) < 0)
 		goto fail;
 	struct vm_settings s = v->settings;
-	if ((r = read_settings(req->args, &s, err, sizeof(err))) < 0)
+	if ((r = daemon_settings_read(req->args, &s, err, sizeof(err))) < 0)
 		goto fail;
-	if ((r = check_settings(d, v->name, &s, v->memsz_bytes, err, sizeof(err))) < 0)
+	if ((r = daemon_settings_check(d, v->name, &s, v->memsz_bytes, err, sizeof(err))) < 0)
 		goto fail;
 	r = virt_dom_set_meta(&d->conn, v->uuid, &s, v->managed, err, sizeof(err));
 	if (r < 0)
@@ -806,7 +517,7 @@ void daemon_handle(struct blimpd *d, struct ctl_client *c, struct daemon_request
 		h_ls(d, c, req);
 		break;
 	case DAEMON_CMD_START:
-		h_start(d, c, req);
+		daemon_start_handle(d, c, req);
 		break;
 	case DAEMON_CMD_STOP:
 		h_stop(d, c, req);

@@ -103,7 +103,7 @@ void daemon_metrics_fill(const struct blimpd *d, struct metrics_vm *vms, struct 
 	struct metrics_counters *c = &s->counters;
 	c->balloon_inflated = d->balloon_inflated_bytes;
 	c->balloon_deflated = d->balloon_deflated_bytes;
-	daemon_swap_safety(&c->swap_rescues, &c->swap_limit_refused, &c->oom_kills);
+	daemon_swap_safety(d, &c->swap_rescues, &c->swap_limit_refused, &c->oom_kills);
 	c->refused[METRICS_REFUSED_CTL_BAD_REQUEST] = d->ctl_bad_requests;
 	c->refused[METRICS_REFUSED_CTL_UID] = d->ctl_refused;
 	c->refused[METRICS_REFUSED_CTL_SLOW_READER] = d->ctl_dropped;

@@ -1,13 +1,17 @@
 /*
  * DESIGN: the collection tick, every collect_period_ms on the main loop:
- *   collect  host figures + one libvirt call for every domain's balloon stats + each
- *            QEMU's /proc figures, into the VM table's snapshots;
+ *   gather   host figures + one libvirt call for every domain's balloon stats + each
+ *            QEMU's /proc figures, into the VM table's snapshots (gather.c); at a
+ *            pass, what is in force for each VM too (balloon target, pin, cgroup
+ *            limit, usage and rescues: d->ops->observe);
  *   decide   every balance_period_ms, policy_run over the running VMs (the policy
  *            state lives across ticks, so targets resume from balloon actual after a
- *            restart and stale data never shrinks a VM);
- *   act      only on differences from what was last applied: balloon targets that
- *            moved by >= 1 MiB, KSM settings; --dry-run logs instead.
- * A manual `balloon` target pins its VM until `balloon NAME --auto`.
+ *            restart and stale data never shrinks a VM), then policy_actions:
+ *            diff(plan, applied) with every rate limit and hold (the pin, the 1 MiB
+ *            deadband, the cgroup step-down and its fleet-wide budget, the hold after
+ *            a rescue), the very code the simulator runs;
+ *   execute  the actions through d->ops (execute.c on a host; a recorder in tests);
+ *            --dry-run logs instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,198 +25,18 @@
 
 #include <json-c/json.h>
 
-#include "act/cgroup.h"
-#include "act/ksm.h"
-#include "act/originals.h"
-#include "act/swap.h"
 #include "daemon/daemon.h"
 #include "daemon/history.h"
 #include "util/event.h"
 #include "util/log.h"
 #include "util/size.h"
-#include "virt/dom.h"
 #include "virt/loop.h"
-
-#define APPLY_MIN_DELTA_BYTES MODEL_MIB /* smaller balloon moves are noise */
-
-static struct act_ksm *tick_ksm;
-static struct act_cgroup *tick_cgroup;
-static bool tick_cgroup_failed;
-static bool tick_cgroup_pass; /* a pass of limits began: tell act/cgroup before the first */
-static struct act_swap *tick_swap;
-static bool tick_swap_tried;
-
-/* Host swap file, once, when the settings ask for one. */
-static void act_swap_once(struct blimpd *d)
-{
-	if (tick_swap_tried || !d->cfg.swapfile_bytes)
-		return;
-	tick_swap_tried = true;
-	struct act_swap_opts o = {.path = d->cfg.swapfile_path,
-				  .size_bytes = d->cfg.swapfile_bytes,
-				  .priority = -1,
-				  .zswap = d->cfg.zswap,
-				  .sysfs_root = "/sys",
-				  .proc_root = "/proc",
-				  .dry_run = d->cfg.dry_run,
-				  .originals = d->originals};
-	int err = 0;
-	tick_swap = act_swap_new(&o, &err);
-	if (!tick_swap) {
-		log_warn("act", "host swap: %s", strerror(-err));
-		return;
-	}
-	char msg[512] = "";
-	if (act_swap_enable(tick_swap, msg, sizeof(msg)) < 0)
-		log_warn("act", "host swap: %s", msg);
-	else if (msg[0])
-		log_info("act", "host swap: %s", msg);
-}
-
-/* Host memory limit of one VM's cgroup (the plan's SWTGT made concrete). */
-static void act_cgroup_vm(struct blimpd *d, struct daemon_vm *v, uint64_t limit_bytes)
-{
-	if (!d->cfg.manage_cgroups || v->pid <= 0 || tick_cgroup_failed)
-		return;
-	if (!tick_cgroup) {
-		struct act_cgroup_opts o = {.proc_root = "/proc",
-					    .dry_run = d->cfg.dry_run,
-					    .watch_period_ms = ACT_CGROUP_WATCH_MS,
-					    .originals = d->originals};
-		int err = 0;
-		tick_cgroup = act_cgroup_new(&o, &err);
-		if (!tick_cgroup) {
-			log_warn("act", "no memory cgroup (%s): host swap limits off",
-				 strerror(-err));
-			tick_cgroup_failed = true;
-			return;
-		}
-	}
-	if (tick_cgroup_pass) {
-		act_cgroup_pass_begin(tick_cgroup); /* one step of reclaim per pass, fleet-wide */
-		tick_cgroup_pass = false;
-	}
-	char msg[1024] = "";
-	struct act_cgroup_safety s0, s1;
-	act_cgroup_safety_get(tick_cgroup, &s0);
-	int r = act_cgroup_apply(tick_cgroup, v->name, v->pid, limit_bytes, msg, sizeof(msg));
-	act_cgroup_safety_get(tick_cgroup, &s1);
-	if (s1.rescues != s0.rescues || s1.oom_kills != s0.oom_kills || s1.refused != s0.refused)
-		/* A limit met a cgroup it could not squeeze: raised (rescue), held (refused),
-		 * or worse (kill). Totals since start, so a repeat shows in one line. */
-		act_cgroup_safety_events(v->name, "apply", msg, &s0, &s1);
-	else if (r < 0 && r != -EBUSY)
-		log_warn("act", "%s: cgroup limit: %s", v->name, msg[0] ? msg : strerror(-r));
-	else if (msg[0])
-		log_info("act", "%s: %s%s", v->name, msg, d->cfg.dry_run ? " [dry-run]" : "");
-}
-
-void daemon_swap_safety(uint64_t *rescues, uint64_t *refused, uint64_t *oom_kills)
-{
-	struct act_cgroup_safety cs = {0};
-	if (tick_cgroup)
-		act_cgroup_safety_get(tick_cgroup, &cs);
-	*rescues = cs.rescues;
-	*refused = cs.refused;
-	*oom_kills = cs.oom_kills;
-}
-
-void daemon_release_vm(struct blimpd *d, const char *name)
-{
-	(void)d;
-	if (!tick_cgroup)
-		return;
-	char msg[512] = "";
-	if (act_cgroup_release(tick_cgroup, name, msg, sizeof(msg)) < 0)
-		log_warn("act", "%s: cgroup release: %s", name, msg);
-	else if (msg[0])
-		log_info("act", "%s: %s", name, msg);
-}
 
 static uint64_t cpu_us(clockid_t clk)
 {
 	struct timespec ts;
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-int daemon_apply_balloon(struct blimpd *d, struct daemon_vm *v, uint64_t target_bytes,
-			 const char *reason, char *err, size_t errlen)
-{
-	char a[32], b[32];
-	uint64_t from = v->applied_target_bytes ? v->applied_target_bytes : v->current_bytes;
-	if (d->cfg.dry_run) {
-		log_info("act", "%s: balloon target %s -> %s (%s) [dry-run]", v->name,
-			 size_format(from, a, sizeof(a)), size_format(target_bytes, b, sizeof(b)),
-			 reason);
-		v->applied_target_bytes = target_bytes;
-		return 0;
-	}
-	int r = virt_dom_set_balloon(&d->conn, v->uuid, target_bytes, err, errlen);
-	if (r < 0) {
-		log_warn("act", "%s: balloon target %s failed: %s", v->name,
-			 size_format(target_bytes, b, sizeof(b)), err);
-		return r;
-	}
-	log_info("act", "%s: balloon target %s -> %s (%s)", v->name,
-		 size_format(from, a, sizeof(a)), size_format(target_bytes, b, sizeof(b)), reason);
-	/* a smaller target inflates the balloon */
-	if (target_bytes < from)
-		d->balloon_inflated_bytes += from - target_bytes;
-	else
-		d->balloon_deflated_bytes += target_bytes - from;
-	v->applied_target_bytes = target_bytes;
-	v->current_bytes = target_bytes;
-	return 0;
-}
-
-static void act_plan(struct blimpd *d, const struct plan *plan, struct daemon_vm **idx, size_t n)
-{
-	char err[256], a[32];
-	for (size_t i = 0; i < n; i++) {
-		struct daemon_vm *v = idx[i];
-		const struct vm_plan *p = &plan->vms[i];
-		v->plan = *p;
-		v->have_plan = true;
-		uint64_t target = p->target_bytes;
-		const char *reason = model_plan_reason_name(p->reason);
-		if (v->manual_target_bytes) {
-			target = v->manual_target_bytes;
-			reason = "manual";
-			v->plan.target_bytes = target;
-			v->plan.mctltgt_bytes = v->memsz_bytes - target;
-		}
-		if (!target)
-			continue;
-		uint64_t cur = v->applied_target_bytes ? v->applied_target_bytes : v->current_bytes;
-		uint64_t delta = target > cur ? target - cur : cur - target;
-		if (delta < APPLY_MIN_DELTA_BYTES)
-			continue;
-		if (daemon_apply_balloon(d, v, target, reason, err, sizeof(err)) < 0)
-			log_warn("act", "%s: could not move the balloon to %s", v->name,
-				 size_format(target, a, sizeof(a)));
-	}
-	tick_cgroup_pass = true;
-	for (size_t i = 0; i < n; i++)
-		act_cgroup_vm(d, idx[i], plan->vms[i].cgroup_limit_bytes);
-	d->host_plan = plan->host;
-	d->have_host_plan = true;
-	if (d->cfg.manage_ksm) {
-		if (!tick_ksm && (tick_ksm = act_ksm_new("/sys", d->cfg.dry_run)))
-			act_ksm_use_originals(tick_ksm, d->originals);
-		if (tick_ksm && act_ksm_present(tick_ksm)) {
-			char msg[512] = "";
-			int r = act_ksm_apply(tick_ksm, plan->host.ksm_run,
-					      plan->host.ksm_pages_to_scan, plan->host.ksm_sleep_ms,
-					      msg, sizeof(msg));
-			if (r < 0)
-				log_warn("act", "KSM: %s", msg);
-			else if (msg[0])
-				log_info("act", "KSM (%s): %s%s",
-					 model_host_state_name(plan->host.state), msg,
-					 d->cfg.dry_run ? " [dry-run]" : "");
-		}
-	}
 }
 
 /* The host's ESX state changed: one event (docs/daemon.md, Events), louder the lower
@@ -273,19 +97,57 @@ static void balance_wsalarm(struct blimpd *d, const struct host_plan *hp, uint64
 	}
 }
 
-static void balance(struct blimpd *d, uint64_t now_ms)
+/* Gather's last part: what is in force for v (policy_applied), its hold kept. */
+static void balance_applied(struct blimpd *d, const struct daemon_act_ops *ops,
+			    struct daemon_vm *v)
 {
-	size_t n = 0;
-	struct daemon_vm **idx = calloc(d->n_vms + 1, sizeof(*idx));
-	struct vm_snapshot *vs = calloc(d->n_vms + 1, sizeof(*vs));
-	struct vm_plan *vp = calloc(d->n_vms + 1, sizeof(*vp));
-	if (!idx || !vs || !vp)
+	struct policy_applied *ap = &v->applied;
+	ap->balloon_bytes = v->applied_target_bytes ? v->applied_target_bytes : v->current_bytes;
+	ap->manual_target_bytes = v->manual_target_bytes;
+	ap->cgroup_off = !d->cfg.manage_cgroups || v->pid <= 0;
+	ops->observe(d, v, ap);
+}
+
+/* Execute: balloons, then cgroup limits (in the order policy_actions gave, which
+ * spent the fleet's reclaim step in snapshot order), then KSM. */
+static void balance_execute(struct blimpd *d, const struct daemon_act_ops *ops,
+			    const struct plan *plan, struct daemon_vm **idx,
+			    const struct policy_action *acts, size_t n_acts)
+{
+	for (size_t k = 0; k < n_acts; k++) {
+		const struct policy_action *a = &acts[k];
+		struct daemon_vm *v = idx[a->vm];
+		if (a->kind == POLICY_ACTION_BALLOON)
+			(void)ops->balloon(d, v, a->bytes,
+					   a->manual ? "manual"
+						     : model_plan_reason_name(plan->vms[a->vm].reason));
+		else
+			ops->cgroup(d, v, a);
+	}
+	d->host_plan = plan->host;
+	d->have_host_plan = true;
+	ops->ksm(d, &plan->host);
+}
+
+void daemon_balance(struct blimpd *d, uint64_t now_ms)
+{
+	const struct daemon_act_ops *ops = d->ops ? d->ops : &daemon_act_host;
+	size_t n = 0, cap = d->n_vms + 1;
+	struct daemon_vm **idx = calloc(cap, sizeof(*idx));
+	struct vm_snapshot *vs = calloc(cap, sizeof(*vs));
+	struct vm_plan *vp = calloc(cap, sizeof(*vp));
+	struct policy_applied *ap = calloc(cap, sizeof(*ap));
+	struct policy_action *acts = calloc(2 * cap, sizeof(*acts));
+	if (!idx || !vs || !vp || !ap || !acts)
 		goto out;
 	for (size_t i = 0; i < d->n_vms; i++) {
-		if (!d->vms[i].active || !d->vms[i].snap.running)
+		struct daemon_vm *v = &d->vms[i];
+		if (!v->active || !v->snap.running)
 			continue;
-		idx[n] = &d->vms[i];
-		vs[n++] = d->vms[i].snap;
+		balance_applied(d, ops, v);
+		idx[n] = v;
+		ap[n] = v->applied;
+		vs[n++] = v->snap;
 	}
 	struct snapshot snap = {.taken_ms = now_ms, .host = d->host, .n_vms = n, .vms = vs};
 	struct plan plan = {.n_vms = n, .vms = vp};
@@ -298,11 +160,20 @@ static void balance(struct blimpd *d, uint64_t now_ms)
 	if (!d->have_host_plan || d->host_plan.state != plan.host.state)
 		event_host_state(d, &plan.host);
 	balance_wsalarm(d, &plan.host, now_ms);
-	act_plan(d, &plan, idx, n);
+	size_t n_acts = 0;
+	policy_actions(&snap, &plan, ap, acts, &n_acts);
+	for (size_t i = 0; i < n; i++) {
+		idx[i]->applied = ap[i];
+		idx[i]->plan = plan.vms[i];
+		idx[i]->have_plan = true;
+	}
+	balance_execute(d, ops, &plan, idx, acts, n_acts);
 out:
 	free(idx);
 	free(vs);
 	free(vp);
+	free(ap);
+	free(acts);
 }
 
 /* How late this tick started against its due time (the loop's timer keeps the same
@@ -347,7 +218,7 @@ void daemon_tick(void *opaque)
 			return;
 		}
 	}
-	act_swap_once(d);
+	daemon_swap_once(d);
 	uint64_t cpu0 = cpu_us(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t pcpu0 = cpu_us(CLOCK_PROCESS_CPUTIME_ID);
 	uint64_t wall0 = cpu_us(CLOCK_MONOTONIC);
@@ -363,45 +234,8 @@ void daemon_tick(void *opaque)
 	d->last_collect_ms = now;
 	if (now - d->last_balance_ms >= d->cfg.policy.balance_period_ms || !d->last_balance_ms) {
 		d->last_balance_ms = now;
-		balance(d, now);
+		daemon_balance(d, now);
 	}
 	daemon_history_record(d, now);
 	daemon_metrics_update(d);
-}
-
-/* One restore step's outcome in the log. */
-static void restore_log(const char *what, int r, const char *msg)
-{
-	if (r < 0)
-		log_warn("act", "%s restore: %s", what, msg[0] ? msg : strerror(-r));
-	else if (msg[0])
-		log_info("act", "%s restored: %s", what, msg);
-}
-
-void daemon_restore_host(struct blimpd *d)
-{
-	char msg[1024] = "";
-	if (tick_cgroup) {
-		restore_log("cgroup", act_cgroup_restore(tick_cgroup, msg, sizeof(msg)), msg);
-		act_cgroup_free(tick_cgroup);
-		tick_cgroup = NULL;
-	}
-	if (tick_swap) {
-		restore_log("host swap", act_swap_restore(tick_swap, msg, sizeof(msg)), msg);
-		act_swap_free(tick_swap);
-		tick_swap = NULL;
-	}
-	if (tick_ksm) {
-		restore_log("KSM", act_ksm_restore(tick_ksm, msg, sizeof(msg)), msg);
-		act_ksm_free(tick_ksm);
-		tick_ksm = NULL;
-	}
-	if (d->originals) {
-		/* what a blimpd that died changed and this one never touched */
-		msg[0] = '\0';
-		restore_log("host originals", act_originals_finish(d->originals, msg, sizeof(msg)),
-			    msg);
-		act_originals_free(d->originals);
-		d->originals = NULL;
-	}
 }

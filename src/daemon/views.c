@@ -17,7 +17,7 @@
 json_object *daemon_counters_json(const struct blimpd *d)
 {
 	struct act_cgroup_safety cs = {0};
-	daemon_swap_safety(&cs.rescues, &cs.refused, &cs.oom_kills);
+	daemon_swap_safety(d, &cs.rescues, &cs.refused, &cs.oom_kills);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "ctl_bad_requests", json_object_new_uint64(d->ctl_bad_requests));
 	json_object_object_add(o, "ctl_refused", json_object_new_uint64(d->ctl_refused));

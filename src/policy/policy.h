@@ -108,10 +108,79 @@ int policy_entitle(uint64_t budget_bytes, uint32_t idle_tax_permyriad,
 	__attribute__((warn_unused_result));
 
 /* ESX host state for `free_bytes` against minFree, without hysteresis:
- * high >= 400%, clear >= 100%, soft >= 64%, hard >= 32%, else low. */
+ * high >= 100%, clear >= 64%, soft >= 32%, hard >= 16%, else low. */
 enum host_state policy_host_state_raw(uint64_t free_bytes, uint64_t minfree_bytes);
-/* With hysteresis: a worse state is entered at once; a better one only when free is
- * past its boundary by POLICY_STATE_MARGIN_PERMYRIAD of minFree. */
-#define POLICY_STATE_MARGIN_PERMYRIAD 1000U
+/* With hysteresis by band: a worse state is entered at once; a better one only when
+ * free has cleared the threshold of the state above it (high: 400% of minFree). */
 enum host_state policy_host_state_next(enum host_state prev, uint64_t free_bytes,
 				       uint64_t minfree_bytes);
+
+/* --- From a plan to actions: every rate limit and hold, in one place ---------------- */
+/* blimpd and the simulator both turn a plan into actions here (actions.c), so what
+ * either applies, pass by pass, is the same by construction. The execute side keeps
+ * only the emergency: an actuator may raise a stuck cgroup's limit at once (a rescue)
+ * and reports it; the hold after it is decided here. */
+
+/* A balloon target that moves less than this is noise: not applied. */
+#define POLICY_BALLOON_DEADBAND_BYTES MODEL_MIB
+/* Lowering cgroup limits asks the host to reclaim (swap out): at most this much per
+ * pass, fleet-wide, below min(limit, usage) of each VM, so each step's reclaim is done
+ * before the next (64 MiB a second at the default period: a rate a swap disk
+ * sustains; bench/density: four VMs stepped down 64 MiB each in one second on a swap
+ * file that took ~40 MiB/s, one cgroup went under_oom and libvirt killed its VM). A
+ * raise is applied at once. */
+#define POLICY_CGROUP_STEP_BYTES (64ULL << 20)
+/* After a rescue the limit is not lowered below the rescue's for this many passes (a
+ * minute at the default period, as long as the host-swap hold); doubled for each
+ * further rescue under the same limit, up to 16x. */
+#define POLICY_CGROUP_HOLD_PASSES 60U
+
+/* One VM's side of what is applied: what the execute side left in force (filled by the
+ * caller before each policy_actions: gather) and the hold policy_actions keeps between
+ * passes (caller-owned, zeroed for a new VM). */
+struct policy_applied {
+	/* in force, as gathered */
+	uint64_t balloon_bytes;       /* balloon target in force (last set, else current) */
+	uint64_t manual_target_bytes; /* pinned by `balloon NAME SIZE`; 0 = policy decides */
+	bool cgroup_off;              /* no cgroup limits for this VM (off, no QEMU pid) */
+	bool cgroup_leftover;         /* an old blimpd's limit waits to be restored */
+	uint64_t cgroup_limit_bytes;  /* blimp's limit in force; UINT64_MAX = none */
+	uint64_t cgroup_usage_bytes;  /* charged to the cgroup; 0 = unknown: CONSUMED + OVHD */
+	uint64_t cgroup_rescues;      /* the actuator's rescues of this cgroup (may restart at 0) */
+	uint64_t cgroup_rescue_bytes; /* the limit the last rescue set; UINT64_MAX: it could
+				       * not raise it and took the limit off */
+	/* kept by policy_actions */
+	uint64_t rescues_seen;
+	uint64_t hold_floor_bytes; /* no lower limit than this during the hold (UINT64_MAX: none at all) */
+	uint32_t hold_passes;	   /* passes the hold still lasts */
+	uint32_t rescues_in_row;   /* rescues since the limit was last off (doubles the hold) */
+};
+
+enum policy_action_kind {
+	POLICY_ACTION_BALLOON, /* set the balloon target to bytes */
+	POLICY_ACTION_CGROUP,  /* set the cgroup limit to bytes (0: no limit) */
+};
+struct policy_action {
+	enum policy_action_kind kind;
+	size_t vm;	     /* index into the snapshot and plan */
+	uint64_t bytes;
+	uint64_t goal_bytes; /* cgroup: the plan's limit this steps toward (held: the floor) */
+	bool manual;	     /* balloon: the pinned target */
+	bool held;	     /* cgroup: a rescue's hold kept it up */
+};
+
+/* The limit to write this pass on the way to target (page-aligned): at once when it
+ * is a raise; when lowering, no more than step_bytes below min(current, usage), so
+ * each pass asks the kernel to reclaim at most one step and the next gives it time (a
+ * limit far below usage at once makes v1 refuse it or, with swap short, stall or OOM
+ * the cgroup). current = the limit in force (UINT64_MAX: none). */
+uint64_t policy_cgroup_next_limit(uint64_t current, uint64_t usage, uint64_t target,
+				  uint64_t step_bytes);
+
+/* diff(plan, applied): the actions for one pass, balloons first (snapshot order), then
+ * cgroup limits (snapshot order, sharing one POLICY_CGROUP_STEP_BYTES of reclaim). A
+ * pinned VM's plan entry gets its manual target (target, MCTLTGT). applied[i] belongs
+ * to snap->vms[i]; its hold fields are updated. out has room for 2 * n_vms; *n_out is
+ * set. Pure: the execute side applies the actions and the next gather shows them. */
+void policy_actions(const struct snapshot *snap, struct plan *plan,
+		    struct policy_applied *applied, struct policy_action *out, size_t *n_out);

@@ -1,12 +1,14 @@
 /*
  * Host memory states (ESX's ladder) on the managed budget.
  *
- * DESIGN: free = budget - sum(CONSUMED + OVHD); thresholds are multiples of vSphere's
- * sliding minFree. Hysteresis by margin, not by sample count: a worse state is entered
- * on the first sample below its boundary (pressure must be answered at once), a better
- * state only once free exceeds the boundary by 10% of minFree. Noise smaller than that
- * margin around a boundary therefore causes at most one transition, never a flap, and
- * no timer or counter state is needed beyond the current state.
+ * DESIGN: free = budget - sum(CONSUMED + OVHD); thresholds are ESX's multiples of
+ * vSphere's sliding minFree: clear below 100%, soft below 64%, hard below 32%, low
+ * below 16%. Hysteresis by band, not by sample count: a worse state is entered on the
+ * first sample below its threshold (pressure must be answered at once); a better state
+ * only once free has cleared the next threshold up, a whole band above the one that
+ * was crossed (soft is left for clear at 100%, not at 64%; clear for high at ESX's
+ * 400%). Noise narrower than a band therefore causes at most one transition, never a
+ * flap, and no timer or counter is needed beyond the current state.
  */
 #include "policy/internal.h"
 
@@ -31,7 +33,10 @@ uint64_t policy_minfree_bytes(uint64_t budget_bytes)
 }
 
 /* Lower boundary of each state, in permyriad of minFree (LOW has none). */
-static const uint32_t state_floor_permyriad[HOST_STATE__COUNT] = {40000, 10000, 6400, 3200, 0};
+static const uint32_t state_floor_permyriad[HOST_STATE__COUNT] = {10000, 6400, 3200, 1600, 0};
+/* Free memory needed to return to each state from a worse one: the threshold of the
+ * state above it (for high, ESX's 400%). */
+static const uint32_t state_return_permyriad[HOST_STATE__COUNT] = {40000, 10000, 6400, 3200, 0};
 
 enum host_state policy_host_state_raw(uint64_t free_bytes, uint64_t minfree_bytes)
 {
@@ -49,8 +54,10 @@ enum host_state policy_host_state_next(enum host_state prev, uint64_t free_bytes
 	enum host_state raw = policy_host_state_raw(free_bytes, minfree_bytes);
 	if ((unsigned)prev >= HOST_STATE__COUNT || raw >= prev)
 		return raw; /* worse (or same): at once */
-	uint64_t margin = policy_permyriad_of(minfree_bytes, POLICY_STATE_MARGIN_PERMYRIAD);
-	enum host_state up =
-	    policy_host_state_raw(policy_sub_floor(free_bytes, margin), minfree_bytes);
-	return up < prev ? up : prev;
+	unsigned __int128 f = (unsigned __int128)free_bytes * MODEL_PERMYRIAD;
+	for (unsigned s = HOST_STATE_HIGH; s < (unsigned)prev; s++) {
+		if (f >= (unsigned __int128)minfree_bytes * state_return_permyriad[s])
+			return (enum host_state)s;
+	}
+	return prev;
 }

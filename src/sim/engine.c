@@ -174,7 +174,10 @@ int sim_new(const struct sim_config *c, const struct sim_fleet *f, struct sim **
 	s->vms_cold = calloc(s->n, sizeof(*s->vms_cold));
 	s->snap_vms = sim_calloc_vms(s->n, sizeof(*s->snap_vms));
 	s->plan_vms = sim_calloc_vms(s->n, sizeof(*s->plan_vms));
-	if (!s->pst || !s->vms || !s->vms_cold || !s->snap_vms || !s->plan_vms)
+	s->applied = sim_calloc_vms(s->n, sizeof(*s->applied));
+	s->actions = calloc(2 * s->n, sizeof(*s->actions));
+	if (!s->pst || !s->vms || !s->vms_cold || !s->snap_vms || !s->plan_vms || !s->applied ||
+	    !s->actions)
 		goto fail;
 	s->snap.vms = s->snap_vms;
 	s->snap.n_vms = s->n;
@@ -210,6 +213,8 @@ void sim_free(struct sim *s)
 	free(s->vms_cold);
 	free(s->snap_vms);
 	free(s->plan_vms);
+	free(s->applied);
+	free(s->actions);
 	free(s);
 }
 
@@ -245,6 +250,32 @@ void sim_snapshot_vm(struct sim *s, size_t i, uint64_t now)
 	v->no_deflate_on_oom = !vm->deflate_on_oom;
 }
 
+/* What blimpd's gather and execute do around policy_actions, on the model: what is
+ * in force (the VM's target and limit; the cgroup's usage is CONSUMED + OVHD, the
+ * policy's stand-in when unknown; no rescues: the model's cgroups never stall), the
+ * actions, then the new targets and limits in force for the next step. */
+static void sim_act(struct sim *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sim_vm *vm = &s->vms[i];
+		struct policy_applied *ap = &s->applied[i];
+		ap->balloon_bytes = (uint64_t)vm->target;
+		ap->cgroup_off = !vm->running;
+		ap->cgroup_limit_bytes = vm->cgroup_limit > 0 ? (uint64_t)vm->cgroup_limit
+							      : UINT64_MAX;
+	}
+	size_t n_acts = 0;
+	policy_actions(&s->snap, &s->plan, s->applied, s->actions, &n_acts);
+	for (size_t k = 0; k < n_acts; k++) {
+		const struct policy_action *a = &s->actions[k];
+		struct policy_applied *ap = &s->applied[a->vm];
+		if (a->kind == POLICY_ACTION_BALLOON)
+			ap->balloon_bytes = a->bytes;
+		else
+			ap->cgroup_limit_bytes = a->bytes ? a->bytes : UINT64_MAX;
+	}
+}
+
 static int sim_balance(struct sim *s, char *err, size_t errlen)
 {
 	s->snap.taken_ms = s->now_ms;
@@ -261,6 +292,7 @@ static int sim_balance(struct sim *s, char *err, size_t errlen)
 		return r;
 	}
 	s->have_plan = true;
+	sim_act(s);
 	if (s->cfg.check) {
 		char cerr[200];
 		if (sim_check_plan(&s->ps, &s->snap, &s->plan, cerr, sizeof(cerr))) {
@@ -308,9 +340,12 @@ static void sim_step(struct sim *s, uint64_t t_next, double dt_s, double dt_eff,
 	double used = 0, consumed = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct sim_vm *vm = &s->vms[i];
-		if (apply && vm->running) { /* the plan made at now_ms */
-			vm->target = (double)s->plan_vms[i].target_bytes;
-			vm->cgroup_limit = (double)s->plan_vms[i].cgroup_limit_bytes;
+		if (apply && vm->running) { /* the actions of the plan made at now_ms */
+			const struct policy_applied *ap = &s->applied[i];
+			vm->target = (double)ap->balloon_bytes;
+			vm->cgroup_limit = ap->cgroup_limit_bytes == UINT64_MAX
+					       ? 0
+					       : (double)ap->cgroup_limit_bytes;
 		}
 		sim_vm_step(s, i, t_next, dt_s, dt_eff);
 		if (vm->running) {
@@ -365,6 +400,16 @@ const struct snapshot *sim_last_snapshot(const struct sim *s)
 const struct plan *sim_last_plan(const struct sim *s)
 {
 	return s->have_plan ? &s->plan : NULL;
+}
+
+const struct policy_applied *sim_last_applied(const struct sim *s)
+{
+	return s->have_plan ? s->applied : NULL;
+}
+
+const struct policy_settings *sim_policy_settings(const struct sim *s)
+{
+	return &s->ps;
 }
 
 void sim_result_get(const struct sim *s, struct sim_result *r)

@@ -98,6 +98,10 @@ struct sim {
 	struct vm_snapshot *snap_vms;
 	struct plan plan;
 	struct vm_plan *plan_vms;
+	/* What is in force per VM and the policy's holds (policy_actions, the code blimpd
+	 * runs): the balloon target and cgroup limit the VMs take at the next step. */
+	struct policy_applied *applied;
+	struct policy_action *actions; /* scratch, 2 per VM */
 	bool have_plan;
 	uint64_t now_ms;
 	/* Host. */

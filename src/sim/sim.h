@@ -201,6 +201,11 @@ int sim_advance(struct sim *s, uint64_t until_ms, char *err, size_t errlen)
 uint64_t sim_now_ms(const struct sim *s);
 const struct snapshot *sim_last_snapshot(const struct sim *s);
 const struct plan *sim_last_plan(const struct sim *s);
+/* What is in force per VM after the last plan's actions (policy_actions): the balloon
+ * targets and cgroup limits the VMs take at the next step; NULL before the first. */
+const struct policy_applied *sim_last_applied(const struct sim *s);
+/* The policy settings the run uses (from its sim_config). */
+const struct policy_settings *sim_policy_settings(const struct sim *s);
 void sim_result_get(const struct sim *s, struct sim_result *r);
 void sim_free(struct sim *s);
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: collect_smaps_rollup_parse, collect_ksm_stat_parse,
+/* libFuzzer target: collect_ksm_stat_parse,
  * collect_proc_status_parse, the cache estimate and the derived figures */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,9 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    est.other_rss_bytes > est.rss_bytes)
 			abort();
 	}
-	struct collect_smaps_rollup ro;
 	struct collect_ksm_stat k;
-	(void)collect_smaps_rollup_parse(buf, size, &ro);
 	if (collect_ksm_stat_parse(buf, size, &k) == 0) {
 		struct collect_proc_pid pp = {.rss_bytes = 1ULL << 30,
 					      .guest_ram_found = true,

@@ -33,11 +33,10 @@ seeds_for() {
 	case "$module/$name" in
 	collect/meminfo) kw='meminfo' ;;
 	collect/psi) kw='pressure|psi' ;;
-	collect/swaps) kw='swaps' ;;
 	collect/ksm) kw='/ksm' ;;
 	collect/zswap) kw='zswap' ;;
 	collect/smaps) kw='/smaps$' ;;
-	collect/procpid) kw='smaps_rollup|ksm_stat' ;;
+	collect/procpid) kw='ksm_stat|/status' ;;
 	collect/cgroup) kw='cgroup' ;;
 	collect/damon) kw='damon' ;;
 	*) kw='.' ;;

@@ -10,6 +10,9 @@ IT_DIR=$(mktemp -d "/var/tmp/blimp-it.$IT_NAME.XXXXXX")
 # blimpd's embedded QEMU runs as libvirt-qemu: it must search down to the state dir
 chmod 711 "$IT_DIR"
 export BLIMP_SOCKET="$IT_DIR/blimpd.sock"
+# no settings file unless a test passes --config: a blimpd installed on this host
+# (/etc/blimp/blimpd.conf) must not change what the tests run
+export BLIMPD_CONFIG=
 IT_FAILS=0
 IT_CHECKS=0
 IT_DAEMON_PID=

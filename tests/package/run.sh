@@ -20,6 +20,7 @@
 # Ends with "package: N passed, N failed". Env: BLIMP_PKG_CACHE (default
 # /var/cache/blimp/package-chroot), IT_KEEP=1 keeps the work directory.
 set -uo pipefail
+unset BLIMPD_CONFIG # the installed blimpd must read its own /etc/blimp/blimpd.conf
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
 pass=0

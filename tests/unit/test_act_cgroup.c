@@ -1,7 +1,8 @@
 /* act/cgroup on fake /proc and cgroupfs trees (v1 and v2): dedicated cgroups,
  * created blimp/NAME cgroups, identity tracking, dry-run, restore, hostile input,
- * and the OOM safety: oom_kill_disable set and restored, limits lowered a step per
- * apply, a cgroup stuck at its limit rescued at once. */
+ * and the OOM safety: oom_kill_disable set and restored, the limit written as asked
+ * (the step-down is the policy's), a cgroup stuck at its limit rescued at once and
+ * the rescue reported (act_cgroup_observe). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,7 +193,7 @@ static int teardown(void **state)
 	return fx_state_free(state);
 }
 
-/* An act_cgroup on the fake tree; step_down_bytes 0: the default step. */
+/* An act_cgroup on the fake tree; rescue_step_bytes 0: the default rescue headroom. */
 static struct act_cgroup *fx_new_step(struct fx *f, int version, bool dry, uint64_t step)
 {
 	struct act_cgroup_opts o = {
@@ -200,7 +201,7 @@ static struct act_cgroup *fx_new_step(struct fx *f, int version, bool dry, uint6
 	    .cgroup_root = f->cg,
 	    .version = version,
 	    .dry_run = dry,
-	    .step_down_bytes = step,
+	    .rescue_step_bytes = step,
 	    .on_mkdir = fake_mkdir,
 	    .rmdir = fake_rmdir,
 	    .hook_arg = f,
@@ -561,39 +562,6 @@ static void test_v1_stuck(void **state)
 	assert_true(act_cgroup_v1_stuck(true, true, 100 * M, UINT64_MAX, S));
 }
 
-static void test_next_limit(void **state)
-{
-	(void)state;
-	const uint64_t M = 1ULL << 20, S = 64 * M;
-	/* Raises and equal limits: at once. */
-	assert_int_equal(act_cgroup_next_limit(512 * M, 512 * M, 1024 * M, S), 1024 * M);
-	assert_int_equal(act_cgroup_next_limit(512 * M, 100 * M, 512 * M, S), 512 * M);
-	/* Unlimited, usage 2 GiB, target 512 MiB: one step below usage. */
-	assert_int_equal(act_cgroup_next_limit(UINT64_MAX, 2048 * M, 512 * M, S), 1984 * M);
-	/* Usage far below the limit: down to usage costs no reclaim, then one step. */
-	assert_int_equal(act_cgroup_next_limit(2048 * M, 300 * M, 100 * M, S), 236 * M);
-	/* Target within a step: the target. */
-	assert_int_equal(act_cgroup_next_limit(1024 * M, 1000 * M, 980 * M, S), 980 * M);
-	/* Usage above the limit (v2 memory.high): from the limit. */
-	assert_int_equal(act_cgroup_next_limit(512 * M, 900 * M, 100 * M, S), 448 * M);
-	/* Page alignment, tiny values, no underflow. */
-	assert_int_equal(act_cgroup_next_limit(UINT64_MAX, 5000, 1, S), 4096);
-	assert_int_equal(act_cgroup_next_limit(UINT64_MAX, UINT64_MAX, 4096, S) % 4096, 0);
-	assert_int_equal(act_cgroup_next_limit(8192, 8192, 0, S), 0);
-	/* Never lower than a step below min(current, usage), for many values. */
-	for (uint64_t cur = 64 * M; cur < 4096 * M; cur += 333 * M)
-		for (uint64_t use = 0; use < 4096 * M; use += 257 * M)
-			for (uint64_t t = 4096; t < 4096 * M; t += 511 * M) {
-				uint64_t n = act_cgroup_next_limit(cur, use, t, S);
-				uint64_t from = cur < use ? cur : use;
-				assert_int_equal(n % 4096, 0);
-				if (t >= cur)
-					assert_true(n >= t);
-				else
-					assert_true(n >= t && n + S + 4096 > from && n <= cur);
-			}
-}
-
 static void test_oom_parse(void **state)
 {
 	(void)state;
@@ -698,8 +666,9 @@ static void test_v1_oom_guard(void **state)
 	act_cgroup_free(a);
 }
 
-/* A limit falls at most a step per apply, from min(limit, usage); rises at once. */
-static void test_step_down(void **state)
+/* The actuator writes the limit it is asked for, lower or higher, in one go: how
+ * fast a limit falls is the policy's (policy_actions, test_policy_actions.c). */
+static void test_writes_as_asked(void **state)
 {
 	struct fx *f = *state;
 	const uint64_t M = 1ULL << 20;
@@ -707,93 +676,28 @@ static void test_step_down(void **state)
 	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 2048 * M);
 	struct act_cgroup *a = fx_new(f, 1, false);
 	char msg[2048];
-	uint64_t prev = 2048 * M;
-	int applies = 0;
-	for (; applies < 100; applies++) {
-		assert_int_equal(fx_apply(f, a, "vm1", 100, 512 * M, msg, sizeof(msg)), 0);
-		uint64_t lim = fx_u64(f, VMDIR "memory.limit_in_bytes");
-		assert_true(lim < prev && prev - lim <= 64 * M); /* a step, never more */
-		fx_set_u64(f, VMDIR "memory.usage_in_bytes", lim); /* reclaim done */
-		prev = lim;
-		if (lim == 512 * M)
-			break;
-		assert_non_null(strstr(msg, "stepping down to 512.0M"));
-	}
-	assert_int_equal(applies + 1, (2048 - 512) / 64);
-	/* Raise: at once. */
+	struct act_cgroup_seen s;
+	assert_int_equal(act_cgroup_observe(a, "vm1", 100, &s), 0);
+	assert_false(s.tracked);
+	assert_int_equal(s.limit_bytes, UINT64_MAX);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 1984 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 1984 * M);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 512 * M + 1, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 512 * M + 4096);
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 1536 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 1536 * M);
-	/* Usage well below the limit: straight to a step below usage. */
-	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 600 * M);
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 100 * M, msg, sizeof(msg)), 0);
-	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 536 * M);
+	/* What observe shows the policy: blimp's limit, the usage, no rescue. */
+	assert_int_equal(act_cgroup_observe(a, "vm1", 100, &s), 0);
+	assert_true(s.tracked);
+	assert_false(s.leftover);
+	assert_int_equal(s.limit_bytes, 1536 * M);
+	assert_int_equal(s.usage_bytes, 2048 * M);
+	assert_int_equal(s.rescues, 0);
+	/* Another run of the VM (pid 101) is not the tracked one. */
+	assert_int_equal(act_cgroup_observe(a, "vm1", 101, &s), 0);
+	assert_false(s.tracked);
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
-	act_cgroup_free(a);
-}
-
-/* A pass (act_cgroup_pass_begin): three VMs asked to fall 1 GiB each share one step
- * of reclaim per pass, not a step each; a raise is never held back; without passes
- * each VM steps on its own. */
-static void test_pass_budget(void **state)
-{
-	struct fx *f = *state;
-	const uint64_t M = 1ULL << 20;
-	char dir[3][128], name[3][8];
-	for (int i = 0; i < 3; i++) {
-		char rel[96], cgl[128];
-		snprintf(name[i], sizeof(name[i]), "vm%d", i + 1);
-		snprintf(rel, sizeof(rel), "machine/qemu-%d-vm%d.libvirt-qemu", i + 1, i + 1);
-		snprintf(dir[i], sizeof(dir[i]), "cg/%s/", rel);
-		char procs[16];
-		snprintf(procs, sizeof(procs), "%d\n", 100 + i);
-		fx_cgroup_v1(f, rel, procs);
-		snprintf(cgl, sizeof(cgl), "4:memory:/%s\n", rel);
-		fx_proc(f, 100 + i, cgl, "5000");
-		char p[160];
-		snprintf(p, sizeof(p), "%smemory.usage_in_bytes", dir[i]);
-		fx_set_u64(f, p, 2048 * M);
-	}
-	struct act_cgroup *a = fx_new(f, 1, false);
-	char msg[2048], p[160];
-	uint64_t lim[3] = {0}, usage[3] = {2048 * M, 2048 * M, 2048 * M};
-	int passes = 0;
-	for (; passes < 200; passes++) {
-		act_cgroup_pass_begin(a);
-		uint64_t fell = 0;
-		bool done = true;
-		for (int i = 0; i < 3; i++) {
-			assert_int_equal(fx_apply(f, a, name[i], 100 + i, 1024 * M, msg, sizeof(msg)),
-					 0);
-			snprintf(p, sizeof(p), "%smemory.limit_in_bytes", dir[i]);
-			uint64_t l = fx_u64(f, p);
-			if (l < usage[i]) { /* reclaim asked; done by the next pass */
-				fell += usage[i] - l;
-				usage[i] = l;
-				snprintf(p, sizeof(p), "%smemory.usage_in_bytes", dir[i]);
-				fx_set_u64(f, p, l);
-			}
-			lim[i] = l;
-			done = done && l == 1024 * M;
-		}
-		assert_true(fell <= 64 * M); /* one step for the whole pass */
-		if (done)
-			break;
-	}
-	assert_true(passes + 1 >= 3 * 1024 / 64); /* the three falls one after another */
-	assert_true(passes + 1 <= 3 * 1024 / 64 + 3);
-	/* A raise in a pass whose step is spent: at once. */
-	act_cgroup_pass_begin(a);
-	snprintf(p, sizeof(p), "%smemory.usage_in_bytes", dir[0]);
-	fx_set_u64(f, p, 1024 * M);
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 512 * M, msg, sizeof(msg)), 0);
-	assert_int_equal(fx_apply(f, a, "vm2", 101, 2048 * M, msg, sizeof(msg)), 0);
-	snprintf(p, sizeof(p), "%smemory.limit_in_bytes", dir[1]);
-	assert_int_equal(fx_u64(f, p), 2048 * M);
-	/* vm3 wants lower, the step went to vm1: vm3 stays where it is this pass. */
-	assert_int_equal(fx_apply(f, a, "vm3", 102, 512 * M, msg, sizeof(msg)), 0);
-	snprintf(p, sizeof(p), "%smemory.limit_in_bytes", dir[2]);
-	assert_int_equal(fx_u64(f, p), lim[2]);
-	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
+	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
 	act_cgroup_free(a);
 }
 
@@ -829,33 +733,33 @@ static void test_v1_under_oom_rescue(void **state)
 	assert_int_equal(sf.rescues, 1);
 	f->under_oom = 0;
 
-	/* Held: the plan's lower limit is not applied during the hold ... */
-	for (unsigned i = 1; i < ACT_CGROUP_RESCUE_HOLD_APPLIES; i++) {
-		assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
-		assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
-	}
-	/* ... a higher one is, at once ... */
+	/* The rescue is reported to the policy, which holds the limit (policy/actions.c);
+	 * until the caller has seen it, a lower limit (planned before it) is not written. */
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "not lowered"));
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	struct act_cgroup_seen s;
+	assert_int_equal(act_cgroup_observe(a, "vm1", 100, &s), 0);
+	assert_int_equal(s.rescues, 1);
+	assert_int_equal(s.rescue_bytes, 464 * M);
+	assert_int_equal(s.limit_bytes, 464 * M);
+	/* ... a higher one is, at once; once seen, a lower one too. */
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 600 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 600 * M);
-	/* ... and after it, down again a step at a time. */
 	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 600 * M);
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 536 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 536 * M);
-	/* Stuck again under the same limit: the hold is twice as long. */
+	/* Stuck again: the second rescue of this cgroup. */
 	f->under_oom = 1;
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
-	assert_non_null(strstr(msg, "held 120 applies"));
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 536 * M, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "#2 of this cgroup"));
 	f->under_oom = 0;
-	uint64_t floor2 = fx_u64(f, VMDIR "memory.limit_in_bytes");
-	assert_true(floor2 > 536 * M);
-	for (unsigned i = 1; i < 2 * ACT_CGROUP_RESCUE_HOLD_APPLIES; i++) {
-		assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
-		assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), floor2);
-	}
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
-	assert_true(fx_u64(f, VMDIR "memory.limit_in_bytes") < floor2);
+	assert_true(fx_u64(f, VMDIR "memory.limit_in_bytes") > 536 * M);
+	assert_int_equal(act_cgroup_observe(a, "vm1", 100, &s), 0);
+	assert_int_equal(s.rescues, 2);
 	fx_set_u64(f, VMDIR "memory.usage_in_bytes", 536 * M);
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 536 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_u64(f, VMDIR "memory.limit_in_bytes"), 536 * M);
 
 	/* The kernel killed in this cgroup anyway (guard cleared behind blimp's back):
 	 * counted, and the guard is set again. */
@@ -889,13 +793,13 @@ static void test_v2_rescue(void **state)
 	fx_set_u64(f, "cg/machine.slice/vm1.scope/memory.current", 500 * M);
 	struct act_cgroup *a = fx_new_step(f, 2, false, 32 * M);
 	char msg[2048];
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 300 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 468 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64(f, "cg/machine.slice/vm1.scope/memory.high"), 468 * M);
 	fx_set_u64(f, "cg/machine.slice/vm1.scope/memory.current", 480 * M); /* within a step */
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 300 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 436 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64(f, "cg/machine.slice/vm1.scope/memory.high"), 436 * M);
 	fx_set_u64(f, "cg/machine.slice/vm1.scope/memory.current", 700 * M); /* stuck */
-	assert_int_equal(fx_apply(f, a, "vm1", 100, 300 * M, msg, sizeof(msg)), 0);
+	assert_int_equal(fx_apply(f, a, "vm1", 100, 404 * M, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "memory.high raised"));
 	assert_int_equal(fx_u64(f, "cg/machine.slice/vm1.scope/memory.high"), 732 * M);
 	struct act_cgroup_safety sf;
@@ -951,9 +855,14 @@ static void test_watcher(void **state)
 	usleep(100 * 1000);
 	act_cgroup_safety_get(a, &sf);
 	assert_int_equal(sf.rescues, 1);
-	/* The hold set by the watcher binds the next plan too. */
+	/* A plan made before the watcher's rescue does not undo it; the rescue is
+	 * reported to the policy, which holds the limit. */
 	assert_int_equal(fx_apply(f, a, "vm1", 100, 400 * M, msg, sizeof(msg)), 0);
 	assert_int_equal(fx_u64_settled(f, VMDIR "memory.limit_in_bytes"), 464 * M);
+	struct act_cgroup_seen s;
+	assert_int_equal(act_cgroup_observe(a, "vm1", 100, &s), 0);
+	assert_int_equal(s.rescues, 1);
+	assert_int_equal(s.rescue_bytes, 464 * M);
 	assert_int_equal(act_cgroup_restore(a, msg, sizeof(msg)), 0);
 	assert_string_equal(fx_read(f->root, VMDIR "memory.limit_in_bytes"), V1_UNLIMITED);
 	act_cgroup_free(a); /* joins the thread */
@@ -972,12 +881,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mount_root, setup, teardown),
-	    cmocka_unit_test(test_next_limit),
 	    cmocka_unit_test(test_oom_parse),
 	    cmocka_unit_test(test_v1_stuck),
 	    cmocka_unit_test_setup_teardown(test_v1_oom_guard, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_step_down, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_pass_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_writes_as_asked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_v1_under_oom_rescue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_v2_rescue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_watcher, setup, teardown),

@@ -134,38 +134,12 @@ static void test_values(void **state)
 	assert_int_equal(c.v[COLLECT_CG_ANON], 2);
 }
 
-static void test_to_snapshot(void **state)
-{
-	(void)state;
-	struct collect_cgroup c;
-	struct vm_snapshot vm = {0};
-	assert_int_equal(collect_cgroup_read(V2SCOPE, 2, &c), 0);
-	collect_cgroup_to_snapshot(&c, true, &vm);
-	assert_int_equal(vm.zipped_bytes, 62914560);
-	assert_true(vm.host_swap_ok);
-	collect_cgroup_to_snapshot(&c, false, &vm);
-	assert_false(vm.host_swap_ok); /* no host swap */
-	c.v[COLLECT_CG_SWAP_MAX] = 0;
-	collect_cgroup_to_snapshot(&c, true, &vm);
-	assert_false(vm.host_swap_ok); /* swap.max 0 */
-	struct collect_cgroup v1 = {.version = 1};
-	v1.found = (1U << COLLECT_CG_LIMIT) | (1U << COLLECT_CG_MEMSW_LIMIT);
-	v1.v[COLLECT_CG_LIMIT] = 1 << 30;
-	v1.v[COLLECT_CG_MEMSW_LIMIT] = 1 << 30; /* memory+swap = memory: no swap */
-	collect_cgroup_to_snapshot(&v1, true, &vm);
-	assert_false(vm.host_swap_ok);
-	assert_int_equal(vm.zipped_bytes, 0);
-	v1.v[COLLECT_CG_MEMSW_LIMIT] = COLLECT_CGROUP_UNLIMITED;
-	collect_cgroup_to_snapshot(&v1, true, &vm);
-	assert_true(vm.host_swap_ok);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_version), cmocka_unit_test(test_proc_parse),
 	    cmocka_unit_test(test_v1),	    cmocka_unit_test(test_v2),
-	    cmocka_unit_test(test_values),  cmocka_unit_test(test_to_snapshot),
+	    cmocka_unit_test(test_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

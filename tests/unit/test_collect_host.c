@@ -1,5 +1,5 @@
-/* Host readers: meminfo, psi, swaps, ksm, zswap, on real copies of this host's
- * files and on malformed ones. Run from the repository root. */
+/* Host readers: meminfo, psi, ksm, zswap, and the host snapshot made of them, on real copies of
+ * this host's files and on malformed ones. Run from the repository root. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "collect/host.h"
 #include "collect/ksm.h"
 #include "collect/meminfo.h"
 #include "collect/psi.h"
-#include "collect/swaps.h"
 #include "collect/zswap.h"
 
 #define FIX "tests/fixtures/collect/"
@@ -95,27 +95,6 @@ static void test_meminfo_bad(void **state)
 	assert_int_equal(collect_meminfo_parse(NULL, 0, &m), -EINVAL);
 }
 
-static void test_meminfo_fd_reread(void **state)
-{
-	(void)state;
-	char tmpl[] = "/tmp/blimp-test-meminfo-XXXXXX";
-	int fd = mkstemp(tmpl);
-	assert_true(fd >= 0);
-	const char a[] = "MemTotal: 100 kB\nMemFree: 50 kB\n";
-	assert_int_equal(write(fd, a, strlen(a)), (ssize_t)strlen(a));
-	struct collect_meminfo m;
-	assert_int_equal(collect_meminfo_read_fd(fd, &m), 0);
-	assert_int_equal(m.bytes[COLLECT_MI_MEM_FREE], 50 * KB);
-	/* Same fd, new content: pread from 0 sees it without reopening. */
-	const char b[] = "MemTotal: 100 kB\nMemFree: 60 kB\n";
-	assert_int_equal(pwrite(fd, b, strlen(b), 0), (ssize_t)strlen(b));
-	assert_int_equal(collect_meminfo_read_fd(fd, &m), 0);
-	assert_int_equal(m.bytes[COLLECT_MI_MEM_FREE], 60 * KB);
-	close(fd);
-	unlink(tmpl);
-	assert_int_equal(collect_meminfo_read_fd(-1, &m), -EINVAL);
-}
-
 static void test_psi(void **state)
 {
 	(void)state;
@@ -151,52 +130,6 @@ static void test_psi(void **state)
 	assert_int_equal(collect_psi_parse(junk, strlen(junk), &p), -EINVAL);
 	const char trailing[] = "some avg10=1.00x avg60=0.00 avg300=0.00 total=0\n";
 	assert_int_equal(collect_psi_parse(trailing, strlen(trailing), &p), -EINVAL);
-}
-
-static void test_swaps(void **state)
-{
-	(void)state;
-	struct collect_swaps s;
-	assert_int_equal(collect_swaps_read(FIX "host/swaps", &s), 0);
-	assert_int_equal(s.n, 0); /* this host has no swap */
-	assert_int_equal(s.total_bytes, 0);
-	assert_int_equal(collect_swaps_read(FIX "host/swaps_two", &s), 0);
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.e[0].path, "/dev/vda2");
-	assert_string_equal(s.e[0].type, "partition");
-	assert_int_equal(s.e[0].size_bytes, 2097148 * KB);
-	assert_int_equal(s.e[0].used_bytes, 1024 * KB);
-	assert_int_equal(s.e[0].prio, -2);
-	assert_string_equal(s.e[1].path, "/var/swap file"); /* \040 unescaped */
-	assert_int_equal(s.e[1].prio, 10);
-	assert_int_equal(s.total_bytes, (2097148 + 1048572) * KB);
-	assert_int_equal(s.used_bytes, 1024 * KB);
-	assert_int_equal(collect_swaps_read(FIX "bad/swaps_noheader", &s), -EINVAL);
-	assert_int_equal(collect_swaps_read(FIX "bad/swaps_short", &s), -EINVAL);
-	assert_int_equal(collect_swaps_read(FIX "bad/swaps_overflow", &s), -ERANGE);
-	assert_int_equal(collect_swaps_read(FIX "bad/meminfo_empty", &s), -EINVAL);
-	assert_int_equal(collect_swaps_read(FIX "nope", &s), -ENOENT);
-}
-
-static void test_swaps_many(void **state)
-{
-	(void)state;
-	/* More areas than we store: totals still cover all. */
-	size_t cap = 64 * 80 + 100, n = 0;
-	char *buf = malloc(cap);
-	assert_non_null(buf);
-	n += (size_t)snprintf(buf, cap, "Filename Type Size Used Priority\n");
-	for (int i = 0; i < 40; i++)
-		n += (size_t)snprintf(buf + n, cap - n, "/swap%d file 1000 10 %d\n", i, -i);
-	struct collect_swaps s;
-	assert_int_equal(collect_swaps_parse(buf, n, &s), 0);
-	assert_int_equal(s.n, COLLECT_SWAPS_MAX);
-	assert_int_equal(s.n_total, 40);
-	assert_int_equal(s.total_bytes, 40 * 1000 * KB);
-	assert_int_equal(s.used_bytes, 40 * 10 * KB);
-	free(buf);
-	const char prio[] = "Filename Type\n/s file 1 1 99999999999\n";
-	assert_int_equal(collect_swaps_parse(prio, strlen(prio), &s), -ERANGE);
 }
 
 static void test_ksm(void **state)
@@ -236,16 +169,12 @@ static void test_zswap(void **state)
 {
 	(void)state;
 	struct collect_zswap z;
-	assert_int_equal(collect_zswap_read(FIX "zswap/parameters", FIX "zswap/nodebug", &z), 0);
+	assert_int_equal(collect_zswap_read(FIX "zswap/parameters", &z), 0);
 	assert_false(z.enabled);
 	assert_string_equal(z.compressor, "lzo");
 	assert_int_equal(z.max_pool_percent, 20);
 	assert_int_equal(z.accept_threshold_percent, 90);
-	assert_false(collect_zswap_has(&z, COLLECT_ZSWAP_STORED_PAGES));
-	assert_int_equal(collect_zswap_read(FIX "zswap/parameters", FIX "zswap/debug", &z), 0);
-	assert_true(collect_zswap_has(&z, COLLECT_ZSWAP_STORED_PAGES));
-	assert_int_equal(z.stored_pages, 6144);
-	assert_int_equal(z.pool_total_size_bytes, 8388608);
+	assert_true(collect_zswap_has(&z, COLLECT_ZSWAP_ACCEPT_THRESHOLD_PERCENT));
 	memset(&z, 0, sizeof(z));
 	assert_int_equal(collect_zswap_parse("enabled", "Y\n", 2, &z), 0);
 	assert_true(z.enabled);
@@ -258,7 +187,7 @@ static void test_zswap(void **state)
 			 -EINVAL);
 	assert_int_equal(collect_zswap_parse("max_pool_percent", "250\n", 4, &z), 0);
 	assert_int_equal(z.max_pool_percent, 100);
-	assert_int_equal(collect_zswap_read(FIX "nope", NULL, &z), -ENOENT);
+	assert_int_equal(collect_zswap_read(FIX "nope", &z), -ENOENT);
 }
 
 /* ZIP on cgroup v1: the host's zswapped bytes shared out by each VM's swap. */
@@ -283,14 +212,51 @@ static void test_zswap_share(void **state)
 			 UINT64_MAX / 8);
 }
 
+/* The snapshot blimpd's tick takes (daemon_gather_host): meminfo's figures as they
+ * are, zswap's from meminfo, MemAvailable's old estimate on kernels without it. */
+static void test_host_snapshot(void **state)
+{
+	(void)state;
+	struct collect_host h;
+	memset(&h, 0, sizeof(h));
+	const char mi[] = "MemTotal: 1000 kB\nMemFree: 300 kB\nMemAvailable: 700 kB\n"
+			  "SwapTotal: 400 kB\nSwapFree: 100 kB\nZswap: 20 kB\nZswapped: 90 kB\n";
+	assert_int_equal(collect_meminfo_parse(mi, strlen(mi), &h.meminfo), 0);
+	h.ksm_found = true;
+	h.ksm.v[COLLECT_KSM_PAGES_SHARING] = 7;
+	h.ksm.v[COLLECT_KSM_PAGES_SHARED] = 3;
+	h.zswap_found = true;
+	h.zswap.enabled = true;
+	struct host_snapshot s;
+	collect_host_to_snapshot(&h, &s);
+	assert_int_equal(s.mem_total_bytes, 1000 * KB);
+	assert_int_equal(s.mem_available_bytes, 700 * KB);
+	assert_int_equal(s.swap_total_bytes, 400 * KB);
+	assert_int_equal(s.swap_free_bytes, 100 * KB);
+	assert_int_equal(s.zswap_pool_bytes, 20 * KB);
+	assert_int_equal(s.zswapped_bytes, 90 * KB);
+	assert_true(s.ksm_present && s.zswap_enabled);
+	assert_int_equal(s.ksm_pages_sharing, 7);
+	assert_int_equal(s.ksm_pages_shared, 3);
+	h.zswap_found = false; /* enabled means nothing without the parameters */
+	const char old[] = "MemTotal: 1000 kB\nMemFree: 300 kB\nCached: 200 kB\n";
+	assert_int_equal(collect_meminfo_parse(old, strlen(old), &h.meminfo), 0);
+	collect_host_to_snapshot(&h, &s);
+	assert_int_equal(s.mem_available_bytes, 500 * KB);
+	assert_false(s.zswap_enabled);
+	const char odd[] = "MemTotal: 1000 kB\nMemFree: 900 kB\nCached: 900 kB\n";
+	assert_int_equal(collect_meminfo_parse(odd, strlen(odd), &h.meminfo), 0);
+	collect_host_to_snapshot(&h, &s);
+	assert_int_equal(s.mem_available_bytes, 1000 * KB); /* never above MemTotal */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_meminfo_real), cmocka_unit_test(test_meminfo_guest_subset),
-	    cmocka_unit_test(test_meminfo_bad),	 cmocka_unit_test(test_meminfo_fd_reread),
-	    cmocka_unit_test(test_psi),		 cmocka_unit_test(test_swaps),
-	    cmocka_unit_test(test_swaps_many),	 cmocka_unit_test(test_ksm),
-	    cmocka_unit_test(test_zswap),	 cmocka_unit_test(test_zswap_share),
+	    cmocka_unit_test(test_meminfo_bad),	 cmocka_unit_test(test_psi),
+	    cmocka_unit_test(test_ksm),		 cmocka_unit_test(test_zswap),
+	    cmocka_unit_test(test_zswap_share),	 cmocka_unit_test(test_host_snapshot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

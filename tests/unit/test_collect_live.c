@@ -168,9 +168,17 @@ static void test_host_live(void **state)
 	assert_int_equal(s.mem_total_bytes, 24684084ULL * 1024);
 	q.meminfo = "/nonexistent";
 	assert_int_equal(collect_host_read(&q, &h), -ENOENT);
+	/* A malformed optional source is flagged and left out; the rest still counts. */
 	q.meminfo = "tests/fixtures/collect/host/meminfo";
 	q.psi = "tests/fixtures/collect/bad/psi_garbage";
-	assert_int_equal(collect_host_read(&q, &h), -EINVAL);
+	q.zswap_params = "tests/fixtures/collect/zswap/parameters";
+	assert_int_equal(collect_host_read(&q, &h), 0);
+	assert_false(h.psi_found);
+	assert_int_equal(h.bad, 1u << COLLECT_HOST_PSI);
+	assert_true(h.zswap_found);
+	collect_host_to_snapshot(&h, &s);
+	assert_int_equal(s.mem_total_bytes, 24684084ULL * 1024);
+	assert_int_equal(s.psi_some_avg10_permyriad, 0);
 }
 
 static void test_vm_live(void **state)

@@ -1,4 +1,4 @@
-/* QEMU process figures: smaps guest-RAM split, smaps_rollup, ksm_stat, and the
+/* QEMU process figures: smaps guest-RAM split, ksm_stat, and the
  * derived CONSUMED/OVHD. Fixtures are real smaps of TCG QEMUs on this host
  * (512 MiB booted guest, 6 GiB paused) plus edited and synthetic ones. */
 #include <errno.h>
@@ -114,7 +114,9 @@ static void test_proc_pid_read(void **state)
 	assert_int_equal(pp.ksm_zero_bytes, 100 * 4096ULL);
 	collect_vm_host_figures(&pp, &f);
 	assert_int_equal(f.consumed_bytes, (300000 - 20000) * KB);
-	assert_int_equal(f.ovhd_bytes, (452676 - 300000 - 5429) * KB); /* guest RAM's own Rss - Pss (memfd) is not OVHD's */
+	assert_int_equal(f.ovhd_bytes,
+			 (452676 - 300000 - 5429) *
+			     KB); /* guest RAM's own Rss - Pss (memfd) is not OVHD's */
 	assert_int_equal(f.swapped_bytes, 100000 * KB);
 	assert_int_equal(f.shared_bytes, 5000 * 4096ULL);
 	assert_int_equal(f.zero_bytes, 100 * 4096ULL);
@@ -284,23 +286,9 @@ static void test_smaps_bad(void **state)
 	free(s);
 }
 
-static void test_rollup_and_ksm_stat(void **state)
+static void test_ksm_stat(void **state)
 {
 	(void)state;
-	struct collect_smaps_rollup ro;
-	assert_int_equal(collect_smaps_rollup_read(FIX "qemu512/smaps_rollup", &ro), 0);
-	assert_int_equal(ro.bytes[COLLECT_ROLLUP_RSS], 263268 * KB);
-	assert_int_equal(ro.bytes[COLLECT_ROLLUP_PSS], 257880 * KB);
-	assert_true(ro.found & (1U << COLLECT_ROLLUP_SWAP));
-	assert_true(ro.found & (1U << COLLECT_ROLLUP_ANONYMOUS));
-	/* SwapPss must not be read as Swap. */
-	const char sp[] = "Rss: 1 kB\nSwapPss: 9 kB\n";
-	assert_int_equal(collect_smaps_rollup_parse(sp, strlen(sp), &ro), 0);
-	assert_int_equal(ro.bytes[COLLECT_ROLLUP_SWAP], 0);
-	assert_int_equal(ro.bytes[COLLECT_ROLLUP_SWAP_PSS], 9 * KB);
-	assert_int_equal(collect_smaps_rollup_parse("Pss: 1 kB\n", 10, &ro), -EINVAL);
-	assert_int_equal(collect_smaps_rollup_parse("Rss: 1 kB junk\n", 15, &ro), -EINVAL);
-
 	struct collect_ksm_stat k;
 	assert_int_equal(collect_ksm_stat_read(FIX "qemu512/ksm_stat", &k), 0);
 	assert_int_equal(k.rmap_items, 400);
@@ -429,10 +417,10 @@ static void test_status_and_estimate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_smaps_real_512),	cmocka_unit_test(test_smaps_real_6g),
-	    cmocka_unit_test(test_smaps_small),		cmocka_unit_test(test_proc_pid_read),
-	    cmocka_unit_test(test_smaps_selection),	cmocka_unit_test(test_smaps_bad),
-	    cmocka_unit_test(test_rollup_and_ksm_stat), cmocka_unit_test(test_status_and_estimate),
+	    cmocka_unit_test(test_smaps_real_512),  cmocka_unit_test(test_smaps_real_6g),
+	    cmocka_unit_test(test_smaps_small),	    cmocka_unit_test(test_proc_pid_read),
+	    cmocka_unit_test(test_smaps_selection), cmocka_unit_test(test_smaps_bad),
+	    cmocka_unit_test(test_ksm_stat),	    cmocka_unit_test(test_status_and_estimate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,6 +319,16 @@ static void test_dropin_order(void **state)
 	assert_int_equal(c.headroom_bytes, MODEL_GIB);
 	assert_int_equal(config_load(&c, fixture("missing.conf"), true, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "missing.conf"));
+
+	/* No file at all (BLIMPD_CONFIG=""), even "required": the defaults, no drop-ins
+	 * (".d" of the empty path would be the cwd's). */
+	struct blimpd_config def;
+	config_default(&def);
+	config_default(&c);
+	assert_int_equal(config_load(&c, "", true, err, sizeof(err)), 0);
+	assert_int_equal(c.headroom_bytes, def.headroom_bytes);
+	assert_int_equal(c.policy.idle_tax_permyriad, def.policy.idle_tax_permyriad);
+	assert_int_equal(config_load(&c, NULL, false, err, sizeof(err)), 0);
 }
 
 struct bad_case {

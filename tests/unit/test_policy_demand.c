@@ -170,7 +170,7 @@ static void test_nodeflate_granted_in_low(void **state)
 		low_fleet(&f);
 		for (int i = 0; i < 3; i++) {
 			f.vms[i].guest_available_bytes = 524 * MIB; /* 500 MiB in use */
-			f.vms[i].consumed_bytes = 500 * MIB;
+			f.vms[i].consumed_bytes = 505 * MIB; /* 21 MiB free: hard */
 			f.vms[i].no_deflate_on_oom = nd;
 		}
 		fleet_tick(&f);

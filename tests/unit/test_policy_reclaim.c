@@ -361,7 +361,7 @@ static void test_host_swap(void **state)
 	vm_idle(&f.vms[1]);
 	uint64_t m = policy_minfree_bytes(6 * GIB);
 	f.vms[0].consumed_bytes = 3 * GIB;
-	f.vms[1].consumed_bytes = 3 * GIB - m / 2; /* free = 50% of minFree: hard */
+	f.vms[1].consumed_bytes = 3 * GIB - m / 4; /* free = 25% of minFree: hard */
 	for (int t = 0; t < 5; t++)
 		fleet_tick(&f); /* balloon actual stays at MEMSZ */
 	assert_int_equal(f.plan.host.state, HOST_STATE_HARD);

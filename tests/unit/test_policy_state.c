@@ -18,20 +18,25 @@ static void test_minfree(void **state)
 	assert_true(policy_minfree_bytes(UINT64_MAX) > 0);
 }
 
+/* ESX's bands: clear below 100% of minFree, soft below 64%, hard below 32%, low
+ * below 16%. */
 static void test_thresholds(void **state)
 {
 	(void)state;
 	uint64_t m = 100 * MIB;
 	assert_int_equal(policy_host_state_raw(400 * MIB, m), HOST_STATE_HIGH);
-	assert_int_equal(policy_host_state_raw(400 * MIB - 1, m), HOST_STATE_CLEAR);
-	assert_int_equal(policy_host_state_raw(100 * MIB, m), HOST_STATE_CLEAR);
-	assert_int_equal(policy_host_state_raw(100 * MIB - 1, m), HOST_STATE_SOFT);
-	assert_int_equal(policy_host_state_raw(64 * MIB, m), HOST_STATE_SOFT);
-	assert_int_equal(policy_host_state_raw(64 * MIB - 1, m), HOST_STATE_HARD);
-	assert_int_equal(policy_host_state_raw(32 * MIB, m), HOST_STATE_HARD);
-	assert_int_equal(policy_host_state_raw(32 * MIB - 1, m), HOST_STATE_LOW);
+	assert_int_equal(policy_host_state_raw(100 * MIB, m), HOST_STATE_HIGH);
+	assert_int_equal(policy_host_state_raw(100 * MIB - 1, m), HOST_STATE_CLEAR);
+	assert_int_equal(policy_host_state_raw(64 * MIB, m), HOST_STATE_CLEAR);
+	assert_int_equal(policy_host_state_raw(64 * MIB - 1, m), HOST_STATE_SOFT);
+	assert_int_equal(policy_host_state_raw(32 * MIB, m), HOST_STATE_SOFT);
+	assert_int_equal(policy_host_state_raw(32 * MIB - 1, m), HOST_STATE_HARD);
+	assert_int_equal(policy_host_state_raw(16 * MIB, m), HOST_STATE_HARD);
+	assert_int_equal(policy_host_state_raw(16 * MIB - 1, m), HOST_STATE_LOW);
 	assert_int_equal(policy_host_state_raw(0, m), HOST_STATE_LOW);
-	assert_int_equal(policy_host_state_raw(UINT64_MAX, UINT64_MAX), HOST_STATE_CLEAR);
+	assert_int_equal(policy_host_state_raw(UINT64_MAX, UINT64_MAX), HOST_STATE_HIGH);
+	/* minFree 0 (a budget of 0): nothing is ever short of it */
+	assert_int_equal(policy_host_state_raw(0, 0), HOST_STATE_HIGH);
 }
 
 static void test_hysteresis(void **state)
@@ -39,17 +44,32 @@ static void test_hysteresis(void **state)
 	(void)state;
 	uint64_t m = 100 * MIB;
 	/* Worse at once, even by a byte. */
-	assert_int_equal(policy_host_state_next(HOST_STATE_CLEAR, 100 * MIB - 1, m),
+	assert_int_equal(policy_host_state_next(HOST_STATE_HIGH, 100 * MIB - 1, m),
+			 HOST_STATE_CLEAR);
+	assert_int_equal(policy_host_state_next(HOST_STATE_CLEAR, 64 * MIB - 1, m),
 			 HOST_STATE_SOFT);
 	assert_int_equal(policy_host_state_next(HOST_STATE_HIGH, 0, m), HOST_STATE_LOW);
-	/* Better only past the boundary by 10% of minFree. */
-	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 100 * MIB, m), HOST_STATE_SOFT);
-	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 110 * MIB - 1, m),
+	/* Better only once free clears the next threshold up: a whole band. Soft (entered
+	 * below 64%) is left for clear at 100%, not at 64% or 64% + a little. */
+	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 64 * MIB, m), HOST_STATE_SOFT);
+	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 100 * MIB - 1, m),
 			 HOST_STATE_SOFT);
-	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 110 * MIB, m), HOST_STATE_CLEAR);
+	assert_int_equal(policy_host_state_next(HOST_STATE_SOFT, 100 * MIB, m), HOST_STATE_CLEAR);
+	assert_int_equal(policy_host_state_next(HOST_STATE_HARD, 64 * MIB - 1, m),
+			 HOST_STATE_HARD);
+	assert_int_equal(policy_host_state_next(HOST_STATE_HARD, 64 * MIB, m), HOST_STATE_SOFT);
+	assert_int_equal(policy_host_state_next(HOST_STATE_LOW, 32 * MIB - 1, m), HOST_STATE_LOW);
+	assert_int_equal(policy_host_state_next(HOST_STATE_LOW, 32 * MIB, m), HOST_STATE_HARD);
+	/* Clear is left for high only at ESX's 400%. */
+	assert_int_equal(policy_host_state_next(HOST_STATE_CLEAR, 399 * MIB, m),
+			 HOST_STATE_CLEAR);
+	assert_int_equal(policy_host_state_next(HOST_STATE_CLEAR, 400 * MIB, m), HOST_STATE_HIGH);
 	/* Several steps at once when free recovers a lot. */
 	assert_int_equal(policy_host_state_next(HOST_STATE_LOW, 500 * MIB, m), HOST_STATE_HIGH);
-	assert_int_equal(policy_host_state_next(HOST_STATE_LOW, 70 * MIB, m), HOST_STATE_HARD);
+	assert_int_equal(policy_host_state_next(HOST_STATE_LOW, 70 * MIB, m), HOST_STATE_SOFT);
+	assert_int_equal(policy_host_state_next(HOST_STATE_LOW, 150 * MIB, m), HOST_STATE_CLEAR);
+	/* An unknown previous state: the raw one. */
+	assert_int_equal(policy_host_state_next((enum host_state)99, 50 * MIB, m), HOST_STATE_SOFT);
 }
 
 static uint64_t xorshift(uint64_t *x)
@@ -60,13 +80,13 @@ static uint64_t xorshift(uint64_t *x)
 	return *x;
 }
 
-/* Noise of +-5% of minFree around each boundary: at most one transition, never a flap.
+/* Noise of +-5% of minFree around each threshold: at most one transition, never a flap.
  * Without hysteresis the same noise flips the state hundreds of times. */
 static void test_no_flap_on_noise(void **state)
 {
 	(void)state;
 	uint64_t m = 200 * MIB, seed = 12345;
-	const uint32_t boundaries[] = {40000, 10000, 6400, 3200};
+	const uint32_t boundaries[] = {10000, 6400, 3200, 1600};
 	for (size_t b = 0; b < 4; b++) {
 		uint64_t center = m / 10000 * boundaries[b];
 		enum host_state s = policy_host_state_raw(center + m / 20, m);
@@ -100,7 +120,7 @@ static void test_state_from_fleet(void **state)
 	fleet_tick(&f);
 	assert_int_equal(f.plan.host.free_bytes, m);
 	assert_int_equal(f.plan.host.minfree_bytes, m);
-	assert_int_equal(f.plan.host.state, HOST_STATE_CLEAR);
+	assert_int_equal(f.plan.host.state, HOST_STATE_HIGH); /* free = 100% of minFree */
 	assert_int_equal(f.plan.host.budget_bytes, 8 * GIB);
 	f.vms[1].ovhd_bytes = 1 * GIB; /* now over budget: free floors at 0 */
 	fleet_tick(&f);
@@ -130,7 +150,7 @@ static void test_ksm_by_state(void **state)
 	assert_int_equal(f.plan.host.state, HOST_STATE_HIGH);
 	assert_false(f.plan.host.ksm_run);
 	assert_int_equal(f.plan.host.ksm_pages_to_scan, 0);
-	f.vms[0].consumed_bytes = 8 * GIB - policy_minfree_bytes(8 * GIB);
+	f.vms[0].consumed_bytes = 8 * GIB - policy_minfree_bytes(8 * GIB) * 80 / 100; /* 80% free */
 	fleet_tick(&f);
 	assert_int_equal(f.plan.host.state, HOST_STATE_CLEAR);
 	assert_true(f.plan.host.ksm_run);

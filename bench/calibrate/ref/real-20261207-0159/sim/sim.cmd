@@ -1,0 +1,1 @@
+/var/tmp/bbench-calibrate.BHMrxc/bin/blimp sim --fleet /var/tmp/bbench-calibrate.BHMrxc/sim/fleet.csv --policy blimp --host-mem 1610612736 --balance-ms 1000 --step-ms 100 --delay-ms 100 --stats-ms 1000 --hours 0.034309 --seed 1 --out /var/tmp/bbench-calibrate.BHMrxc/sim --host-swap-rate 28M --host-ram 25276157952
