@@ -238,11 +238,16 @@ reuse reference || sequence reference static 64G "$MAXN" $((64 * 1024))
 # (budget - minFree), both and mom with ksmtuned's KSM rule (VDSM's MOM runs the same
 # rule in 03-ksm.policy); plain proxmox/mom keep blimp's KSM table and target 80
 MATCHED=$(python3 "$HERE/../burst/analyze.py" matched --budget "$BUDGET_MIB")
+# each variant once: blimpd.conf lines for the real run, `blimp sim` flags for its plan
+declare -A SIM_ARGS=()
 for p in $POLICIES; do
 	case $p in
-	proxmox80) conf="proxmox_ballooning_target = 80\nksm_policy = ksmtuned" pol=proxmox ;;
-	proxmoxm) conf="proxmox_ballooning_target = $MATCHED\nksm_policy = ksmtuned" pol=proxmox ;;
-	momvdsm) conf="ksm_policy = ksmtuned" pol=mom ;;
+	proxmox80) conf="proxmox_ballooning_target = 80\nksm_policy = ksmtuned" pol=proxmox
+		SIM_ARGS[$p]="--policy proxmox --proxmox-target 80 --ksm-policy ksmtuned" ;;
+	proxmoxm) conf="proxmox_ballooning_target = $MATCHED\nksm_policy = ksmtuned" pol=proxmox
+		SIM_ARGS[$p]="--policy proxmox --proxmox-target $MATCHED --ksm-policy ksmtuned" ;;
+	momvdsm) conf="ksm_policy = ksmtuned" pol=mom
+		SIM_ARGS[$p]="--policy mom --ksm-policy ksmtuned" ;;
 	*) conf="" pol=$p ;;
 	esac
 	reuse "$p" || sequence "$p" "$pol" "${BUDGET_MIB}M" "$MAXN" "$BUDGET_MIB" "$conf"
@@ -263,14 +268,9 @@ den_sim() {
 den_sim >"$BENCH_DIR/sim.txt" 2>&1 || bench_log "blimp sim failed: $(tail -2 "$BENCH_DIR/sim.txt")"
 # the baseline variants, configured as above: one more RESULT line each, under the
 # variant's name
-for p in $POLICIES; do
-	case $p in
-	proxmox80) set -- --policy proxmox --proxmox-target 80 --ksm-policy ksmtuned ;;
-	proxmoxm) set -- --policy proxmox --proxmox-target "$MATCHED" --ksm-policy ksmtuned ;;
-	momvdsm) set -- --policy mom --ksm-policy ksmtuned ;;
-	*) continue ;;
-	esac
-	n=$(den_sim "$@" 2>&1 | sed -n 's/^RESULT .*\b'"$2"'_max_vms=\([0-9]*\).*/\1/p')
+for p in "${!SIM_ARGS[@]}"; do
+	read -ra args <<<"${SIM_ARGS[$p]}"
+	n=$(den_sim "${args[@]}" 2>&1 | sed -n 's/^RESULT .*\b'"${args[1]}"'_max_vms=\([0-9]*\).*/\1/p')
 	echo "RESULT ${p}_max_vms=${n:-?}" >>"$BENCH_DIR/sim.txt"
 done
 
