@@ -445,18 +445,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The kernel's own answer, without blimp's collector: clear the child's referenced
- * bits, wait a second while it touches its hot pages, read smaps_rollup's Referenced. */
+/* The kernel's own answer, without blimp's collector: the Referenced bytes of the child's
+ * smaps_rollup since the last clear_refs (the collector's, at its window's start). */
 static uint64_t kernel_referenced_bytes(pid_t pid)
 {
 	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return 0;
-	fputs("1", f);
-	fclose(f);
-	sleep(1);
+	FILE *f;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	f = fopen(path, "r");
 	if (!f)
@@ -514,45 +508,45 @@ static void test_live_refs(void **state)
 		skip();
 	}
 	assert_true(r >= 0);
-	int got = 0;
-	for (int i = 0; i < 40 && got < 2; i++) {
+	/* Accessed bits under nested virtualization come and go: the kernel's own
+	 * smaps_rollup has shown 0 of the 64 MiB in one window and all of it in the next (a
+	 * CI run, 2026-12-07). So each window is judged against what the kernel showed at its
+	 * end, read just before the collector reads it: the collector must see what the
+	 * kernel shows (up to the hot set), and two windows must be ones where it showed it
+	 * all. */
+	int seen = 0;
+	for (int i = 0; i < 120 && seen < 2; i++) {
 		usleep(100000);
+		uint64_t k = kernel_referenced_bytes(pid);
 		r = collect_access_tick(&a, &o, pid, size, now_ms());
 		assert_true(r >= 0);
-		if (r & COLLECT_ACCESS_SAMPLED) {
-			got++;
-			print_message("window %llu ms: active %llu MiB of %llu MiB resident "
-				      "(touched: %llu MiB)\n",
-				      (unsigned long long)a.window_ms,
-				      (unsigned long long)(a.active_bytes / MIB),
-				      (unsigned long long)(a.resident_bytes / MIB),
-				      (unsigned long long)(hot / MIB));
-			/* Some hosts do not set accessed bits again after clear_refs for a
-			 * process that keeps its TLB entries (seen under kvm_pvm: 0.2 MiB of
-			 * 64 MiB touched, for Python's smaps_rollup too): the kernel must show
-			 * the hot pages itself, or there is nothing for blimp to read. */
-			if (a.active_bytes < hot - 1 * MIB) {
-				uint64_t k = kernel_referenced_bytes(pid);
-				if (k < hot / 2) {
-					print_message("skipped: the kernel itself reports %llu KiB "
-						      "referenced of %llu MiB touched after "
-						      "clear_refs\n",
-						      (unsigned long long)(k / 1024),
-						      (unsigned long long)(hot / MIB));
-					kill(pid, SIGKILL);
-					waitpid(pid, NULL, 0);
-					skip();
-				}
-			}
-			/* the hot 64 MiB, plus at most a few MiB (libc, stack are not in it) */
-			assert_true(a.active_bytes >= hot - 1 * MIB);
-			assert_true(a.active_bytes <= hot + 4 * MIB);
-			assert_true(a.resident_bytes >= size - 1 * MIB);
-		}
+		if (!(r & COLLECT_ACCESS_SAMPLED))
+			continue;
+		print_message("window %llu ms: active %llu MiB of %llu MiB resident "
+			      "(touched: %llu MiB, the kernel showed %llu MiB)\n",
+			      (unsigned long long)a.window_ms,
+			      (unsigned long long)(a.active_bytes / MIB),
+			      (unsigned long long)(a.resident_bytes / MIB),
+			      (unsigned long long)(hot / MIB), (unsigned long long)(k / MIB));
+		uint64_t want = k < hot ? k : hot;
+		assert_true(a.active_bytes + 1 * MIB >= want);
+		/* at most a few MiB more than the hot set (libc, stack are not in it) */
+		assert_true(a.active_bytes <= hot + 4 * MIB);
+		assert_true(a.resident_bytes >= size - 1 * MIB);
+		if (k >= hot - 1 * MIB)
+			seen++;
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	assert_int_equal(got, 2);
+	if (seen < 2) {
+		/* Some hosts do not set accessed bits again after clear_refs for a process
+		 * that keeps its TLB entries (seen under kvm_pvm: 0.2 MiB of 64 MiB touched,
+		 * for Python's smaps_rollup too): with nothing shown there is nothing for
+		 * blimp to read. */
+		print_message("skipped: the kernel showed the hot set in %d of the windows\n",
+			      seen);
+		skip();
+	}
 }
 
 /* SAMPLE's pure parts: counting soft-dirty entries, scaling, the page picker. */
