@@ -262,3 +262,43 @@ out:
 	close(dfd);
 	return r;
 }
+
+int collect_cgroup_swap_cap(const char *root, const char *dir, uint64_t *cap)
+{
+	if (!root || !dir || !cap)
+		return -EINVAL;
+	size_t rl = strlen(root), dl = strlen(dir);
+	while (rl > 1 && root[rl - 1] == '/')
+		rl--;
+	if (dl < rl || memcmp(dir, root, rl) != 0 || (dir[rl] != '\0' && dir[rl] != '/'))
+		return -EINVAL;
+	char path[4096];
+	if (dl + sizeof("/memory.swap.max") > sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, dl + 1);
+	uint64_t min = COLLECT_CGROUP_UNLIMITED;
+	/* dir, then each parent, stopping at root (whose swap is never capped) */
+	while (dl > rl) {
+		char buf[64];
+		size_t len;
+		uint64_t v;
+		memcpy(path + dl, "/memory.swap.max", sizeof("/memory.swap.max"));
+		int r = collect_file_read(path, buf, sizeof(buf), &len);
+		if (r == 0) {
+			if ((r = collect_cgroup_value_parse(buf, len, &v)) < 0)
+				return r;
+			if (v < min)
+				min = v;
+		} else if (r != -ENOENT) {
+			return r == -EFBIG ? -EINVAL : r;
+		}
+		path[dl] = '\0';
+		char *slash = strrchr(path, '/');
+		if (!slash)
+			break;
+		dl = (size_t)(slash - path);
+		*slash = '\0';
+	}
+	*cap = min;
+	return 0;
+}

@@ -65,3 +65,11 @@ int collect_cgroup_value_parse(const char *buf, size_t len, uint64_t *out)
 /* Read a cgroup directory. -ENOENT if the usage file is missing. */
 int collect_cgroup_read(const char *dir, int version, struct collect_cgroup *out)
     __attribute__((warn_unused_result));
+
+/* cgroup v2: how much swap the cgroup at dir may use, the smallest memory.swap.max of
+ * dir and of every ancestor below root (the kernel charges swap up the tree, so a
+ * machine.slice with swap.max 0 stops every VM in it). COLLECT_CGROUP_UNLIMITED when
+ * none sets one (or a file is missing: swap accounting off). dir must be root or
+ * under it. -EINVAL on a malformed file or a dir outside root. */
+int collect_cgroup_swap_cap(const char *root, const char *dir, uint64_t *cap)
+    __attribute__((warn_unused_result));

@@ -178,28 +178,43 @@ static int to_tagged(const struct virt_balloon_stats *st, virDomainMemoryStatStr
 	return n;
 }
 
-/* ZIP: on cgroup v2 the VM's own memory.stat "zswapped" (where the kernel has it;
- * else the estimate); on v1 (no per-cgroup zswap figure) the host's
- * zswapped bytes shared out by SWCUR, marked as an estimate. */
-static void gather_vm_zip(const struct blimpd *d, const struct daemon_vm *v, struct vm_snapshot *s)
+/* From the VM's cgroup. ZIP: on cgroup v2 its own memory.stat "zswapped" (where the
+ * kernel has it; else the estimate); on v1 (no per-cgroup zswap figure) the host's
+ * zswapped bytes shared out by SWCUR, marked as an estimate. The swap cap: v2's
+ * memory.swap.max up the tree (an operator's machine.slice may say 0); v1 has no
+ * such file (memsw limits blimp's own placement does not set). */
+static void gather_vm_cgroup(const struct blimpd *d, const struct daemon_vm *v,
+			     struct vm_snapshot *s)
 {
 	static int cg_version; /* 0: not looked yet; -1: no memory cgroup */
 	if (!cg_version) {
 		int r = collect_cgroup_version("/sys/fs/cgroup");
 		cg_version = r > 0 ? r : -1;
 	}
+	bool zip = false;
 	if (cg_version == 2 && v->pid > 0) {
 		char pf[64], dir[4096];
 		struct collect_cgroup c;
+		uint64_t cap;
 		snprintf(pf, sizeof(pf), "/proc/%d/cgroup", (int)v->pid);
-		if (collect_cgroup_pid_dir("/sys/fs/cgroup", 2, pf, dir, sizeof(dir)) == 0 &&
-		    collect_cgroup_read(dir, 2, &c) == 0 &&
-		    collect_cgroup_has(&c, COLLECT_CG_ZSWAPPED)) {
-			s->zipped_bytes = c.v[COLLECT_CG_ZSWAPPED];
-			s->zip_estimated = false;
-			return;
+		if (collect_cgroup_pid_dir("/sys/fs/cgroup", 2, pf, dir, sizeof(dir)) == 0) {
+			if (collect_cgroup_read(dir, 2, &c) == 0 &&
+			    collect_cgroup_has(&c, COLLECT_CG_ZSWAPPED)) {
+				s->zipped_bytes = c.v[COLLECT_CG_ZSWAPPED];
+				s->zip_estimated = false;
+				zip = true;
+			}
+			if (collect_cgroup_swap_cap("/sys/fs/cgroup", dir, &cap) == 0 &&
+			    cap != COLLECT_CGROUP_UNLIMITED) {
+				s->host_swap_capped = true;
+				s->host_swap_cap_bytes = cap;
+				if (cap == 0)
+					s->host_swap_ok = false; /* a limit would OOM-kill QEMU */
+			}
 		}
 	}
+	if (zip)
+		return;
 	const struct host_snapshot *h = &d->host;
 	uint64_t used = h->swap_total_bytes > h->swap_free_bytes
 			    ? h->swap_total_bytes - h->swap_free_bytes
@@ -271,7 +286,7 @@ void daemon_gather_vms(struct blimpd *d)
 		gather_vm_proc(d, v, v == full);
 		gather_vm_access(d, v, now_ms, &access_busy);
 		s->host_swap_ok = d->cfg.manage_cgroups && d->host.swap_total_bytes > 0 && v->pid > 0;
-		gather_vm_zip(d, v, s);
+		gather_vm_cgroup(d, v, s);
 	}
 	free(bs);
 }

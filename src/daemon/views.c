@@ -138,6 +138,11 @@ json_object *daemon_vm_json(const struct blimpd *d, const struct daemon_vm *v)
 	U("swtgt", p->swtgt_bytes);
 	U("zip", s->zipped_bytes);
 	json_object_object_add(o, "zip_estimated", json_object_new_boolean(s->zip_estimated));
+	json_object_object_add(o, "host_swap_ok", json_object_new_boolean(s->host_swap_ok));
+	/* cgroup v2 swap.max up the tree; null: no cap */
+	json_object_object_add(o, "host_swap_cap",
+			       s->host_swap_capped ? json_object_new_uint64(s->host_swap_cap_bytes)
+						   : NULL);
 	U("actv", p->actv_bytes);
 	U("actvs", p->actvs_bytes);
 	U("actvf", p->actvf_bytes);

@@ -83,6 +83,10 @@ struct vm_snapshot {
 				  * the host's zswapped shared out by SWCUR (estimated) */
 	bool zip_estimated;      /* zipped_bytes is the host-wide share, not the cgroup's */
 	bool host_swap_ok;       /* a cgroup limit can push this VM to host swap */
+	/* cgroup v2 memory.swap.max of the VM's cgroup and its ancestors (the smallest):
+	 * at most this much of it can be in host swap. Only when host_swap_capped. */
+	bool host_swap_capped;
+	uint64_t host_swap_cap_bytes;
 
 	/* Host-side access sampling: guest RAM touched during the last window, by
 	 * whichever method worked (DAMON, or clear_refs + smaps Referenced; see

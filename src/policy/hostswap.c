@@ -40,7 +40,9 @@
  * goes below the host target nor above it plus twice OVHD) and is dropped with the
  * host target.
  * All of it only with settings.host_swap and a VM whose cgroup can swap (host_swap_ok):
- * a cgroup limit without swap would OOM-kill QEMU. And only as much as the host's
+ * a cgroup limit without swap would OOM-kill QEMU. A cgroup v2 swap.max (the VM's or
+ * an ancestor's, host_swap_cap_bytes) caps it: the host target never asks for more
+ * in swap than that (CONSUMED + SWCUR - cap at least stays resident). And only as much as the host's
  * free swap takes (policy_hostswap_fit, after every VM): the fleet's SWTGT fits in
  * free swap less a reserve, scaled down by one factor (limits raised) when it would
  * not; no swap at all, no limits.
@@ -139,6 +141,12 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 		swap_target = hostswap_release(s, vs, w, now_ms, hold);
 	}
 	host_target = policy_min_u64(host_target, swap_target);
+	if (host_target != UINT64_MAX && v->host_swap_capped) {
+		/* the cgroup's swap.max: what is in swap already plus SWTGT fits in it */
+		uint64_t keep = policy_sub_floor(policy_add_sat(v->consumed_bytes, v->swapped_bytes),
+						 v->host_swap_cap_bytes);
+		host_target = policy_max_u64(host_target, keep);
+	}
 	if (host_target != UINT64_MAX) {
 		p->cgroup_limit_bytes = hostswap_limit(v, w, vs, host_target, last_consumed);
 		p->swtgt_bytes = policy_sub_floor(v->consumed_bytes, host_target);

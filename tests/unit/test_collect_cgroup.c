@@ -5,7 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "collect/cgroup.h"
@@ -134,12 +138,71 @@ static void test_values(void **state)
 	assert_int_equal(c.v[COLLECT_CG_ANON], 2);
 }
 
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* memory.swap.max up the tree: the smallest wins, the root's is never read, a
+ * missing file is no cap, garbage is an error. */
+static void test_swap_cap(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/blimp-cgcap.XXXXXX", d1[600], d2[700], out[800];
+	assert_non_null(mkdtemp(root));
+	snprintf(d1, sizeof(d1), "%s/machine.slice", root);
+	snprintf(d2, sizeof(d2), "%s/vm1.scope", d1);
+	assert_int_equal(mkdir(d1, 0700), 0);
+	assert_int_equal(mkdir(d2, 0700), 0);
+	put(root, "memory.swap.max", "0\n"); /* the root's: never read (v2 has none) */
+	uint64_t cap = 0;
+	assert_int_equal(collect_cgroup_swap_cap(root, d2, &cap), 0);
+	assert_true(cap == COLLECT_CGROUP_UNLIMITED); /* no files below the root */
+	put(d2, "memory.swap.max", "max\n");
+	put(d1, "memory.swap.max", "0\n");
+	assert_int_equal(collect_cgroup_swap_cap(root, d2, &cap), 0);
+	assert_int_equal(cap, 0); /* the slice stops its VMs */
+	put(d1, "memory.swap.max", "1073741824\n");
+	put(d2, "memory.swap.max", "268435456\n");
+	assert_int_equal(collect_cgroup_swap_cap(root, d2, &cap), 0);
+	assert_int_equal(cap, 268435456);
+	assert_int_equal(collect_cgroup_swap_cap(root, d1, &cap), 0);
+	assert_int_equal(cap, 1073741824);
+	char slash[700];
+	snprintf(slash, sizeof(slash), "%s/", root); /* a root given with a slash */
+	assert_int_equal(collect_cgroup_swap_cap(slash, d2, &cap), 0);
+	assert_int_equal(cap, 268435456);
+	assert_int_equal(collect_cgroup_swap_cap(root, root, &cap), 0);
+	assert_true(cap == COLLECT_CGROUP_UNLIMITED);
+	put(d2, "memory.swap.max", "lots\n");
+	assert_int_equal(collect_cgroup_swap_cap(root, d2, &cap), -EINVAL);
+	assert_int_equal(collect_cgroup_swap_cap(root, "/elsewhere/vm1.scope", &cap), -EINVAL);
+	snprintf(out, sizeof(out), "%sx/vm1.scope", root); /* a sibling sharing the prefix */
+	assert_int_equal(collect_cgroup_swap_cap(root, out, &cap), -EINVAL);
+	assert_int_equal(collect_cgroup_swap_cap(NULL, d2, &cap), -EINVAL);
+	const char *rm[] = {"vm1.scope/memory.swap.max", "memory.swap.max", NULL};
+	for (int i = 0; rm[i]; i++) {
+		snprintf(out, sizeof(out), "%s/%s", d1, rm[i]);
+		assert_int_equal(unlink(out), 0);
+	}
+	snprintf(out, sizeof(out), "%s/memory.swap.max", root);
+	assert_int_equal(unlink(out), 0);
+	assert_int_equal(rmdir(d2), 0);
+	assert_int_equal(rmdir(d1), 0);
+	assert_int_equal(rmdir(root), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_version), cmocka_unit_test(test_proc_parse),
 	    cmocka_unit_test(test_v1),	    cmocka_unit_test(test_v2),
-	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_values),  cmocka_unit_test(test_swap_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

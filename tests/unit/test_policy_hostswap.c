@@ -153,6 +153,39 @@ static void test_hold_cleared_without_swap(void **state)
 	fleet_free(&f);
 }
 
+/* The VM's cgroup (or an ancestor) caps its swap at 512 MiB, 200 MiB of it used: the
+ * host target keeps CONSUMED + SWCUR - cap resident, so SWTGT + SWCUR fits the cap;
+ * uncapped, the same fleet asks for more than that. */
+static void test_swap_cap(void **state)
+{
+	(void)state;
+	struct fleet f;
+	flap_fleet(&f);
+	f.vms[0].consumed_bytes = 4 * GIB;
+	f.vms[0].swapped_bytes = 200 * MIB;
+	fleet_tick(&f);
+	assert_true(f.plan.host.state >= HOST_STATE_HARD);
+	uint64_t free_swtgt = f.plans[0].swtgt_bytes;
+	assert_true(free_swtgt > 312 * MIB); /* the uncapped plan wants more than fits */
+	fleet_free(&f);
+
+	flap_fleet(&f);
+	f.vms[0].consumed_bytes = 4 * GIB;
+	f.vms[0].swapped_bytes = 200 * MIB;
+	f.vms[0].host_swap_capped = true;
+	f.vms[0].host_swap_cap_bytes = 512 * MIB;
+	fleet_tick(&f);
+	assert_true(f.plan.host.state >= HOST_STATE_HARD);
+	assert_true(f.plans[0].cgroup_limit_bytes > 0);
+	assert_true(f.plans[0].swtgt_bytes + 200 * MIB <= 512 * MIB + 4 * MIB);
+	assert_true(f.plans[0].swtgt_bytes >= 312 * MIB - 4 * MIB); /* but all of the cap */
+	/* the cap already full: nothing more to swap, the limit stays at CONSUMED */
+	f.vms[0].swapped_bytes = 512 * MIB;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].swtgt_bytes, 0);
+	fleet_free(&f);
+}
+
 /* While a VM is held by host swap the memory is still owed: in clear the balloon
  * keeps probing the others toward their entitlements (as in soft), where without a
  * held VM it would only deflate. */
@@ -454,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(test_hold_cleared_without_swap),
 	    cmocka_unit_test(test_balloon_reclaims_while_held),
 	    cmocka_unit_test(test_swap_capacity),
+	    cmocka_unit_test(test_swap_cap),
 	    cmocka_unit_test(test_limit_trim),
 	    cmocka_unit_test(test_growing_not_victim),
 	};
