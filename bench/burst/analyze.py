@@ -20,7 +20,7 @@ Per burst (wsloop's samples, 1 s apart, t_ms from its start):
     against the same burst in the unconstrained run;
   MCTLSZ at start: the VM's balloon size in the last `blimp top -b` sample before the
     burst started (what the policy had taken by then).
-Guest OOMs: "Killed process" lines in the guests' dmesg.
+Guest OOMs: the guests' /proc/vmstat oom_kill (or "Killed process" lines in their dmesg, the larger).
 """
 import argparse
 import importlib.util
@@ -107,6 +107,50 @@ def mctlsz_at(rows, vm, t_ms):
     return (best[1] / MIB, best[2] / MIB) if best else (None, None)
 
 
+def burst_counters(d, vm):
+    """{k: {"a"/"b": {counter: value}}} from vms.VM.log (run.sh burst_vmstat): the
+    guest's /proc/vmstat counters before (a) and after (b) its k-th burst (1-based)"""
+    out = {}
+    try:
+        with open(os.path.join(d, f"vms.{vm}.log"), errors="replace") as f:
+            for line in f:
+                p = line.split()
+                if len(p) != 3 or not p[2].isdigit() or "." not in p[0]:
+                    continue
+                k, side = p[0].split(".", 1)
+                if k.isdigit() and side in ("a", "b"):
+                    out.setdefault(int(k), {}).setdefault(side, {})[p[1]] = int(p[2])
+    except OSError:
+        pass
+    return out
+
+
+def burst_thp(d, vm):
+    """[(start KiB, end KiB)] per burst of vm: the host's THP behind its QEMU"""
+    out = []
+    try:
+        with open(os.path.join(d, f"thp.{vm}"), errors="replace") as f:
+            for line in f:
+                p = line.split()
+                out.append(tuple(int(x) if x.isdigit() else None for x in p[:2]))
+    except OSError:
+        pass
+    return out
+
+
+def diag(cnt, thp, k):
+    """one burst's guest swap-out/in MiB, major faults, host THP MiB start->end"""
+    c = cnt.get(k, {})
+    a, b = c.get("a", {}), c.get("b", {})
+
+    def delta(key, scale=1):
+        return (b[key] - a[key]) * scale if key in a and key in b else None
+    t = thp[k - 1] if k - 1 < len(thp) else (None, None)
+    return {"out": delta("pswpout", 4096 / MIB), "in": delta("pswpin", 4096 / MIB),
+            "maj": delta("pgmajfault"),
+            "thp": tuple(x / 1024 if x is not None else None for x in (t + (None, None))[:2])}
+
+
 def load(a, lab, sched):
     d = os.path.join(a.dir, lab)
     vcpu = read_vcpu(os.path.join(d, "vcpu.txt"))
@@ -117,6 +161,8 @@ def load(a, lab, sched):
     per_vm = {i: wsloop_bursts(os.path.join(d, f"wsloop.bv{i}.log")) for i in range(a.vms)}
     starts = {i: phase_starts(os.path.join(d, f"phase.bv{i}")) for i in range(a.vms)}
     seen = {i: 0 for i in range(a.vms)}
+    cnts = {i: burst_counters(d, f"bv{i}") for i in range(a.vms)}
+    thps = {i: burst_thp(d, f"bv{i}") for i in range(a.vms)}
     out = []
     for off, vm in sched:
         k = seen[vm]
@@ -128,7 +174,7 @@ def load(a, lab, sched):
         out.append({"vm": vm, "off": off, "adj": adj,
                     "t": resident_s(adj, a.ws) if adj else None,
                     "rate": statistics.mean(x for _, _, x, _ in adj) if adj else 0.0,
-                    "mctlsz": mz, "mctlmax": mx})
+                    "mctlsz": mz, "mctlmax": mx, "diag": diag(cnts[vm], thps[vm], k + 1)})
     ooms = [oom_kills(os.path.join(d, f"dmesg.bv{i}.log")) for i in range(a.vms)]
     lost = sum(vm_lost(os.path.join(d, f"qemu-exit.bv{i}.log")) for i in range(a.vms))
     return {"bursts": out, "oom": sum(max(o, 0) for o in ooms),
@@ -164,6 +210,7 @@ def cmd_table(a):
           "thruput: contention-adjusted pages/s over the bursts vs the same bursts unconstrained\n"
           "MCTLSZ at start: each bursting VM's balloon when its burst began (the memory the\n"
           "  policy had taken away)")
+    print_diag(res, labels)
     kv = {"budget_mib": a.budget, "proxmox_matched_target": a.matched}
     u = summ["unconstrained"]
     kv["unconstrained_s"] = f"{u['med']:.0f}"
@@ -207,6 +254,29 @@ def cmd_table(a):
     print("RESULT " + " ".join(f"{k}={kv[k]}" for k in keys))
     if a.plot:
         plot(res, labels, a)
+
+
+def print_diag(res, labels):
+    """per burst: what the guest swapped and faulted, what THP backed it on the host"""
+    def f(x):
+        return "-" if x is None else f"{x:.0f}"
+    rows = []
+    for lab in labels:
+        for b in res[lab]["bursts"]:
+            g = b["diag"]
+            if g["out"] is None and g["thp"][0] is None:
+                continue
+            rows.append(f"{lab:<14} bv{b['vm']}  {f(g['out']):>6} {f(g['in']):>6} "
+                        f"{f(g['maj']):>7}  {f(g['thp'][0]):>5} -> {f(g['thp'][1]):<5} "
+                        f"{b['rate'] / 1e6:8.2f}")
+    if not rows:
+        return
+    print("per burst: guest swap out/in (MiB) and major faults during it, host THP behind "
+          "the VM at its start -> end (MiB), adjusted M pages/s")
+    print(f"{'run':<14} vm    {'out':>6} {'in':>6} {'majflt':>7}  {'THP':>5}    {'':<5} "
+          f"{'Mpg/s':>8}")
+    for r in rows:
+        print(r)
 
 
 def plot(res, labels, a):

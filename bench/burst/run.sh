@@ -60,17 +60,42 @@ vm_exec() { "$BLIMP" exec "$1" --timeout 30 -- sh -c "$2"; }
 # shellcheck disable=SC2046 # one VM name a word
 vcpu_sampler() { bench_vcpu_sampler "$1" "$2" $(seq -f "bv%g" 0 $((NVMS - 1))); }
 
+# host_thp VM: the host's transparent huge pages backing VM's QEMU (KiB)
+host_thp() {
+	local pid
+	pid=$(pgrep -f "guest=$1," | head -1)
+	awk '/^AnonHugePages:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo -
+}
+
 # bursts OUT GO: each burst of the schedule at GO + offset, through the guest agent;
 # the host ms of each start goes to OUT/phase.bvI (one line per burst of that VM).
+# For the diagnosis of what a burst costs: the guest's swap and fault counters around
+# each burst (in the guest: /tmp/vms.K.a before wsloop, .b after) and the host's THP
+# behind the VM at the burst's start and end (OUT/thp.bvI, "start end" KiB a line).
 bursts() {
-	local out=$1 go=$2 off vm at
+	local out=$1 go=$2 off vm at k
+	local keys="grep -E '^(pswpin|pswpout|pgmajfault|oom_kill) ' /proc/vmstat"
 	while read -r off vm; do
 		at=$((go + off))
 		while [ "$(date +%s)" -lt "$at" ]; do sleep 0.05; done
 		date +%s%3N >>"$out/phase.bv$vm"
-		vm_exec "bv$vm" "wsloop $WS_MIB --duration $PHASE_S --log /tmp/wsloop.log >/dev/null 2>&1 </dev/null &" \
+		k=$(wc -l <"$out/phase.bv$vm")
+		vm_exec "bv$vm" "($keys >/tmp/vms.$k.a; wsloop $WS_MIB --duration $PHASE_S --log /tmp/wsloop.log >/dev/null 2>&1 </dev/null; $keys >/tmp/vms.$k.b) >/dev/null 2>&1 </dev/null &" \
 			>/dev/null || bench_log "burst of bv$vm at +$off s did not start"
+		(
+			t0=$(host_thp "bv$vm")
+			sleep "$PHASE_S"
+			echo "$t0 $(host_thp "bv$vm")" >>"$out/thp.bv$vm"
+		) &
 	done <"$BENCH_DIR/schedule"
+	wait
+}
+
+# burst_vmstat OUT VM: the guest's counters around each of its bursts, to OUT/vms.VM.log
+burst_vmstat() {
+	# shellcheck disable=SC2016 # expanded by the guest's shell
+	vm_exec "$2" 'for f in /tmp/vms.*; do [ -e "$f" ] || continue; while read -r k v; do echo "${f#/tmp/vms.} $k $v"; done <"$f"; done' \
+		>"$1/vms.$2.log" 2>&1
 }
 
 
@@ -115,6 +140,7 @@ one_run() {
 	wait "$sampler" "$burster"
 	# shellcheck disable=SC2046 # one VM name a word
 	bench_guest_logs "$out" "$label" $(seq -f "bv%g" 0 $((NVMS - 1)))
+	for i in $(seq 0 $((NVMS - 1))); do burst_vmstat "$out" "bv$i"; done
 	"$BLIMP" status >"$out/status.txt" 2>&1
 	bench_daemon_stop
 	cp "$BENCH_DIR/blimpd.log" "$out/blimpd.log"

@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from benchstats import MIB, OOM_RE, WS_RE, burst_rate, num, read_top, read_vcpu, wait_share  # noqa: E402
+from benchstats import MIB, WS_RE, guest_oom_kills, burst_rate, num, read_top, read_vcpu, wait_share  # noqa: E402
 
 SLO_THROUGHPUT = 0.90
 SLO_OVER_BUDGET = 0.10
@@ -171,11 +171,7 @@ def step_figures(d, k, budget_mib, cycle, active, cap=None):
                if sum(num(r, "consumed") + num(r, "ovhd") for r in rs) > budget_mib * MIB)
     oom = lost = 0
     for i in range(1, k + 1):
-        try:
-            oom += len(OOM_RE.findall(open(os.path.join(d, f"dmesg.dv{i}.log"),
-                                           errors="replace").read()))
-        except OSError:
-            pass
+        oom += max(guest_oom_kills(os.path.join(d, f"dmesg.dv{i}.log")), 0)
         try:
             lost += "reason=crashed" in open(os.path.join(d, f"qemu-exit.dv{i}.log")).read()
         except OSError:

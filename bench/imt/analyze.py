@@ -58,11 +58,8 @@ def mean_in(series, t0, t1, key):
 
 
 def ooms(d, vm):
-    try:
-        with open(os.path.join(d, f"dmesg.{vm}.log")) as f:
-            return len(benchstats.OOM_RE.findall(f.read()))
-    except OSError:
-        return -1
+    return benchstats.guest_oom_kills(os.path.join(d, f"dmesg.{vm}.log"),
+                                      os.path.join(d, f"vmstat.{vm}.txt"))
 
 
 def vmstat(d, name):

@@ -89,7 +89,7 @@ grep -q . "$BENCH_DIR/phase.b" || bench_die "idle_tax was not set: $(cat "$BENCH
 vm_exec iv1 'kill $(pidof fileread); sleep 1; cat /tmp/fileread.log' >"$BENCH_DIR/fileread.log"
 for vm in iv0 iv1; do
 	vm_exec "$vm" 'dmesg' >"$BENCH_DIR/dmesg.$vm.log" 2>&1
-	vm_exec "$vm" 'grep -E "^(pswpin|pswpout) " /proc/vmstat; pidof memhog >/dev/null && echo memhog alive' \
+	vm_exec "$vm" 'grep -E "^(pswpin|pswpout|oom_kill) " /proc/vmstat; pidof memhog >/dev/null && echo memhog alive' \
 		>"$BENCH_DIR/vmstat.$vm.txt" 2>&1
 done
 "$BLIMP" status >"$BENCH_DIR/status.txt" 2>&1

@@ -21,6 +21,31 @@ WS_RE = re.compile(r"wsloop t_ms=(\d+) pages_per_s=(\d+) resident_mib=(\d+)")
 OOM_RE = re.compile(r"Killed process \d+")
 
 
+def guest_oom_kills(dmesg_path, vmstat_path=None):
+    """a guest's OOM kills: its /proc/vmstat oom_kill (the kernel's own counter; saved
+    as vmstat.VM.log beside dmesg.VM.log unless vmstat_path says where) and the
+    "Killed process" lines of its dmesg (a ring buffer that can wrap); the larger of
+    the two. -1 if neither file could be read."""
+    if vmstat_path is None:
+        d, b = os.path.split(dmesg_path)
+        vmstat_path = os.path.join(d, b.replace("dmesg.", "vmstat.", 1))
+    n = -1
+    try:
+        with open(dmesg_path, errors="replace") as f:
+            n = len(OOM_RE.findall(f.read()))
+    except OSError:
+        pass
+    try:
+        with open(vmstat_path, errors="replace") as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 2 and p[0] == "oom_kill" and p[1].isdigit():
+                    n = max(n, int(p[1]))
+    except OSError:
+        pass
+    return n
+
+
 def read_top(path, missing_ok=False):
     """rows of `blimp top -b` (several iterations), as dicts; the header repeated by
     each iteration is dropped. A file that cannot be read raises OSError, or gives []

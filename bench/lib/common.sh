@@ -254,7 +254,8 @@ bench_top_window() {
 }
 
 # bench_guest_logs OUT LABEL VM...: once each VM's wsloop has ended, its log
-# (OUT/wsloop.VM.log), kernel log (OUT/dmesg.VM.log) and, if its QEMU died (the host's
+# (OUT/wsloop.VM.log), kernel log (OUT/dmesg.VM.log), /proc/vmstat (OUT/vmstat.VM.log:
+# oom_kill, the kernel's own count of OOM kills) and, if its QEMU died (the host's
 # memcg OOM killer, say), libvirt's reason (OUT/qemu-exit.VM.log).
 bench_guest_logs() {
 	local out=$1 label=$2 vm
@@ -264,6 +265,7 @@ bench_guest_logs() {
 			bench_log "$label: $vm still running wsloop"
 		"$BLIMP" exec "$vm" --timeout 30 -- sh -c 'cat /tmp/wsloop.log' >"$out/wsloop.$vm.log" 2>&1
 		"$BLIMP" exec "$vm" --timeout 30 -- sh -c 'dmesg' >"$out/dmesg.$vm.log" 2>&1
+		"$BLIMP" exec "$vm" --timeout 30 -- sh -c 'cat /proc/vmstat' >"$out/vmstat.$vm.log" 2>&1
 		grep -h 'shutting down, reason=' "$out/state/libvirt/log/qemu/$vm.log" \
 			>"$out/qemu-exit.$vm.log" 2>/dev/null
 	done

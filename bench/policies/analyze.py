@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from benchstats import MIB, OOM_RE, WS_RE, burst_rate, num, read_top, read_vcpu, wait_share  # noqa: E402
+from benchstats import MIB, WS_RE, guest_oom_kills, burst_rate, num, read_top, read_vcpu, wait_share  # noqa: E402
 
 
 def cmd_ovhd(path):
@@ -100,11 +100,7 @@ def burst(adj, ws, ref):
 
 
 def oom_kills(path):
-    try:
-        with open(path, errors="replace") as f:
-            return len(OOM_RE.findall(f.read()))
-    except OSError:
-        return -1
+    return guest_oom_kills(path)
 
 
 def vm_lost(path):
