@@ -162,6 +162,7 @@ measure_step() {
 		vm_exec "dv$i" 'for f in /tmp/ws/*.log; do [ -e "$f" ] || continue; n=${f##*/}; echo "burst ${n%.log}"; cat "$f"; done' \
 			>"$d/ws.dv$i.log" 2>&1
 		vm_exec "dv$i" 'dmesg' >"$d/dmesg.dv$i.log" 2>&1
+		vm_exec "dv$i" 'cat /proc/vmstat' >"$d/vmstat.dv$i.log" 2>&1
 		grep -h 'shutting down, reason=' "$out/state/libvirt/log/qemu/dv$i.log" \
 			>"$d/qemu-exit.dv$i.log" 2>/dev/null
 	done
