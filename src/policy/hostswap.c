@@ -42,10 +42,10 @@
  * All of it only with settings.host_swap and a VM whose cgroup can swap (host_swap_ok):
  * a cgroup limit without swap would OOM-kill QEMU. A cgroup v2 swap.max (the VM's or
  * an ancestor's, host_swap_cap_bytes) caps it: the host target never asks for more
- * in swap than that (CONSUMED + SWCUR - cap at least stays resident). And only as much as the host's
- * free swap takes (policy_hostswap_fit, after every VM): the fleet's SWTGT fits in
- * free swap less a reserve, scaled down by one factor (limits raised) when it would
- * not; no swap at all, no limits.
+ * in swap than that (CONSUMED + SWCUR - cap at least stays resident; a full cap, no
+ * limit). And only as much as the host's free swap takes (policy_hostswap_fit, after
+ * every VM): the fleet's SWTGT fits in free swap less a reserve, scaled down by one
+ * factor (limits raised) when it would not; no swap at all, no limits.
  */
 #include "policy/internal.h"
 
@@ -145,7 +145,9 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 		/* the cgroup's swap.max: what is in swap already plus SWTGT fits in it */
 		uint64_t keep = policy_sub_floor(policy_add_sat(v->consumed_bytes, v->swapped_bytes),
 						 v->host_swap_cap_bytes);
-		host_target = policy_max_u64(host_target, keep);
+		/* the cap full: a limit could only throttle, not swap */
+		host_target = keep >= v->consumed_bytes ? UINT64_MAX
+							: policy_max_u64(host_target, keep);
 	}
 	if (host_target != UINT64_MAX) {
 		p->cgroup_limit_bytes = hostswap_limit(v, w, vs, host_target, last_consumed);

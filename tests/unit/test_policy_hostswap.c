@@ -179,10 +179,11 @@ static void test_swap_cap(void **state)
 	assert_true(f.plans[0].cgroup_limit_bytes > 0);
 	assert_true(f.plans[0].swtgt_bytes + 200 * MIB <= 512 * MIB + 4 * MIB);
 	assert_true(f.plans[0].swtgt_bytes >= 312 * MIB - 4 * MIB); /* but all of the cap */
-	/* the cap already full: nothing more to swap, the limit stays at CONSUMED */
+	/* the cap already full: nothing more to swap, and no limit (it could only throttle) */
 	f.vms[0].swapped_bytes = 512 * MIB;
 	fleet_tick(&f);
 	assert_int_equal(f.plans[0].swtgt_bytes, 0);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
 	fleet_free(&f);
 }
 
