@@ -208,8 +208,6 @@ static void gather_vm_cgroup(const struct blimpd *d, const struct daemon_vm *v,
 			    cap != COLLECT_CGROUP_UNLIMITED) {
 				s->host_swap_capped = true;
 				s->host_swap_cap_bytes = cap;
-				if (cap == 0)
-					s->host_swap_ok = false; /* a limit would OOM-kill QEMU */
 			}
 		}
 	}

@@ -42,8 +42,8 @@
  * All of it only with settings.host_swap and a VM whose cgroup can swap (host_swap_ok):
  * a cgroup limit without swap would OOM-kill QEMU. A cgroup v2 swap.max (the VM's or
  * an ancestor's, host_swap_cap_bytes) caps it: the host target never asks for more
- * in swap than that (CONSUMED + SWCUR - cap at least stays resident; a full cap, no
- * limit). And only as much as the host's free swap takes (policy_hostswap_fit, after
+ * in swap than that (CONSUMED + SWCUR - cap at least stays resident); a cap already
+ * reached, 0 included, counts as a cgroup that cannot swap. And only as much as the host's free swap takes (policy_hostswap_fit, after
  * every VM): the fleet's SWTGT fits in free swap less a reserve, scaled down by one
  * factor (limits raised) when it would not; no swap at all, no limits.
  */
@@ -121,7 +121,9 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 {
 	uint64_t last_consumed = vs->last_consumed_bytes;
 	vs->last_consumed_bytes = v->consumed_bytes;
-	if (!s->host_swap || !v->running || !v->host_swap_ok) {
+	/* a cgroup swap.max already reached (0 included): as a VM that cannot swap */
+	bool cap_full = v->host_swap_capped && v->swapped_bytes >= v->host_swap_cap_bytes;
+	if (!s->host_swap || !v->running || !v->host_swap_ok || cap_full) {
 		vs->swap_hold_bytes = vs->swap_trim_bytes = 0;
 		return;
 	}
@@ -145,9 +147,7 @@ void policy_hostswap_vm(const struct policy_settings *s, const struct vm_snapsho
 		/* the cgroup's swap.max: what is in swap already plus SWTGT fits in it */
 		uint64_t keep = policy_sub_floor(policy_add_sat(v->consumed_bytes, v->swapped_bytes),
 						 v->host_swap_cap_bytes);
-		/* the cap full: a limit could only throttle, not swap */
-		host_target = keep >= v->consumed_bytes ? UINT64_MAX
-							: policy_max_u64(host_target, keep);
+		host_target = policy_max_u64(host_target, keep);
 	}
 	if (host_target != UINT64_MAX) {
 		p->cgroup_limit_bytes = hostswap_limit(v, w, vs, host_target, last_consumed);

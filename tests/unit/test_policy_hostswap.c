@@ -184,6 +184,12 @@ static void test_swap_cap(void **state)
 	fleet_tick(&f);
 	assert_int_equal(f.plans[0].swtgt_bytes, 0);
 	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
+	/* swap.max 0 (an operator's machine.slice): never a limit */
+	f.vms[0].swapped_bytes = 0;
+	f.vms[0].host_swap_cap_bytes = 0;
+	fleet_tick(&f);
+	assert_int_equal(f.plans[0].swtgt_bytes, 0);
+	assert_int_equal(f.plans[0].cgroup_limit_bytes, 0);
 	fleet_free(&f);
 }
 
