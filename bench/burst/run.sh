@@ -13,6 +13,7 @@
 # unconstrained run, same guests and workload under a budget nothing presses
 # against, always runs first):
 #   blimp        blimp's defaults (no host swap file: the default)
+#   blimp-nolevel  blimp without levelling (level_headroom = false), to show its effect
 #   proxmox80    policy proxmox, proxmox_ballooning_target = 80 (pvestatd's default)
 #   proxmoxm     policy proxmox at the target that matches blimp's fill: blimp fills to
 #                budget - minFree, so target = floor(100 x (budget - minFree) / budget)
@@ -150,6 +151,7 @@ one_run unconstrained blimp "$BIG"
 for p in $POLICIES; do
 	case $p in
 	blimp) one_run blimp blimp "${BUDGET_MIB}M" ;;
+	blimp-nolevel) one_run blimp-nolevel blimp "${BUDGET_MIB}M" "level_headroom = false" ;;
 	proxmox80) one_run proxmox80 proxmox "${BUDGET_MIB}M" \
 		"proxmox_ballooning_target = 80\nksm_policy = $BASE_KSM" ;;
 	proxmoxm) one_run proxmoxm proxmox "${BUDGET_MIB}M" \

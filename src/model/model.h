@@ -131,6 +131,7 @@ enum plan_reason {
 	PLAN_REASON_BASELINE,    /* set by a baseline policy's own rule */
 	PLAN_REASON_GRANT,       /* guest short of memory: given the host's free memory at once */
 	PLAN_REASON_GROWING,     /* demand rising (host or guest side): never shrunk meanwhile */
+	PLAN_REASON_LEVEL,       /* state high: headroom beyond need shared out by shares */
 	PLAN_REASON__COUNT
 };
 const char *model_plan_reason_name(enum plan_reason r);

@@ -64,6 +64,7 @@ struct policy_vm_state {
 	int64_t swap_trim_bytes;   /* cgroup limit below (> 0) or above host target + OVHD (hostswap.c) */
 	uint64_t last_consumed_bytes; /* CONSUMED at the last run (hostswap.c) */
 	uint32_t stall_periods;	   /* consecutive runs the balloon did not move toward target */
+	bool level_moving;	   /* level.c: on its way to its part (no deadband) */
 	/* growth (estimate.c): the last fresh sample's in-use and balloon actual */
 	uint64_t last_in_use_bytes;
 	uint64_t last_sample_actual_bytes;
@@ -118,6 +119,9 @@ struct policy_vm_work {
 	bool rising; /* demand rising: never shrunk this run (demand.c) */
 	/* the sample is newer than the last shrink: the guest has answered it (demand.c) */
 	bool answered;
+	/* level.c: takes part this run, may give, its need and its part of the surplus */
+	bool level_ok, level_give_ok, level_capped;
+	uint64_t level_need_bytes, level_part_bytes, level_step_bytes, level_band_bytes;
 	struct policy_baseline_vm b; /* last: blimp never touches it */
 };
 
@@ -265,6 +269,20 @@ void policy_demand_update(struct policy_vm_state *vs, const struct vm_snapshot *
 void policy_reclaim_vm(const struct policy_settings *s, const struct vm_snapshot *v,
 		       const struct policy_vm_work *w, struct policy_vm_state *vs, uint64_t now_ms,
 		       enum host_state hs, struct vm_plan *p);
+/* reclaim.c: the slow probe's shrink for this run (probe_step of MEMSZ per balance
+ * period, scaled by the time since the VM's last plan and by the host's state). */
+uint64_t policy_probe_step(const struct policy_settings *s, const struct policy_vm_state *vs,
+			   const struct policy_vm_work *w, uint64_t now_ms, enum host_state hs);
+/* reclaim.c: what the VM needs, max(entitlement, guest floor) within [lo, hi]. */
+uint64_t policy_reclaim_desired(const struct vm_plan *p, const struct policy_vm_work *w);
+/* level.c (blimp only, state high): policy_level_note, per VM after the reclaim rules
+ * and the grant's note, marks who takes part; policy_level then shares the targets'
+ * sum above the VMs' needs out again by shares, zero-sum. */
+void policy_level_note(const struct policy_settings *s, const struct vm_snapshot *v,
+		       struct policy_vm_work *w, struct policy_vm_state *vs,
+		       const struct vm_plan *p, bool is_short, uint64_t now_ms);
+void policy_level(struct policy_state *st, const struct snapshot *snap, enum host_state hs,
+		  struct vm_plan *plans);
 /* hostswap.c (blimp only): once per run, the host side of the hysteresis (returns
  * whether kept limits are still held); then per VM after policy_reclaim_vm, SWTGT and
  * the cgroup limit. */

@@ -327,7 +327,8 @@ static void policy_finish_vm(const struct policy_settings *s, const struct polic
 	p->mctltgt_bytes = w->memsz_bytes - t;
 	if (t < w->prev_target_bytes)
 		vs->last_shrink_ms = now_ms ? now_ms : 1;
-	else if (t > policy_add_sat(w->prev_target_bytes, policy_tol_bytes(w->memsz_bytes)))
+	else if (t > policy_add_sat(w->prev_target_bytes, policy_tol_bytes(w->memsz_bytes)) &&
+		 p->reason != PLAN_REASON_LEVEL) /* a share of headroom is not demand */
 		vs->raised_until_ms = policy_add_sat(now_ms, POLICY_RISING_HOLD_MS);
 	p->actvf_bytes = vs->actvf_bytes;
 	p->actvs_bytes = vs->actvs_bytes;
@@ -445,25 +446,24 @@ int policy_run(const struct policy_settings *s, struct policy_state *st,
 		enum host_state reclaim_hs = hp->state;
 		if (st->n_swap_held && reclaim_hs == HOST_STATE_CLEAR)
 			reclaim_hs = HOST_STATE_SOFT;
-		/* One pass: reclaim targets; host swap and the clamps at once for every VM
-		 * but the short ones, which wait for the grant (it changes only them). */
+		/* Reclaim targets and who is short; then levelling (state high) and the
+		 * grant, which change only targets; then host swap and the clamps. */
 		struct policy_blimp_tail tail = {0};
 		uint64_t pending = 0;
 		st->n_short = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct vm_snapshot *v = &snap->vms[i];
-			const struct policy_vm_work *w = &st->work[i];
+			struct policy_vm_work *w = &st->work[i];
 			struct policy_vm_state *vs = &st->vms[w->state_idx];
 			struct vm_plan *p = &plan->vms[i];
 			p->entitlement_bytes = v->running ? st->ent_out[i] : 0;
 			policy_reclaim_vm(s, v, w, vs, now_ms, reclaim_hs, p);
-			if (policy_grant_note(st, i, v, w, vs, p, now_ms, &pending))
-				continue;
-			policy_blimp_last(s, v, w, vs, now_ms, hp->state, hold, p, &tail);
+			bool is_short = policy_grant_note(st, i, v, w, vs, p, now_ms, &pending);
+			policy_level_note(s, v, w, vs, p, is_short, now_ms);
 		}
+		policy_level(st, snap, reclaim_hs, plan->vms);
 		policy_grant(st, now_ms, hp, pending, snap, plan->vms);
-		for (size_t k = 0; k < st->n_short; k++) {
-			size_t i = st->short_idx[k];
+		for (size_t i = 0; i < n; i++) {
 			const struct policy_vm_work *w = &st->work[i];
 			struct policy_vm_state *vs = &st->vms[w->state_idx];
 			policy_blimp_last(s, &snap->vms[i], w, vs, now_ms, hp->state, hold,

@@ -45,6 +45,9 @@ struct policy_settings {
 	 * measures, not all the guest's in-use: ESX's blind ballooning, for guests with
 	 * swap of their own (docs/policy.md, "Active memory"). Off by default. */
 	bool floor_active;
+	/* In state high, the VMs' targets above their needs are shared out again by shares,
+	 * zero-sum (level.c). Default on. */
+	bool level_headroom;
 	bool host_swap;                 /* may push VMs to host swap in hard/low */
 	/* MCTLMAX of a VM whose balloon lacks deflate-on-OOM and that has no maxmemctl of
 	 * its own, as a share of MEMSZ (default 2500: it keeps 75%; docs/policy.md) */

@@ -53,6 +53,13 @@ static enum plan_reason reclaim_desired(const struct vm_plan *p, const struct po
 	return why;
 }
 
+uint64_t policy_reclaim_desired(const struct vm_plan *p, const struct policy_vm_work *w)
+{
+	uint64_t d;
+	reclaim_desired(p, w, &d);
+	return d;
+}
+
 uint32_t policy_probe_multiplier(const struct policy_settings *s, enum host_state hs)
 {
 	if (!s->probe_scale_by_state || hs <= HOST_STATE_SOFT)
@@ -60,9 +67,8 @@ uint32_t policy_probe_multiplier(const struct policy_settings *s, enum host_stat
 	return hs == HOST_STATE_HARD ? 4 : 16;
 }
 
-static uint64_t reclaim_probe_step(const struct policy_settings *s,
-				   const struct policy_vm_state *vs, const struct policy_vm_work *w,
-				   uint64_t now_ms, enum host_state hs)
+uint64_t policy_probe_step(const struct policy_settings *s, const struct policy_vm_state *vs,
+			   const struct policy_vm_work *w, uint64_t now_ms, enum host_state hs)
 {
 	uint64_t dt = s->balance_period_ms;
 	if (!w->is_new)
@@ -132,7 +138,7 @@ void policy_reclaim_vm(const struct policy_settings *s, const struct vm_snapshot
 		p->target_bytes = prev; /* demand.c: one shrink per guest report */
 		p->reason = PLAN_REASON_PROBE;
 	} else {
-		uint64_t step = reclaim_probe_step(s, vs, w, now_ms, hs);
+		uint64_t step = policy_probe_step(s, vs, w, now_ms, hs);
 		if (prev - desired > step) {
 			p->target_bytes = prev - step;
 			p->reason = PLAN_REASON_PROBE;

@@ -5,7 +5,7 @@ static const char *const host_state_names[HOST_STATE__COUNT] = {"high", "clear",
 static const char *const plan_reason_names[PLAN_REASON__COUNT] = {
 	"none",	 "entitlement", "reservation", "guest-floor", "maxmemctl",
 	"limit", "stale",       "backoff",     "probe",       "baseline",	 "grant",
-    "growing"};
+    "growing", "level"};
 
 _Static_assert(sizeof(host_state_names) / sizeof(host_state_names[0]) == HOST_STATE__COUNT,
 	       "host state names in step with the enum");

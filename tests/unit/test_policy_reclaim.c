@@ -654,6 +654,107 @@ static void test_grant_free_memory(void **state)
 	fleet_free(&h);
 }
 
+/* Levelling (level.c). Three like idle 512 MiB VMs, left by the last reclaim at
+ * targets of 240, 328 and 430 MiB (bench/burst, 2026-12-07), in state high: each
+ * needs its entitlement, (1024 - 3 x 82 OVHD - minFree 61.44) / 3 = 238.85 MiB, and
+ * the 281.4 MiB above the needs is shared out again, 93.8 MiB each: every target ends
+ * within tolerance (5.12 MiB) of 332.7 MiB. vm1 (328) is inside the deadband and never
+ * moves; vm2 gives at most a probe step (5.12 MiB) a run, vm0 takes what vm2 gives,
+ * and the sum of the targets never changes. */
+static void level_fleet(struct fleet *f)
+{
+	static const uint64_t at[3] = {240, 328, 430};
+	fleet_init(f, 3, 512 * MIB, 1024 * MIB);
+	for (int i = 0; i < 3; i++) {
+		struct vm_snapshot *v = &f->vms[i];
+		v->ovhd_bytes = 82 * MIB;
+		v->consumed_bytes = 26 * MIB;
+		v->balloon_actual_bytes = at[i] * MIB;
+		/* deflate-on-OOM: MemTotal keeps the balloon; 31 MiB in use */
+		v->guest_available_bytes = (at[i] - 31) * MIB;
+	}
+}
+
+static void level_follow(struct fleet *f)
+{
+	for (int i = 0; i < 3; i++) {
+		f->vms[i].balloon_actual_bytes = f->plans[i].target_bytes;
+		f->vms[i].guest_available_bytes = f->plans[i].target_bytes - 31 * MIB;
+	}
+}
+
+static uint64_t level_sum(const struct fleet *f)
+{
+	return f->plans[0].target_bytes + f->plans[1].target_bytes + f->plans[2].target_bytes;
+}
+
+static void test_level_headroom(void **state)
+{
+	(void)state;
+	struct fleet f;
+	level_fleet(&f);
+	uint64_t sum = (240 + 328 + 430) * MIB, step = 512 * MIB / 100;
+	uint64_t part = 332 * MIB + 683 * MIB / 1000; /* 238.85 + 93.83 */
+	uint64_t prev2 = 430 * MIB;
+	int moves = 0;
+	for (int t = 0; t < 40; t++) {
+		fleet_tick(&f);
+		assert_int_equal(f.plan.host.state, HOST_STATE_HIGH);
+		assert_int_equal(level_sum(&f), sum);
+		assert_int_equal(f.plans[1].target_bytes, 328 * MIB);
+		assert_true(f.plans[2].target_bytes <= prev2);
+		assert_true(prev2 - f.plans[2].target_bytes <= step);
+		moves += f.plans[0].reason == PLAN_REASON_LEVEL;
+		prev2 = f.plans[2].target_bytes;
+		level_follow(&f);
+	}
+	assert_true(moves >= 17); /* 93 MiB at 5.12 MiB a run */
+	/* each within tolerance of its part, plus vm1's 4.67 MiB left inside its deadband */
+	for (int i = 0; i < 3; i += 2) {
+		uint64_t t = f.plans[i].target_bytes;
+		assert_true((t > part ? t - part : part - t) <= step + 5 * MIB);
+		assert_int_not_equal(f.plans[i].reason, PLAN_REASON_LEVEL); /* arrived */
+	}
+	fleet_free(&f);
+
+	/* Off: the targets stay where the reclaim left them. */
+	level_fleet(&f);
+	f.s.level_headroom = false;
+	for (int t = 0; t < 10; t++) {
+		fleet_tick(&f);
+		assert_int_equal(f.plans[0].target_bytes, 240 * MIB);
+		assert_int_equal(f.plans[2].target_bytes, 430 * MIB);
+	}
+	fleet_free(&f);
+
+	/* Soft: the reclaim rules alone (the probe), no levelling. */
+	level_fleet(&f);
+	for (int i = 0; i < 3; i++)
+		f.vms[i].consumed_bytes = 250 * MIB; /* free 26 MiB < 64% of minFree */
+	for (int t = 0; t < 10; t++) {
+		fleet_tick(&f);
+		assert_true(f.plan.host.state >= HOST_STATE_SOFT);
+		for (int i = 0; i < 3; i++)
+			assert_int_not_equal(f.plans[i].reason, PLAN_REASON_LEVEL);
+		assert_true(f.plans[0].target_bytes <= 240 * MIB);
+		level_follow(&f);
+	}
+	fleet_free(&f);
+
+	/* A guest without deflate-on-OOM is never inflated for another's headroom, and a
+	 * distressed one takes no part: nothing moves. */
+	level_fleet(&f);
+	f.vms[2].no_deflate_on_oom = true;
+	f.vms[2].settings.maxmemctl_bytes = 512 * MIB; /* its own: bounds unchanged */
+	for (int t = 0; t < 10; t++) {
+		fleet_tick(&f);
+		assert_int_equal(f.plans[2].target_bytes, 430 * MIB);
+		assert_int_equal(f.plans[0].target_bytes, 240 * MIB);
+		level_follow(&f);
+	}
+	fleet_free(&f);
+}
+
 /* A guest whose in-use climbs while its balloon stands still is granted before its
  * floor reaches what it holds (growth projected 2 s ahead); not when the climb is
  * slow, and not when the balloon moved between the samples. */
@@ -719,6 +820,7 @@ int main(void)
 	    cmocka_unit_test(test_state_map),
 	    cmocka_unit_test(test_grant_free_memory),
 	    cmocka_unit_test(test_grant_on_growth),
+	    cmocka_unit_test(test_level_headroom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
