@@ -63,6 +63,13 @@ void policy_level_note(const struct policy_settings *s, const struct vm_snapshot
 	w->level_step_bytes = policy_probe_step(s, vs, w, now_ms, HOST_STATE_HIGH);
 }
 
+/* Shares as the entitlements weigh them: at least 1, at most 2^24 (entitle.c). */
+static uint64_t level_shares(const struct vm_snapshot *v)
+{
+	uint64_t sh = model_vm_shares(&v->settings, v->memsz_bytes);
+	return sh ? policy_min_u64(sh, 1ULL << 24) : 1;
+}
+
 /* Water-filling: each VM's part of S is min(cap, lambda x shares); sets level_part_bytes. */
 static void level_parts(struct policy_state *st, const struct snapshot *snap, u128 surplus)
 {
@@ -72,19 +79,18 @@ static void level_parts(struct policy_state *st, const struct snapshot *snap, u1
 		struct policy_vm_work *w = &st->work[i];
 		w->level_capped = false;
 		if (w->level_ok)
-			open_shares +=
-			    model_vm_shares(&snap->vms[i].settings, snap->vms[i].memsz_bytes);
+			open_shares += level_shares(&snap->vms[i]);
 	}
-	/* A VM whose cap is below its part at the current lambda takes its cap, which only
-	 * raises lambda for the rest: one pass caps every VM the answer caps, given the
-	 * passes repeat until none is newly capped. */
-	for (bool again = true; again && open_shares;) {
+	/* A VM whose cap is below its share at the current lambda gets its cap; that only
+	 * raises lambda for the others, so capping never has to be undone. Repeat until a
+	 * pass caps nobody: the rest take lambda x shares. */
+	for (bool again = true; again;) {
 		again = false;
 		for (size_t i = 0; i < n; i++) {
 			struct policy_vm_work *w = &st->work[i];
 			if (!w->level_ok || w->level_capped)
 				continue;
-			uint64_t sh = model_vm_shares(&snap->vms[i].settings, snap->vms[i].memsz_bytes);
+			uint64_t sh = level_shares(&snap->vms[i]);
 			uint64_t cap = w->hi_bytes - w->level_need_bytes;
 			if ((u128)cap * open_shares > surplus * sh)
 				continue;
@@ -97,10 +103,9 @@ static void level_parts(struct policy_state *st, const struct snapshot *snap, u1
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct policy_vm_work *w = &st->work[i];
-		if (!w->level_ok || w->level_capped)
-			continue;
-		uint64_t sh = model_vm_shares(&snap->vms[i].settings, snap->vms[i].memsz_bytes);
-		w->level_part_bytes = (uint64_t)(surplus * sh / open_shares);
+		if (w->level_ok && !w->level_capped) /* open_shares >= its shares >= 1 */
+			w->level_part_bytes = (uint64_t)(surplus * level_shares(&snap->vms[i]) /
+							 open_shares);
 	}
 }
 
