@@ -122,6 +122,7 @@ struct policy_vm_work {
 	/* level.c: takes part this run, may give, its need and its part of the surplus */
 	bool level_ok, level_give_ok, level_capped;
 	uint64_t level_need_bytes, level_part_bytes, level_step_bytes, level_band_bytes;
+	uint64_t level_from_bytes; /* the target before levelling moved it */
 	struct policy_baseline_vm b; /* last: blimp never touches it */
 };
 

@@ -27,14 +27,19 @@
  * (a guest without it is never inflated for another's headroom). A VM moves only when
  * its part is more than the deadband away from its target (the larger of 5% of MEMSZ
  * and 16 MiB), so ACTV's noise does not move balloons; once moving it goes on to its
- * part (within policy_tol_bytes). A giver gives at most the
- * slow probe's step per period (1% of MEMSZ a second by default): levelling is not
- * urgent, and an inflate this slow lets the guest's own reclaim keep up.
+ * part (within policy_tol_bytes). A giver gives at most four probe steps a run (4% of
+ * MEMSZ a second by default, as the probe in hard): what it gives is above its need,
+ * which holds its floor (in-use + margin), so the inflate takes memory the guest does
+ * not use; and headroom that moves only after the next burst came is no use (in
+ * bench/burst a VM left 230 MiB above its part by a grant had 7 s before the next
+ * VM's burst).
  */
 #include "policy/internal.h"
 
 #define POLICY_LEVEL_BAND_PERMYRIAD 500U
 #define POLICY_LEVEL_BAND_MIN_BYTES (16ULL * MODEL_MIB)
+/* A giver gives up to this many probe steps a run (see above). */
+#define POLICY_LEVEL_STEPS 4U
 
 typedef unsigned __int128 u128;
 
@@ -60,7 +65,7 @@ void policy_level_note(const struct policy_settings *s, const struct vm_snapshot
 				    POLICY_LEVEL_BAND_MIN_BYTES);
 	w->level_ok = true;
 	w->level_give_ok = w->answered && !v->no_deflate_on_oom;
-	w->level_step_bytes = policy_probe_step(s, vs, w, now_ms, HOST_STATE_HIGH);
+	w->level_step_bytes = POLICY_LEVEL_STEPS * policy_probe_step(s, vs, w, now_ms, HOST_STATE_HIGH);
 }
 
 /* Shares as the entitlements weigh them: at least 1, at most 2^24 (entitle.c). */
@@ -125,6 +130,42 @@ static int64_t level_move(const struct policy_vm_work *w, uint64_t target)
 	return 0;
 }
 
+/* Moves one side (sign -1: the givers, 1: the takers) by m in all, each VM in
+ * proportion to its move (the rounding's few bytes to the first with room), so the
+ * furthest from its part moves most. Computed from the targets before any move. */
+static void level_side(struct policy_state *st, const struct snapshot *snap,
+		       struct vm_plan *plans, int sign, u128 total, u128 m)
+{
+	size_t n = snap->n_vms;
+	u128 left = m;
+	for (int pass = 0; pass < 2 && left; pass++) {
+		for (size_t i = 0; i < n && left; i++) {
+			struct policy_vm_work *w = &st->work[i];
+			int64_t d = level_move(w, w->level_from_bytes);
+			if (!d || (d < 0) != (sign < 0))
+				continue;
+			uint64_t mag = d < 0 ? (uint64_t)-d : (uint64_t)d;
+			uint64_t moved = plans[i].target_bytes > w->level_from_bytes
+					     ? plans[i].target_bytes - w->level_from_bytes
+					     : w->level_from_bytes - plans[i].target_bytes;
+			u128 add = pass == 0 ? (u128)mag * m / total : (u128)(mag - moved);
+			if (add > left)
+				add = left;
+			if (!add)
+				continue;
+			left -= add;
+			plans[i].target_bytes = sign < 0 ? plans[i].target_bytes - (uint64_t)add
+							 : plans[i].target_bytes + (uint64_t)add;
+			plans[i].reason = PLAN_REASON_LEVEL;
+			/* on its way: no deadband next run, until within tolerance of its part */
+			uint64_t part = w->level_need_bytes + w->level_part_bytes;
+			uint64_t t = plans[i].target_bytes;
+			st->vms[w->state_idx].level_moving =
+			    (part > t ? part - t : t - part) > policy_tol_bytes(w->memsz_bytes);
+		}
+	}
+}
+
 void policy_level(struct policy_state *st, const struct snapshot *snap, enum host_state hs,
 		  struct vm_plan *plans)
 {
@@ -142,8 +183,9 @@ void policy_level(struct policy_state *st, const struct snapshot *snap, enum hos
 	if (members < 2 || !surplus)
 		return;
 	level_parts(st, snap, surplus);
-	/* Zero-sum: the givers give and the takers take the same m = min(offer, want), each
-	 * side in index order. */
+	for (size_t i = 0; i < n; i++)
+		st->work[i].level_from_bytes = plans[i].target_bytes;
+	/* Zero-sum: the givers give and the takers take the same m = min(offer, want). */
 	u128 offer = 0, want = 0;
 	for (size_t i = 0; i < n; i++) {
 		int64_t d = level_move(&st->work[i], plans[i].target_bytes);
@@ -152,22 +194,9 @@ void policy_level(struct policy_state *st, const struct snapshot *snap, enum hos
 		else
 			want += (uint64_t)d;
 	}
-	u128 give = offer < want ? offer : want, take = give;
-	for (size_t i = 0; i < n && (give || take); i++) {
-		int64_t d = level_move(&st->work[i], plans[i].target_bytes);
-		u128 *left = d < 0 ? &give : &take;
-		uint64_t mag = d < 0 ? (uint64_t)-d : (uint64_t)d;
-		if (!d || !*left)
-			continue;
-		if ((u128)mag > *left)
-			mag = (uint64_t)*left;
-		*left -= mag;
-		plans[i].target_bytes = d < 0 ? plans[i].target_bytes - mag : plans[i].target_bytes + mag;
-		plans[i].reason = PLAN_REASON_LEVEL;
-		/* on its way: no deadband next run, until it is within tolerance of its part */
-		const struct policy_vm_work *w = &st->work[i];
-		uint64_t part = w->level_need_bytes + w->level_part_bytes, t = plans[i].target_bytes;
-		st->vms[w->state_idx].level_moving =
-		    (part > t ? part - t : t - part) > policy_tol_bytes(w->memsz_bytes);
-	}
+	u128 m = offer < want ? offer : want;
+	if (!m)
+		return;
+	level_side(st, snap, plans, -1, offer, m);
+	level_side(st, snap, plans, 1, want, m);
 }

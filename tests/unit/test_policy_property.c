@@ -134,10 +134,13 @@ static void check_invariants(const struct fleet *f, const uint64_t *prev_target,
 		 * the host sees it rising */
 		if (!is_fresh(&f->s, v))
 			assert_true(vp->target_bytes >= prev_target[i]);
-		if (vp->target_bytes < prev_target[i]) { /* only the bounded probe shrinks */
+		/* only the bounded probe shrinks, and levelling by at most four steps */
+		if (vp->target_bytes < prev_target[i]) {
 			uint64_t step = (v->memsz_bytes / 10000 * f->s.probe_step_permyriad +
 					 v->memsz_bytes % 10000 * f->s.probe_step_permyriad / 10000) *
-					policy_probe_multiplier(&f->s, f->plan.host.state);
+					(vp->reason == PLAN_REASON_LEVEL
+					     ? 4
+					     : policy_probe_multiplier(&f->s, f->plan.host.state));
 			uint64_t d =
 			    dt_ms < f->s.balance_period_ms ? dt_ms : f->s.balance_period_ms;
 			assert_true(prev_target[i] - vp->target_bytes <=

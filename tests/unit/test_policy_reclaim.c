@@ -659,11 +659,11 @@ static void test_grant_free_memory(void **state)
  * needs its entitlement, (1024 - 3 x 82 OVHD - minFree 61.44) / 3 = 238.85 MiB, and
  * the 281.4 MiB above the needs is shared out again, 93.8 MiB each: every target ends
  * within tolerance (5.12 MiB) of 332.7 MiB. vm1 (328) is inside the deadband and never
- * moves; vm2 gives at most a probe step (5.12 MiB) a run, vm0 takes what vm2 gives,
- * and the sum of the targets never changes. */
-static void level_fleet(struct fleet *f)
+ * moves; vm2 gives at most four probe steps (20.48 MiB) a run, vm0 takes what vm2
+ * gives, and the sum of the targets never changes. */
+static void level_fleet_at(struct fleet *f, uint64_t mid_mib)
 {
-	static const uint64_t at[3] = {240, 328, 430};
+	const uint64_t at[3] = {240, mid_mib, 430};
 	fleet_init(f, 3, 512 * MIB, 1024 * MIB);
 	for (int i = 0; i < 3; i++) {
 		struct vm_snapshot *v = &f->vms[i];
@@ -673,6 +673,11 @@ static void level_fleet(struct fleet *f)
 		/* deflate-on-OOM: MemTotal keeps the balloon; 31 MiB in use */
 		v->guest_available_bytes = (at[i] - 31) * MIB;
 	}
+}
+
+static void level_fleet(struct fleet *f)
+{
+	level_fleet_at(f, 328);
 }
 
 static void level_follow(struct fleet *f)
@@ -693,7 +698,7 @@ static void test_level_headroom(void **state)
 	(void)state;
 	struct fleet f;
 	level_fleet(&f);
-	uint64_t sum = (240 + 328 + 430) * MIB, step = 512 * MIB / 100;
+	uint64_t sum = (240 + 328 + 430) * MIB, step = 512 * MIB / 100, give = 4 * step;
 	uint64_t part = 332 * MIB + 683 * MIB / 1000; /* 238.85 + 93.83 */
 	uint64_t prev2 = 430 * MIB;
 	int moves = 0;
@@ -703,18 +708,30 @@ static void test_level_headroom(void **state)
 		assert_int_equal(level_sum(&f), sum);
 		assert_int_equal(f.plans[1].target_bytes, 328 * MIB);
 		assert_true(f.plans[2].target_bytes <= prev2);
-		assert_true(prev2 - f.plans[2].target_bytes <= step);
+		assert_true(prev2 - f.plans[2].target_bytes <= give);
 		moves += f.plans[0].reason == PLAN_REASON_LEVEL;
 		prev2 = f.plans[2].target_bytes;
 		level_follow(&f);
 	}
-	assert_true(moves >= 17); /* 93 MiB at 5.12 MiB a run */
+	assert_true(moves >= 5); /* 93 MiB at 20.48 MiB a run */
 	/* each within tolerance of its part, plus vm1's 4.67 MiB left inside its deadband */
 	for (int i = 0; i < 3; i += 2) {
 		uint64_t t = f.plans[i].target_bytes;
 		assert_true((t > part ? t - part : part - t) <= step + 5 * MIB);
 		assert_int_not_equal(f.plans[i].reason, PLAN_REASON_LEVEL); /* arrived */
 	}
+	fleet_free(&f);
+
+	/* Two takers: the one further from its part takes more. At 240, 290 and 430 MiB the
+	 * part is 320.3 MiB: vm0 is 80 MiB short, vm1 30 (beyond the 25.6 MiB deadband), and
+	 * vm2's 20.48 MiB go 80:30 between them. */
+	level_fleet_at(&f, 290);
+	fleet_tick(&f);
+	uint64_t got0 = f.plans[0].target_bytes - 240 * MIB;
+	uint64_t got1 = f.plans[1].target_bytes - 290 * MIB;
+	assert_int_equal(got0 + got1, give);
+	assert_true(got1 > 0 && got0 > 2 * got1);
+	assert_int_equal(level_sum(&f), (240 + 290 + 430) * MIB);
 	fleet_free(&f);
 
 	/* Off: the targets stay where the reclaim left them. */
