@@ -513,7 +513,8 @@ def plot(curves, counts, sim, a, bound=0):
         "set xlabel 'VMs (512 MiB each)'", "set ylabel 'bursting throughput, % of no budget'",
         f"set xrange [0.5:{a.max + 0.5}]", "set yrange [0:*]", "set grid", "set key bottom left",
         (f"set arrow from {bound + 0.5}, graph 0 to {bound + 0.5}, graph 1 nohead dt 3 lc 'red'\n"
-         f"set label 'bound: {bound} VMs' at {bound + 0.55}, graph 0.95 tc rgb 'red'"
+         # right-aligned left of the line: the bound is often the last count tried
+         f"set label 'bound: {bound} VMs' at {bound + 0.45}, graph 0.95 right tc rgb 'red'"
          if bound else ""),
         "plot " + ", ".join(lines + ["90 with lines dt 2 lc 'black' title 'SLO 90%'"]),
     ])
