@@ -13,7 +13,8 @@
 # unconstrained run, same guests and workload under a budget nothing presses
 # against, always runs first):
 #   blimp        blimp's defaults (no host swap file: the default)
-#   blimp-nolevel  blimp without levelling (level_headroom = false), to show its effect
+#   blimp-level  blimp with levelling (level_headroom = true; off by default), to show
+#                its effect in the same run
 #   proxmox80    policy proxmox, proxmox_ballooning_target = 80 (pvestatd's default)
 #   proxmoxm     policy proxmox at the target that matches blimp's fill: blimp fills to
 #                budget - minFree, so target = floor(100 x (budget - minFree) / budget)
@@ -151,7 +152,7 @@ one_run unconstrained blimp "$BIG"
 for p in $POLICIES; do
 	case $p in
 	blimp) one_run blimp blimp "${BUDGET_MIB}M" ;;
-	blimp-nolevel) one_run blimp-nolevel blimp "${BUDGET_MIB}M" "level_headroom = false" ;;
+	blimp-level) one_run blimp-level blimp "${BUDGET_MIB}M" "level_headroom = true" ;;
 	proxmox80) one_run proxmox80 proxmox "${BUDGET_MIB}M" \
 		"proxmox_ballooning_target = 80\nksm_policy = $BASE_KSM" ;;
 	proxmoxm) one_run proxmoxm proxmox "${BUDGET_MIB}M" \

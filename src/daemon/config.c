@@ -197,7 +197,7 @@ static const struct config_key config_keys[] = {
 	"balloon floor = host-measured ACTV + margin instead of guest in-use + margin where "
 	"the host measures (ESX-like: the guest pages out what it holds untouched; for "
 	"guests with swap)"),
-    KEY("level_headroom", CONFIG_BOOL, policy.level_headroom, "true", 0, 1, RT,
+    KEY("level_headroom", CONFIG_BOOL, policy.level_headroom, "false", 0, 1, RT,
 	"in state high, share the targets above each VM's need (entitlement, guest floor) "
 	"out again by shares, zero-sum: like VMs get like headroom"),
     KEY("nodeflate_maxmemctl", CONFIG_RATIO, policy.nodeflate_maxmemctl_permyriad, "0.25", 0,

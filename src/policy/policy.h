@@ -46,7 +46,7 @@ struct policy_settings {
 	 * swap of their own (docs/policy.md, "Active memory"). Off by default. */
 	bool floor_active;
 	/* In state high, the VMs' targets above their needs are shared out again by shares,
-	 * zero-sum (level.c). Default on. */
+	 * zero-sum (level.c). Default off: bench/burst showed no gain (docs/policy.md). */
 	bool level_headroom;
 	bool host_swap;                 /* may push VMs to host swap in hard/low */
 	/* MCTLMAX of a VM whose balloon lacks deflate-on-OOM and that has no maxmemctl of

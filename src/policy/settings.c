@@ -53,7 +53,7 @@ void policy_settings_default(struct policy_settings *s)
 	s->fast_alpha_permyriad = 5000;	 /* ACTVF: half-life ~1 period */
 	s->slow_alpha_permyriad = 100;	 /* ACTVS: time constant ~100 periods */
 	s->host_swap = true;
-	s->level_headroom = true;
+	s->level_headroom = false; /* measured: no gain in bench/burst (docs/policy.md) */
 	/* Without deflate-on-OOM the balloon shrinks the guest's MemTotal, Linux refuses any
 	 * single mapping larger than MemTotal + swap, and nothing deflates before the OOM
 	 * killer: what the guest keeps must hold a burst until blimp sees it. A Debian 12

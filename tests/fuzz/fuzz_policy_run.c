@@ -121,6 +121,7 @@ static void fz_settings(struct fz_in *in, struct fz_run *r)
 	 * stays as it was) */
 	s->ksm_policy = b & 0x40 ? POLICY_KSM_KSMTUNED : POLICY_KSM_BLIMP;
 	s->proxmox_target_percent = b & 0x20 ? s->idle_tax_permyriad % 101 : 80;
+	s->level_headroom = b & 0x10;
 	b = fz_u8(in);
 	if (b & 1)
 		s->stale_after_ms = 1 + fz_raw(in, 3) % 86400000;

@@ -49,6 +49,7 @@ static void random_fleet(struct fleet *f, uint64_t *seed, bool calm)
 	f->s.idle_tax_permyriad = (uint32_t)rng_below(seed, 9901);
 	f->s.kind = calm ? POLICY_BLIMP : (enum policy_kind)rng_below(seed, POLICY__COUNT);
 	f->s.host_swap = calm || rng_below(seed, 2);
+	f->s.level_headroom = rng_below(seed, 2);
 }
 
 /* Hostile and noisy per-tick changes. */

@@ -665,6 +665,7 @@ static void level_fleet_at(struct fleet *f, uint64_t mid_mib)
 {
 	const uint64_t at[3] = {240, mid_mib, 430};
 	fleet_init(f, 3, 512 * MIB, 1024 * MIB);
+	f->s.level_headroom = true;
 	for (int i = 0; i < 3; i++) {
 		struct vm_snapshot *v = &f->vms[i];
 		v->ovhd_bytes = 82 * MIB;
