@@ -51,21 +51,23 @@ void policy_level_note(const struct policy_settings *s, const struct vm_snapshot
 	vs->level_moving = false; /* policy_level sets it again for a VM still on its way */
 	w->level_ok = false;
 	w->level_give_ok = false;
-	if (!s->level_headroom || is_short || !v->running || !v->mctl || !w->fresh ||
-	    w->distress || w->rising || now_ms < vs->grant_until_ms ||
-	    now_ms < vs->backoff_until_ms)
+	if (!s->level_headroom || is_short || !v->running || !v->mctl || !w->fresh || w->distress ||
+	    w->rising || now_ms < vs->grant_until_ms || now_ms < vs->backoff_until_ms)
 		return;
 	uint64_t need = policy_reclaim_desired(p, w);
 	if (p->target_bytes < need || need > w->hi_bytes)
 		return;
 	w->level_need_bytes = need;
 	w->level_band_bytes =
-	    moving ? policy_tol_bytes(w->memsz_bytes)
-		   : policy_max_u64(policy_permyriad_of(w->memsz_bytes, POLICY_LEVEL_BAND_PERMYRIAD),
-				    POLICY_LEVEL_BAND_MIN_BYTES);
+	    moving
+		? policy_tol_bytes(w->memsz_bytes)
+		: policy_max_u64(policy_permyriad_of(w->memsz_bytes, POLICY_LEVEL_BAND_PERMYRIAD),
+				 POLICY_LEVEL_BAND_MIN_BYTES);
 	w->level_ok = true;
 	w->level_give_ok = w->answered && !v->no_deflate_on_oom;
-	w->level_step_bytes = POLICY_LEVEL_STEPS * policy_probe_step(s, vs, w, now_ms, HOST_STATE_HIGH);
+	uint64_t step = policy_probe_step(s, vs, w, now_ms, HOST_STATE_HIGH);
+	w->level_step_bytes =
+	    step > UINT64_MAX / POLICY_LEVEL_STEPS ? UINT64_MAX : step * POLICY_LEVEL_STEPS;
 }
 
 /* Shares as the entitlements weigh them: at least 1, at most 2^24 (entitle.c). */
@@ -109,8 +111,8 @@ static void level_parts(struct policy_state *st, const struct snapshot *snap, u1
 	for (size_t i = 0; i < n; i++) {
 		struct policy_vm_work *w = &st->work[i];
 		if (w->level_ok && !w->level_capped) /* open_shares >= its shares >= 1 */
-			w->level_part_bytes = (uint64_t)(surplus * level_shares(&snap->vms[i]) /
-							 open_shares);
+			w->level_part_bytes =
+			    (uint64_t)(surplus * level_shares(&snap->vms[i]) / open_shares);
 	}
 }
 
@@ -133,8 +135,8 @@ static int64_t level_move(const struct policy_vm_work *w, uint64_t target)
 /* Moves one side (sign -1: the givers, 1: the takers) by m in all, each VM in
  * proportion to its move (the rounding's few bytes to the first with room), so the
  * furthest from its part moves most. Computed from the targets before any move. */
-static void level_side(struct policy_state *st, const struct snapshot *snap,
-		       struct vm_plan *plans, int sign, u128 total, u128 m)
+static void level_side(struct policy_state *st, const struct snapshot *snap, struct vm_plan *plans,
+		       int sign, u128 total, u128 m)
 {
 	size_t n = snap->n_vms;
 	u128 left = m;

@@ -551,7 +551,7 @@ static void test_floor_active(void **state)
 		assert_true(target[on] >= 94 * MIB);
 		fleet_free(&f);
 	}
-	assert_true(target[0] >= 414 * MIB);	     /* in-use + margin */
+	assert_true(target[0] >= 414 * MIB);		/* in-use + margin */
 	assert_true(target[1] + 200 * MIB < target[0]); /* the tax's answer: ~150 MiB */
 }
 
