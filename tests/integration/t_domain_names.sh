@@ -12,6 +12,13 @@ long=$(printf 'x%.0s' $(seq 1 180))
 NAME1="foreign guest 'quoted' \"double\" é 🎈 $long-one"
 NAME2="foreign guest 'quoted' \"double\" é 🎈 $long-two"
 xml_name() { python3 -c "import sys, html; print(html.escape(sys.argv[1]))" "$1"; }
+# QEMU runs as libvirt-qemu and these domains are virsh's, not blimpd's (which stages
+# what QEMU's user cannot reach): a checkout under a 0700 directory (/root, mktemp -d)
+# would refuse the kernel, so the domains boot copies in the test's 0711 directory.
+for f in vmlinux initrd.img; do
+	cp "$IT_ROOT/build/guest/$f" "$IT_DIR/$f" && chmod 644 "$IT_DIR/$f" ||
+		{ it_fail "copy $f for QEMU's user"; exit 1; }
+done
 mkxml() {
 	cat <<XML
 <domain type='qemu'>
@@ -20,8 +27,8 @@ mkxml() {
   <currentMemory unit='KiB'>262144</currentMemory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$IT_ROOT/build/guest/vmlinux</kernel>
-    <initrd>$IT_ROOT/build/guest/initrd.img</initrd>
+    <kernel>$IT_DIR/vmlinux</kernel>
+    <initrd>$IT_DIR/initrd.img</initrd>
     <cmdline>console=ttyS0 panic=-1</cmdline></os>
   <features><acpi/></features>
   <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
