@@ -116,7 +116,7 @@ static void level_parts(struct policy_state *st, const struct snapshot *snap, u1
 	}
 }
 
-/* How far VM i moves toward its part this run: < 0 gives (at most a probe step), > 0
+/* How far VM i moves toward its part this run: < 0 gives (at most its step), > 0
  * takes, 0 within the deadband (or not taking part, or a VM that may only take). */
 static int64_t level_move(const struct policy_vm_work *w, uint64_t target)
 {
