@@ -30,7 +30,7 @@
 
 typedef unsigned __int128 u128;
 
-#define ENTITLE_SHARES_MAX (1ULL << 24)
+#define ENTITLE_SHARES_MAX POLICY_SHARES_MAX
 #define ENTITLE_Y_FRAC_BITS 16
 #define ENTITLE_Y_MAX ((u128)1 << 100)
 /* y below this: S * y < 2^64 for every S <= ENTITLE_SHARES_MAX. */
@@ -43,9 +43,7 @@ typedef unsigned __int128 u128;
 
 static inline uint64_t entitle_shares(const struct policy_entitle_vm *v)
 {
-	if (v->shares == 0)
-		return 1;
-	return v->shares > ENTITLE_SHARES_MAX ? ENTITLE_SHARES_MAX : v->shares;
+	return policy_shares_weight(v->shares);
 }
 
 static inline uint64_t entitle_min(const struct policy_entitle_vm *v)

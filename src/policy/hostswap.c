@@ -43,9 +43,10 @@
  * a cgroup limit without swap would OOM-kill QEMU. A cgroup v2 swap.max (the VM's or
  * an ancestor's, host_swap_cap_bytes) caps it: the host target never asks for more
  * in swap than that (CONSUMED + SWCUR - cap at least stays resident); a cap already
- * reached, 0 included, counts as a cgroup that cannot swap. And only as much as the host's free swap takes (policy_hostswap_fit, after
- * every VM): the fleet's SWTGT fits in free swap less a reserve, scaled down by one
- * factor (limits raised) when it would not; no swap at all, no limits.
+ * reached, 0 included, counts as a cgroup that cannot swap. And only as much as the
+ * host's free swap takes (policy_hostswap_fit, after every VM): the fleet's SWTGT fits
+ * in free swap less a reserve, scaled down by one factor (limits raised) when it would
+ * not; no swap at all, no limits.
  */
 #include "policy/internal.h"
 

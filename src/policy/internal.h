@@ -231,6 +231,16 @@ static inline uint64_t policy_permyriad_of(uint64_t v, uint64_t pm)
 	unsigned __int128 r = (unsigned __int128)v * pm / MODEL_PERMYRIAD;
 	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
 }
+/* A VM's shares as the policy weighs them (entitlements, levelling): 0 counts as 1,
+ * and at most POLICY_SHARES_MAX, so shares x bytes-per-share fits the solvers' maths. */
+#define POLICY_SHARES_MAX (1ULL << 24)
+static inline uint64_t policy_shares_weight(uint64_t shares)
+{
+	if (shares == 0)
+		return 1;
+	return shares > POLICY_SHARES_MAX ? POLICY_SHARES_MAX : shares;
+}
+
 /* What counts as "the same size" for a VM's balloon and targets: max(1% of MEMSZ, 1 MiB)
  * (a balloon at its target, a floor above the target it had, a balloon standing still). */
 static inline uint64_t policy_tol_bytes(uint64_t memsz)

@@ -70,11 +70,10 @@ void policy_level_note(const struct policy_settings *s, const struct vm_snapshot
 	    step > UINT64_MAX / POLICY_LEVEL_STEPS ? UINT64_MAX : step * POLICY_LEVEL_STEPS;
 }
 
-/* Shares as the entitlements weigh them: at least 1, at most 2^24 (entitle.c). */
-static uint64_t level_shares(const struct vm_snapshot *v)
+/* VM i's shares as the entitlements weigh them (its entitlement input, policy.c). */
+static uint64_t level_shares(const struct policy_state *st, size_t i)
 {
-	uint64_t sh = model_vm_shares(&v->settings, v->memsz_bytes);
-	return sh ? policy_min_u64(sh, 1ULL << 24) : 1;
+	return policy_shares_weight(st->ent_in[i].shares);
 }
 
 /* Water-filling: each VM's part of S is min(cap, lambda x shares); sets level_part_bytes. */
@@ -86,7 +85,7 @@ static void level_parts(struct policy_state *st, const struct snapshot *snap, u1
 		struct policy_vm_work *w = &st->work[i];
 		w->level_capped = false;
 		if (w->level_ok)
-			open_shares += level_shares(&snap->vms[i]);
+			open_shares += level_shares(st, i);
 	}
 	/* A VM whose cap is below its share at the current lambda gets its cap; that only
 	 * raises lambda for the others, so capping never has to be undone. Repeat until a
@@ -97,7 +96,7 @@ static void level_parts(struct policy_state *st, const struct snapshot *snap, u1
 			struct policy_vm_work *w = &st->work[i];
 			if (!w->level_ok || w->level_capped)
 				continue;
-			uint64_t sh = level_shares(&snap->vms[i]);
+			uint64_t sh = level_shares(st, i);
 			uint64_t cap = w->hi_bytes - w->level_need_bytes;
 			if ((u128)cap * open_shares > surplus * sh)
 				continue;
@@ -112,7 +111,7 @@ static void level_parts(struct policy_state *st, const struct snapshot *snap, u1
 		struct policy_vm_work *w = &st->work[i];
 		if (w->level_ok && !w->level_capped) /* open_shares >= its shares >= 1 */
 			w->level_part_bytes =
-			    (uint64_t)(surplus * level_shares(&snap->vms[i]) / open_shares);
+			    (uint64_t)(surplus * level_shares(st, i) / open_shares);
 	}
 }
 

@@ -513,8 +513,8 @@ static void test_runtime_change(void **state)
 	static const char *const runtime[] = {
 	    "host_mem", "headroom", "log_level", "idle_tax", "balance_period_ms", "stale_after_ms",
 	    "guest_margin", "guest_margin_ratio", "probe_step", "probe_scale_by_state",
-	    "backoff_hold_ms", "fast_alpha", "slow_alpha", "actv_guest", "floor_active", "level_headroom",
-	    "nodeflate_maxmemctl", "host_swap",
+	    "backoff_hold_ms", "fast_alpha", "slow_alpha", "actv_guest", "floor_active",
+	    "level_headroom", "nodeflate_maxmemctl", "host_swap",
 	    "ksm_pages_to_scan_high", "ksm_pages_to_scan_clear", "ksm_pages_to_scan_soft",
 	    "ksm_pages_to_scan_hard", "ksm_pages_to_scan_low", "ksm_sleep_ms",
 	    "proxmox_ballooning_target"};
